@@ -1,0 +1,111 @@
+package vault
+
+import (
+	"time"
+)
+
+// Type is the kind of one-time password an account produces.
+type Type string
+
+// The account types Latchkey generates codes for.
+const (
+	TOTP  Type = "totp"
+	HOTP  Type = "hotp"
+	Steam Type = "steam"
+)
+
+// Algorithm is the HMAC hash of an account, spelled as in otpauth URIs.
+type Algorithm string
+
+// The HMAC algorithms of RFC 6238.
+const (
+	SHA1   Algorithm = "SHA1"
+	SHA256 Algorithm = "SHA256"
+	SHA512 Algorithm = "SHA512"
+)
+
+// Account is one 2FA connection: its OTP parameters and everything the user
+// keeps about it. The zero values of Algorithm, Digits and Period are never
+// stored; callers normalise accounts (see app/otp) before adding them.
+type Account struct {
+	ID     string `json:"id"`
+	Issuer string `json:"issuer"`
+	Name   string `json:"name"`
+	Type   Type   `json:"type"`
+	// Secret is the shared key as canonical base32: upper case, no padding.
+	Secret    string    `json:"secret"`
+	Algorithm Algorithm `json:"algorithm"`
+	Digits    int       `json:"digits"`
+	// Period in seconds; meaningful for TOTP and Steam.
+	Period int `json:"period,omitempty"`
+	// Counter is the moving factor of HOTP: the counter of the next code.
+	Counter   uint64 `json:"counter,omitempty"`
+	Group     string `json:"group,omitempty"`
+	Note      string `json:"note,omitempty"`
+	Favourite bool   `json:"favourite,omitempty"`
+	// Icon is a built-in icon name or a data: URI of an image.
+	Icon         string       `json:"icon,omitempty"`
+	Created      time.Time    `json:"created"`
+	Updated      time.Time    `json:"updated"`
+	BackupCodes  []BackupCode `json:"backup_codes,omitempty"`
+	RecoveryCode string       `json:"recovery_code,omitempty"`
+	Portal       *Portal      `json:"portal,omitempty"`
+
+	extra extra
+}
+
+// BackupCode is one single-use code a portal issued for an account.
+type BackupCode struct {
+	Code string `json:"code"`
+	// UsedAt is nil while the code is unused.
+	UsedAt *time.Time `json:"used_at,omitempty"`
+	// FromPreviousSetup marks codes carried over when the account's 2FA was
+	// reconfigured: they may no longer be valid and await the user's verdict.
+	FromPreviousSetup bool `json:"from_previous_setup,omitempty"`
+
+	extra extra
+}
+
+// Portal binds an account to a team portal (see sync/).
+type Portal struct {
+	URL    string `json:"url"`
+	Tenant string `json:"tenant,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+
+	extra extra
+}
+
+// BackupCodesLeft counts the unused backup codes.
+func (a *Account) BackupCodesLeft() int {
+	n := 0
+	for _, c := range a.BackupCodes {
+		if c.UsedAt == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Clone returns a deep copy, so a caller can edit it without touching the
+// vault's own copy.
+func (a Account) Clone() Account {
+	if a.BackupCodes != nil {
+		codes := make([]BackupCode, len(a.BackupCodes))
+		for i, c := range a.BackupCodes {
+			if c.UsedAt != nil {
+				t := *c.UsedAt
+				c.UsedAt = &t
+			}
+			c.extra = c.extra.clone()
+			codes[i] = c
+		}
+		a.BackupCodes = codes
+	}
+	if a.Portal != nil {
+		p := *a.Portal
+		p.extra = p.extra.clone()
+		a.Portal = &p
+	}
+	a.extra = a.extra.clone()
+	return a
+}

@@ -1,0 +1,739 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/gofrs/flock"
+)
+
+// maxFileSize bounds what is read of a vault file; 100,000 accounts with
+// backup codes fit in a tenth of it.
+const maxFileSize = 256 << 20
+
+// Options are how a vault is unlocked and saved.
+type Options struct {
+	// Keyring holds identities; nil means no keyring is used this run.
+	Keyring Keyring
+	// Passphrase is called when the keyring cannot unlock the vault. When nil
+	// such an unlock fails with ErrPassphraseRequired.
+	Passphrase func() (string, error)
+	// WorkFactor is the scrypt work factor (log2) for passphrases set from
+	// now on; 0 means age's default of 18, about a second. Tests lower it.
+	WorkFactor int
+	// LockTimeout bounds the wait for another writer; 0 means 10 s.
+	LockTimeout time.Duration
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) keyring() Keyring {
+	if o.Keyring == nil {
+		return NoKeyring{}
+	}
+	return o.Keyring
+}
+
+func (o *Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now().UTC()
+	}
+	return o.Now().UTC()
+}
+
+// How an open vault was unlocked.
+const (
+	ByKeyring    = "keyring"
+	ByPassphrase = "passphrase"
+)
+
+// Vault is an unlocked vault. Its methods are safe for concurrent use; other
+// processes may use the same directory at the same time (see Update).
+type Vault struct {
+	dir  string
+	opts Options
+
+	mu         sync.Mutex
+	meta       meta
+	identity   *age.X25519Identity
+	unlockedBy string
+	keyringErr error       // why the keyring did not unlock, if it did not
+	doc        *Document   // as last read or written: the base of merges
+	stat       os.FileInfo // of vault.age when doc was read or written
+}
+
+// CreateOptions choose how a new vault unlocks.
+type CreateOptions struct {
+	Options
+	// Passphrase protects identity.age; empty means no passphrase file,
+	// allowed only when the keyring takes the identity.
+	Passphrase string
+	// UseKeyring stores the identity in the OS keyring. When the keyring
+	// fails and a passphrase is set, the vault is created without it; see
+	// Status().KeyringErr.
+	UseKeyring bool
+}
+
+// Create makes a new, empty vault in dir.
+func Create(dir string, co CreateOptions) (*Vault, error) {
+	for _, name := range []string{MetaFile, VaultFile, IdentityFile} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return nil, fmt.Errorf("create vault in %s: %w", dir, ErrExists)
+		}
+	}
+	if co.Passphrase == "" && !co.UseKeyring {
+		return nil, fmt.Errorf("create vault: %w: without the OS keyring the passphrase is the only key", ErrPassphraseRequired)
+	}
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return nil, fmt.Errorf("create vault directory: %w", err)
+	}
+	_ = os.Chmod(dir, dirPerm) // an existing directory may be wider; best effort on Windows
+	identity, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, fmt.Errorf("create vault identity: %w", err)
+	}
+	v := &Vault{dir: dir, opts: co.Options, identity: identity, meta: meta{VaultID: newID()}}
+	if co.UseKeyring {
+		if err := v.storeInKeyring(); err != nil {
+			if co.Passphrase == "" {
+				return nil, fmt.Errorf("create vault: %w", err)
+			}
+			v.keyringErr = err
+		} else {
+			v.meta.Keyring = true
+			v.unlockedBy = ByKeyring
+		}
+	}
+	if co.Passphrase != "" {
+		data, err := v.encryptIdentity(co.Passphrase)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAtomic(v.path(IdentityFile), bytesWriter(data)); err != nil {
+			return nil, fmt.Errorf("create vault: write %s: %w", IdentityFile, err)
+		}
+		v.meta.IdentitySHA256 = []string{digest(data)}
+		if v.unlockedBy == "" {
+			v.unlockedBy = ByPassphrase
+		}
+	}
+	now := v.opts.now()
+	doc := &Document{Schema: Schema, MinReader: Schema, VaultID: v.meta.VaultID, Accounts: []Account{}}
+	v.doc = &Document{Generation: 0}
+	if err := v.write(doc, now); err != nil {
+		return nil, fmt.Errorf("create vault: %w", err)
+	}
+	// meta.json last: its presence is what makes the directory a vault.
+	if err := writeMeta(v.path(MetaFile), v.meta); err != nil {
+		return nil, fmt.Errorf("create vault: write %s: %w", MetaFile, err)
+	}
+	return v, nil
+}
+
+// Open unlocks the vault in dir: with the identity from the keyring when the
+// vault uses one and it answers, otherwise with the passphrase.
+func Open(dir string, opts Options) (*Vault, error) {
+	m, err := readMeta(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{dir: dir, opts: opts, meta: m}
+	if err := v.unlock(); err != nil {
+		return nil, err
+	}
+	doc, st, err := v.read(VaultFile)
+	if err != nil {
+		return nil, v.withGoodGenerations(err)
+	}
+	v.doc, v.stat = doc, st
+	return v, nil
+}
+
+func (v *Vault) path(name string) string { return filepath.Join(v.dir, name) }
+
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// NewAccountID returns a fresh random account id.
+func NewAccountID() string { return newID() }
+
+func (v *Vault) unlock() error {
+	if v.meta.Keyring {
+		id, err := v.identityFromKeyring()
+		if err == nil {
+			v.identity, v.unlockedBy = id, ByKeyring
+			return nil
+		}
+		v.keyringErr = err
+		if !v.meta.hasPassphrase() {
+			return fmt.Errorf("unlock %s: %w", v.dir, err)
+		}
+	}
+	if !v.meta.hasPassphrase() {
+		return fmt.Errorf("unlock %s: %w: the vault keeps its key in the OS keyring only, and the keyring is not in use", v.dir, ErrKeyringUnavailable)
+	}
+	data, err := v.readIdentityFile()
+	if err != nil {
+		return err
+	}
+	if v.opts.Passphrase == nil {
+		if v.keyringErr != nil {
+			return fmt.Errorf("%w (%w)", ErrPassphraseRequired, v.keyringErr)
+		}
+		return ErrPassphraseRequired
+	}
+	pass, err := v.opts.Passphrase()
+	if err != nil {
+		return fmt.Errorf("read passphrase: %w", err)
+	}
+	id, err := decryptIdentity(v.path(IdentityFile), data, pass)
+	if err != nil {
+		return err
+	}
+	v.identity, v.unlockedBy = id, ByPassphrase
+	return nil
+}
+
+func (v *Vault) identityFromKeyring() (*age.X25519Identity, error) {
+	s, err := v.opts.keyring().Get(v.meta.VaultID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := age.ParseX25519Identity(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the entry is not an age identity", ErrKeyringEntryMissing)
+	}
+	return id, nil
+}
+
+func (v *Vault) storeInKeyring() error {
+	kr := v.opts.keyring()
+	if err := kr.Set(v.meta.VaultID, v.identity.String()); err != nil {
+		return err
+	}
+	// Some backends accept a write they cannot read back (a locked
+	// collection on some desktops): check before relying on it.
+	got, err := kr.Get(v.meta.VaultID)
+	if err != nil {
+		return err
+	}
+	if got != v.identity.String() {
+		return &KeyringError{Op: "verify", Err: errors.New("the stored key reads back differently")}
+	}
+	return nil
+}
+
+func (v *Vault) readIdentityFile() ([]byte, error) {
+	p := v.path(IdentityFile)
+	data, err := readLimited(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &CorruptError{File: p, Err: errors.New("missing, but meta.json says a passphrase is set")}
+		}
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if !v.meta.acceptsIdentity(data) {
+		return nil, &CorruptError{File: p, Err: errors.New("checksum does not match meta.json")}
+	}
+	return data, nil
+}
+
+// maxScryptWorkFactor bounds the cost a file can ask of us on decrypt.
+const maxScryptWorkFactor = 22
+
+func decryptIdentity(name string, data []byte, pass string) (*age.X25519Identity, error) {
+	sid, err := age.NewScryptIdentity(pass)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase: %w", err)
+	}
+	sid.SetMaxWorkFactor(maxScryptWorkFactor)
+	r, err := age.Decrypt(bytes.NewReader(data), sid)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return nil, ErrWrongPassphrase
+		}
+		return nil, &CorruptError{File: name, Err: err}
+	}
+	plain, err := io.ReadAll(io.LimitReader(r, 64<<10))
+	if err != nil {
+		return nil, &CorruptError{File: name, Err: err}
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(plain))
+	if err != nil || len(ids) != 1 {
+		return nil, &CorruptError{File: name, Err: errors.New("does not hold one age identity")}
+	}
+	id, ok := ids[0].(*age.X25519Identity)
+	if !ok {
+		return nil, &CorruptError{File: name, Err: errors.New("does not hold an X25519 identity")}
+	}
+	return id, nil
+}
+
+// encryptIdentity returns identity.age's bytes: an age identity file (so
+// `age -d identity.age > id.txt; age -d -i id.txt vault.age` works),
+// encrypted with the passphrase.
+func (v *Vault) encryptIdentity(pass string) ([]byte, error) {
+	r, err := age.NewScryptRecipient(pass)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase: %w", err)
+	}
+	if v.opts.WorkFactor > 0 {
+		r.SetWorkFactor(v.opts.WorkFactor)
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "# Latchkey vault %s identity; public key: %s\n%s\n",
+		v.meta.VaultID, v.identity.Recipient(), v.identity)
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxFileSize))
+}
+
+// read decrypts and parses a vault file of the directory.
+func (v *Vault) read(name string) (*Document, os.FileInfo, error) {
+	p := v.path(name)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) && name == VaultFile {
+		return nil, nil, &CorruptError{File: p, Err: errors.New("missing")}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), v.identity)
+	if err != nil {
+		return nil, nil, &CorruptError{File: p, Err: err}
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, &CorruptError{File: p, Err: err}
+	}
+	doc, err := decodeDocument(p, plain)
+	if err != nil {
+		return nil, nil, err
+	}
+	if doc.VaultID != v.meta.VaultID {
+		return nil, nil, &CorruptError{File: p, Err: fmt.Errorf("belongs to vault %s, not %s", doc.VaultID, v.meta.VaultID)}
+	}
+	return doc, st, nil
+}
+
+// withGoodGenerations adds to a *CorruptError of vault.age the previous
+// generations that still open.
+func (v *Vault) withGoodGenerations(err error) error {
+	var ce *CorruptError
+	if !errors.As(err, &ce) || filepath.Base(ce.File) != VaultFile {
+		return err
+	}
+	for n := 1; n <= Generations; n++ {
+		if _, _, gerr := v.read(generationName(n)); gerr == nil {
+			ce.Good = append(ce.Good, n)
+		}
+	}
+	return err
+}
+
+func generationName(n int) string { return fmt.Sprintf("%s.%d", VaultFile, n) }
+
+// Document returns a copy of the vault's document as last read or saved.
+func (v *Vault) Document() *Document {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.doc.Clone()
+}
+
+// Accounts returns a copy of the accounts.
+func (v *Vault) Accounts() []Account { return v.Document().Accounts }
+
+// Update applies fn to a copy of the document and saves the result. If
+// another process saved since this vault last read the document, the two
+// changes are merged when they touch different data; otherwise Update fails
+// with a *ConflictError and writes nothing. On any error the vault in memory
+// and on disk is unchanged.
+//
+// Update gives new accounts an id, sets Created and Updated, and refuses
+// duplicate ids.
+func (v *Vault) Update(fn func(*Document) error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	next := v.doc.Clone()
+	if err := fn(next); err != nil {
+		return err
+	}
+	now := v.opts.now()
+	if err := stampAccounts(v.doc, next, now); err != nil {
+		return err
+	}
+	return v.save(next, now)
+}
+
+// Reload reads the document again from disk, dropping nothing: it is what
+// the vault holds, not an in-memory edit.
+func (v *Vault) Reload() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	doc, st, err := v.read(VaultFile)
+	if err != nil {
+		return v.withGoodGenerations(err)
+	}
+	v.doc, v.stat = doc, st
+	return nil
+}
+
+func stampAccounts(base, next *Document, now time.Time) error {
+	old := indexAccounts(base.Accounts)
+	seen := make(map[string]bool, len(next.Accounts))
+	for i := range next.Accounts {
+		a := &next.Accounts[i]
+		if a.ID == "" {
+			a.ID = newID()
+		}
+		if seen[a.ID] {
+			return fmt.Errorf("save vault: two accounts with id %s", a.ID)
+		}
+		seen[a.ID] = true
+		prev, existed := old[a.ID]
+		switch {
+		case !existed:
+			if a.Created.IsZero() {
+				a.Created = now
+			}
+			a.Updated = now
+		case !reflect.DeepEqual(*prev, *a):
+			a.Updated = now
+		}
+	}
+	return nil
+}
+
+func (v *Vault) lock() (*flock.Flock, error) {
+	lk := flock.New(v.path(LockFile))
+	timeout := v.opts.LockTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ok, err := lk.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("lock %s: %w", lk.Path(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, lk.Path())
+	}
+	return lk, nil
+}
+
+// save writes next under the lock, merging with a newer document on disk.
+func (v *Vault) save(next *Document, now time.Time) error {
+	lk, err := v.lock()
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	removeStaleTemps(v.dir)
+
+	disk, err := v.readIfChanged()
+	if err != nil {
+		// A damaged vault.age is never overwritten by a save: the user
+		// decides (restore a generation) with the facts in front of them.
+		return v.withGoodGenerations(err)
+	}
+	// Any other file than the one we read means another save (or a
+	// restore, which may reuse a generation number): merge with it.
+	if disk != nil {
+		merged, err := merge(v.doc, next, disk)
+		if err != nil {
+			return err
+		}
+		next = merged
+		if disk.Generation < v.doc.Generation {
+			disk.Generation = v.doc.Generation
+		}
+		v.doc = disk // the base of the write below
+	}
+	return v.write(next, now)
+}
+
+// readIfChanged reads vault.age if it is not the file this vault last read
+// or wrote; every save renames a new file in, so identity of the file is
+// enough to tell.
+func (v *Vault) readIfChanged() (*Document, error) {
+	st, err := os.Stat(v.path(VaultFile))
+	if err == nil && v.stat != nil && os.SameFile(st, v.stat) && st.ModTime().Equal(v.stat.ModTime()) && st.Size() == v.stat.Size() {
+		return nil, nil
+	}
+	doc, _, err := v.read(VaultFile)
+	return doc, err
+}
+
+// write encrypts next as the generation after v.doc's and makes it
+// vault.age, keeping the previous ones.
+func (v *Vault) write(next *Document, now time.Time) error {
+	next.Generation = v.doc.Generation + 1
+	next.Saved = now
+	next.VaultID = v.meta.VaultID
+	if next.Schema < Schema {
+		next.Schema = Schema
+	}
+	if next.MinReader == 0 {
+		next.MinReader = Schema
+	}
+	plain, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("save vault: encode: %w", err)
+	}
+	tmp, err := writeTemp(v.path(VaultFile), func(w io.Writer) error {
+		aw, err := age.Encrypt(w, v.identity.Recipient())
+		if err != nil {
+			return err
+		}
+		if _, err := aw.Write(plain); err != nil {
+			return err
+		}
+		return aw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("save vault: %w", err)
+	}
+	if err := v.rotate(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save vault: keep previous generation: %w", err)
+	}
+	if err := commitTemp(tmp, v.path(VaultFile)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save vault: %w", err)
+	}
+	st, err := os.Stat(v.path(VaultFile))
+	if err != nil {
+		return fmt.Errorf("save vault: %w", err)
+	}
+	v.doc, v.stat = next, st
+	return nil
+}
+
+// rotate shifts vault.age.1 … .N-1 up by one and makes the current vault.age
+// generation 1. vault.age itself is never moved away.
+func (v *Vault) rotate() error {
+	cur := v.path(VaultFile)
+	if _, err := os.Stat(cur); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	for n := Generations; n > 1; n-- {
+		err := renameReplace(v.path(generationName(n-1)), v.path(generationName(n)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return linkOrCopy(cur, v.path(generationName(1)))
+}
+
+// Status describes an open vault for `latchkey vault status`.
+type Status struct {
+	Dir           string
+	VaultID       string
+	UnlockedBy    string // ByKeyring or ByPassphrase
+	Keyring       bool   // the identity is kept in the OS keyring
+	KeyringErr    error  // why the keyring was not used, if it was not
+	HasPassphrase bool
+	Accounts      int
+	Generation    uint64
+	Saved         time.Time
+	Generations   []GenerationInfo
+}
+
+// GenerationInfo describes one kept previous version of vault.age.
+type GenerationInfo struct {
+	N       int
+	Size    int64
+	ModTime time.Time
+}
+
+// Status reports how the vault is stored and unlocked.
+func (v *Vault) Status() Status {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := Status{
+		Dir: v.dir, VaultID: v.meta.VaultID, UnlockedBy: v.unlockedBy,
+		Keyring: v.meta.Keyring, KeyringErr: v.keyringErr, HasPassphrase: v.meta.hasPassphrase(),
+		Accounts: len(v.doc.Accounts), Generation: v.doc.Generation, Saved: v.doc.Saved,
+	}
+	for n := 1; n <= Generations; n++ {
+		if st, err := os.Stat(v.path(generationName(n))); err == nil {
+			s.Generations = append(s.Generations, GenerationInfo{N: n, Size: st.Size(), ModTime: st.ModTime()})
+		}
+	}
+	return s
+}
+
+// ChangePassphrase sets a new passphrase (or the first one). Only
+// identity.age is re-encrypted; at every moment of the change the old or the
+// new passphrase opens the vault.
+func (v *Vault) ChangePassphrase(pass string) error {
+	if pass == "" {
+		return fmt.Errorf("change passphrase: %w", ErrPassphraseRequired)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	lk, err := v.lock()
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	m, err := readMeta(v.path(MetaFile))
+	if err != nil {
+		return err
+	}
+	v.meta = m
+	data, err := v.encryptIdentity(pass)
+	if err != nil {
+		return fmt.Errorf("change passphrase: %w", err)
+	}
+	// First accept both files, then swap the file, then forget the old one.
+	transition := m
+	transition.IdentitySHA256 = append([]string{digest(data)}, m.IdentitySHA256...)
+	if err := writeMeta(v.path(MetaFile), transition); err != nil {
+		return fmt.Errorf("change passphrase: %w", err)
+	}
+	if err := writeAtomic(v.path(IdentityFile), bytesWriter(data)); err != nil {
+		return fmt.Errorf("change passphrase: write %s: %w", IdentityFile, err)
+	}
+	final := m
+	final.IdentitySHA256 = []string{digest(data)}
+	if err := writeMeta(v.path(MetaFile), final); err != nil {
+		return fmt.Errorf("change passphrase: %w", err)
+	}
+	v.meta = final
+	return nil
+}
+
+// SetKeyring turns keeping the identity in the OS keyring on or off. Off
+// needs a passphrase, so the vault always keeps a way in.
+func (v *Vault) SetKeyring(on bool) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	lk, err := v.lock()
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	m, err := readMeta(v.path(MetaFile))
+	if err != nil {
+		return err
+	}
+	v.meta = m
+	if on {
+		if err := v.storeInKeyring(); err != nil {
+			return fmt.Errorf("keyring on: %w", err)
+		}
+	} else {
+		if !m.hasPassphrase() {
+			return fmt.Errorf("keyring off: %w: set one first, or the vault could not be opened", ErrNoPassphrase)
+		}
+		if err := v.opts.keyring().Delete(m.VaultID); err != nil && !errors.Is(err, ErrKeyringEntryMissing) {
+			return fmt.Errorf("keyring off: %w", err)
+		}
+	}
+	m.Keyring = on
+	if err := writeMeta(v.path(MetaFile), m); err != nil {
+		return fmt.Errorf("keyring %s: %w", onOff(on), err)
+	}
+	v.meta = m
+	if on {
+		v.keyringErr = nil
+	}
+	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// Restore makes previous generation n the current vault. The damaged or
+// unwanted current file is kept as generation 1, so a restore loses nothing.
+func Restore(dir string, n int, opts Options) (*Vault, error) {
+	if n < 1 || n > Generations {
+		return nil, fmt.Errorf("restore: generation %d does not exist (1 to %d are kept)", n, Generations)
+	}
+	m, err := readMeta(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{dir: dir, opts: opts, meta: m}
+	if err := v.unlock(); err != nil {
+		return nil, err
+	}
+	doc, _, err := v.read(generationName(n))
+	if err != nil {
+		return nil, fmt.Errorf("restore generation %d: %w", n, err)
+	}
+	lk, err := v.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Unlock()
+	// Count on from the newest generation still readable, so the restored
+	// document reads as a new save to every other open copy.
+	gen := doc.Generation
+	for _, name := range []string{VaultFile, generationName(1), generationName(2), generationName(3)} {
+		if d, _, err := v.read(name); err == nil && d.Generation > gen {
+			gen = d.Generation
+		}
+	}
+	v.doc = &Document{Generation: gen}
+	if err := v.write(doc.Clone(), v.opts.now()); err != nil {
+		return nil, fmt.Errorf("restore generation %d: %w", n, err)
+	}
+	return v, nil
+}
+
+// Dir is the vault's directory.
+func (v *Vault) Dir() string { return v.dir }
+
+func bytesWriter(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
