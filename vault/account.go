@@ -25,8 +25,8 @@ const (
 )
 
 // Account is one 2FA connection: its OTP parameters and everything the user
-// keeps about it. The zero values of Algorithm, Digits and Period are never
-// stored; callers normalise accounts (see app/otp) before adding them.
+// keeps about it. Callers normalise accounts (app/otpauth.Normalize) before
+// adding them, so Algorithm, Digits and Period always hold real values.
 type Account struct {
 	ID     string `json:"id"`
 	Issuer string `json:"issuer"`
@@ -36,7 +36,8 @@ type Account struct {
 	Secret    string    `json:"secret"`
 	Algorithm Algorithm `json:"algorithm"`
 	Digits    int       `json:"digits"`
-	// Period in seconds; meaningful for TOTP and Steam.
+	// Period in seconds, for TOTP and Steam; HOTP accounts carry the
+	// default 30, which nothing reads.
 	Period int `json:"period,omitempty"`
 	// Counter is the moving factor of HOTP: the counter of the next code.
 	Counter   uint64 `json:"counter,omitempty"`

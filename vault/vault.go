@@ -595,11 +595,7 @@ func (v *Vault) Status() Status {
 		Dir: v.dir, VaultID: v.meta.VaultID, UnlockedBy: v.unlockedBy,
 		Keyring: v.meta.Keyring, KeyringErr: v.keyringErr, HasPassphrase: v.meta.hasPassphrase(),
 		Accounts: len(v.doc.Accounts), Generation: v.doc.Generation, Saved: v.doc.Saved,
-	}
-	for n := 1; n <= Generations; n++ {
-		if st, err := os.Stat(v.path(generationName(n))); err == nil {
-			s.Generations = append(s.Generations, GenerationInfo{N: n, Size: st.Size(), ModTime: st.ModTime()})
-		}
+		Generations: generations(v.dir),
 	}
 	return s
 }
@@ -736,4 +732,33 @@ func bytesWriter(data []byte) func(io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	}
+}
+
+// Info is what can be known of a vault without unlocking it.
+type Info struct {
+	Dir           string
+	VaultID       string
+	Keyring       bool
+	HasPassphrase bool
+	Generations   []GenerationInfo
+}
+
+// Inspect reads a vault's plaintext metadata; it decrypts nothing.
+func Inspect(dir string) (Info, error) {
+	m, err := readMeta(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Dir: dir, VaultID: m.VaultID, Keyring: m.Keyring, HasPassphrase: m.hasPassphrase(),
+		Generations: generations(dir)}, nil
+}
+
+func generations(dir string) []GenerationInfo {
+	var gens []GenerationInfo
+	for n := 1; n <= Generations; n++ {
+		if st, err := os.Stat(filepath.Join(dir, generationName(n))); err == nil {
+			gens = append(gens, GenerationInfo{N: n, Size: st.Size(), ModTime: st.ModTime()})
+		}
+	}
+	return gens
 }

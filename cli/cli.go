@@ -1,0 +1,262 @@
+// Package cli is Latchkey's command-line interface: the commands of the
+// design's CLI contract, parsed and printed here, carried out by app and
+// vault. Scripts rely on its output formats and exit codes: 0 success, 1 a
+// runtime failure, 2 a usage error, with one sentence on stderr.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Env is everything a command touches outside the vault directory, so tests
+// can run commands in-process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Terminal reads passphrases without echo; nil when stdin is not one.
+	Terminal Terminal
+	// Keyring is the OS keyring.
+	Keyring vault.Keyring
+	// WorkFactor is the scrypt work factor for new passphrases (0: age's default).
+	WorkFactor int
+	Now        func() time.Time
+}
+
+// Terminal is an interactive terminal.
+type Terminal interface {
+	ReadPassword(prompt string) (string, error)
+}
+
+// SystemEnv is the Env of a real process.
+func SystemEnv() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv:   os.Getenv,
+		Terminal: stdinTerminal(),
+		Keyring:  vault.SystemKeyring{},
+		Now:      time.Now,
+	}
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments
+	summary string
+	run     func(ctx context.Context, c *runner, args []string) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// usageError is a mistake in how the command was called (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Run runs one command line (without the program name) and returns the
+// exit status.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	r := &runner{env: env}
+	err := r.dispatch(ctx, args)
+	switch {
+	case err == nil:
+		return ExitOK
+	case isUsage(err):
+		fmt.Fprintf(env.Stderr, "latchkey: %v (see 'latchkey help')\n", err)
+		return ExitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "latchkey: %s\n", explain(err))
+		return ExitFailure
+	}
+}
+
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u) || errors.Is(err, flag.ErrHelp)
+}
+
+func (r *runner) dispatch(ctx context.Context, args []string) error {
+	// Global options may come before the command name too.
+	g := r.flags("latchkey")
+	rest, err := parseUntilCommand(g, args)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(rest) == 0 {
+		return usagef("no command given")
+	}
+	name := rest[0]
+	if name == "help" || name == "--help" || name == "-h" {
+		return r.help(rest[1:])
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return usagef("unknown command %q", name)
+	}
+	r.cmd = cmd
+	return cmd.run(ctx, r, rest[1:])
+}
+
+// runner carries the global options through one command.
+type runner struct {
+	env Env
+	cmd *command
+
+	home           string
+	passphraseFile string
+	noKeyring      bool
+}
+
+// flags returns a flag set with the global options registered.
+func (r *runner) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&r.home, "home", r.home, "vault directory (env LATCHKEY_HOME)")
+	fs.StringVar(&r.passphraseFile, "passphrase-file", r.passphraseFile, "read the passphrase from this file (env LATCHKEY_PASSPHRASE_FILE)")
+	fs.BoolVar(&r.noKeyring, "no-keyring", r.noKeyring, "do not use the OS keyring (env LATCHKEY_KEYRING=off)")
+	return fs
+}
+
+// parse parses a command's flags, which may come before, between or after
+// its arguments; "--" ends the flags.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// parseUntilCommand parses global flags up to the command name.
+func parseUntilCommand(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
+}
+
+func (r *runner) homeDir() (string, error) {
+	return app.Home(r.home, r.env.Getenv)
+}
+
+// keyring is the OS keyring unless switched off for this run.
+func (r *runner) keyring() vault.Keyring {
+	if r.noKeyring || strings.EqualFold(r.env.Getenv("LATCHKEY_KEYRING"), "off") || r.env.Keyring == nil {
+		return vault.NoKeyring{}
+	}
+	return r.env.Keyring
+}
+
+func (r *runner) options() vault.Options {
+	return vault.Options{
+		Keyring:    r.keyring(),
+		Passphrase: r.passphraseSource(),
+		WorkFactor: r.env.WorkFactor,
+		Now:        r.env.Now,
+	}
+}
+
+// openVault unlocks the vault for a command.
+func (r *runner) openVault() (*vault.Vault, error) {
+	dir, err := r.homeDir()
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.Open(dir, r.options())
+	if err != nil {
+		return nil, r.unlockError(dir, err)
+	}
+	return v, nil
+}
+
+func (r *runner) unlockError(dir string, err error) error {
+	switch {
+	case errors.Is(err, vault.ErrNotFound):
+		return fmt.Errorf("no vault in %s: create one with 'latchkey init'", dir)
+	case errors.Is(err, vault.ErrWrongPassphrase) && r.passphrasePath() != "":
+		return fmt.Errorf("wrong passphrase in %s for the vault in %s", r.passphrasePath(), dir)
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return fmt.Errorf("wrong passphrase for the vault in %s", dir)
+	case errors.Is(err, vault.ErrPassphraseRequired):
+		return fmt.Errorf("the vault in %s needs its passphrase and there is no terminal to ask on: use --passphrase-file or LATCHKEY_PASSPHRASE_FILE (%w)", dir, err)
+	}
+	return err
+}
+
+// explain turns an error into the sentence printed on stderr.
+func explain(err error) string {
+	var ce *vault.CorruptError
+	if errors.As(err, &ce) && len(ce.Good) > 0 {
+		return fmt.Sprintf("%v: run 'latchkey vault restore %d'", err, ce.Good[0])
+	}
+	return err.Error()
+}
+
+func (r *runner) help(args []string) error {
+	if len(args) > 0 {
+		if cmd, ok := commands[args[0]]; ok {
+			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.args, cmd.summary)
+			return nil
+		}
+		return usagef("no help on %q", args[0])
+	}
+	w := r.env.Stdout
+	fmt.Fprintln(w, "usage: latchkey [--home DIR] [--passphrase-file F] [--no-keyring] COMMAND [ARGS]")
+	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  %-40s %s\n", c.name+" "+c.args, firstLine(c.summary))
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

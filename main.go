@@ -1,0 +1,42 @@
+// Command latchkey is the Latchkey desktop authenticator: with no arguments
+// it starts the desktop app, with a command it is the CLI (see cli/).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/cli"
+	"github.com/latchkey/latchkey/ui"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// appID is the reverse-DNS id of FyneApp.toml; Fyne's preferences need it.
+const appID = "io.github.latchkey.latchkey"
+
+func main() {
+	if len(os.Args) > 1 {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		code := cli.Run(ctx, os.Args[1:], cli.SystemEnv())
+		stop()
+		os.Exit(code)
+	}
+	home, err := app.Home("", os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "latchkey:", err)
+		os.Exit(1)
+	}
+	var kr vault.Keyring = vault.SystemKeyring{}
+	if strings.EqualFold(os.Getenv("LATCHKEY_KEYRING"), "off") {
+		kr = vault.NoKeyring{}
+	}
+	a := fyneapp.NewWithID(appID)
+	w := ui.NewWindow(a, ui.Config{Home: home, Keyring: kr})
+	w.Window().ShowAndRun()
+}

@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// unlockScreen asks for the passphrase when the keyring cannot open the vault.
+type unlockScreen struct {
+	w      *Window
+	entry  *widget.Entry
+	button *widget.Button
+	status *widget.Label
+}
+
+func newUnlockScreen(w *Window, msg string) fyne.CanvasObject {
+	s := &unlockScreen{w: w}
+	s.entry = widget.NewPasswordEntry()
+	s.entry.SetPlaceHolder("Passphrase")
+	s.entry.OnSubmitted = func(string) { s.submit() }
+	s.button = widget.NewButton("Unlock", s.submit)
+	s.button.Importance = widget.HighImportance
+	s.status = widget.NewLabel(msg)
+	s.status.Wrapping = fyne.TextWrapWord
+	title := widget.NewLabelWithStyle("Latchkey is locked", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	form := container.NewVBox(title, s.entry, s.button, s.status)
+	w.win.Canvas().Focus(s.entry)
+	return container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(320, 200), form)))
+}
+
+func (s *unlockScreen) submit() {
+	pass := s.entry.Text
+	s.entry.Disable()
+	s.button.Disable()
+	s.status.SetText("Unlocking…")
+	cfg := s.w.cfg
+	// scrypt takes about a second on purpose: never on the UI goroutine.
+	var v *vault.Vault
+	var err error
+	cfg.scheduler().Go(func() {
+		v, err = vault.Open(cfg.Home, vault.Options{
+			Keyring:    cfg.Keyring,
+			WorkFactor: cfg.WorkFactor,
+			Passphrase: func() (string, error) { return pass, nil },
+		})
+	}, func() { s.done(v, err) })
+}
+
+func (s *unlockScreen) done(v *vault.Vault, err error) {
+	if err == nil {
+		s.w.unlocked(v)
+		return
+	}
+	s.entry.Enable()
+	s.button.Enable()
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		s.status.SetText("Wrong passphrase.")
+		s.entry.SetText("")
+		s.w.win.Canvas().Focus(s.entry)
+		return
+	}
+	s.w.show(errorScreen(err))
+}
+
+// welcomeScreen creates the vault on first run.
+type welcomeScreen struct {
+	w          *Window
+	pass       *widget.Entry
+	repeat     *widget.Entry
+	useKeyring *widget.Check
+	keyringMsg *widget.Label
+	create     *widget.Button
+	status     *widget.Label
+}
+
+func newWelcomeScreen(w *Window) fyne.CanvasObject {
+	s := &welcomeScreen{w: w}
+	intro := widget.NewLabel(fmt.Sprintf("Latchkey keeps your two-factor accounts in an encrypted vault in %s. "+
+		"Choose a passphrase: it opens the vault wherever the OS keyring cannot, and it is the key to your "+
+		"break-glass copy. Latchkey cannot recover a forgotten passphrase.", w.cfg.Home))
+	intro.Wrapping = fyne.TextWrapWord
+	s.pass = widget.NewPasswordEntry()
+	s.pass.SetPlaceHolder(fmt.Sprintf("Passphrase (at least %d characters)", app.MinPassphraseLen))
+	s.repeat = widget.NewPasswordEntry()
+	s.repeat.SetPlaceHolder("Repeat the passphrase")
+	s.repeat.OnSubmitted = func(string) { s.submit() }
+	s.useKeyring = widget.NewCheck("Keep the key in the OS keyring (unlock without typing)", nil)
+	s.useKeyring.Disable()
+	s.keyringMsg = widget.NewLabel("Checking the OS keyring…")
+	s.keyringMsg.Wrapping = fyne.TextWrapWord
+	s.create = widget.NewButton("Create vault", s.submit)
+	s.create.Importance = widget.HighImportance
+	s.status = widget.NewLabel("")
+	s.status.Wrapping = fyne.TextWrapWord
+	s.probeKeyring()
+
+	title := widget.NewLabelWithStyle("Welcome to Latchkey", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return container.NewPadded(container.NewVScroll(container.NewVBox(
+		title, intro, s.pass, s.repeat, s.useKeyring, s.keyringMsg, s.create, s.status)))
+}
+
+// probeKeyring checks, off the UI goroutine, whether the keyring answers.
+func (s *welcomeScreen) probeKeyring() {
+	kr := s.w.cfg.Keyring
+	var err error
+	s.w.cfg.scheduler().Go(func() { err = app.ProbeKeyring(kr) }, func() {
+		if err != nil {
+			s.useKeyring.SetChecked(false)
+			s.keyringMsg.SetText("The OS keyring is not available here, so the vault will open with your passphrase.")
+			return
+		}
+		s.useKeyring.Enable()
+		s.useKeyring.SetChecked(true)
+		s.keyringMsg.SetText("")
+	})
+}
+
+func (s *welcomeScreen) submit() {
+	pass := s.pass.Text
+	if pass != s.repeat.Text {
+		s.status.SetText("The two passphrases differ.")
+		return
+	}
+	if err := app.CheckPassphrase(pass); err != nil {
+		s.status.SetText(fmt.Sprintf("Use at least %d characters.", app.MinPassphraseLen))
+		return
+	}
+	useKeyring := s.useKeyring.Checked
+	s.create.Disable()
+	s.status.SetText("Creating the vault…")
+	cfg := s.w.cfg
+	var v *vault.Vault
+	var err error
+	cfg.scheduler().Go(func() {
+		v, err = vault.Create(cfg.Home, vault.CreateOptions{
+			Options:    vault.Options{Keyring: cfg.Keyring, WorkFactor: cfg.WorkFactor},
+			Passphrase: pass,
+			UseKeyring: useKeyring,
+		})
+	}, func() {
+		if err != nil {
+			s.create.Enable()
+			s.status.SetText(err.Error())
+			return
+		}
+		s.w.unlocked(v)
+	})
+}
