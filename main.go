@@ -3,6 +3,9 @@
 package main
 
 import (
+	// First: repairs LANG=C before Fyne's init reads it.
+	_ "github.com/latchkey/latchkey/internal/locale"
+
 	"context"
 	"fmt"
 	"os"

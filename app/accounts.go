@@ -8,8 +8,9 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-// SortAccounts orders accounts as lists show them: favourites first, then by
-// group (customer tenants), then issuer and name, case-insensitively.
+// SortAccounts orders accounts as lists show them: favourites first, then
+// the groups (customer tenants) in order, then the ungrouped; within each,
+// by issuer and name, case-insensitively.
 func SortAccounts(accounts []vault.Account) {
 	slices.SortStableFunc(accounts, func(a, b vault.Account) int {
 		if a.Favourite != b.Favourite {
@@ -17,6 +18,12 @@ func SortAccounts(accounts []vault.Account) {
 				return -1
 			}
 			return 1
+		}
+		if (a.Group == "") != (b.Group == "") {
+			if a.Group == "" {
+				return 1
+			}
+			return -1
 		}
 		return cmp.Or(
 			cmp.Compare(strings.ToLower(a.Group), strings.ToLower(b.Group)),

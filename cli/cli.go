@@ -44,6 +44,7 @@ type Env struct {
 // Terminal is an interactive terminal.
 type Terminal interface {
 	ReadPassword(prompt string) (string, error)
+	ReadLine(prompt string) (string, error)
 }
 
 // SystemEnv is the Env of a real process.

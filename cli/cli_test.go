@@ -61,6 +61,8 @@ type fakeTerminal struct {
 	prompts []string
 }
 
+func (f *fakeTerminal) ReadLine(prompt string) (string, error) { return f.ReadPassword(prompt) }
+
 func (f *fakeTerminal) ReadPassword(prompt string) (string, error) {
 	f.prompts = append(f.prompts, prompt)
 	if len(f.answers) == 0 {

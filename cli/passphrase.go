@@ -75,15 +75,27 @@ func (r *runner) newPassphrase(file, what string) (string, error) {
 
 var errNoTerminal = errors.New("no terminal to ask for a passphrase")
 
-// ttyTerminal reads from the process's terminal with echo off.
-type ttyTerminal struct{ fd int }
+// ttyTerminal reads from the process's terminal.
+type ttyTerminal struct {
+	fd    int
+	lines *bufio.Reader
+}
 
 func stdinTerminal() Terminal {
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
 		return nil
 	}
-	return ttyTerminal{fd: fd}
+	return ttyTerminal{fd: fd, lines: bufio.NewReader(os.Stdin)}
+}
+
+func (t ttyTerminal) ReadLine(prompt string) (string, error) {
+	fmt.Fprint(os.Stderr, prompt)
+	line, err := t.lines.ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read answer: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func (t ttyTerminal) ReadPassword(prompt string) (string, error) {

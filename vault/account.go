@@ -50,7 +50,10 @@ type Account struct {
 	Updated      time.Time    `json:"updated"`
 	BackupCodes  []BackupCode `json:"backup_codes,omitempty"`
 	RecoveryCode string       `json:"recovery_code,omitempty"`
-	Portal       *Portal      `json:"portal,omitempty"`
+	// RecoveryFromPreviousSetup marks a recovery code carried over when the
+	// account's 2FA was reconfigured; it may no longer be valid.
+	RecoveryFromPreviousSetup bool    `json:"recovery_from_previous_setup,omitempty"`
+	Portal                    *Portal `json:"portal,omitempty"`
 
 	extra extra
 }

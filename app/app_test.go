@@ -1,0 +1,204 @@
+package app
+
+import (
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/app/importer"
+	"github.com/latchkey/latchkey/vault"
+)
+
+func acct(issuer, name, secret string) vault.Account {
+	return vault.Account{Issuer: issuer, Name: name, Secret: secret, Type: vault.TOTP, Algorithm: vault.SHA1, Digits: 6, Period: 30}
+}
+
+func entries(accounts ...vault.Account) []importer.Entry {
+	out := make([]importer.Entry, len(accounts))
+	for i, a := range accounts {
+		out[i] = importer.Entry{Source: "src" + string(rune('1'+i)), Account: a}
+	}
+	return out
+}
+
+func TestPlanAdd(t *testing.T) {
+	used := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := acct("Acme", "ann", "AAAAAAAA")
+	old.ID, old.Group, old.Note, old.Favourite = "old-id", "Acme tenant", "desk phone", true
+	old.BackupCodes = []vault.BackupCode{{Code: "111"}, {Code: "222", UsedAt: &used}}
+	old.RecoveryCode = "RECOVERY"
+	other := acct("Other", "bob", "BBBBBBBB")
+	other.ID = "other-id"
+	existing := []vault.Account{old, other}
+
+	tests := []struct {
+		name    string
+		found   []vault.Account
+		replace bool
+		want    []Action
+	}{
+		{"new", []vault.Account{acct("New", "x", "CCCCCCCC")}, false, []Action{ActionAdd}},
+		{"same secret", []vault.Account{acct("Renamed", "y", "BBBBBBBB")}, false, []Action{ActionSkip}},
+		{"twice in one import", []vault.Account{acct("N", "x", "CCCCCCCC"), acct("N2", "x", "CCCCCCCC")}, false, []Action{ActionAdd, ActionSkip}},
+		{"reconfigured asks", []vault.Account{acct("ACME", " Ann ", "DDDDDDDD")}, false, []Action{ActionAsk}},
+		{"reconfigured replaces", []vault.Account{acct("Acme", "ann", "DDDDDDDD")}, true, []Action{ActionReplace}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := PlanAdd(existing, entries(tt.found...), tt.replace)
+			var got []Action
+			for _, it := range plan.Items {
+				got = append(got, it.Action)
+				if it.Action != ActionAdd && it.Reason == "" {
+					t.Errorf("%s without a reason", it.Action)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("actions %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestApplyReplaceCarriesOver(t *testing.T) {
+	used := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := acct("Acme", "ann", "AAAAAAAA")
+	old.ID, old.Group, old.Note, old.Favourite, old.Icon = "old-id", "Acme tenant", "desk phone", true, "shield"
+	old.BackupCodes = []vault.BackupCode{{Code: "111"}, {Code: "222", UsedAt: &used}}
+	old.RecoveryCode = "RECOVERY"
+	old.Created = used
+	doc := &vault.Document{Accounts: []vault.Account{old}}
+
+	fresh := acct("Acme", "ann", "DDDDDDDD")
+	fresh.Digits = 8
+	plan := PlanAdd(doc.Accounts, entries(fresh, acct("New", "n", "EEEEEEEE")), true)
+	plan.Apply(doc)
+
+	if len(doc.Accounts) != 2 {
+		t.Fatalf("%d accounts after apply", len(doc.Accounts))
+	}
+	got := doc.Accounts[0]
+	if got.ID != "old-id" || got.Secret != "DDDDDDDD" || got.Digits != 8 || !got.Created.Equal(used) {
+		t.Errorf("replacement lost identity or took old OTP data: %+v", got)
+	}
+	if got.Group != "Acme tenant" || got.Note != "desk phone" || !got.Favourite || got.Icon != "shield" {
+		t.Errorf("user data not kept: %+v", got)
+	}
+	if len(got.BackupCodes) != 2 || !got.BackupCodes[0].FromPreviousSetup || got.BackupCodes[1].UsedAt == nil {
+		t.Errorf("backup codes not carried over as previous setup: %+v", got.BackupCodes)
+	}
+	if got.RecoveryCode != "RECOVERY" || !got.RecoveryFromPreviousSetup {
+		t.Errorf("recovery code not carried over: %q %v", got.RecoveryCode, got.RecoveryFromPreviousSetup)
+	}
+	if doc.Accounts[1].Issuer != "New" || doc.Accounts[1].ID != "" {
+		t.Errorf("added account: %+v", doc.Accounts[1])
+	}
+}
+
+func TestApplyLeavesAskAndSkip(t *testing.T) {
+	doc := &vault.Document{Accounts: []vault.Account{acct("Acme", "ann", "AAAAAAAA")}}
+	plan := PlanAdd(doc.Accounts, entries(acct("Acme", "ann", "DDDDDDDD"), acct("X", "y", "AAAAAAAA")), false)
+	plan.Apply(doc)
+	if len(doc.Accounts) != 1 || doc.Accounts[0].Secret != "AAAAAAAA" {
+		t.Fatalf("ask/skip changed the vault: %+v", doc.Accounts)
+	}
+	if n := plan.Counts(); n[ActionAsk] != 1 || n[ActionSkip] != 1 {
+		t.Errorf("counts %v", n)
+	}
+}
+
+func TestFind(t *testing.T) {
+	accounts := []vault.Account{
+		acct("GitHub", "ann", "A"), acct("GitHub", "bob", "B"), acct("GitLab", "ann", "C"),
+		acct("", "root", "D"), acct("Acme RMM", "tech@acme.example", "E"),
+	}
+	accounts[0].ID = "id-0"
+	tests := []struct {
+		query string
+		want  []string // names
+	}{
+		{"github:ann", []string{"ann"}},
+		{"GitHub: bob", []string{"bob"}},
+		{"id-0", []string{"ann"}},
+		{"github", []string{"ann", "bob"}},
+		{"ann", []string{"ann", "ann"}},
+		{"root", []string{"root"}},
+		{"rmm", []string{"tech@acme.example"}},
+		{"git", []string{"ann", "bob", "ann"}},
+		{"nothing", nil},
+		{"  ", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, a := range Find(accounts, tt.query) {
+			got = append(got, a.Name)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Find(%q) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestSortAccounts(t *testing.T) {
+	a := []vault.Account{
+		{Issuer: "b", Name: "1"}, {Issuer: "A", Name: "2", Group: "z"}, {Issuer: "c", Name: "3", Favourite: true},
+		{Issuer: "a", Name: "4"}, {Issuer: "a", Name: "0", Group: "Y"},
+	}
+	SortAccounts(a)
+	var got []string
+	for _, x := range a {
+		got = append(got, x.Name)
+	}
+	if want := []string{"3", "0", "2", "4", "1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+func TestHome(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	dir := t.TempDir()
+	if got, _ := Home(dir, env(nil)); got != dir {
+		t.Errorf("flag: %s", got)
+	}
+	if got, _ := Home("", env(map[string]string{HomeEnv: dir})); got != dir {
+		t.Errorf("env: %s", got)
+	}
+	if got, err := Home("", env(nil)); err == nil && filepath.Base(got) != "latchkey" {
+		t.Errorf("default: %s", got)
+	}
+	if got, _ := Home("rel", env(nil)); !filepath.IsAbs(got) {
+		t.Errorf("relative flag not made absolute: %s", got)
+	}
+}
+
+func TestCheckPassphrase(t *testing.T) {
+	if err := CheckPassphrase("1234567"); !errors.Is(err, ErrWeakPassphrase) {
+		t.Errorf("7 characters accepted: %v", err)
+	}
+	if err := CheckPassphrase("ünïcödé"); err == nil {
+		t.Error("7 runes accepted")
+	}
+	if err := CheckPassphrase("12345678"); err != nil {
+		t.Errorf("8 characters: %v", err)
+	}
+	if err := CheckPassphrase("secret1"); strings.Contains(err.Error(), "secret1") {
+		t.Errorf("error reveals the passphrase: %v", err)
+	}
+}
+
+func TestProbeKeyring(t *testing.T) {
+	if err := ProbeKeyring(vault.NewMemoryKeyring()); err != nil {
+		t.Errorf("working keyring: %v", err)
+	}
+	down := vault.NewMemoryKeyring()
+	down.Fail = errors.New("no bus")
+	if err := ProbeKeyring(down); !errors.Is(err, vault.ErrKeyringUnavailable) {
+		t.Errorf("broken keyring: %v", err)
+	}
+	if err := ProbeKeyring(vault.NoKeyring{}); err == nil {
+		t.Error("switched-off keyring reported working")
+	}
+}

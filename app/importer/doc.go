@@ -1,0 +1,11 @@
+// Package importer turns what a user has in hand into accounts: QR images
+// (one or many codes, Google Authenticator migration batches spread over
+// several images) and text files of otpauth links (WinAuth, Ente Auth and
+// similar plain exports). The format is detected from the content, never
+// from the file name. Each format has its own file.
+//
+// Importing is all-or-nothing per input: an input is parsed completely
+// before anything is returned, entries that cannot be imported are listed
+// with their reason instead of failing the rest, and nothing here writes to
+// the vault (see app.PlanAdd for de-duplication and saving).
+package importer

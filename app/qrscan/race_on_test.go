@@ -1,0 +1,5 @@
+//go:build race
+
+package qrscan
+
+const raceEnabled = true

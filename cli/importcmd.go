@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/app/importer"
+	"github.com/latchkey/latchkey/app/qrscan"
+	"github.com/latchkey/latchkey/vault"
+)
+
+func init() {
+	register(&command{
+		name: "add", args: "[--replace] [--dry-run] [--json] URI",
+		summary: "add the accounts of an otpauth:// or otpauth-migration:// link\n\n" +
+			"An account whose secret is already in the vault is skipped. One with the\n" +
+			"same issuer and name but a new secret (its 2FA was set up again) is\n" +
+			"replaced after asking, or at once with --replace; the old entry's group,\n" +
+			"note and backup codes are kept, the codes marked as from the previous setup.\n" +
+			"--dry-run shows what would happen without changing the vault.",
+		run: runAdd,
+	})
+	register(&command{
+		name: "import", args: "[--format F] [--replace] [--dry-run] [--json] FILE...",
+		summary: "import accounts from QR images and files of otpauth links\n\n" +
+			"The format is detected from the content (--format image|uris forces one);\n" +
+			"FILE - reads standard input. Every file is read before the vault changes;\n" +
+			"a file that cannot be read changes nothing. Entries that cannot be\n" +
+			"imported are listed with the reason, and the exit status is 1.\n" +
+			"Duplicates and reconfigured accounts are handled as by 'add'.",
+		run: runImport,
+	})
+	register(&command{
+		name: "scan", args: "[--json] IMAGE...",
+		summary: "print the text of every QR code found in the images; stores nothing\n\n" +
+			"--json prints [{file, codes: [{text, kind}], error}], kind being otpauth,\n" +
+			"otpauth-migration or other.",
+		run: runScan,
+	})
+}
+
+type importFlags struct {
+	format  string
+	replace bool
+	dryRun  bool
+	json    bool
+}
+
+func (f *importFlags) register(r *runner, name string, withFormat bool) func([]string) ([]string, error) {
+	fs := r.flags(name)
+	if withFormat {
+		fs.StringVar(&f.format, "format", "", "the input format: image or uris (default: detect)")
+	}
+	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would change, change nothing")
+	fs.BoolVar(&f.json, "json", false, "print JSON")
+	return func(args []string) ([]string, error) { return parse(fs, args) }
+}
+
+func runAdd(ctx context.Context, r *runner, args []string) error {
+	var f importFlags
+	rest, err := f.register(r, "add", false)(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("add needs one URI (quote it: it holds & characters)")
+	}
+	im := importer.New()
+	res, err := im.Read(ctx, "the URI argument", []byte(rest[0]), importer.FormatURIs)
+	if err != nil {
+		return err
+	}
+	if len(res.Entries) == 0 && len(res.Skipped) == 1 {
+		return fmt.Errorf("%s: %s", res.Skipped[0].Source, res.Skipped[0].Reason)
+	}
+	return r.addFound(im, []*importer.Result{res}, f)
+}
+
+func runImport(ctx context.Context, r *runner, args []string) error {
+	var f importFlags
+	rest, err := f.register(r, "import", true)(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usagef("import needs at least one FILE")
+	}
+	format := importer.Format(f.format)
+	if format != "" && !isKnownFormat(format) {
+		return usagef("import --format: %q is not one of image, uris", f.format)
+	}
+	im := importer.New()
+	var results []*importer.Result
+	for _, name := range rest {
+		data, err := r.readInput(name)
+		if err != nil {
+			return err
+		}
+		res, err := im.Read(ctx, name, data, format)
+		if err != nil {
+			return err // nothing was written yet
+		}
+		results = append(results, res)
+	}
+	return r.addFound(im, results, f)
+}
+
+func isKnownFormat(f importer.Format) bool {
+	for _, k := range importer.Formats {
+		if k == f {
+			return true
+		}
+	}
+	return false
+}
+
+// maxInput bounds what is read of one file: the largest real exports are a
+// few megabytes, photos some tens.
+const maxInput = 128 << 20
+
+func (r *runner) readInput(name string) ([]byte, error) {
+	var rd io.Reader
+	if name == "-" {
+		rd = r.env.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %w", name, unwrapPath(err))
+		}
+		defer f.Close()
+		rd = f
+	}
+	data, err := io.ReadAll(io.LimitReader(rd, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("import %s: larger than %d MB", name, maxInput>>20)
+	}
+	return data, nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// addFound plans the found accounts against the vault, settles
+// reconfigured accounts, then saves once or, with --dry-run, only reports.
+func (r *runner) addFound(im *importer.Importer, results []*importer.Result, f importFlags) error {
+	var entries []importer.Entry
+	var skipped []importer.Skipped
+	for _, res := range results {
+		entries = append(entries, res.Entries...)
+		skipped = append(skipped, res.Skipped...)
+	}
+	v, err := r.openVault()
+	if err != nil {
+		return err
+	}
+	plan := app.PlanAdd(v.Accounts(), entries, f.replace)
+	if !f.dryRun {
+		if err := r.settleReconfigured(plan); err != nil {
+			return err
+		}
+		if err := v.Update(func(d *vault.Document) error { plan.Apply(d); return nil }); err != nil {
+			return err
+		}
+	}
+	batches := im.Batches()
+	report := importReport{DryRun: f.dryRun, Items: []reportItem{}, Skipped: []reportSkip{}, Batches: []reportBatch{}}
+	report.fill(plan, skipped, batches)
+	if f.json {
+		if err := writeJSON(r, report); err != nil {
+			return err
+		}
+	} else {
+		report.print(r.env.Stdout)
+	}
+	return report.err()
+}
+
+// reportedError ends a command whose details its report printed; its
+// message is the one-sentence summary for stderr.
+type reportedError struct{ msg string }
+
+func (e *reportedError) Error() string { return e.msg }
+
+// settleReconfigured asks, on a terminal, whether to replace each account
+// whose 2FA was set up again; without a terminal they stay unimported.
+func (r *runner) settleReconfigured(plan *app.Plan) error {
+	for i := range plan.Items {
+		it := &plan.Items[i]
+		if it.Action != app.ActionAsk || r.env.Terminal == nil {
+			continue
+		}
+		ans, err := r.env.Terminal.ReadLine(fmt.Sprintf("%s: %s. Replace it? [y/N] ", it.Source, it.Reason))
+		if err != nil {
+			return err
+		}
+		if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
+			it.Action = app.ActionReplace
+		} else {
+			it.Action = app.ActionSkip
+			it.Reason = "kept the existing account, as asked"
+		}
+	}
+	return nil
+}
+
+func runScan(ctx context.Context, r *runner, args []string) error {
+	fs := r.flags("scan")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usagef("scan needs at least one IMAGE")
+	}
+	type scanCode struct {
+		Text string      `json:"text"`
+		Kind qrscan.Kind `json:"kind"`
+	}
+	type scanFile struct {
+		File  string     `json:"file"`
+		Codes []scanCode `json:"codes"`
+		Error string     `json:"error,omitempty"`
+	}
+	out := make([]scanFile, 0, len(rest))
+	var failed []string
+	for _, name := range rest {
+		sf := scanFile{File: name, Codes: []scanCode{}}
+		found, err := qrscan.DecodeFile(ctx, name)
+		if err != nil {
+			failed = append(failed, err.Error())
+			sf.Error = err.Error()
+		}
+		for _, c := range found {
+			sf.Codes = append(sf.Codes, scanCode{Text: c.Text, Kind: c.Kind})
+			if !*asJSON {
+				fmt.Fprintln(r.env.Stdout, c.Text)
+			}
+		}
+		out = append(out, sf)
+	}
+	if *asJSON {
+		if err := writeJSON(r, out); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(failed) == 1:
+		return errors.New(failed[0])
+	case len(failed) > 1:
+		return fmt.Errorf("%d of %d images could not be read: %s", len(failed), len(rest), strings.Join(failed, "; "))
+	}
+	return nil
+}

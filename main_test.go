@@ -1,0 +1,25 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// A CLI command must print nothing but its own output: with LANG=C.UTF-8 (Debian's default in containers), Fyne's
+// init used to log a locale error on every run.
+func TestNoFyneNoiseUnderCLocale(t *testing.T) {
+	if os.Getenv("LATCHKEY_TEST_CHILD") == "1" {
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoFyneNoiseUnderCLocale$")
+	cmd.Env = append(os.Environ(), "LATCHKEY_TEST_CHILD=1", "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "Fyne error") {
+		t.Fatalf("Fyne logged at start-up:\n%s", out)
+	}
+}
