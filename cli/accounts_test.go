@@ -205,7 +205,7 @@ func TestImportImagesAndBadFiles(t *testing.T) {
 	if len(v.Accounts()) != 2 {
 		t.Errorf("a failed import wrote %d accounts", len(v.Accounts())-2)
 	}
-	h.run("import", "--format", "aegis", good).assert(t, 2, "", "not one of")
+	h.run("import", "--format", "no-such-format", good).assert(t, 2, "", "not one of")
 	h.run("import").assert(t, 2, "", "at least one FILE")
 }
 

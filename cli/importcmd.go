@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/app"
@@ -26,9 +27,11 @@ func init() {
 		run: runAdd,
 	})
 	register(&command{
-		name: "import", args: "[--format F] [--replace] [--dry-run] [--json] FILE...",
-		summary: "import accounts from QR images and files of otpauth links\n\n" +
-			"The format is detected from the content (--format image|uris forces one);\n" +
+		name: "import", args: "[--format F] [--password-file P] [--replace] [--dry-run] [--json] FILE...",
+		summary: "import accounts from QR images, link lists and other apps' exports\n\n" +
+			"The format is detected from the content; --format F forces one (see\n" +
+			"'latchkey help import' for the list). Encrypted exports need their password:\n" +
+			"from the first line of --password-file P, or asked on the terminal.\n" +
 			"FILE - reads standard input. Every file is read before the vault changes;\n" +
 			"a file that cannot be read changes nothing. Entries that cannot be\n" +
 			"imported are listed with the reason, and the exit status is 1.\n" +
@@ -45,16 +48,18 @@ func init() {
 }
 
 type importFlags struct {
-	format  string
-	replace bool
-	dryRun  bool
-	json    bool
+	format       string
+	passwordFile string
+	replace      bool
+	dryRun       bool
+	json         bool
 }
 
 func (f *importFlags) register(r *runner, name string, withFormat bool) func([]string) ([]string, error) {
 	fs := r.flags(name)
 	if withFormat {
-		fs.StringVar(&f.format, "format", "", "the input format: image or uris (default: detect)")
+		fs.StringVar(&f.format, "format", "", "the input format (default: detect)")
+		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
 	}
 	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would change, change nothing")
@@ -72,7 +77,7 @@ func runAdd(ctx context.Context, r *runner, args []string) error {
 		return usagef("add needs one URI (quote it: it holds & characters)")
 	}
 	im := importer.New()
-	res, err := im.Read(ctx, "the URI argument", []byte(rest[0]), importer.FormatURIs)
+	res, err := im.Read(ctx, "the URI argument", []byte(rest[0]), importer.FormatURIs, importer.Options{})
 	if err != nil {
 		return err
 	}
@@ -92,8 +97,8 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 		return usagef("import needs at least one FILE")
 	}
 	format := importer.Format(f.format)
-	if format != "" && !isKnownFormat(format) {
-		return usagef("import --format: %q is not one of image, uris", f.format)
+	if format != "" && !slices.Contains(importer.Formats(), format) {
+		return usagef("import --format: %q is not one of %s", f.format, formatNames())
 	}
 	im := importer.New()
 	var results []*importer.Result
@@ -102,8 +107,13 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := im.Read(ctx, name, data, format)
-		if err != nil {
+		res, err := im.Read(ctx, name, data, format, importer.Options{Password: r.exportPassword(name, f.passwordFile)})
+		switch {
+		case errors.Is(err, importer.ErrPasswordRequired):
+			return fmt.Errorf("%w: give it with --password-file P", err)
+		case errors.Is(err, importer.ErrWrongPassword) && f.passwordFile != "":
+			return fmt.Errorf("%w (from %s)", err, f.passwordFile)
+		case err != nil:
 			return err // nothing was written yet
 		}
 		results = append(results, res)
@@ -111,13 +121,24 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 	return r.addFound(im, results, f)
 }
 
-func isKnownFormat(f importer.Format) bool {
-	for _, k := range importer.Formats {
-		if k == f {
-			return true
-		}
+func formatNames() string {
+	var names []string
+	for _, f := range importer.Formats() {
+		names = append(names, string(f))
 	}
-	return false
+	return strings.Join(names, ", ")
+}
+
+// exportPassword is where an encrypted export's password comes from: the
+// password file, else the terminal, else nowhere (nil).
+func (r *runner) exportPassword(name, file string) func() (string, error) {
+	switch {
+	case file != "":
+		return func() (string, error) { return readPassphraseFile(file) }
+	case r.env.Terminal != nil:
+		return func() (string, error) { return r.env.Terminal.ReadPassword("Password of " + name + ": ") }
+	}
+	return nil
 }
 
 // maxInput bounds what is read of one file: the largest real exports are a

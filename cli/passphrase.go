@@ -36,16 +36,16 @@ func (r *runner) passphraseSource() func() (string, error) {
 func readPassphraseFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("passphrase file: %w", err)
+		return "", fmt.Errorf("password file: %w", err)
 	}
 	defer f.Close()
 	line, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil && line == "" {
-		return "", fmt.Errorf("passphrase file %s is empty", path)
+		return "", fmt.Errorf("%s is empty", path)
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", fmt.Errorf("passphrase file %s starts with an empty line", path)
+		return "", fmt.Errorf("%s starts with an empty line", path)
 	}
 	return line, nil
 }

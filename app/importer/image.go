@@ -8,6 +8,22 @@ import (
 	"github.com/latchkey/latchkey/app/qrscan"
 )
 
+// FormatImage is a PNG, JPEG or GIF image with QR codes.
+const FormatImage Format = "image"
+
+func init() {
+	register(reader{name: FormatImage, priority: 0, detect: isImage,
+		read: func(ctx context.Context, im *Importer, res *Result, data []byte, _ Options) error {
+			return im.readImage(ctx, res, data)
+		}})
+}
+
+func isImage(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) ||
+		bytes.HasPrefix(data, []byte("\xff\xd8\xff")) ||
+		bytes.HasPrefix(data, []byte("GIF87a")) || bytes.HasPrefix(data, []byte("GIF89a"))
+}
+
 // readImage decodes every QR code of an image and imports the links.
 func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) error {
 	found, err := qrscan.DecodeReader(ctx, res.Name, bytes.NewReader(data))
@@ -15,7 +31,7 @@ func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) err
 		return err
 	}
 	if len(found) == 0 {
-		res.Skipped = append(res.Skipped, Skipped{Source: res.Name, Reason: "no QR code found"})
+		res.skip(res.Name, "no QR code found")
 		return nil
 	}
 	for i, c := range found {
@@ -24,7 +40,7 @@ func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) err
 			source = fmt.Sprintf("%s code %d", res.Name, i+1)
 		}
 		if c.Kind == qrscan.KindOther {
-			res.Skipped = append(res.Skipped, Skipped{Source: source, Reason: "the QR code is not an otpauth link"})
+			res.skip(source, "the QR code is not an otpauth link")
 			continue
 		}
 		im.addLink(res, source, c.Text)

@@ -1,36 +1,54 @@
 package importer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/vault"
 )
 
-// Format names an input format.
+// Format names an input format, as --format takes it.
 type Format string
 
-// The formats Read detects.
-const (
-	FormatImage Format = "image" // PNG, JPEG or GIF with QR codes
-	FormatURIs  Format = "uris"  // text with otpauth://, otpauth-migration:// or steam:// links
+var (
+	// ErrUnknownFormat is returned for input that is no known format.
+	ErrUnknownFormat = errors.New("not a format Latchkey imports")
+	// ErrPasswordRequired is returned for an encrypted export when
+	// Options.Password is nil.
+	ErrPasswordRequired = errors.New("the file is encrypted and needs its password")
+	// ErrWrongPassword is returned when the password does not decrypt the
+	// export (as opposed to a damaged file, which is reported as such).
+	ErrWrongPassword = errors.New("wrong password for the file")
 )
 
-// Formats lists the formats Read knows, for messages.
-var Formats = []Format{FormatImage, FormatURIs}
+// Options are what an import may need from the user.
+type Options struct {
+	// Password returns the password of an encrypted export. It is called
+	// only for encrypted input; nil makes such input fail with
+	// ErrPasswordRequired.
+	Password func() (string, error)
+}
 
-// ErrUnknownFormat is returned for input that is no known format.
-var ErrUnknownFormat = errors.New("not a format Latchkey imports")
+// password asks for the password of an encrypted input.
+func (o Options) password() (string, error) {
+	if o.Password == nil {
+		return "", ErrPasswordRequired
+	}
+	p, err := o.Password()
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return p, nil
+}
 
 // Entry is one account found in an input.
 type Entry struct {
-	// Source says where: "codes.txt line 3", "qr.png code 1".
+	// Source says where: "codes.txt line 3", "qr.png code 1",
+	// "backup.json entry 4".
 	Source string
 	// Account is normalised (otpauth.Normalize); ID and times are unset.
 	Account vault.Account
@@ -50,6 +68,64 @@ type Result struct {
 	Skipped []Skipped
 }
 
+// add normalises a and records it, or records why it was skipped.
+func (r *Result) add(source string, a vault.Account) {
+	if err := otpauth.Normalize(&a); err != nil {
+		r.skip(source, err.Error())
+		return
+	}
+	r.Entries = append(r.Entries, Entry{Source: source, Account: a})
+}
+
+func (r *Result) skip(source, reason string) {
+	r.Skipped = append(r.Skipped, Skipped{Source: source, Reason: reason})
+}
+
+// reader is one format: a cheap test of the content and the parser.
+type reader struct {
+	name Format
+	// priority orders detection: lower first. Specific formats (JSON with
+	// known keys) come before the catch-all link list.
+	priority int
+	detect   func(data []byte) bool
+	read     func(ctx context.Context, im *Importer, res *Result, data []byte, opts Options) error
+}
+
+var readers []reader
+
+// register adds a format; each format's file calls it from init.
+func register(r reader) {
+	readers = append(readers, r)
+	slices.SortStableFunc(readers, func(a, b reader) int { return a.priority - b.priority })
+}
+
+// Formats lists the formats Read knows, in detection order.
+func Formats() []Format {
+	out := make([]Format, len(readers))
+	for i, r := range readers {
+		out[i] = r.name
+	}
+	return out
+}
+
+func formatList() string {
+	var s []string
+	for _, f := range Formats() {
+		s = append(s, string(f))
+	}
+	return strings.Join(s, ", ")
+}
+
+// Detect names the format of data, or "" when it is none Latchkey reads.
+func Detect(data []byte) Format {
+	for _, r := range readers {
+		if r.detect(data) {
+			return r.name
+		}
+	}
+	return ""
+}
+
 // Importer reads inputs. One Importer spans the inputs of one import, so a
 // Google migration batch spread over several images is tracked as a whole.
 type Importer struct {
@@ -60,60 +136,28 @@ type Importer struct {
 func New() *Importer { return &Importer{batches: map[int]*batchState{}} }
 
 // Read parses one input. name names it in messages. format may be empty
-// (detect) or one of Formats. Errors mean the input as a whole could not be
-// read (not an image, unknown format); problems with single entries are in
-// Result.Skipped.
-func (im *Importer) Read(ctx context.Context, name string, data []byte, format Format) (*Result, error) {
+// (detect from the content) or one of Formats(). Errors mean the input as a
+// whole could not be read (unknown format, damaged file, wrong password);
+// problems with single entries are in Result.Skipped.
+func (im *Importer) Read(ctx context.Context, name string, data []byte, format Format, opts Options) (*Result, error) {
 	if format == "" {
 		format = Detect(data)
+		if format == "" {
+			return nil, fmt.Errorf("import %s: %w (Latchkey reads %s)", name, ErrUnknownFormat, formatList())
+		}
+	}
+	i := slices.IndexFunc(readers, func(r reader) bool { return r.name == format })
+	if i < 0 {
+		return nil, fmt.Errorf("import %s: %w: %q (known: %s)", name, ErrUnknownFormat, format, formatList())
 	}
 	res := &Result{Name: name, Format: format}
-	var err error
-	switch format {
-	case FormatImage:
-		err = im.readImage(ctx, res, data)
-	case FormatURIs:
-		err = im.readText(res, data)
-	case "":
-		err = fmt.Errorf("%w (it is neither a QR image nor a list of otpauth links)", ErrUnknownFormat)
-	default:
-		err = fmt.Errorf("%w: %q (known: %s)", ErrUnknownFormat, format, formatList())
-	}
-	if err != nil {
+	if err := readers[i].read(ctx, im, res, data, opts); err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	return res, nil
 }
 
-func formatList() string {
-	s := make([]string, len(Formats))
-	for i, f := range Formats {
-		s[i] = string(f)
-	}
-	return strings.Join(s, ", ")
-}
-
-// Detect names the format of data, or "" when it is none Latchkey reads.
-func Detect(data []byte) Format {
-	switch {
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")),
-		bytes.HasPrefix(data, []byte("\xff\xd8\xff")),
-		bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		return FormatImage
-	case utf8.Valid(data) && hasLink(string(data)):
-		return FormatURIs
-	}
-	return ""
-}
-
-var schemes = []string{"otpauth://", "otpauth-migration://", "steam://"}
-
-func hasLink(s string) bool {
-	lower := strings.ToLower(s)
-	return slices.ContainsFunc(schemes, func(p string) bool { return strings.Contains(lower, p) })
-}
-
-// addLink parses one link into entries of res.
+// addLink parses one otpauth, otpauth-migration or steam link into res.
 func (im *Importer) addLink(res *Result, source, link string) {
 	if strings.HasPrefix(strings.ToLower(link), "otpauth-migration:") {
 		im.addMigration(res, source, link)
@@ -121,7 +165,7 @@ func (im *Importer) addLink(res *Result, source, link string) {
 	}
 	a, err := otpauth.Parse(link)
 	if err != nil {
-		res.Skipped = append(res.Skipped, Skipped{Source: source, Reason: err.Error()})
+		res.skip(source, err.Error())
 		return
 	}
 	res.Entries = append(res.Entries, Entry{Source: source, Account: a})

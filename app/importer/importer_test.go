@@ -53,7 +53,7 @@ func TestDetect(t *testing.T) {
 
 func read(t *testing.T, name string, data []byte) *Result {
 	t.Helper()
-	res, err := New().Read(context.Background(), name, data, "")
+	res, err := New().Read(context.Background(), name, data, "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New().Read(context.Background(), "input.bin", tt.data, "")
+			_, err := New().Read(context.Background(), "input.bin", tt.data, "", Options{})
 			if err == nil || !strings.Contains(err.Error(), "input.bin") {
 				t.Fatalf("Read = %v, want an error naming the input", err)
 			}
@@ -140,7 +140,7 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New().Read(context.Background(), "x", good, "aegis"); !errors.Is(err, ErrUnknownFormat) {
+	if _, err := New().Read(context.Background(), "x", good, "no-such-format", Options{}); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("unknown forced format: %v", err)
 	}
 }
@@ -155,7 +155,7 @@ func TestMigrationBatchAcrossImages(t *testing.T) {
 		t.Fatalf("EncodeMigration: %d links, %v", len(links), err)
 	}
 	im := New()
-	res, err := im.Read(context.Background(), "part1.png", qrPNG(t, links[0]), "")
+	res, err := im.Read(context.Background(), "part1.png", qrPNG(t, links[0]), "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestMigrationBatchAcrossImages(t *testing.T) {
 	if len(b) != 1 || b[0].Complete() || b[0].String() != "1 of 2 scanned" {
 		t.Fatalf("after part 1: %+v", b)
 	}
-	if _, err := im.Read(context.Background(), "part2.png", qrPNG(t, links[1]), ""); err != nil {
+	if _, err := im.Read(context.Background(), "part2.png", qrPNG(t, links[1]), "", Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if b := im.Batches(); !b[0].Complete() || b[0].String() != "2 of 2 scanned" {

@@ -33,7 +33,7 @@ func (b BatchStatus) String() string {
 func (im *Importer) addMigration(res *Result, source, link string) {
 	batch, err := otpauth.DecodeMigration(link)
 	if err != nil {
-		res.Skipped = append(res.Skipped, Skipped{Source: source, Reason: err.Error()})
+		res.skip(source, err.Error())
 		return
 	}
 	if batch.BatchSize > 1 {
@@ -48,7 +48,7 @@ func (im *Importer) addMigration(res *Result, source, link string) {
 		if label == "" {
 			label = fmt.Sprintf("entry %d", s.Index+1)
 		}
-		res.Skipped = append(res.Skipped, Skipped{Source: source + ": " + label, Reason: s.Reason})
+		res.skip(source+": "+label, s.Reason)
 	}
 }
 

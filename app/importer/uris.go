@@ -1,9 +1,33 @@
 package importer
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
+
+// FormatURIs is text with otpauth://, otpauth-migration:// or steam:// links.
+const FormatURIs Format = "uris"
+
+func init() {
+	register(reader{name: FormatURIs, priority: 1000, detect: isLinkList,
+		read: func(_ context.Context, im *Importer, res *Result, data []byte, _ Options) error {
+			return im.readText(res, data)
+		}})
+}
+
+var schemes = []string{"otpauth://", "otpauth-migration://", "steam://"}
+
+// isLinkList: the catch-all text format, tried after every structured one.
+func isLinkList(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	lower := strings.ToLower(string(data))
+	return slices.ContainsFunc(schemes, func(p string) bool { return strings.Contains(lower, p) })
+}
 
 // readText reads a text file of links: one or more per line, separated by
 // anything (commas, spaces, quotes), as WinAuth, Ente Auth and hand-made
@@ -23,7 +47,7 @@ func (im *Importer) readText(res *Result, data []byte) error {
 		}
 		links := splitLinks(line)
 		if len(links) == 0 {
-			res.Skipped = append(res.Skipped, Skipped{Source: source, Reason: "no otpauth link on this line"})
+			res.skip(source, "no otpauth link on this line")
 			continue
 		}
 		for j, link := range links {
