@@ -11,7 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,16 @@ var commands = map[string]*command{}
 
 func register(c *command) { commands[c.name] = c }
 
+// helpTopic is a `latchkey help TOPIC` page that is not a command.
+type helpTopic struct {
+	name, summary string
+	run           func(ctx context.Context, r *runner, args []string) error
+}
+
+var topics = map[string]*helpTopic{}
+
+func registerTopic(t *helpTopic) { topics[t.name] = t }
+
 // usageError is a mistake in how the command was called (exit 2).
 type usageError struct{ msg string }
 
@@ -117,6 +128,11 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 	}
 	name := rest[0]
 	if name == "help" || name == "--help" || name == "-h" {
+		if len(rest) > 1 {
+			if t, ok := topics[rest[1]]; ok {
+				return t.run(ctx, r, rest[2:])
+			}
+		}
 		return r.help(rest[1:])
 	}
 	cmd, ok := commands[name]
@@ -245,14 +261,15 @@ func (r *runner) help(args []string) error {
 	fmt.Fprintln(w, "usage: latchkey [--home DIR] [--passphrase-file F] [--no-keyring] COMMAND [ARGS]")
 	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
 	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		c := commands[n]
 		fmt.Fprintf(w, "  %-40s %s\n", c.name+" "+c.args, firstLine(c.summary))
+	}
+	if len(topics) > 0 {
+		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
+		for _, n := range slices.Sorted(maps.Keys(topics)) {
+			fmt.Fprintf(w, "  %-40s %s\n", n, topics[n].summary)
+		}
 	}
 	return nil
 }

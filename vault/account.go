@@ -66,6 +66,9 @@ type BackupCode struct {
 	// FromPreviousSetup marks codes carried over when the account's 2FA was
 	// reconfigured: they may no longer be valid and await the user's verdict.
 	FromPreviousSetup bool `json:"from_previous_setup,omitempty"`
+	// RetiredAt is set when a newer set of codes replaced this one; retired
+	// codes are kept, as history, until the user discards them.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 
 	extra extra
 }
@@ -79,11 +82,12 @@ type Portal struct {
 	extra extra
 }
 
-// BackupCodesLeft counts the unused backup codes.
+// BackupCodesLeft counts the backup codes that can still be used: unused
+// and not retired.
 func (a *Account) BackupCodesLeft() int {
 	n := 0
 	for _, c := range a.BackupCodes {
-		if c.UsedAt == nil {
+		if c.UsedAt == nil && c.RetiredAt == nil {
 			n++
 		}
 	}
@@ -96,10 +100,8 @@ func (a Account) Clone() Account {
 	if a.BackupCodes != nil {
 		codes := make([]BackupCode, len(a.BackupCodes))
 		for i, c := range a.BackupCodes {
-			if c.UsedAt != nil {
-				t := *c.UsedAt
-				c.UsedAt = &t
-			}
+			c.UsedAt = cloneTime(c.UsedAt)
+			c.RetiredAt = cloneTime(c.RetiredAt)
 			c.extra = c.extra.clone()
 			codes[i] = c
 		}
@@ -112,4 +114,12 @@ func (a Account) Clone() Account {
 	}
 	a.extra = a.extra.clone()
 	return a
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }

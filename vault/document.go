@@ -36,6 +36,13 @@ type Settings struct {
 	ClipboardClearSeconds int `json:"clipboard_clear_seconds,omitempty"`
 	// AutoLockSeconds: idle time before the window locks; 0 means the default.
 	AutoLockSeconds int `json:"auto_lock_seconds,omitempty"`
+	// NTPServers and TimeHosts are the clock-check sources (NTP servers,
+	// HTTPS hosts whose Date header is read); empty means the defaults.
+	NTPServers []string `json:"ntp_servers,omitempty"`
+	TimeHosts  []string `json:"time_hosts,omitempty"`
+	// UseCorrectedTime generates codes from the system time plus the
+	// measured clock offset (opt-in, shown on screen while in use).
+	UseCorrectedTime bool `json:"use_corrected_time,omitempty"`
 
 	extra extra
 }
