@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/app/qrscan"
 	"github.com/latchkey/latchkey/internal/testqr"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -257,4 +259,19 @@ func TestScanJSON(t *testing.T) {
 		t.Error("empty codes not written as []")
 	}
 	h.run("scan", shot).assert(t, 0, annURI+"\n", "")
+}
+
+func TestScreen(t *testing.T) {
+	defer func(f func(context.Context) ([]qrscan.Code, error)) { scanScreens = f }(scanScreens)
+	scanScreens = func(context.Context) ([]qrscan.Code, error) {
+		return []qrscan.Code{{Text: annURI, Kind: qrscan.KindOTPAuth}}, nil
+	}
+	h := withVault(t)
+	h.run("scan", "--screen").assert(t, 0, annURI, "")
+	h.run("import", "--screen").assert(t, 0, "Added 1 account", "")
+
+	scanScreens = func(context.Context) ([]qrscan.Code, error) { return nil, qrscan.ErrNoDisplay }
+	h.run("import", "--screen").assert(t, 1, "", "no display")
+	h.run("scan", "--json", "--screen").assert(t, 1, `"file": "screen"`, "no display")
+	h.run("scan").assert(t, 2, "", "--screen")
 }

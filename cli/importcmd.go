@@ -27,22 +27,23 @@ func init() {
 		run: runAdd,
 	})
 	register(&command{
-		name: "import", args: "[--format F] [--password-file P] [--replace] [--dry-run] [--json] FILE...",
+		name: "import", args: "[--format F] [--password-file P] [--screen] [--replace] [--dry-run] [--json] FILE...",
 		summary: "import accounts from QR images, link lists and other apps' exports\n\n" +
 			"The format is detected from the content; --format F forces one (see\n" +
 			"'latchkey help import' for the list). Encrypted exports need their password:\n" +
 			"from the first line of --password-file P, or asked on the terminal.\n" +
-			"FILE - reads standard input. Every file is read before the vault changes;\n" +
+			"FILE - reads standard input; --screen adds the QR codes on every display.\n" +
+			"Every file is read before the vault changes;\n" +
 			"a file that cannot be read changes nothing. Entries that cannot be\n" +
 			"imported are listed with the reason, and the exit status is 1.\n" +
 			"Duplicates and reconfigured accounts are handled as by 'add'.",
 		run: runImport,
 	})
 	register(&command{
-		name: "scan", args: "[--json] IMAGE...",
+		name: "scan", args: "[--json] [--screen] IMAGE...",
 		summary: "print the text of every QR code found in the images; stores nothing\n\n" +
 			"--json prints [{file, codes: [{text, kind}], error}], kind being otpauth,\n" +
-			"otpauth-migration or other.",
+			"otpauth-migration or other. --screen scans every display, as file \"screen\".",
 		run: runScan,
 	})
 }
@@ -50,6 +51,7 @@ func init() {
 type importFlags struct {
 	format       string
 	passwordFile string
+	screen       bool
 	replace      bool
 	dryRun       bool
 	json         bool
@@ -60,6 +62,7 @@ func (f *importFlags) register(r *runner, name string, withFormat bool) func([]s
 	if withFormat {
 		fs.StringVar(&f.format, "format", "", "the input format (default: detect)")
 		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
+		fs.BoolVar(&f.screen, "screen", false, "also import the QR codes on every display")
 	}
 	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would change, change nothing")
@@ -93,8 +96,8 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) == 0 {
-		return usagef("import needs at least one FILE")
+	if len(rest) == 0 && !f.screen {
+		return usagef("import needs at least one FILE (or --screen)")
 	}
 	format := importer.Format(f.format)
 	if format != "" && !slices.Contains(importer.Formats(), format) {
@@ -118,8 +121,18 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 		}
 		results = append(results, res)
 	}
+	if f.screen {
+		found, err := scanScreens(ctx)
+		if err != nil {
+			return err
+		}
+		results = append(results, im.ReadCodes("the screen", found))
+	}
 	return r.addFound(im, results, f)
 }
+
+// scanScreens is qrscan.ScanScreens; tests replace it, having no display.
+var scanScreens = qrscan.ScanScreens
 
 func formatNames() string {
 	var names []string
@@ -239,15 +252,22 @@ func (r *runner) settleReconfigured(plan *app.Plan) error {
 	return nil
 }
 
+// screenName stands for the displays in scan's output.
+const screenName = "screen"
+
 func runScan(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("scan")
 	asJSON := fs.Bool("json", false, "print JSON")
+	screen := fs.Bool("screen", false, "scan every display")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(rest) == 0 {
-		return usagef("scan needs at least one IMAGE")
+	if len(rest) == 0 && !*screen {
+		return usagef("scan needs at least one IMAGE (or --screen)")
+	}
+	if *screen {
+		rest = append(rest, screenName)
 	}
 	type scanCode struct {
 		Text string      `json:"text"`
@@ -262,7 +282,12 @@ func runScan(ctx context.Context, r *runner, args []string) error {
 	var failed []string
 	for _, name := range rest {
 		sf := scanFile{File: name, Codes: []scanCode{}}
-		found, err := qrscan.DecodeFile(ctx, name)
+		var found []qrscan.Code
+		if name == screenName && *screen {
+			found, err = scanScreens(ctx)
+		} else {
+			found, err = qrscan.DecodeFile(ctx, name)
+		}
 		if err != nil {
 			failed = append(failed, err.Error())
 			sf.Error = err.Error()

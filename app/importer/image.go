@@ -30,9 +30,22 @@ func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) err
 	if err != nil {
 		return err
 	}
+	im.addCodes(res, found)
+	return nil
+}
+
+// ReadCodes imports QR codes already decoded elsewhere (a screen capture, an
+// image from the clipboard); name names their origin in messages.
+func (im *Importer) ReadCodes(name string, found []qrscan.Code) *Result {
+	res := &Result{Name: name, Format: FormatImage}
+	im.addCodes(res, found)
+	return res
+}
+
+func (im *Importer) addCodes(res *Result, found []qrscan.Code) {
 	if len(found) == 0 {
 		res.skip(res.Name, "no QR code found")
-		return nil
+		return
 	}
 	for i, c := range found {
 		source := res.Name
@@ -45,5 +58,4 @@ func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) err
 		}
 		im.addLink(res, source, c.Text)
 	}
-	return nil
 }
