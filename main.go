@@ -39,7 +39,11 @@ func main() {
 	if strings.EqualFold(os.Getenv("LATCHKEY_KEYRING"), "off") {
 		kr = vault.NoKeyring{}
 	}
+	cfg := ui.Config{Home: home, Keyring: kr}
+	if p := os.Getenv("LATCHKEY_PASSPHRASE_FILE"); p != "" {
+		cfg.Passphrase = func() (string, error) { return app.ReadPassphraseFile(p) }
+	}
 	a := fyneapp.NewWithID(appID)
-	w := ui.NewWindow(a, ui.Config{Home: home, Keyring: kr})
+	w := ui.NewWindow(a, cfg)
 	w.Window().ShowAndRun()
 }

@@ -202,3 +202,70 @@ func TestProbeKeyring(t *testing.T) {
 		t.Error("switched-off keyring reported working")
 	}
 }
+
+func TestCodeToCopy(t *testing.T) {
+	a := acct("RFC", "sha1", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	a.Digits = 8
+	// RFC 6238: 94287082 in the step ending at 60 s; 07081804 at 1111111109 s.
+	code, next, err := CodeToCopy(a, time.Unix(50, 0))
+	if err != nil || next || code != "94287082" {
+		t.Errorf("10 s left: %q next=%v %v", code, next, err)
+	}
+	code, next, _ = CodeToCopy(a, time.Unix(58, 0))
+	if !next || code == "94287082" {
+		t.Errorf("2 s left: copied %q next=%v, want the next code", code, next)
+	}
+	h := acct("H", "h", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	h.Type = vault.HOTP
+	if code, next, _ := CodeToCopy(h, time.Unix(58, 0)); next || code != "755224" {
+		t.Errorf("HOTP: %q next=%v", code, next)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	accounts := []vault.Account{
+		{Issuer: "Acme RMM", Name: "ann", Group: "Customer A"},
+		{Issuer: "Acme PSA", Name: "bob", Note: "shared with NOC"},
+		{Issuer: "GitHub", Name: "ann"},
+	}
+	tests := map[string]int{"": 3, "acme": 2, "ACME ann": 1, "customer": 1, "noc": 1, "ann": 2, "zzz": 0}
+	for q, want := range tests {
+		if got := len(Filter(accounts, q)); got != want {
+			t.Errorf("Filter(%q) = %d accounts, want %d", q, got, want)
+		}
+	}
+}
+
+func TestManualEntry(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	tests := []struct {
+		name  string
+		m     ManualEntry
+		field string
+	}{
+		{"ok", ManualEntry{Issuer: "Acme", Name: "ann", Secret: "jbsw y3dp ehpk 3pxp"}, ""},
+		{"hotp", ManualEntry{Name: "x", Secret: secret, Type: vault.HOTP, Counter: "5"}, ""},
+		{"no secret", ManualEntry{Name: "x"}, "secret"},
+		{"no name", ManualEntry{Secret: secret}, "name"},
+		{"bad base32", ManualEntry{Name: "x", Secret: "1" + secret}, "secret"},
+		{"digits", ManualEntry{Name: "x", Secret: secret, Digits: "12"}, "digits"},
+		{"digits text", ManualEntry{Name: "x", Secret: secret, Digits: "six"}, "digits"},
+		{"period", ManualEntry{Name: "x", Secret: secret, Period: "-1"}, "period"},
+		{"algorithm", ManualEntry{Name: "x", Secret: secret, Algorithm: "MD5"}, "algorithm"},
+		{"counter", ManualEntry{Name: "x", Secret: secret, Type: vault.HOTP, Counter: "-1"}, "counter"},
+	}
+	for _, tt := range tests {
+		a, err := tt.m.Account()
+		var fe *FieldError
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field):
+			t.Errorf("%s: error %v, want one for %s", tt.name, err, tt.field)
+		case err != nil && strings.Contains(err.Error(), secret):
+			t.Errorf("%s: message reveals the secret", tt.name)
+		case tt.name == "ok" && (a.Secret != secret || a.Digits != 6 || a.Period != 30):
+			t.Errorf("ok: not normalised: %+v", a)
+		}
+	}
+}

@@ -1,8 +1,12 @@
 package app
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -20,4 +24,23 @@ func CheckPassphrase(p string) error {
 		return fmt.Errorf("%w: %d characters, at least %d needed", ErrWeakPassphrase, n, MinPassphraseLen)
 	}
 	return nil
+}
+
+// ReadPassphraseFile reads a passphrase from the first line of a file, as
+// --passphrase-file and LATCHKEY_PASSPHRASE_FILE give it.
+func ReadPassphraseFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("password file: %w", err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(io.LimitReader(f, 64<<10)).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("%s starts with an empty line", path)
+	}
+	return line, nil
 }

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bufio"
+
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/app"
 	"os"
 	"strings"
 
@@ -33,22 +35,7 @@ func (r *runner) passphraseSource() func() (string, error) {
 }
 
 // readPassphraseFile reads the first line of a file.
-func readPassphraseFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("password file: %w", err)
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", fmt.Errorf("%s starts with an empty line", path)
-	}
-	return line, nil
-}
+var readPassphraseFile = app.ReadPassphraseFile
 
 // newPassphrase asks for a new passphrase twice on the terminal, or reads it
 // from file when one is given.

@@ -1,11 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -15,85 +15,135 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-// accountList shows every account with its current code and a countdown,
-// refreshed by one ticker for the whole window.
+// showNextWithin is when a row starts showing the next code too.
+const showNextWithin = 5 * time.Second
+
+// accountList is the main screen: a search field and every account with its
+// current code and a countdown, refreshed by one ticker for the window.
 type accountList struct {
-	w        *Window
-	accounts []vault.Account
-	rows     []rowState
-	list     *widget.List
-	// stopTicker ends the ticker; nil until start.
+	w      *Window
+	all    []vault.Account // sorted
+	shown  []vault.Account // all, filtered by the search
+	rows   []rowState      // of shown
+	list   *widget.List
+	search *widget.Entry
+	status *widget.Label
+	toast  *toast
+
 	stopTicker func()
+	clip       clipboardGuard
 }
 
 // rowState is what a row shows; recomputed on each tick.
 type rowState struct {
-	code     string
-	progress float64 // elapsed fraction of the period; -1 for HOTP
+	code, next string  // grouped digits; next only near the period's end
+	progress   float64 // remaining fraction of the period; -1 for HOTP
+	err        bool
 }
 
-func newAccountList(w *Window, v *vault.Vault) *accountList {
-	l := &accountList{w: w, accounts: v.Accounts()}
-	app.SortAccounts(l.accounts)
-	l.rows = make([]rowState, len(l.accounts))
-	l.compute(w.cfg.now())
+func newAccountList(w *Window) *accountList {
+	l := &accountList{w: w}
+	l.search = widget.NewEntry()
+	l.search.SetPlaceHolder("Search (Ctrl+F)")
+	l.search.OnChanged = func(string) {
+		l.w.touch()
+		l.refilter()
+	}
+	l.search.OnSubmitted = func(string) { l.copyIndex(0) }
+	l.status = widget.NewLabel("")
+	l.toast = newToast(w.cfg.scheduler())
 	l.list = widget.NewList(
-		func() int { return len(l.accounts) },
-		newRow,
-		func(i widget.ListItemID, o fyne.CanvasObject) { l.updateRow(i, o) },
+		func() int { return len(l.shown) },
+		func() fyne.CanvasObject { return newAccountRow(l) },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*accountRow).bind(i) },
 	)
+	l.list.OnSelected = func(i widget.ListItemID) {
+		l.list.Unselect(i)
+		l.copyIndex(i)
+	}
+	l.reload()
 	return l
 }
 
-func (l *accountList) content() fyne.CanvasObject {
-	lock := widget.NewButtonWithIcon("Lock", theme.LoginIcon(), l.w.Lock)
-	count := widget.NewLabel(accountCount(len(l.accounts)))
-	top := container.NewBorder(nil, nil, count, lock)
-	if len(l.accounts) == 0 {
-		empty := widget.NewLabel("No accounts yet.\n\nAdd one from a terminal:\n  latchkey add 'otpauth://…'\n  latchkey import qr.png")
-		empty.Alignment = fyne.TextAlignCenter
-		return container.NewBorder(top, nil, nil, nil, container.NewCenter(empty))
-	}
-	return container.NewBorder(top, nil, nil, nil, l.list)
+// reload takes the accounts from the vault again, after a change.
+func (l *accountList) reload() {
+	l.all = l.w.vault.Accounts()
+	app.SortAccounts(l.all)
+	l.refilter()
 }
 
-func accountCount(n int) string {
-	if n == 1 {
+func (l *accountList) refilter() {
+	l.shown = app.Filter(l.all, l.search.Text)
+	l.rows = make([]rowState, len(l.shown))
+	l.compute(l.w.now())
+	l.status.SetText(accountCount(len(l.shown), len(l.all)))
+	l.list.Refresh()
+}
+
+func accountCount(shown, all int) string {
+	switch {
+	case shown != all:
+		return fmt.Sprintf("%d of %d accounts", shown, all)
+	case all == 1:
 		return "1 account"
 	}
-	return strconv.Itoa(n) + " accounts"
+	return strconv.Itoa(all) + " accounts"
 }
 
-// start runs the window's single ticker until stop.
+func (l *accountList) content() fyne.CanvasObject {
+	add := widget.NewButtonWithIcon("", theme.ContentAddIcon(), l.w.showAdd)
+	add.Importance = widget.HighImportance
+	menu := widget.NewButtonWithIcon("", theme.MenuIcon(), nil)
+	menu.OnTapped = func() {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(menu).Add(fyne.NewPos(0, menu.Size().Height))
+		widget.ShowPopUpMenuAtPosition(l.w.mainMenu(), l.w.win.Canvas(), pos)
+	}
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(add, menu), l.search)
+	bottom := container.NewBorder(nil, nil, l.status, nil, l.toast.box)
+	var body fyne.CanvasObject = l.list
+	if len(l.all) == 0 {
+		empty := widget.NewLabel("No accounts yet.\n\nPress + to add one: scan a QR code on screen,\nopen a screenshot, paste a link, or type the secret.")
+		empty.Alignment = fyne.TextAlignCenter
+		body = container.NewCenter(empty)
+	}
+	return container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, body)
+}
+
+// start runs the window's single ticker until stop, and takes the keys.
 func (l *accountList) start() {
 	l.stopTicker = l.w.cfg.scheduler().Every(time.Second, l.tick)
+	c := l.w.win.Canvas()
+	// Typing anywhere searches.
+	c.SetOnTypedRune(func(r rune) {
+		c.Focus(l.search)
+		l.search.TypedRune(r)
+	})
+	c.Focus(l.search)
 }
 
+var searchShortcut = desktopShortcut(fyne.KeyF)
+
 func (l *accountList) tick() {
-	if l.compute(l.w.cfg.now()) {
+	if l.compute(l.w.now()) {
 		l.list.Refresh()
 	}
+	l.w.checkIdle()
 }
 
 func (l *accountList) stop() {
 	if l.stopTicker != nil {
 		l.stopTicker()
 	}
+	l.w.win.Canvas().SetOnTypedRune(nil)
+	l.toast.hide()
 }
 
-// compute refreshes every row's state at t and reports whether any changed.
+// compute refreshes every shown row at t and reports whether any changed,
+// so nothing is redrawn when nothing changed.
 func (l *accountList) compute(t time.Time) bool {
 	changed := false
-	for i, a := range l.accounts {
-		s := rowState{progress: -1}
-		if code, err := codes.Generate(a, t); err == nil {
-			s.code = groupDigits(code)
-		} else {
-			s.code = "invalid"
-		}
-		if win, err := codes.WindowAt(a, t); err == nil {
-			s.progress = win.Progress(t)
-		}
+	for i, a := range l.shown {
+		s := stateAt(a, t)
 		if s != l.rows[i] {
 			l.rows[i] = s
 			changed = true
@@ -102,12 +152,32 @@ func (l *accountList) compute(t time.Time) bool {
 	return changed
 }
 
+func stateAt(a vault.Account, t time.Time) rowState {
+	s := rowState{progress: -1}
+	code, err := codes.Generate(a, t)
+	if err != nil {
+		return rowState{code: "invalid account", progress: -1, err: true}
+	}
+	s.code = groupDigits(code)
+	win, err := codes.WindowAt(a, t)
+	if err != nil { // HOTP
+		return s
+	}
+	// Whole seconds: the bar moves once per tick and rows only redraw then.
+	left := win.Remaining(t).Truncate(time.Second)
+	s.progress = float64(left) / float64(win.Period())
+	if left < showNextWithin {
+		if next, err := codes.Next(a, t); err == nil {
+			s.next = groupDigits(next)
+		}
+	}
+	return s
+}
+
 // groupDigits splits a code for reading aloud: 123 456, 1234 5678.
 func groupDigits(code string) string {
 	switch len(code) {
-	case 6:
-		return code[:3] + " " + code[3:]
-	case 7:
+	case 6, 7:
 		return code[:3] + " " + code[3:]
 	case 8:
 		return code[:4] + " " + code[4:]
@@ -115,44 +185,119 @@ func groupDigits(code string) string {
 	return code
 }
 
-func newRow() fyne.CanvasObject {
-	issuer := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	issuer.Truncation = fyne.TextTruncateEllipsis
-	name := widget.NewLabel("")
-	name.Truncation = fyne.TextTruncateEllipsis
-	code := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	// Not Bold: Fyne 2.7.1's test theme defines no bold monospace face and panics.
-	code.TextStyle = fyne.TextStyle{Monospace: true}
-	code.TextSize = 24
-	bar := widget.NewProgressBar()
-	bar.TextFormatter = func() string { return "" }
-	labels := container.NewVBox(issuer, name)
-	return container.NewBorder(nil, bar, nil, container.NewCenter(code), labels)
-}
-
-func (l *accountList) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
-	if i >= len(l.accounts) {
+func (l *accountList) copyIndex(i int) {
+	if i < 0 || i >= len(l.shown) {
 		return
 	}
-	a, s := l.accounts[i], l.rows[i]
-	border := o.(*fyne.Container)
-	labels := border.Objects[0].(*fyne.Container)
-	bar := border.Objects[1].(*widget.ProgressBar)
-	code := border.Objects[2].(*fyne.Container).Objects[0].(*canvas.Text)
+	l.copy(l.shown[i])
+}
 
-	issuer := a.Issuer
+// copy puts the account's code on the clipboard, or the next one when the
+// current expires too soon to be pasted, and clears it later.
+func (l *accountList) copy(a vault.Account) {
+	l.w.touch()
+	code, next, err := app.CodeToCopy(a, l.w.now())
+	if err != nil {
+		l.toast.show("This account's settings are invalid: edit it.")
+		return
+	}
+	delay := app.ClipboardClearAfter(l.w.vault.Document().Settings)
+	l.clip.put(l.w.app.Clipboard(), l.w.cfg.scheduler(), code, delay)
+	msg := fmt.Sprintf("Copied, clears in %d s", int(delay.Seconds()))
+	if next {
+		msg = fmt.Sprintf("Copied the next code (the current one was about to expire), clears in %d s", int(delay.Seconds()))
+	}
+	l.toast.show(msg)
+}
+
+// accountRow is one account in the list.
+type accountRow struct {
+	widget.BaseWidget
+	l          *accountList
+	index      int
+	issuer     *widget.Label
+	name       *widget.Label
+	code, next *widget.Label
+	bar        *countdown
+	hotpNext   *widget.Button
+	menu       *widget.Button
+}
+
+func newAccountRow(l *accountList) *accountRow {
+	r := &accountRow{l: l}
+	r.issuer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.issuer.Truncation = fyne.TextTruncateEllipsis
+	r.name = widget.NewLabel("")
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.code = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
+	r.code.SizeName = theme.SizeNameHeadingText
+	r.next = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
+	r.next.SizeName = theme.SizeNameCaptionText
+	r.bar = newCountdown()
+	r.hotpNext = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { r.l.advance(r.account()) })
+	r.menu = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), r.showMenu)
+	r.menu.Importance = widget.LowImportance
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
+	labels := container.NewVBox(r.issuer, r.name)
+	codes := container.NewVBox(r.code, r.next)
+	right := container.NewHBox(codes, r.hotpNext, r.menu)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, r.bar, nil, right, labels))
+}
+
+func (r *accountRow) account() vault.Account { return r.l.shown[r.index] }
+
+func (r *accountRow) bind(i int) {
+	if i >= len(r.l.shown) {
+		return
+	}
+	r.index = i
+	a, s := r.l.shown[i], r.l.rows[i]
+	issuer, name := a.Issuer, a.Name
 	if issuer == "" {
-		issuer = a.Name
+		issuer, name = a.Name, ""
 	}
-	labels.Objects[0].(*widget.Label).SetText(issuer)
-	labels.Objects[1].(*widget.Label).SetText(a.Name)
-	code.Text = s.code
-	code.Color = theme.Color(theme.ColorNameForeground)
-	code.Refresh()
+	if a.Favourite {
+		issuer = "★ " + issuer
+	}
+	if a.Group != "" {
+		name = joinNonEmpty(name, a.Group)
+	}
+	r.issuer.SetText(issuer)
+	r.name.SetText(name)
+	r.code.SetText(s.code)
+	r.code.Importance = widget.MediumImportance
+	if s.err {
+		r.code.Importance = widget.DangerImportance
+	}
+	r.next.SetText("")
+	if s.next != "" {
+		r.next.SetText("next " + s.next)
+	}
 	if s.progress < 0 {
-		bar.Hide()
+		r.bar.Hide()
+		r.hotpNext.Show()
 	} else {
-		bar.Show()
-		bar.SetValue(1 - s.progress)
+		r.bar.Show()
+		r.hotpNext.Hide()
+		r.bar.SetValue(s.progress)
 	}
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " · " + b
+}
+
+func (r *accountRow) showMenu() {
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.menu).Add(fyne.NewPos(0, r.menu.Size().Height))
+	widget.ShowPopUpMenuAtPosition(r.l.accountMenu(r.account()), r.l.w.win.Canvas(), pos)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +16,8 @@ type Scheduler interface {
 	Go(work func(), then func())
 	// Every calls f on the UI goroutine every d until stop is called.
 	Every(d time.Duration, f func()) (stop func())
+	// After calls f on the UI goroutine once, after d, unless cancelled.
+	After(d time.Duration, f func()) (cancel func())
 }
 
 type goroutineScheduler struct{}
@@ -52,5 +55,20 @@ func (goroutineScheduler) Every(d time.Duration, f func()) func() {
 			stopped = true
 			close(done)
 		}
+	}
+}
+
+func (goroutineScheduler) After(d time.Duration, f func()) func() {
+	var cancelled atomic.Bool
+	t := time.AfterFunc(d, func() {
+		fyne.Do(func() {
+			if !cancelled.Load() {
+				f()
+			}
+		})
+	})
+	return func() {
+		cancelled.Store(true)
+		t.Stop()
 	}
 }

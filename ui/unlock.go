@@ -45,11 +45,9 @@ func (s *unlockScreen) submit() {
 	var v *vault.Vault
 	var err error
 	cfg.scheduler().Go(func() {
-		v, err = vault.Open(cfg.Home, vault.Options{
-			Keyring:    cfg.Keyring,
-			WorkFactor: cfg.WorkFactor,
-			Passphrase: func() (string, error) { return pass, nil },
-		})
+		opts := s.w.options()
+		opts.Passphrase = func() (string, error) { return pass, nil }
+		v, err = vault.Open(cfg.Home, opts)
 	}, func() { s.done(v, err) })
 }
 

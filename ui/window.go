@@ -10,7 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,11 +24,14 @@ type Config struct {
 	Home string
 	// Keyring is the OS keyring (vault.NoKeyring{} when switched off).
 	Keyring vault.Keyring
+	// Passphrase, when set, is tried before asking (LATCHKEY_PASSPHRASE_FILE,
+	// for kiosks and the smoke test).
+	Passphrase func() (string, error)
 	// WorkFactor is the scrypt work factor for new passphrases; 0 is age's default.
 	WorkFactor int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Scheduler runs slow work and the ticker; nil means goroutines.
+	// Scheduler runs slow work and timers; nil means goroutines.
 	Scheduler Scheduler
 }
 
@@ -39,40 +42,65 @@ func (c Config) scheduler() Scheduler {
 	return c.Scheduler
 }
 
-func (c Config) now() time.Time {
-	if c.Now == nil {
-		return time.Now()
-	}
-	return c.Now()
-}
-
 // Window is Latchkey's main window and the state behind it.
 type Window struct {
 	app fyne.App
 	win fyne.Window
 	cfg Config
 
-	vault *vault.Vault
-	list  *accountList // nil unless unlocked
+	vault  *vault.Vault
+	list   *accountList // nil unless unlocked
+	adding *addDialog   // the open Add dialog, if any
+	idle   idle
 }
+
+// Preference keys (Fyne preferences are plain JSON: never secrets).
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+)
 
 // NewWindow builds the main window and shows the screen the vault's state
 // calls for: welcome (no vault yet), unlock, or the accounts.
 func NewWindow(a fyne.App, cfg Config) *Window {
 	w := &Window{app: a, win: a.NewWindow("Latchkey"), cfg: cfg}
 	w.win.SetIcon(assets.Icon)
-	w.win.Resize(fyne.NewSize(460, 640))
-	w.win.SetOnClosed(w.stop)
+	p := a.Preferences()
+	w.win.Resize(fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 460)), float32(p.FloatWithFallback(prefHeight, 640))))
+	w.win.SetOnClosed(w.closed)
+	// Also on the canvas, for when nothing has focus (and for tests).
 	w.win.Canvas().AddShortcut(&lockShortcut, func(fyne.Shortcut) { w.Lock() })
+	w.win.Canvas().AddShortcut(&addShortcut, func(fyne.Shortcut) { w.showAdd() })
+	w.win.Canvas().AddShortcut(&searchShortcut, func(fyne.Shortcut) { w.focusSearch() })
+	w.win.SetOnDropped(w.dropped)
+	w.win.SetMainMenu(w.menuBar())
+	w.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { w.touch() })
+	a.Lifecycle().SetOnExitedForeground(func() {
+		if a.Preferences().Bool(prefLockOnHide) {
+			w.Lock()
+		}
+	})
+	applyTheme(a)
 	w.start()
 	return w
 }
 
 // lockShortcut is Ctrl+L (Cmd+L on macOS).
-var lockShortcut = desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+var lockShortcut = desktopShortcut(fyne.KeyL)
 
 // Window returns the Fyne window.
 func (w *Window) Window() fyne.Window { return w.win }
+
+func (w *Window) now() time.Time {
+	if w.cfg.Now == nil {
+		return time.Now()
+	}
+	return w.cfg.Now()
+}
+
+func (w *Window) options() vault.Options {
+	return vault.Options{Keyring: w.cfg.Keyring, WorkFactor: w.cfg.WorkFactor, Passphrase: w.cfg.Passphrase}
+}
 
 // start opens the vault from the keyring when it can, off the UI goroutine:
 // a Secret Service call may wait on an unlock prompt.
@@ -85,13 +113,15 @@ func (w *Window) start() {
 	var v *vault.Vault
 	var err error
 	w.cfg.scheduler().Go(func() {
-		v, err = vault.Open(w.cfg.Home, vault.Options{Keyring: w.cfg.Keyring, WorkFactor: w.cfg.WorkFactor})
+		v, err = vault.Open(w.cfg.Home, w.options())
 	}, func() {
 		switch {
 		case err == nil:
 			w.unlocked(v)
 		case errors.Is(err, vault.ErrPassphraseRequired):
 			w.show(newUnlockScreen(w, ""))
+		case errors.Is(err, vault.ErrWrongPassphrase):
+			w.show(newUnlockScreen(w, "The passphrase file holds the wrong passphrase."))
 		default:
 			w.show(errorScreen(err))
 		}
@@ -101,7 +131,8 @@ func (w *Window) start() {
 // unlocked shows the accounts of an open vault.
 func (w *Window) unlocked(v *vault.Vault) {
 	w.vault = v
-	w.list = newAccountList(w, v)
+	w.touch()
+	w.list = newAccountList(w)
 	w.show(w.list.content())
 	w.list.start()
 }
@@ -111,20 +142,104 @@ func (w *Window) Lock() {
 	if w.vault == nil {
 		return
 	}
-	w.stop()
+	w.stopList()
 	w.vault = nil
+	// Dialogs may show secrets (a QR code, an edit form): none survives a lock.
+	overlays := w.win.Canvas().Overlays()
+	for _, o := range overlays.List() {
+		overlays.Remove(o)
+	}
+	w.adding = nil
 	w.show(newUnlockScreen(w, ""))
 }
 
-func (w *Window) stop() {
+func (w *Window) stopList() {
 	if w.list != nil {
 		w.list.stop()
 		w.list = nil
 	}
 }
 
+func (w *Window) closed() {
+	size := w.win.Canvas().Size()
+	p := w.app.Preferences()
+	p.SetFloat(prefWidth, float64(size.Width))
+	p.SetFloat(prefHeight, float64(size.Height))
+	w.stopList()
+}
+
 func (w *Window) show(c fyne.CanvasObject) {
 	w.win.SetContent(c)
+}
+
+// update changes the vault off the UI goroutine (a save fsyncs), then
+// refreshes the list and runs done. Errors are shown, and change nothing.
+func (w *Window) update(fn func(*vault.Document) error, done func()) {
+	v := w.vault
+	if v == nil {
+		return
+	}
+	var err error
+	w.cfg.scheduler().Go(func() { err = v.Update(fn) }, func() {
+		if w.list != nil && w.vault == v {
+			w.list.reload()
+		}
+		if err != nil {
+			dialog.ShowError(err, w.win)
+			return
+		}
+		if done != nil {
+			done()
+		}
+	})
+}
+
+// mainMenu is the menu behind the ☰ button.
+func (w *Window) mainMenu() *fyne.Menu {
+	return fyne.NewMenu("",
+		fyne.NewMenuItem("Add account…", w.showAdd),
+		fyne.NewMenuItem("Settings…", w.showSettings),
+		fyne.NewMenuItem("Lock now", w.Lock),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Keyboard shortcuts", w.showShortcuts),
+	)
+}
+
+// menuBar is the window's menu bar (the macOS global menu). Its items
+// carry the keyboard shortcuts: Fyne gives a shortcut to the focused widget
+// (the search field, nearly always) and only main-menu shortcuts come first.
+func (w *Window) menuBar() *fyne.MainMenu {
+	item := func(label string, sc fyne.Shortcut, fn func()) *fyne.MenuItem {
+		i := fyne.NewMenuItem(label, fn)
+		i.Shortcut = sc
+		return i
+	}
+	return fyne.NewMainMenu(
+		fyne.NewMenu("Vault",
+			item("Add account…", &addShortcut, w.showAdd),
+			item("Search", &searchShortcut, w.focusSearch),
+			fyne.NewMenuItem("Settings…", w.showSettings),
+			item("Lock now", &lockShortcut, w.Lock)),
+		fyne.NewMenu("Help", fyne.NewMenuItem("Keyboard shortcuts", w.showShortcuts)),
+	)
+}
+
+func (w *Window) focusSearch() {
+	if w.list != nil {
+		w.win.Canvas().Focus(w.list.search)
+	}
+}
+
+func (w *Window) showShortcuts() {
+	grid := container.NewGridWithColumns(2,
+		widget.NewLabel("Ctrl+F (⌘F)"), widget.NewLabel("Search"),
+		widget.NewLabel("Typing"), widget.NewLabel("Search for what you type"),
+		widget.NewLabel("Enter in search"), widget.NewLabel("Copy the first account's code"),
+		widget.NewLabel("↑ ↓ then Space"), widget.NewLabel("Choose an account and copy its code"),
+		widget.NewLabel("Ctrl+N (⌘N)"), widget.NewLabel("Add an account"),
+		widget.NewLabel("Ctrl+L (⌘L)"), widget.NewLabel("Lock now"),
+	)
+	dialog.ShowCustom("Keyboard shortcuts", "Close", grid, w.win)
 }
 
 func busyScreen(msg string) fyne.CanvasObject {

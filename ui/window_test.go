@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,102 +13,21 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-const testPass = "correct horse battery"
+// The RFC 6238 SHA1 seed: 94287082 in the step of 59 s, 07081804 at 1111111109 s.
+var rfcAccount = vault.Account{ID: "rfc", Issuer: "RFC 6238", Name: "sha1", Type: vault.TOTP,
+	Secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", Algorithm: vault.SHA1, Digits: 8, Period: 30}
 
-var testNow = time.Date(2026, 11, 22, 9, 0, 10, 0, time.UTC)
-
-func testConfig(t *testing.T, kr vault.Keyring) Config {
-	return Config{Home: filepath.Join(t.TempDir(), "vault"), Keyring: kr, WorkFactor: 10,
-		Now: func() time.Time { return testNow }, Scheduler: &syncScheduler{}}
-}
-
-// waitFor polls until cond holds: vault work runs in goroutines.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// findAll walks a canvas object tree.
-func findAll[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject) []T {
-	var out []T
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if x, ok := o.(T); ok {
-			out = append(out, x)
-		}
-		switch c := o.(type) {
-		case *fyne.Container:
-			for _, child := range c.Objects {
-				walk(child)
-			}
-		case fyne.Widget:
-			r := test.TempWidgetRenderer(t, c)
-			if r == nil {
-				return
-			}
-			for _, child := range r.Objects() {
-				walk(child)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
-
-func content(w *Window) fyne.CanvasObject { return w.win.Content() }
-
-func hasText(t *testing.T, w *Window, s string) bool {
-	for _, l := range findAll[*widget.Label](t, content(w)) {
-		if strings.Contains(l.Text, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasTextIn(t *testing.T, o fyne.CanvasObject, s string) bool {
-	for _, l := range findAll[*widget.Label](t, o) {
-		if l.Text == s {
-			return true
-		}
-	}
-	return false
-}
-
-func button(t *testing.T, w *Window, label string) *widget.Button {
-	for _, b := range findAll[*widget.Button](t, content(w)) {
-		if b.Text == label {
-			return b
-		}
-	}
-	t.Fatalf("no button %q", label)
-	return nil
-}
-
-func passwordEntries(t *testing.T, w *Window) []*widget.Entry {
-	var out []*widget.Entry
-	for _, e := range findAll[*widget.Entry](t, content(w)) {
-		if e.Password {
-			out = append(out, e)
-		}
-	}
-	return out
+func acct(id, issuer, name, secret string) vault.Account {
+	return vault.Account{ID: id, Issuer: issuer, Name: name, Type: vault.TOTP, Secret: secret,
+		Algorithm: vault.SHA1, Digits: 6, Period: 30}
 }
 
 func TestFirstRunCreatesVault(t *testing.T) {
-	a := test.NewTempApp(t)
-	kr := vault.NewMemoryKeyring()
-	w := NewWindow(a, testConfig(t, kr))
+	e := newEnv(t, time.Unix(1e9, 0))
+	w := e.open()
 	if !hasText(t, w, "Welcome to Latchkey") {
 		t.Fatal("first run does not show the welcome screen")
 	}
-	waitFor(t, "keyring probe", func() bool { return !hasText(t, w, "Checking the OS keyring") })
 	entries := passwordEntries(t, w)
 	test.Type(entries[0], testPass)
 	test.Type(entries[1], "different")
@@ -117,97 +35,197 @@ func TestFirstRunCreatesVault(t *testing.T) {
 	if !hasText(t, w, "differ") {
 		t.Fatal("mismatched passphrases accepted")
 	}
+	entries[1].SetText("short")
+	entries[0].SetText("short")
+	test.Tap(button(t, w, "Create vault"))
+	if !hasText(t, w, "at least 8") {
+		t.Fatal("a short passphrase accepted")
+	}
+	entries[0].SetText(testPass)
 	entries[1].SetText(testPass)
 	test.Tap(button(t, w, "Create vault"))
-	waitFor(t, "the account list", func() bool { return w.vault != nil })
-	if !hasText(t, w, "No accounts yet") {
-		t.Error("empty vault does not say so")
+	if w.vault == nil || !hasText(t, w, "No accounts yet") {
+		t.Fatal("vault not created, or the empty state not shown")
 	}
-	if kr.Len() != 1 {
+	if e.kr.Len() != 1 {
 		t.Error("the key was not stored in the keyring")
 	}
 }
 
 func TestWelcomeWithoutKeyring(t *testing.T) {
-	a := test.NewTempApp(t)
+	e := newEnv(t, time.Unix(1e9, 0))
 	down := vault.NewMemoryKeyring()
 	down.Fail = errors.New("no Secret Service")
-	w := NewWindow(a, testConfig(t, down))
-	waitFor(t, "keyring probe", func() bool { return hasText(t, w, "not available") })
-	for _, c := range findAll[*widget.Check](t, content(w)) {
+	e.cfg.Keyring = down
+	w := e.open()
+	if !hasText(t, w, "not available") {
+		t.Fatal("keyring failure not explained")
+	}
+	for _, c := range findAll[*widget.Check](t, w.win.Content()) {
 		if !c.Disabled() || c.Checked {
 			t.Error("keyring option offered without a keyring")
 		}
 	}
 }
 
-func newVaultWithAccounts(t *testing.T, cfg Config, accounts []vault.Account) {
-	t.Helper()
-	v, err := vault.Create(cfg.Home, vault.CreateOptions{Options: vault.Options{Keyring: cfg.Keyring, WorkFactor: 10}, Passphrase: testPass, UseKeyring: true})
-	if err != nil {
-		t.Fatal(err)
+func TestUnlockShowsCodes(t *testing.T) {
+	e := newEnv(t, time.Unix(59, 0)).withAccounts(rfcAccount)
+	e.cfg.Keyring = vault.NoKeyring{} // as if the keyring were off: the passphrase is needed
+	w := e.open()
+	if !hasText(t, w, "Latchkey is locked") {
+		t.Fatal("no unlock screen")
 	}
-	if err := v.Update(func(d *vault.Document) error { d.Accounts = accounts; return nil }); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// rfcAccount is RFC 6238's SHA1 seed, whose code at 59 s is 94287082.
-var rfcAccount = vault.Account{Issuer: "RFC 6238", Name: "sha1", Type: vault.TOTP,
-	Secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", Algorithm: vault.SHA1, Digits: 8, Period: 30}
-
-func TestUnlockAndLock(t *testing.T) {
-	a := test.NewTempApp(t)
-	kr := vault.NewMemoryKeyring()
-	cfg := testConfig(t, kr)
-	now := time.Unix(59, 0)
-	cfg.Now = func() time.Time { return now }
-	newVaultWithAccounts(t, cfg, []vault.Account{rfcAccount})
-	cfg.Keyring = vault.NoKeyring{} // as if the keyring were off: the passphrase is needed
-
-	w := NewWindow(a, cfg)
-	waitFor(t, "unlock screen", func() bool { return hasText(t, w, "Latchkey is locked") })
 	entry := passwordEntries(t, w)[0]
 	test.Type(entry, "wrong passphrase")
 	test.Tap(button(t, w, "Unlock"))
-	waitFor(t, "wrong passphrase message", func() bool { return hasText(t, w, "Wrong passphrase.") })
-	if entry.Text != "" {
-		t.Error("wrong passphrase left in the entry")
+	if !hasText(t, w, "Wrong passphrase.") || entry.Text != "" {
+		t.Fatal("wrong passphrase not reported, or left in the entry")
 	}
 	test.Type(entry, testPass)
 	test.Tap(button(t, w, "Unlock"))
-	waitFor(t, "accounts", func() bool { return w.vault != nil })
-
-	row := newRow()
-	w.list.updateRow(0, row)
-	if !hasTextIn(t, row, "RFC 6238") || !hasTextIn(t, row, "sha1") {
-		t.Fatal("account row does not show issuer and name")
+	if w.vault == nil {
+		t.Fatal("not unlocked")
 	}
-	if got := w.list.rows[0].code; got != "9428 7082" {
-		t.Errorf("code shown %q, want 9428 7082", got)
+	row := newAccountRow(w.list)
+	row.bind(0)
+	if row.issuer.Text != "RFC 6238" || row.name.Text != "sha1" || row.code.Text != "9428 7082" {
+		t.Fatalf("row shows %q %q %q", row.issuer.Text, row.name.Text, row.code.Text)
 	}
-	// RFC 6238 Appendix B: SHA1 at 1111111109 s is 07081804.
-	now = time.Unix(1111111109, 0)
-	cfg.Scheduler.(*syncScheduler).tick()
-	if got := w.list.rows[0].code; got != "0708 1804" {
-		t.Errorf("after a tick the code shown is %q, want 0708 1804", got)
+	// 59 s is the last second of its step: the next code shows beside it.
+	if row.next.Text == "" {
+		t.Error("the next code is not shown in the last seconds")
 	}
-	test.Tap(button(t, w, "Lock"))
-	if w.vault != nil || !hasText(t, w, "Latchkey is locked") {
-		t.Error("Lock did not lock")
+	e.sched.now = time.Unix(1111111108, 0)
+	e.sched.advance(time.Second)
+	row.bind(0)
+	if row.code.Text != "0708 1804" {
+		t.Errorf("after a tick the row shows %q, want 0708 1804", row.code.Text)
 	}
 }
 
-func TestLockShortcut(t *testing.T) {
-	a := test.NewTempApp(t)
-	kr := vault.NewMemoryKeyring()
-	cfg := testConfig(t, kr)
-	newVaultWithAccounts(t, cfg, nil)
-	w := NewWindow(a, cfg)
-	waitFor(t, "accounts", func() bool { return w.vault != nil })
-	w.win.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(&lockShortcut)
-	if w.vault != nil {
-		t.Error("Ctrl+L did not lock")
+func TestLockShortcutAndAutoLock(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	if w.vault == nil {
+		t.Fatal("keyring did not unlock")
+	}
+	w.list.confirmShowQR(w.list.shown[0])
+	w.win.Canvas().(test.WindowlessCanvas).(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(&lockShortcut)
+	if w.vault != nil || !hasText(t, w, "Latchkey is locked") {
+		t.Fatal("Ctrl+L did not lock")
+	}
+	if len(overlays(w)) != 0 {
+		t.Fatal("a dialog stayed open over the lock screen")
+	}
+
+	w2 := e.open()
+	e.sched.advance(4 * time.Minute)
+	w2.list.copyIndex(0) // activity
+	e.sched.advance(4 * time.Minute)
+	if w2.vault == nil {
+		t.Fatal("locked although used 4 minutes ago")
+	}
+	e.sched.advance(2 * time.Minute)
+	if w2.vault != nil {
+		t.Fatal("not locked after 5 idle minutes")
+	}
+}
+
+func TestCopyAndClipboardClear(t *testing.T) {
+	e := newEnv(t, time.Unix(40, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	clip := e.app.Clipboard()
+	w.list.copyIndex(0)
+	if clip.Content() != "94287082" || !hasText(t, w, "Copied, clears in 30 s") {
+		t.Fatalf("clipboard %q", clip.Content())
+	}
+	e.sched.advance(29 * time.Second)
+	if clip.Content() != "94287082" {
+		t.Fatal("cleared too early")
+	}
+	e.sched.advance(2 * time.Second)
+	if clip.Content() != "" {
+		t.Fatalf("not cleared after 30 s: %q", clip.Content())
+	}
+	// Something else copied meanwhile is left alone.
+	w.list.copyIndex(0)
+	clip.SetContent("the user's own text")
+	e.sched.advance(31 * time.Second)
+	if clip.Content() != "the user's own text" {
+		t.Error("cleared a clipboard that no longer held the code")
+	}
+}
+
+func TestCopyNearExpiryTakesNextCode(t *testing.T) {
+	e := newEnv(t, time.Unix(58, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	w.list.copyIndex(0)
+	got := e.app.Clipboard().Content()
+	if got == "94287082" || len(got) != 8 || !hasText(t, w, "next code") {
+		t.Fatalf("2 s before expiry copied %q", got)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(
+		acct("a", "Acme RMM", "ann", "JBSWY3DPEHPK3PXP"), acct("b", "Acme PSA", "bob", "JBSWY3DPEHPK3PXQ"),
+		acct("c", "GitHub", "ann", "JBSWY3DPEHPK3PXR"))
+	w := e.open()
+	test.Type(w.list.search, "acme")
+	if len(w.list.shown) != 2 || !hasText(t, w, "2 of 3 accounts") {
+		t.Fatalf("search shows %d", len(w.list.shown))
+	}
+	test.Type(w.list.search, " bob")
+	if len(w.list.shown) != 1 || w.list.shown[0].Name != "bob" {
+		t.Fatalf("search shows %v", w.list.shown)
+	}
+	w.list.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if e.app.Clipboard().Content() == "" {
+		t.Error("Enter in the search did not copy the match")
+	}
+}
+
+func TestDeleteAndUndo(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("a", "Acme", "ann", "JBSWY3DPEHPK3PXP"), acct("b", "Beta", "bob", "JBSWY3DPEHPK3PXQ"))
+	w := e.open()
+	w.list.delete(w.list.shown[0])
+	if got := e.vaultAccounts(); len(got) != 1 || got[0].ID != "b" {
+		t.Fatalf("after delete: %v", got)
+	}
+	test.Tap(button(t, w, "Undo"))
+	if got := e.vaultAccounts(); len(got) != 2 || got[0].ID != "a" {
+		t.Fatalf("after undo: %v", got)
+	}
+	if len(w.list.shown) != 2 {
+		t.Error("list not refreshed after undo")
+	}
+}
+
+func TestEditAndFavourite(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("a", "Acme", "ann", "JBSWY3DPEHPK3PXP"), acct("b", "Beta", "bob", "JBSWY3DPEHPK3PXQ"))
+	w := e.open()
+	w.list.setFavourite(w.list.shown[1], true)
+	if w.list.shown[0].ID != "b" {
+		t.Error("favourite not listed first")
+	}
+	w.list.change("a", func(a *vault.Account) { a.Group = "Customer A"; a.Note = "desk" }, nil)
+	got := e.vaultAccounts()
+	if got[0].Group != "Customer A" || !got[1].Favourite {
+		t.Errorf("edits not saved: %+v", got)
+	}
+}
+
+func TestHOTPNextCode(t *testing.T) {
+	h := rfcAccount
+	h.Type, h.Digits, h.Period = vault.HOTP, 6, 30
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(h)
+	w := e.open()
+	if w.list.rows[0].code != "755 224" || w.list.rows[0].progress >= 0 {
+		t.Fatalf("HOTP row: %+v", w.list.rows[0])
+	}
+	w.list.advance(w.list.shown[0])
+	if w.list.rows[0].code != "287 082" || e.vaultAccounts()[0].Counter != 1 {
+		t.Fatalf("after next: %+v", w.list.rows[0])
 	}
 }
 
@@ -219,22 +237,11 @@ func TestGroupDigits(t *testing.T) {
 	}
 }
 
-// syncScheduler runs work at once on the test goroutine; ticks are driven
-// by the test.
-type syncScheduler struct {
-	ticks []func()
-}
-
-func (s *syncScheduler) Go(work, then func()) { work(); then() }
-
-func (s *syncScheduler) Every(_ time.Duration, f func()) func() {
-	s.ticks = append(s.ticks, f)
-	i := len(s.ticks) - 1
-	return func() { s.ticks[i] = func() {} }
-}
-
-func (s *syncScheduler) tick() {
-	for _, f := range s.ticks {
-		f()
+func TestToastNeverShowsCode(t *testing.T) {
+	e := newEnv(t, time.Unix(40, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	w.list.copyIndex(0)
+	if strings.Contains(w.list.toast.label.Text, "9428") {
+		t.Error("the toast shows the code")
 	}
 }

@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/app/qrimage"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// accountMenu is the per-account menu of a row.
+func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Copy code", func() { l.copy(a) })}
+	if a.Type == vault.HOTP {
+		items = append(items, fyne.NewMenuItem("Next code", func() { l.advance(a) }))
+	}
+	fav := "Add to favourites"
+	if a.Favourite {
+		fav = "Remove from favourites"
+	}
+	items = append(items,
+		fyne.NewMenuItem(fav, func() { l.setFavourite(a, !a.Favourite) }),
+		fyne.NewMenuItem("Edit…", func() { l.edit(a) }),
+		fyne.NewMenuItem("Show QR code…", func() { l.confirmShowQR(a) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Delete…", func() { l.confirmDelete(a) }),
+	)
+	return fyne.NewMenu("", items...)
+}
+
+// change edits one account in the vault and refreshes the list.
+func (l *accountList) change(id string, fn func(*vault.Account), done func()) {
+	l.w.update(func(d *vault.Document) error {
+		acc, ok := d.Account(id)
+		if !ok {
+			return fmt.Errorf("the account was deleted in another window")
+		}
+		fn(acc)
+		return nil
+	}, done)
+}
+
+// advance moves an HOTP counter on: the code shown was used.
+func (l *accountList) advance(a vault.Account) {
+	l.change(a.ID, func(acc *vault.Account) { acc.Counter++ }, func() { l.toast.show("Counter advanced: the next code is shown") })
+}
+
+func (l *accountList) setFavourite(a vault.Account, on bool) {
+	l.change(a.ID, func(acc *vault.Account) { acc.Favourite = on }, nil)
+}
+
+func (l *accountList) edit(a vault.Account) {
+	issuer, name, group := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	issuer.SetText(a.Issuer)
+	name.SetText(a.Name)
+	group.SetText(a.Group)
+	group.SetPlaceHolder("e.g. the customer tenant")
+	note := widget.NewMultiLineEntry()
+	note.SetText(a.Note)
+	note.SetMinRowsVisible(3)
+	items := []*widget.FormItem{
+		widget.NewFormItem("Issuer", issuer), widget.NewFormItem("Account", name),
+		widget.NewFormItem("Group", group), widget.NewFormItem("Note", note),
+	}
+	d := dialog.NewForm("Edit account", "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		l.change(a.ID, func(acc *vault.Account) {
+			acc.Issuer, acc.Name, acc.Group, acc.Note = issuer.Text, name.Text, group.Text, note.Text
+		}, nil)
+	}, l.w.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}
+
+func (l *accountList) confirmDelete(a vault.Account) {
+	msg := fmt.Sprintf("Delete %s?\n\nWithout it you cannot sign in to that portal from this computer\nunless you have a backup code or another authenticator.", display(a))
+	dialog.ShowConfirm("Delete account", msg, func(ok bool) {
+		if ok {
+			l.delete(a)
+		}
+	}, l.w.win)
+}
+
+func (l *accountList) delete(a vault.Account) {
+	var removed vault.Account
+	var at int
+	l.w.update(func(d *vault.Document) error {
+		at = slices.IndexFunc(d.Accounts, func(x vault.Account) bool { return x.ID == a.ID })
+		if at < 0 {
+			return fmt.Errorf("the account was already deleted")
+		}
+		removed = d.Accounts[at].Clone()
+		d.Accounts = slices.Delete(d.Accounts, at, at+1)
+		return nil
+	}, func() {
+		l.toast.showAction("Deleted "+display(a), "Undo", func() { l.undelete(removed, at) })
+	})
+}
+
+func (l *accountList) undelete(a vault.Account, at int) {
+	l.w.update(func(d *vault.Document) error {
+		at = min(at, len(d.Accounts))
+		d.Accounts = slices.Insert(d.Accounts, at, a)
+		return nil
+	}, func() { l.toast.show("Restored " + display(a)) })
+}
+
+func (l *accountList) confirmShowQR(a vault.Account) {
+	msg := "The QR code holds this account's secret. Anyone who sees or\nphotographs it can make its codes. Show it only to move the\naccount to a phone, with nobody watching your screen."
+	dialog.ShowConfirm("Show QR code?", msg, func(ok bool) {
+		if ok {
+			l.showQR(a)
+		}
+	}, l.w.win)
+}
+
+func (l *accountList) showQR(a vault.Account) {
+	img, err := qrimage.Encode(otpauth.Format(a), 320)
+	if err != nil {
+		dialog.ShowError(err, l.w.win)
+		return
+	}
+	qr := canvas.NewImageFromImage(img)
+	qr.FillMode = canvas.ImageFillContain
+	qr.ScaleMode = canvas.ImageScalePixels
+	qr.SetMinSize(fyne.NewSize(320, 320))
+	label := widget.NewLabelWithStyle(display(a), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	dialog.ShowCustom("Scan with your phone", "Close", container.NewVBox(label, qr), l.w.win)
+}
+
+// display names an account for people.
+func display(a vault.Account) string {
+	switch {
+	case a.Issuer == "":
+		return a.Name
+	case a.Name == "":
+		return a.Issuer
+	}
+	return a.Issuer + ": " + a.Name
+}

@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/vault"
+)
+
+const testPass = "correct horse battery"
+
+// fakeScheduler runs work at once on the test goroutine (Fyne's test driver
+// runs fyne.Do on the calling goroutine) and keeps a fake clock that drives
+// the ticker and timers.
+type fakeScheduler struct {
+	now    time.Time
+	ticks  []*fakeTimer
+	timers []*fakeTimer
+}
+
+type fakeTimer struct {
+	at, every time.Duration
+	start     time.Time
+	f         func()
+	stopped   bool
+}
+
+func newFakeScheduler(now time.Time) *fakeScheduler { return &fakeScheduler{now: now} }
+
+func (s *fakeScheduler) Go(work, then func()) { work(); then() }
+
+func (s *fakeScheduler) Every(d time.Duration, f func()) func() {
+	t := &fakeTimer{every: d, f: f}
+	s.ticks = append(s.ticks, t)
+	return func() { t.stopped = true }
+}
+
+func (s *fakeScheduler) After(d time.Duration, f func()) func() {
+	t := &fakeTimer{start: s.now, at: d, f: f}
+	s.timers = append(s.timers, t)
+	return func() { t.stopped = true }
+}
+
+// advance moves the clock on by d, one second at a time, firing timers as
+// they fall due and the tickers on every second.
+func (s *fakeScheduler) advance(d time.Duration) {
+	for end := s.now.Add(d); s.now.Before(end); {
+		s.now = s.now.Add(time.Second)
+		for _, t := range slices.Clone(s.timers) {
+			if !t.stopped && !s.now.Before(t.start.Add(t.at)) {
+				t.stopped = true
+				t.f()
+			}
+		}
+		for _, t := range slices.Clone(s.ticks) {
+			if !t.stopped {
+				t.f()
+			}
+		}
+	}
+}
+
+type env struct {
+	t     *testing.T
+	app   fyne.App
+	sched *fakeScheduler
+	cfg   Config
+	kr    *vault.MemoryKeyring
+}
+
+func newEnv(t *testing.T, now time.Time) *env {
+	e := &env{t: t, app: test.NewTempApp(t), sched: newFakeScheduler(now), kr: vault.NewMemoryKeyring()}
+	e.cfg = Config{Home: filepath.Join(t.TempDir(), "vault"), Keyring: e.kr, WorkFactor: 10,
+		Now: func() time.Time { return e.sched.now }, Scheduler: e.sched}
+	return e
+}
+
+// withAccounts creates the vault (keyring + passphrase) holding accounts.
+func (e *env) withAccounts(accounts ...vault.Account) *env {
+	e.t.Helper()
+	v, err := vault.Create(e.cfg.Home, vault.CreateOptions{Options: vault.Options{Keyring: e.kr, WorkFactor: 10}, Passphrase: testPass, UseKeyring: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := v.Update(func(d *vault.Document) error { d.Accounts = accounts; return nil }); err != nil {
+		e.t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) open() *Window {
+	w := NewWindow(e.app, e.cfg)
+	e.t.Cleanup(func() { w.win.Close() })
+	return w
+}
+
+func (e *env) vaultAccounts() []vault.Account {
+	e.t.Helper()
+	v, err := vault.Open(e.cfg.Home, vault.Options{Keyring: e.kr})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v.Accounts()
+}
+
+// findAll walks a canvas object tree, widgets through their renderers.
+func findAll[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject) []T {
+	var out []T
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if x, ok := o.(T); ok {
+			out = append(out, x)
+		}
+		switch c := o.(type) {
+		case *fyne.Container:
+			for _, child := range c.Objects {
+				walk(child)
+			}
+		case fyne.Widget:
+			r := test.TempWidgetRenderer(t, c)
+			if r == nil {
+				return
+			}
+			for _, child := range r.Objects() {
+				walk(child)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// overlays lists what dialogs show on top of the window's content.
+func overlays(w *Window) []fyne.CanvasObject { return w.win.Canvas().Overlays().List() }
+
+// everything is the window's content and its open dialogs.
+func everything(w *Window) []fyne.CanvasObject {
+	return append([]fyne.CanvasObject{w.win.Content()}, overlays(w)...)
+}
+
+func hasText(t *testing.T, w *Window, s string) bool {
+	for _, o := range everything(w) {
+		if hasTextIn(t, o, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasTextIn(t *testing.T, o fyne.CanvasObject, s string) bool {
+	for _, l := range findAll[*widget.Label](t, o) {
+		if strings.Contains(l.Text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func button(t *testing.T, w *Window, label string) *widget.Button {
+	t.Helper()
+	for _, o := range everything(w) {
+		for _, b := range findAll[*widget.Button](t, o) {
+			if b.Text == label {
+				return b
+			}
+		}
+	}
+	t.Fatalf("no button %q", label)
+	return nil
+}
+
+func passwordEntries(t *testing.T, w *Window) []*widget.Entry {
+	var out []*widget.Entry
+	for _, o := range everything(w) {
+		for _, e := range findAll[*widget.Entry](t, o) {
+			if e.Password {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}

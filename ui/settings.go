@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// Device preferences, kept in Fyne's preferences (plain JSON, no secrets);
+// vault settings travel with the vault instead.
+const (
+	prefTheme      = "theme"        // "system", "light" or "dark"
+	prefLockOnHide = "lock.on-hide" // lock when the window is hidden
+)
+
+// choice is one option of a setting's select.
+type choice struct {
+	label   string
+	seconds int
+}
+
+var (
+	autoLockChoices = []choice{{"1 minute", 60}, {"5 minutes", 300}, {"15 minutes", 900}, {"1 hour", 3600}, {"Never", -1}}
+	clearChoices    = []choice{{"10 seconds", 10}, {"30 seconds", 30}, {"1 minute", 60}, {"2 minutes", 120}}
+	themeChoices    = []string{"Follow the system", "Light", "Dark"}
+	themeKeys       = []string{"system", "light", "dark"}
+)
+
+func labels(cs []choice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.label
+	}
+	return out
+}
+
+// selectFor returns the label of the choice matching seconds (or the default).
+func selectFor(cs []choice, seconds int, def time.Duration) string {
+	for _, c := range cs {
+		if c.seconds == seconds || (seconds == 0 && c.seconds == int(def.Seconds())) {
+			return c.label
+		}
+	}
+	return cs[0].label
+}
+
+func secondsFor(cs []choice, label string) int {
+	for _, c := range cs {
+		if c.label == label {
+			return c.seconds
+		}
+	}
+	return 0
+}
+
+func (w *Window) showSettings() {
+	if w.vault == nil {
+		return
+	}
+	s := w.vault.Document().Settings
+	autoLock := widget.NewSelect(labels(autoLockChoices), nil)
+	autoLock.SetSelected(selectFor(autoLockChoices, s.AutoLockSeconds, app.DefaultAutoLock))
+	clear := widget.NewSelect(labels(clearChoices), nil)
+	clear.SetSelected(selectFor(clearChoices, s.ClipboardClearSeconds, app.DefaultClipboardClear))
+	lockOnHide := widget.NewCheck("Lock when the window is hidden or minimised", nil)
+	lockOnHide.SetChecked(w.app.Preferences().Bool(prefLockOnHide))
+	themeSel := widget.NewSelect(themeChoices, nil)
+	themeSel.SetSelectedIndex(indexOf(themeKeys, w.app.Preferences().StringWithFallback(prefTheme, "system")))
+	st := w.vault.Status()
+	keyring := widget.NewCheck("Keep the key in the OS keyring (unlock without typing)", nil)
+	keyring.SetChecked(st.Keyring)
+	passwd := widget.NewButton("Change passphrase…", w.changePassphrase)
+
+	form := widget.NewForm(
+		widget.NewFormItem("Lock after", autoLock),
+		widget.NewFormItem("Clear copied codes after", clear),
+		widget.NewFormItem("", lockOnHide),
+		widget.NewFormItem("Appearance", themeSel),
+		widget.NewFormItem("", keyring),
+		widget.NewFormItem("", passwd),
+	)
+	d := dialog.NewCustomConfirm("Settings", "Save", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		w.app.Preferences().SetBool(prefLockOnHide, lockOnHide.Checked)
+		w.app.Preferences().SetString(prefTheme, themeKeys[max(0, themeSel.SelectedIndex())])
+		applyTheme(w.app)
+		lockSecs, clearSecs := secondsFor(autoLockChoices, autoLock.Selected), secondsFor(clearChoices, clear.Selected)
+		w.update(func(d *vault.Document) error {
+			d.Settings.AutoLockSeconds, d.Settings.ClipboardClearSeconds = lockSecs, clearSecs
+			return nil
+		}, nil)
+		if keyring.Checked != st.Keyring {
+			w.setKeyring(keyring.Checked)
+		}
+	}, w.win)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return 0
+}
+
+func (w *Window) setKeyring(on bool) {
+	v := w.vault
+	var err error
+	w.cfg.scheduler().Go(func() { err = v.SetKeyring(on) }, func() {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("the keyring setting was not changed: %w", err), w.win)
+		}
+	})
+}
+
+func (w *Window) changePassphrase() {
+	p1, p2 := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	items := []*widget.FormItem{widget.NewFormItem("New passphrase", p1), widget.NewFormItem("Repeat it", p2)}
+	d := dialog.NewForm("Change passphrase", "Change", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		if p1.Text != p2.Text {
+			dialog.ShowInformation("Passphrase not changed", "The two passphrases differ.", w.win)
+			return
+		}
+		if err := app.CheckPassphrase(p1.Text); err != nil {
+			dialog.ShowInformation("Passphrase not changed", fmt.Sprintf("Use at least %d characters.", app.MinPassphraseLen), w.win)
+			return
+		}
+		v, pass := w.vault, p1.Text
+		var err error
+		w.cfg.scheduler().Go(func() { err = v.ChangePassphrase(pass) }, func() {
+			if err != nil {
+				dialog.ShowError(err, w.win)
+				return
+			}
+			if w.list != nil {
+				w.list.toast.show("Passphrase changed")
+			}
+		})
+	}, w.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}
+
+// applyTheme follows the system, or forces light or dark.
+func applyTheme(a fyne.App) {
+	switch a.Preferences().StringWithFallback(prefTheme, "system") {
+	case "light":
+		a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	case "dark":
+		a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantDark})
+	default:
+		a.Settings().SetTheme(theme.DefaultTheme())
+	}
+}
+
+// variantTheme is the default theme held to one variant.
+type variantTheme struct {
+	fyne.Theme
+	variant fyne.ThemeVariant
+}
+
+func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return t.Theme.Color(n, t.variant)
+}
+
+// idle locks the window after the configured time without activity.
+type idle struct {
+	last time.Time
+}
+
+func (w *Window) touch() { w.idle.last = w.now() }
+
+// checkIdle runs on every tick of the account list.
+func (w *Window) checkIdle() {
+	if w.vault == nil {
+		return
+	}
+	after := app.AutoLockAfter(w.vault.Document().Settings)
+	if after > 0 && w.now().Sub(w.idle.last) >= after {
+		w.Lock()
+	}
+}
