@@ -12,9 +12,11 @@ import (
 	"os/signal"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/app/instance"
 	"github.com/latchkey/latchkey/cli"
 	"github.com/latchkey/latchkey/ui"
 	"github.com/latchkey/latchkey/vault"
@@ -43,7 +45,14 @@ func main() {
 	if p := os.Getenv("LATCHKEY_PASSPHRASE_FILE"); p != "" {
 		cfg.Passphrase = func() (string, error) { return app.ReadPassphraseFile(p) }
 	}
+	sock := instance.SocketPath(home)
+	if instance.Raise(sock) {
+		return // the running app shows its window
+	}
 	a := fyneapp.NewWithID(appID)
 	w := ui.NewWindow(a, cfg)
+	if l, err := instance.Listen(sock, func() { fyne.Do(w.Show) }); err == nil {
+		defer l.Close()
+	} // else: no single-instance guard, which only costs a second window
 	w.Window().ShowAndRun()
 }

@@ -70,6 +70,7 @@ func (l *accountList) reload() {
 	l.all = l.w.vault.Accounts()
 	app.SortAccounts(l.all)
 	l.refilter()
+	l.w.refreshTray()
 }
 
 func (l *accountList) refilter() {

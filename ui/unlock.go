@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/assets"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -30,9 +32,12 @@ func newUnlockScreen(w *Window, msg string) fyne.CanvasObject {
 	s.status = widget.NewLabel(msg)
 	s.status.Wrapping = fyne.TextWrapWord
 	title := widget.NewLabelWithStyle("Latchkey is locked", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	form := container.NewVBox(title, s.entry, s.button, s.status)
+	icon := canvas.NewImageFromResource(assets.Icon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(72, 72))
+	form := container.NewVBox(container.NewCenter(icon), title, s.entry, s.button, s.status)
 	w.win.Canvas().Focus(s.entry)
-	return container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(320, 200), form)))
+	return container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(320, 300), form)))
 }
 
 func (s *unlockScreen) submit() {

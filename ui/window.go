@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -52,6 +53,7 @@ type Window struct {
 	list   *accountList // nil unless unlocked
 	adding *addDialog   // the open Add dialog, if any
 	idle   idle
+	tray   desktop.App // nil without a system tray
 }
 
 // Preference keys (Fyne preferences are plain JSON: never secrets).
@@ -81,6 +83,7 @@ func NewWindow(a fyne.App, cfg Config) *Window {
 		}
 	})
 	applyTheme(a)
+	w.setupTray()
 	w.start()
 	return w
 }
@@ -135,6 +138,7 @@ func (w *Window) unlocked(v *vault.Vault) {
 	w.list = newAccountList(w)
 	w.show(w.list.content())
 	w.list.start()
+	w.refreshTray()
 }
 
 // Lock forgets the open vault and shows the unlock screen.
@@ -151,6 +155,7 @@ func (w *Window) Lock() {
 	}
 	w.adding = nil
 	w.show(newUnlockScreen(w, ""))
+	w.refreshTray()
 }
 
 func (w *Window) stopList() {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,17 @@ func TestToastNeverShowsCode(t *testing.T) {
 	w.list.copyIndex(0)
 	if strings.Contains(w.list.toast.label.Text, "9428") {
 		t.Error("the toast shows the code")
+	}
+}
+
+func TestTrayOnlyWithABus(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if runtime.GOOS == "linux" {
+		if trayHostPossible(env(nil)) {
+			t.Error("tray offered without a D-Bus session bus")
+		}
+		if !trayHostPossible(env(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus"})) {
+			t.Error("no tray although a session bus exists")
+		}
 	}
 }
