@@ -607,6 +607,12 @@ func (v *Vault) ChangePassphrase(pass string) error {
 	if pass == "" {
 		return fmt.Errorf("change passphrase: %w", ErrPassphraseRequired)
 	}
+	return v.withMeta(func(m meta) error { return v.changePassphrase(m, pass) })
+}
+
+// withMeta runs fn under the write lock with meta.json as it is on disk now:
+// another process may have changed it since this vault opened.
+func (v *Vault) withMeta(fn func(meta) error) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	lk, err := v.lock()
@@ -619,6 +625,10 @@ func (v *Vault) ChangePassphrase(pass string) error {
 		return err
 	}
 	v.meta = m
+	return fn(m)
+}
+
+func (v *Vault) changePassphrase(m meta, pass string) error {
 	data, err := v.encryptIdentity(pass)
 	if err != nil {
 		return fmt.Errorf("change passphrase: %w", err)
@@ -644,18 +654,10 @@ func (v *Vault) ChangePassphrase(pass string) error {
 // SetKeyring turns keeping the identity in the OS keyring on or off. Off
 // needs a passphrase, so the vault always keeps a way in.
 func (v *Vault) SetKeyring(on bool) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	lk, err := v.lock()
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	m, err := readMeta(v.path(MetaFile))
-	if err != nil {
-		return err
-	}
-	v.meta = m
+	return v.withMeta(func(m meta) error { return v.setKeyring(m, on) })
+}
+
+func (v *Vault) setKeyring(m meta, on bool) error {
 	if on {
 		if err := v.storeInKeyring(); err != nil {
 			return fmt.Errorf("keyring on: %w", err)
