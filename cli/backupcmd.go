@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -345,35 +345,18 @@ func (r *runner) backupPrint(accounts []vault.Account, f backupFlags) error {
 	if f.out == "-" {
 		return breakglass.Write(r.env.Stdout, accounts, opt)
 	}
-	if err := writeSecretFile(f.out, func(w io.Writer) error { return breakglass.Write(w, accounts, opt) }); err != nil {
+	var pdf bytes.Buffer
+	if err := breakglass.Write(&pdf, accounts, opt); err != nil {
+		return err
+	}
+	// A sheet is printed again and again: replacing the last one is the point.
+	if err := app.WriteSecretFile(f.out, pdf.Bytes(), true); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.env.Stdout, "Wrote the break-glass sheet to %s.\n", f.out)
 	fmt.Fprintln(r.env.Stderr, "latchkey: the sheet holds your backup codes: print it, keep the paper safe, and delete the file.")
 	if f.qr {
 		fmt.Fprintln(r.env.Stderr, "latchkey: it also holds QR codes with the accounts' secret keys: anyone who scans them can make your codes.")
-	}
-	return nil
-}
-
-// writeSecretFile writes a file only its owner can read, also when it
-// existed before with wider permissions.
-func writeSecretFile(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	return nil
 }
