@@ -28,6 +28,8 @@ func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
 	items = append(items,
 		fyne.NewMenuItem(fav, func() { l.setFavourite(a, !a.Favourite) }),
 		fyne.NewMenuItem("Edit…", func() { l.edit(a) }),
+		fyne.NewMenuItem("Backup codes…", func() { l.showBackupCodes(a) }),
+		fyne.NewMenuItem("Locked out?", func() { l.showLockedOut(a) }),
 		fyne.NewMenuItem("Show QR code…", func() { l.confirmShowQR(a) }),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Delete…", func() { l.confirmDelete(a) }),

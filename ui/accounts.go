@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/app/backupcodes"
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -76,7 +77,7 @@ func (l *accountList) reload() {
 func (l *accountList) refilter() {
 	l.shown = app.Filter(l.all, l.search.Text)
 	l.rows = make([]rowState, len(l.shown))
-	l.compute(l.w.now())
+	l.compute(l.w.codeTime())
 	l.status.SetText(accountCount(len(l.shown), len(l.all)))
 	l.list.Refresh()
 }
@@ -99,8 +100,10 @@ func (l *accountList) content() fyne.CanvasObject {
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(menu).Add(fyne.NewPos(0, menu.Size().Height))
 		widget.ShowPopUpMenuAtPosition(l.w.mainMenu(), l.w.win.Canvas(), pos)
 	}
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(add, menu), l.search)
-	bottom := container.NewBorder(nil, nil, l.status, nil, l.toast.box)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(add, menu), l.search), l.w.clock.banner)
+	// The toast covers the clock line while it shows.
+	l.toast.covers = l.w.clock.status
+	bottom := container.NewBorder(nil, nil, l.status, nil, container.NewStack(l.w.clock.status, l.toast.box))
 	var body fyne.CanvasObject = l.list
 	if len(l.all) == 0 {
 		empty := widget.NewLabel("No accounts yet.\n\nPress + to add one: scan a QR code on screen,\nopen a screenshot, paste a link, or type the secret.")
@@ -113,6 +116,7 @@ func (l *accountList) content() fyne.CanvasObject {
 // start runs the window's single ticker until stop, and takes the keys.
 func (l *accountList) start() {
 	l.stopTicker = l.w.cfg.scheduler().Every(time.Second, l.tick)
+	l.w.clock.tick() // the start-up check
 	c := l.w.win.Canvas()
 	// Typing anywhere searches.
 	c.SetOnTypedRune(func(r rune) {
@@ -125,9 +129,10 @@ func (l *accountList) start() {
 var searchShortcut = desktopShortcut(fyne.KeyF)
 
 func (l *accountList) tick() {
-	if l.compute(l.w.now()) {
+	if l.compute(l.w.codeTime()) {
 		l.list.Refresh()
 	}
+	l.w.clock.tick()
 	l.w.checkIdle()
 }
 
@@ -197,7 +202,7 @@ func (l *accountList) copyIndex(i int) {
 // current expires too soon to be pasted, and clears it later.
 func (l *accountList) copy(a vault.Account) {
 	l.w.touch()
-	code, next, err := app.CodeToCopy(a, l.w.now())
+	code, next, err := app.CodeToCopy(a, l.w.codeTime())
 	if err != nil {
 		l.toast.show("This account's settings are invalid: edit it.")
 		return
@@ -266,6 +271,14 @@ func (r *accountRow) bind(i int) {
 	}
 	if a.Group != "" {
 		name = joinNonEmpty(name, a.Group)
+	}
+	r.name.Importance = widget.MediumImportance
+	if len(a.BackupCodes) > 0 {
+		left := a.BackupCodesLeft()
+		name = joinNonEmpty(name, fmt.Sprintf("%d backup codes", left))
+		if left <= backupcodes.LowThreshold {
+			r.name.Importance = widget.WarningImportance
+		}
 	}
 	r.issuer.SetText(issuer)
 	r.name.SetText(name)

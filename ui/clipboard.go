@@ -35,6 +35,8 @@ type toast struct {
 	box    *fyne.Container
 	s      Scheduler
 	cancel func()
+	// covers is hidden while a message shows, as both share a place.
+	covers fyne.CanvasObject
 }
 
 const (
@@ -58,6 +60,9 @@ func (t *toast) show(msg string) { t.showAction(msg, "", nil) }
 func (t *toast) showAction(msg, action string, fn func()) {
 	t.hide()
 	t.label.SetText(msg)
+	if t.covers != nil {
+		t.covers.Hide()
+	}
 	d := toastFor
 	if fn != nil {
 		d = toastActionFor
@@ -79,4 +84,7 @@ func (t *toast) hide() {
 	t.label.SetText("")
 	t.action.OnTapped = nil
 	t.action.Hide()
+	if t.covers != nil {
+		t.covers.Show()
+	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/latchkey/latchkey/app/clock"
+	_ "github.com/latchkey/latchkey/internal/locale" // before Fyne reads LANG
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -21,6 +24,8 @@ const testPass = "correct horse battery"
 // the ticker and timers.
 type fakeScheduler struct {
 	now    time.Time
+	start  time.Time
+	mono   time.Duration
 	ticks  []*fakeTimer
 	timers []*fakeTimer
 }
@@ -32,7 +37,14 @@ type fakeTimer struct {
 	stopped   bool
 }
 
-func newFakeScheduler(now time.Time) *fakeScheduler { return &fakeScheduler{now: now} }
+func newFakeScheduler(now time.Time) *fakeScheduler { return &fakeScheduler{now: now, start: now} }
+
+// fakeWall is the scheduler's clock as the monitor sees it: a wall clock
+// and a monotonic one that agree unless a test jumps the wall clock.
+type fakeWall struct{ s *fakeScheduler }
+
+func (f fakeWall) Wall() time.Time          { return f.s.now }
+func (f fakeWall) Monotonic() time.Duration { return f.s.mono }
 
 func (s *fakeScheduler) Go(work, then func()) { work(); then() }
 
@@ -53,6 +65,7 @@ func (s *fakeScheduler) After(d time.Duration, f func()) func() {
 func (s *fakeScheduler) advance(d time.Duration) {
 	for end := s.now.Add(d); s.now.Before(end); {
 		s.now = s.now.Add(time.Second)
+		s.mono += time.Second
 		for _, t := range slices.Clone(s.timers) {
 			if !t.stopped && !s.now.Before(t.start.Add(t.at)) {
 				t.stopped = true
@@ -68,17 +81,26 @@ func (s *fakeScheduler) advance(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
-	app   fyne.App
-	sched *fakeScheduler
-	cfg   Config
-	kr    *vault.MemoryKeyring
+	t      *testing.T
+	app    fyne.App
+	sched  *fakeScheduler
+	cfg    Config
+	kr     *vault.MemoryKeyring
+	clock  clock.Result // what the next clock check finds
+	checks int
 }
 
 func newEnv(t *testing.T, now time.Time) *env {
 	e := &env{t: t, app: test.NewTempApp(t), sched: newFakeScheduler(now), kr: vault.NewMemoryKeyring()}
+	e.clock = clock.NewResult(clock.Measurement{Offline: true}, 30*time.Second, "linux")
 	e.cfg = Config{Home: filepath.Join(t.TempDir(), "vault"), Keyring: e.kr, WorkFactor: 10,
-		Now: func() time.Time { return e.sched.now }, Scheduler: e.sched}
+		Now: func() time.Time { return e.sched.now }, Scheduler: e.sched,
+		ClockCheck: func(context.Context, vault.Settings, time.Duration) clock.Result {
+			e.checks++
+			return e.clock
+		},
+		WallClock: fakeWall{e.sched},
+	}
 	return e
 }
 

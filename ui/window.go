@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/assets"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -34,6 +35,11 @@ type Config struct {
 	Now func() time.Time
 	// Scheduler runs slow work and timers; nil means goroutines.
 	Scheduler Scheduler
+	// ClockCheck measures the clock; nil means NTP and HTTPS Date as the
+	// vault's settings say. WallClock is watched for jumps (sleep, manual
+	// changes); nil means the system's.
+	ClockCheck ClockCheck
+	WallClock  clock.Clock
 }
 
 func (c Config) scheduler() Scheduler {
@@ -52,6 +58,7 @@ type Window struct {
 	vault  *vault.Vault
 	list   *accountList // nil unless unlocked
 	adding *addDialog   // the open Add dialog, if any
+	clock  *clockView   // nil unless unlocked
 	idle   idle
 	tray   desktop.App // nil without a system tray
 }
@@ -101,6 +108,16 @@ func (w *Window) now() time.Time {
 	return w.cfg.Now()
 }
 
+// codeTime is the time codes are made for: now, or corrected by the
+// measured clock offset when the user chose so.
+func (w *Window) codeTime() time.Time {
+	if w.clock == nil {
+		return w.now()
+	}
+	t, _ := w.clock.codeTime(w.now())
+	return t
+}
+
 func (w *Window) options() vault.Options {
 	return vault.Options{Keyring: w.cfg.Keyring, WorkFactor: w.cfg.WorkFactor, Passphrase: w.cfg.Passphrase}
 }
@@ -135,6 +152,7 @@ func (w *Window) start() {
 func (w *Window) unlocked(v *vault.Vault) {
 	w.vault = v
 	w.touch()
+	w.clock = newClockView(w)
 	w.list = newAccountList(w)
 	w.show(w.list.content())
 	w.list.start()
@@ -148,6 +166,7 @@ func (w *Window) Lock() {
 	}
 	w.stopList()
 	w.vault = nil
+	w.clock = nil
 	// Dialogs may show secrets (a QR code, an edit form): none survives a lock.
 	overlays := w.win.Canvas().Overlays()
 	for _, o := range overlays.List() {

@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/latchkey/latchkey/app/clock"
+	"github.com/latchkey/latchkey/app/codes"
+)
+
+func measured(offset time.Duration) clock.Result {
+	m := clock.Measurement{Verified: true, Offset: offset, Uncertainty: 50 * time.Millisecond, Source: "ntp test", Kind: clock.KindNTP}
+	return clock.NewResult(m, 30*time.Second, "linux")
+}
+
+func TestClockOfflineIsQuiet(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	if e.checks != 1 {
+		t.Fatalf("%d checks at start", e.checks)
+	}
+	if w.clock.banner.Visible() || !strings.Contains(w.clock.status.Text, "not verified") {
+		t.Errorf("offline: banner %v, status %q", w.clock.banner.Visible(), w.clock.status.Text)
+	}
+}
+
+func TestClockWarningAndCorrectedTime(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(rfcAccount)
+	e.clock = measured(-47 * time.Second) // the system clock is 47 s fast
+	w := e.open()
+	if !w.clock.banner.Visible() || !strings.Contains(w.clock.message.Text, "47 s fast") || w.clock.steps.Text == "" {
+		t.Fatalf("banner %v: %q / %q", w.clock.banner.Visible(), w.clock.message.Text, w.clock.steps.Text)
+	}
+	test.Tap(w.clock.correct)
+	if !w.vault.Document().Settings.UseCorrectedTime {
+		t.Fatal("corrected time not switched on")
+	}
+	want, _ := codes.Generate(rfcAccount, e.sched.now.Add(-47*time.Second))
+	if got := strings.ReplaceAll(w.list.rows[0].code, " ", ""); got != want {
+		t.Errorf("with corrected time the code is %s, want %s", got, want)
+	}
+	if !strings.Contains(w.clock.status.Text, "corrected time") {
+		t.Errorf("corrected time not shown plainly: %q", w.clock.status.Text)
+	}
+	// The user fixes the clock: the next check finds it right.
+	e.clock = measured(200 * time.Millisecond)
+	stayActive(w, e, 30*time.Minute)
+	if w.vault.Document().Settings.UseCorrectedTime || w.clock.banner.Visible() {
+		t.Error("corrected time stayed on after the clock was fixed")
+	}
+	if !hasText(t, w, "corrected time is off") && !strings.Contains(w.list.toast.label.Text, "right again") {
+		t.Error("the switch-off was not announced")
+	}
+}
+
+func TestClockRechecks(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	stayActive(w, e, 29*time.Minute)
+	if e.checks != 1 {
+		t.Fatalf("%d checks within 30 minutes", e.checks)
+	}
+	stayActive(w, e, 2*time.Minute)
+	if e.checks != 2 {
+		t.Fatalf("no periodic re-check: %d", e.checks)
+	}
+	e.sched.now = e.sched.now.Add(2 * time.Hour) // resume from sleep: the wall clock jumps
+	e.sched.advance(time.Second)
+	if e.checks != 3 {
+		t.Fatalf("no re-check after a jump: %d", e.checks)
+	}
+}
+
+// stayActive advances the clock by d with the user active, so the window
+// does not lock itself meanwhile.
+func stayActive(w *Window, e *env, d time.Duration) {
+	for step := time.Minute; d > 0; d -= step {
+		w.touch()
+		e.sched.advance(min(step, d))
+	}
+}
