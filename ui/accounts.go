@@ -118,12 +118,12 @@ func (l *accountList) start() {
 	l.stopTicker = l.w.cfg.scheduler().Every(time.Second, l.tick)
 	l.w.clock.tick() // the start-up check
 	c := l.w.win.Canvas()
-	// Typing anywhere searches.
+	// Typing anywhere searches. The field is not focused up front: a
+	// blinking cursor repaints the window twice a second, forever.
 	c.SetOnTypedRune(func(r rune) {
 		c.Focus(l.search)
 		l.search.TypedRune(r)
 	})
-	c.Focus(l.search)
 }
 
 var searchShortcut = desktopShortcut(fyne.KeyF)
