@@ -7,9 +7,10 @@ set -eu
 # build: cgo toolchain and the headers Fyne's GLFW driver compiles against.
 # test: a virtual X server, a D-Bus session and GNOME Keyring for the real
 # Secret Service backend, the age CLI for the break-glass test, util-linux's
-# script to give age a terminal, ImageMagick to capture the Xvfb screen.
+# script to give age a terminal, xdotool to drive the real window in the
+# smoke test, ImageMagick to capture the Xvfb screen by hand.
 BUILD_PKGS="gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev"
-TEST_PKGS="xvfb xauth dbus gnome-keyring age bsdutils imagemagick"
+TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "test" ] && want="$BUILD_PKGS $TEST_PKGS"

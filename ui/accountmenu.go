@@ -84,7 +84,7 @@ func (l *accountList) edit(a vault.Account) {
 }
 
 func (l *accountList) confirmDelete(a vault.Account) {
-	msg := fmt.Sprintf("Delete %s?\n\nWithout it you cannot sign in to that portal from this computer\nunless you have a backup code or another authenticator.", display(a))
+	msg := fmt.Sprintf("Delete %s? Without it you cannot sign in to that portal from this computer, unless you have a backup code or another authenticator.", display(a))
 	dialog.ShowConfirm("Delete account", msg, func(ok bool) {
 		if ok {
 			l.delete(a)
@@ -117,7 +117,7 @@ func (l *accountList) undelete(a vault.Account, at int) {
 }
 
 func (l *accountList) confirmShowQR(a vault.Account) {
-	msg := "The QR code holds this account's secret. Anyone who sees or\nphotographs it can make its codes. Show it only to move the\naccount to a phone, with nobody watching your screen."
+	msg := "The QR code holds this account's secret: anyone who sees or photographs it can make its codes. Show it only to move the account to a phone, with nobody watching your screen."
 	dialog.ShowConfirm("Show QR code?", msg, func(ok bool) {
 		if ok {
 			l.showQR(a)
