@@ -299,6 +299,9 @@ func (r *accountRow) bind(i int) {
 		r.hotpNext.Hide()
 		r.bar.SetValue(s.progress)
 	}
+	// The row was laid out empty: lay it out again for the new texts, or
+	// the code keeps a width of nothing and spills over the names.
+	r.Refresh()
 }
 
 func joinNonEmpty(a, b string) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/vault"
@@ -74,11 +75,23 @@ func (r *Result) add(source string, a vault.Account) {
 		r.skip(source, err.Error())
 		return
 	}
-	r.Entries = append(r.Entries, Entry{Source: source, Account: a})
+	r.Entries = append(r.Entries, Entry{Source: printable(source), Account: a})
 }
 
 func (r *Result) skip(source, reason string) {
-	r.Skipped = append(r.Skipped, Skipped{Source: source, Reason: reason})
+	r.Skipped = append(r.Skipped, Skipped{Source: printable(source), Reason: printable(reason)})
+}
+
+// printable drops control characters: sources and reasons quote labels
+// from the file, and a hostile export must not put a newline or a terminal
+// escape into the CLI's output.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // reader is one format: a cheap test of the content and the parser.

@@ -181,3 +181,11 @@ func TestSplitLinksKeepsSpacesInLabels(t *testing.T) {
 		t.Errorf("splitLinks = %q", got)
 	}
 }
+
+func TestHostileLabelsArePrinted(t *testing.T) {
+	r := &Result{}
+	r.skip("x.json entry 1 (Evil\n\x1b[2Jname)", "bad \r\nreason")
+	if got := r.Skipped[0]; strings.ContainsAny(got.Source+got.Reason, "\n\r\x1b") {
+		t.Errorf("control characters kept: %q / %q", got.Source, got.Reason)
+	}
+}
