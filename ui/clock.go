@@ -123,6 +123,11 @@ func (c *clockView) refresh() {
 	if corrected {
 		c.status.SetText(fmt.Sprintf("Codes use corrected time: the system clock %s", clock.Describe(r.Offset)))
 	}
+	// Showing or hiding the banner changes the screen's top: lay it out
+	// again, or the banner is drawn over the list.
+	if content := c.w.win.Content(); content != nil {
+		content.Refresh()
+	}
 }
 
 // shortClockStatus is the status-bar line for quiet states.
