@@ -84,19 +84,7 @@ func checkSkipped(t *testing.T, res *Result, want [][2]string) {
 // checkNoSecrets fails when a sentinel shows in err or in what was skipped.
 func checkNoSecrets(t *testing.T, res *Result, err error) {
 	t.Helper()
-	var texts []string
-	if err != nil {
-		texts = append(texts, err.Error())
-	}
-	if res != nil {
-		for _, s := range res.Skipped {
-			texts = append(texts, s.Source, s.Reason)
-		}
-		for _, e := range res.Entries {
-			texts = append(texts, e.Source)
-		}
-	}
-	for _, text := range texts {
+	for _, text := range messagesOf(res, err) {
 		for _, secret := range []string{sentinelSecret, sentinelSecret2, sentinelBadSecret, sentinelPassword} {
 			if strings.Contains(strings.ToUpper(text), strings.ToUpper(secret)) {
 				t.Errorf("a secret leaked into %q", text)
@@ -237,4 +225,22 @@ func fuzzRead(t *testing.T, data []byte, format Format) {
 			t.Fatalf("%s imported an account that makes no codes: %v", e.Source, err)
 		}
 	}
+}
+
+// messagesOf is every text an import shows the user: the error, the
+// skipped entries and the sources.
+func messagesOf(res *Result, err error) []string {
+	var texts []string
+	if err != nil {
+		texts = append(texts, err.Error())
+	}
+	if res != nil {
+		for _, s := range res.Skipped {
+			texts = append(texts, s.Source, s.Reason)
+		}
+		for _, e := range res.Entries {
+			texts = append(texts, e.Source)
+		}
+	}
+	return texts
 }

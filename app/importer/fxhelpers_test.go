@@ -59,19 +59,7 @@ func fxMustRead(t *testing.T, name string, data []byte, want Format, opts Option
 // fxNoLeak fails when a message holds the sentinel secret, in any case.
 func fxNoLeak(t *testing.T, res *Result, err error) {
 	t.Helper()
-	var texts []string
-	if err != nil {
-		texts = append(texts, err.Error())
-	}
-	if res != nil {
-		for _, s := range res.Skipped {
-			texts = append(texts, s.Source, s.Reason)
-		}
-		for _, e := range res.Entries {
-			texts = append(texts, e.Source)
-		}
-	}
-	for _, s := range texts {
+	for _, s := range messagesOf(res, err) {
 		if strings.Contains(strings.ToUpper(s), fxSentinel) || strings.Contains(s, string(fxSentinelBytes)) {
 			t.Errorf("a message holds the secret: %q", s)
 		}
