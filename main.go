@@ -28,14 +28,28 @@ const appID = "io.github.latchkey.latchkey"
 func main() {
 	if len(os.Args) > 1 {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		code := cli.Run(ctx, os.Args[1:], cli.SystemEnv())
+		env := cli.SystemEnv()
+		env.OpenLink = func(_ context.Context, link string) error { return runGUI(link) }
+		code := cli.Run(ctx, os.Args[1:], env)
 		stop()
 		os.Exit(code)
 	}
-	home, err := app.Home("", os.Getenv)
-	if err != nil {
+	if err := runGUI(""); err != nil {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
+	}
+}
+
+// runGUI runs the desktop app, or hands over to the one already running
+// for this vault: it shows its window, and opens link when there is one.
+func runGUI(link string) error {
+	home, err := app.Home("", os.Getenv)
+	if err != nil {
+		return err
+	}
+	sock := instance.SocketPath(home)
+	if link != "" && instance.Open(sock, link) || link == "" && instance.Raise(sock) {
+		return nil
 	}
 	var kr vault.Keyring = vault.SystemKeyring{}
 	if strings.EqualFold(os.Getenv("LATCHKEY_KEYRING"), "off") {
@@ -45,14 +59,23 @@ func main() {
 	if p := os.Getenv("LATCHKEY_PASSPHRASE_FILE"); p != "" {
 		cfg.Passphrase = func() (string, error) { return app.ReadPassphraseFile(p) }
 	}
-	sock := instance.SocketPath(home)
-	if instance.Raise(sock) {
-		return // the running app shows its window
-	}
 	a := fyneapp.NewWithID(appID)
 	w := ui.NewWindow(a, cfg)
-	if l, err := instance.Listen(sock, func() { fyne.Do(w.Show) }); err == nil {
+	l, err := instance.Listen(sock, func(r instance.Request) {
+		fyne.Do(func() {
+			if r.Link != "" {
+				w.OpenLink(r.Link)
+			} else {
+				w.Show()
+			}
+		})
+	})
+	if err == nil { // without the guard a second launch opens a second window
 		defer l.Close()
-	} // else: no single-instance guard, which only costs a second window
+	}
+	if link != "" {
+		w.OpenLink(link) // after unlocking, when the vault is still locked
+	}
 	w.Window().ShowAndRun()
+	return nil
 }

@@ -269,3 +269,47 @@ func TestManualEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestMove(t *testing.T) {
+	accounts := []vault.Account{
+		{ID: "f1", Issuer: "Z", Favourite: true}, {ID: "f2", Issuer: "Y", Favourite: true},
+		{ID: "g1", Issuer: "A", Group: "G"}, {ID: "g2", Issuer: "B", Group: "G"},
+		{ID: "u1", Issuer: "C"}, {ID: "u2", Issuer: "D"},
+	}
+	SortAccounts(accounts)
+	order := func() string {
+		var ids []string
+		for _, a := range accounts {
+			ids = append(ids, a.ID)
+		}
+		return strings.Join(ids, " ")
+	}
+	if got := order(); got != "f2 f1 g1 g2 u1 u2" {
+		t.Fatalf("initial order %s", got)
+	}
+	apply := func(pos map[string]int) {
+		for i := range accounts {
+			if p, ok := pos[accounts[i].ID]; ok {
+				accounts[i].Position = p
+			}
+		}
+		SortAccounts(accounts)
+	}
+	apply(Move(accounts, "u2", -1))
+	if got := order(); got != "f2 f1 g1 g2 u2 u1" {
+		t.Errorf("after moving u2 up: %s", got)
+	}
+	if Move(accounts, "g1", -1) != nil || Move(accounts, "u1", +1) != nil {
+		t.Error("moved out of its section")
+	}
+	apply(Move(accounts, "f2", +1))
+	if got := order(); got != "f1 f2 g1 g2 u2 u1" {
+		t.Errorf("after moving f2 down: %s", got)
+	}
+	// A new account in a moved section comes after the moved ones.
+	accounts = append(accounts, vault.Account{ID: "u0", Issuer: "A"})
+	SortAccounts(accounts)
+	if got := order(); got != "f1 f2 g1 g2 u2 u1 u0" {
+		t.Errorf("with a new account: %s", got)
+	}
+}

@@ -40,6 +40,9 @@ type Env struct {
 	// WorkFactor is the scrypt work factor for new passphrases (0: age's default).
 	WorkFactor int
 	Now        func() time.Time
+	// OpenLink hands a link to the desktop app (main wires it): to the
+	// running one, or by starting it. nil where there is no GUI.
+	OpenLink func(ctx context.Context, link string) error
 }
 
 // Terminal is an interactive terminal.
@@ -119,9 +122,13 @@ func isUsage(err error) bool {
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	// Global options may come before the command name too.
 	g := r.flags("latchkey")
+	showVersion := g.Bool("version", false, "print the version and exit")
 	rest, err := parseUntilCommand(g, args)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if *showVersion {
+		return r.printVersion()
 	}
 	if len(rest) == 0 {
 		return usagef("no command given")

@@ -22,6 +22,7 @@ type harness struct {
 	keyring  *vault.MemoryKeyring
 	terminal *fakeTerminal
 	env      map[string]string
+	openLink func(context.Context, string) error
 }
 
 func newHarness(t *testing.T) *harness {
@@ -51,6 +52,7 @@ func (h *harness) run(args ...string) result {
 	if h.terminal != nil {
 		env.Terminal = h.terminal
 	}
+	env.OpenLink = h.openLink
 	code := Run(context.Background(), args, env)
 	return result{code, out.String(), errb.String()}
 }
@@ -219,5 +221,18 @@ func TestParseInterleaved(t *testing.T) {
 	rest, err := parse(fs, []string{"a", "--json", "b", "--", "--c"})
 	if err != nil || !*n || strings.Join(rest, " ") != "a b --c" {
 		t.Fatalf("parse = %v %v %v", rest, *n, err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	h := newHarness(t)
+	h.run("open", "https://example.com").assert(t, 2, "", "otpauth://")
+	h.run("open").assert(t, 2, "", "one otpauth")
+	h.run("open", "otpauth://totp/A:b?secret=JBSWY3DP").assert(t, 1, "", "desktop app")
+	var got string
+	h.openLink = func(_ context.Context, link string) error { got = link; return nil }
+	h.run("open", "OTPAUTH://totp/A:b?secret=JBSWY3DP").assert(t, 0, "", "")
+	if got != "OTPAUTH://totp/A:b?secret=JBSWY3DP" {
+		t.Errorf("the app was handed %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/app/qrimage"
 	"github.com/latchkey/latchkey/vault"
@@ -27,6 +28,8 @@ func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
 	}
 	items = append(items,
 		fyne.NewMenuItem(fav, func() { l.setFavourite(a, !a.Favourite) }),
+		fyne.NewMenuItem("Move up", func() { l.move(a, -1) }),
+		fyne.NewMenuItem("Move down", func() { l.move(a, +1) }),
 		fyne.NewMenuItem("Edit…", func() { l.edit(a) }),
 		fyne.NewMenuItem("Backup codes…", func() { l.showBackupCodes(a) }),
 		fyne.NewMenuItem("Locked out?", func() { l.showLockedOut(a) }),
@@ -52,6 +55,24 @@ func (l *accountList) change(id string, fn func(*vault.Account), done func()) {
 // advance moves an HOTP counter on: the code shown was used.
 func (l *accountList) advance(a vault.Account) {
 	l.change(a.ID, func(acc *vault.Account) { acc.Counter++ }, func() { l.toast.show("Counter advanced: the next code is shown") })
+}
+
+// move moves an account within its section of the list (favourites, a
+// group, the ungrouped).
+func (l *accountList) move(a vault.Account, delta int) {
+	pos := app.Move(l.all, a.ID, delta)
+	if pos == nil {
+		l.toast.show("It is already at the edge of its section")
+		return
+	}
+	l.w.update(func(d *vault.Document) error {
+		for i := range d.Accounts {
+			if p, ok := pos[d.Accounts[i].ID]; ok {
+				d.Accounts[i].Position = p
+			}
+		}
+		return nil
+	}, nil)
 }
 
 func (l *accountList) setFavourite(a vault.Account, on bool) {

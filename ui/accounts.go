@@ -207,7 +207,7 @@ func (l *accountList) copy(a vault.Account) {
 		l.toast.show("This account's settings are invalid: edit it.")
 		return
 	}
-	delay := app.ClipboardClearAfter(l.w.vault.Document().Settings)
+	delay := app.ClipboardClearAfter(l.w.vault.Settings())
 	l.clip.put(l.w.app.Clipboard(), l.w.cfg.scheduler(), code, delay)
 	msg := fmt.Sprintf("Copied, clears in %d s", int(delay.Seconds()))
 	if next {

@@ -36,6 +36,8 @@ type addDialog struct {
 	dlg    dialog.Dialog
 	status *widget.Label
 	manual *manualForm
+	// external marks a link clicked elsewhere: everything is confirmed.
+	external bool
 }
 
 var addShortcut = desktopShortcut(fyne.KeyN)
@@ -79,7 +81,13 @@ func (w *Window) dropped(_ fyne.Position, uris []fyne.URI) {
 	}
 }
 
-func (a *addDialog) say(msg string) { a.status.SetText(msg) }
+func (a *addDialog) say(msg string) {
+	if a.external {
+		a.sayExternal(msg)
+		return
+	}
+	a.status.SetText(msg)
+}
 
 func (a *addDialog) scanScreen() {
 	a.say("Looking for QR codes on the screen…")
@@ -154,7 +162,9 @@ func readAll(u fyne.URI) ([]byte, error) {
 
 // read imports one input; encrypted exports ask for their password.
 func (a *addDialog) read(name string, data []byte, opts importer.Options) {
-	a.say("Reading " + name + "…")
+	if !a.external { // a link reads at once; its confirmation follows
+		a.say("Reading " + name + "…")
+	}
 	var res *importer.Result
 	var err error
 	a.w.cfg.scheduler().Go(func() {
@@ -209,6 +219,10 @@ func (a *addDialog) review(results []*importer.Result) {
 		}
 	}
 	plan := app.PlanAdd(a.w.vault.Accounts(), entries, false)
+	if a.external {
+		a.confirmExternal(plan, problems)
+		return
+	}
 	if plan.Counts()[app.ActionAsk] > 0 {
 		a.decide(plan, problems)
 		return
@@ -270,6 +284,8 @@ func (a *addDialog) apply(plan *app.Plan, problems []string) {
 			head += fmt.Sprintf(", replaced %d", n[app.ActionReplace])
 		}
 		a.say(strings.Join(append([]string{head + "."}, lines...), "\n"))
-		a.manual.clear()
+		if a.manual != nil {
+			a.manual.clear()
+		}
 	})
 }

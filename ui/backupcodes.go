@@ -236,7 +236,7 @@ func (v *backupView) print() {
 
 // copyText copies a backup or recovery code with the same clearing as codes.
 func (l *accountList) copyText(text, msg string) {
-	delay := app.ClipboardClearAfter(l.w.vault.Document().Settings)
+	delay := app.ClipboardClearAfter(l.w.vault.Settings())
 	l.clip.put(l.w.app.Clipboard(), l.w.cfg.scheduler(), text, delay)
 	if msg != "" {
 		l.toast.show(fmt.Sprintf("%s, clears in %d s", msg, int(delay.Seconds())))

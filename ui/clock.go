@@ -93,7 +93,7 @@ func (c *clockView) show(r clock.Result) {
 	if c.w.vault == nil {
 		return
 	}
-	using := c.w.vault.Document().Settings.UseCorrectedTime
+	using := c.w.vault.Settings().UseCorrectedTime
 	if using && !clock.KeepCorrected(true, r) {
 		c.setCorrected(false)
 		if c.w.list != nil {
@@ -147,7 +147,7 @@ func (c *clockView) codeTime(system time.Time) (time.Time, bool) {
 	if c.result == nil || c.w.vault == nil {
 		return system, false
 	}
-	return clock.Corrected(system, c.result.Measurement, c.w.vault.Document().Settings.UseCorrectedTime)
+	return clock.Corrected(system, c.result.Measurement, c.w.vault.Settings().UseCorrectedTime)
 }
 
 func (c *clockView) setCorrected(on bool) {

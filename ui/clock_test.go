@@ -35,7 +35,7 @@ func TestClockWarningAndCorrectedTime(t *testing.T) {
 		t.Fatalf("banner %v: %q / %q", w.clock.banner.Visible(), w.clock.message.Text, w.clock.steps.Text)
 	}
 	test.Tap(w.clock.correct)
-	if !w.vault.Document().Settings.UseCorrectedTime {
+	if !w.vault.Settings().UseCorrectedTime {
 		t.Fatal("corrected time not switched on")
 	}
 	want, _ := codes.Generate(rfcAccount, e.sched.now.Add(-47*time.Second))
@@ -48,7 +48,7 @@ func TestClockWarningAndCorrectedTime(t *testing.T) {
 	// The user fixes the clock: the next check finds it right.
 	e.clock = measured(200 * time.Millisecond)
 	stayActive(w, e, 30*time.Minute)
-	if w.vault.Document().Settings.UseCorrectedTime || w.clock.banner.Visible() {
+	if w.vault.Settings().UseCorrectedTime || w.clock.banner.Visible() {
 		t.Error("corrected time stayed on after the clock was fixed")
 	}
 	if !hasText(t, w, "corrected time is off") && !strings.Contains(w.list.toast.label.Text, "right again") {

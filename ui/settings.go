@@ -65,7 +65,7 @@ func (w *Window) showSettings() {
 	if w.vault == nil {
 		return
 	}
-	s := w.vault.Document().Settings
+	s := w.vault.Settings()
 	autoLock := widget.NewSelect(labels(autoLockChoices), nil)
 	autoLock.SetSelected(selectFor(autoLockChoices, s.AutoLockSeconds, app.DefaultAutoLock))
 	clear := widget.NewSelect(labels(clearChoices), nil)
@@ -191,7 +191,7 @@ func (w *Window) checkIdle() {
 	if w.vault == nil {
 		return
 	}
-	after := app.AutoLockAfter(w.vault.Document().Settings)
+	after := app.AutoLockAfter(w.vault.Settings())
 	if after > 0 && w.now().Sub(w.idle.last) >= after {
 		w.Lock()
 	}

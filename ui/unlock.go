@@ -3,6 +3,8 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -20,6 +22,7 @@ type unlockScreen struct {
 	entry  *widget.Entry
 	button *widget.Button
 	status *widget.Label
+	form   fyne.CanvasObject
 }
 
 func newUnlockScreen(w *Window, msg string) fyne.CanvasObject {
@@ -36,6 +39,7 @@ func newUnlockScreen(w *Window, msg string) fyne.CanvasObject {
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSize(72, 72))
 	form := container.NewVBox(container.NewCenter(icon), title, s.entry, s.button, s.status)
+	s.form = form
 	w.win.Canvas().Focus(s.entry)
 	return container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(320, 300), form)))
 }
@@ -67,6 +71,7 @@ func (s *unlockScreen) done(v *vault.Vault, err error) {
 		s.status.SetText("Wrong passphrase.")
 		s.entry.SetText("")
 		s.w.win.Canvas().Focus(s.entry)
+		shake(s.form)
 		return
 	}
 	s.w.show(errorScreen(err))
@@ -155,4 +160,15 @@ func (s *welcomeScreen) submit() {
 		}
 		s.w.unlocked(v)
 	})
+}
+
+// shake moves o from side to side and back, the way a login box says no.
+func shake(o fyne.CanvasObject) {
+	home := o.Position()
+	a := fyne.NewAnimation(450*time.Millisecond, func(f float32) {
+		dx := float32(math.Sin(float64(f)*6*math.Pi)) * 12 * (1 - f)
+		o.Move(fyne.NewPos(home.X+dx, home.Y))
+	})
+	a.Curve = fyne.AnimationLinear
+	a.Start()
 }

@@ -59,8 +59,10 @@ type Window struct {
 	list   *accountList // nil unless unlocked
 	adding *addDialog   // the open Add dialog, if any
 	clock  *clockView   // nil unless unlocked
-	idle   idle
-	tray   desktop.App // nil without a system tray
+	// pendingLink is a clicked otpauth link waiting for the vault to unlock.
+	pendingLink string
+	idle        idle
+	tray        desktop.App // nil without a system tray
 }
 
 // Preference keys (Fyne preferences are plain JSON: never secrets).
@@ -157,6 +159,10 @@ func (w *Window) unlocked(v *vault.Vault) {
 	w.show(w.list.content())
 	w.list.start()
 	w.refreshTray()
+	if link := w.pendingLink; link != "" {
+		w.pendingLink = ""
+		w.OpenLink(link)
+	}
 }
 
 // Lock forgets the open vault and shows the unlock screen.

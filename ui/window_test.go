@@ -258,3 +258,61 @@ func TestTrayOnlyWithABus(t *testing.T) {
 		}
 	}
 }
+
+func TestMoveUpAndDown(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("a", "Alpha", "x", "JBSWY3DPEHPK3PXP"), acct("b", "Beta", "y", "JBSWY3DPEHPK3PXQ"), acct("c", "Gamma", "z", "JBSWY3DPEHPK3PXR"))
+	w := e.open()
+	w.list.move(w.list.shown[2], -1)
+	if ids := []string{w.list.shown[0].ID, w.list.shown[1].ID, w.list.shown[2].ID}; ids[1] != "c" || ids[2] != "b" {
+		t.Fatalf("after moving Gamma up: %v", ids)
+	}
+	w.list.move(w.list.shown[0], -1)
+	if !strings.Contains(w.list.toast.label.Text, "edge") {
+		t.Error("moving the first account up was not refused")
+	}
+	// The order is the vault's: a new window shows it too.
+	w2 := e.open()
+	if w2.list.shown[1].ID != "c" {
+		t.Error("the order was not saved")
+	}
+}
+
+func TestSettingsPersist(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(rfcAccount)
+	w := e.open()
+	w.showSettings()
+	var selects []*widget.Select
+	var checks []*widget.Check
+	for _, o := range overlays(w) {
+		selects = append(selects, findAll[*widget.Select](t, o)...)
+		checks = append(checks, findAll[*widget.Check](t, o)...)
+	}
+	if len(selects) != 3 || len(checks) != 2 {
+		t.Fatalf("settings shows %d selects and %d checks", len(selects), len(checks))
+	}
+	selects[0].SetSelected("15 minutes") // lock after
+	selects[1].SetSelected("2 minutes")  // clear clipboard after
+	selects[2].SetSelected("Dark")       // theme
+	checks[0].SetChecked(true)           // lock when hidden
+	checks[1].SetChecked(false)          // keyring off
+	test.Tap(button(t, w, "Save"))
+
+	s := w.vault.Settings()
+	if s.AutoLockSeconds != 900 || s.ClipboardClearSeconds != 120 {
+		t.Errorf("vault settings: %+v", s)
+	}
+	if e.app.Preferences().String(prefTheme) != "dark" || !e.app.Preferences().Bool(prefLockOnHide) {
+		t.Error("device preferences not saved")
+	}
+	if e.kr.Len() != 0 || w.vault.Status().Keyring {
+		t.Error("keyring not switched off")
+	}
+	// A new window (the next start) uses them.
+	e.cfg.Keyring = vault.NoKeyring{}
+	e.cfg.Passphrase = func() (string, error) { return testPass, nil }
+	w2 := e.open()
+	w2.list.copyIndex(0)
+	if !strings.Contains(w2.list.toast.label.Text, "120 s") {
+		t.Errorf("clipboard delay not used: %q", w2.list.toast.label.Text)
+	}
+}

@@ -44,6 +44,9 @@ type Account struct {
 	Group     string `json:"group,omitempty"`
 	Note      string `json:"note,omitempty"`
 	Favourite bool   `json:"favourite,omitempty"`
+	// Position orders accounts the user moved by hand within their section
+	// of the list (favourites, a group, the ungrouped); 0 means never moved.
+	Position int `json:"position,omitempty"`
 	// Icon is a built-in icon name or a data: URI of an image.
 	Icon         string       `json:"icon,omitempty"`
 	Created      time.Time    `json:"created"`

@@ -383,6 +383,18 @@ func (v *Vault) Document() *Document {
 // Accounts returns a copy of the accounts.
 func (v *Vault) Accounts() []Account { return v.Document().Accounts }
 
+// Settings returns a copy of the settings, without copying every account:
+// the UI reads them on every tick.
+func (v *Vault) Settings() Settings {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := v.doc.Settings
+	s.NTPServers = append([]string(nil), s.NTPServers...)
+	s.TimeHosts = append([]string(nil), s.TimeHosts...)
+	s.extra = s.extra.clone()
+	return s
+}
+
 // Update applies fn to a copy of the document and saves the result. If
 // another process saved since this vault last read the document, the two
 // changes are merged when they touch different data; otherwise Update fails

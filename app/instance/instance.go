@@ -1,5 +1,8 @@
 // Package instance keeps one desktop app per vault: the first one listens on
-// a local socket, and a second launch asks it to show its window and exits.
+// a local socket, and a second launch asks it to show its window (or to open
+// an otpauth link, for `latchkey open`) and exits.
+//
+// The protocol is one line each way: "raise" or "open URI", answered "ok".
 package instance
 
 import (
@@ -8,13 +11,29 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
-const raise = "raise"
+const (
+	raise = "raise"
+	open  = "open "
+)
+
+// MaxLink bounds a link passed between instances; otpauth links are far
+// shorter, migration links of ten accounts a few kilobytes.
+const MaxLink = 64 << 10
+
+// Request is what a later launch asks of the running app.
+type Request struct {
+	// Link is the otpauth or otpauth-migration link to open; empty means
+	// just show the window.
+	Link string
+}
 
 // SocketPath is the socket of the app using the vault in home. It lives in
 // the temporary directory, named by a digest of home: unix socket paths are
@@ -26,14 +45,25 @@ func SocketPath(home string) string {
 
 // Raise asks a running app to show its window. It reports whether one
 // answered.
-func Raise(path string) bool {
+func Raise(path string) bool { return send(path, raise) }
+
+// Open asks a running app to open a link (it shows it and asks before
+// adding anything). It reports whether one answered.
+func Open(path, link string) bool {
+	if link == "" || len(link) > MaxLink || strings.ContainsAny(link, "\r\n") {
+		return false
+	}
+	return send(path, open+link)
+}
+
+func send(path, line string) bool {
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err != nil {
 		return false
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := fmt.Fprintln(c, raise); err != nil {
+	if _, err := fmt.Fprintln(c, line); err != nil {
 		return false
 	}
 	reply, err := bufio.NewReader(c).ReadString('\n')
@@ -46,10 +76,10 @@ type Listener struct {
 	path string
 }
 
-// Listen claims the socket at path; onRaise runs (on the listener's
+// Listen claims the socket at path; onRequest runs (on the listener's
 // goroutine) for each later launch. A socket left by a crashed app is
 // replaced; one still answering is an error.
-func Listen(path string, onRaise func()) (*Listener, error) {
+func Listen(path string, onRequest func(Request)) (*Listener, error) {
 	if Raise(path) {
 		return nil, errors.New("another Latchkey is running for this vault")
 	}
@@ -60,24 +90,38 @@ func Listen(path string, onRaise func()) (*Listener, error) {
 	}
 	os.Chmod(path, 0o600)
 	l := &Listener{ln: ln, path: path}
-	go l.serve(onRaise)
+	go l.serve(onRequest)
 	return l, nil
 }
 
-func (l *Listener) serve(onRaise func()) {
+func (l *Listener) serve(onRequest func(Request)) {
 	for {
 		c, err := l.ln.Accept()
 		if err != nil {
 			return // closed
 		}
-		c.SetDeadline(time.Now().Add(2 * time.Second))
-		line, err := bufio.NewReader(c).ReadString('\n')
-		if err == nil && line == raise+"\n" {
-			onRaise()
+		if req, ok := readRequest(c); ok {
+			onRequest(req)
 			fmt.Fprintln(c, "ok")
 		}
 		c.Close()
 	}
+}
+
+func readRequest(c net.Conn) (Request, bool) {
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(io.LimitReader(c, int64(MaxLink+len(open)+2))).ReadString('\n')
+	if err != nil {
+		return Request{}, false
+	}
+	line = strings.TrimSuffix(line, "\n")
+	switch {
+	case line == raise:
+		return Request{}, true
+	case strings.HasPrefix(line, open) && len(line) > len(open):
+		return Request{Link: line[len(open):]}, true
+	}
+	return Request{}, false
 }
 
 // Close stops listening and removes the socket.

@@ -13,8 +13,8 @@ func TestRaise(t *testing.T) {
 	if Raise(path) {
 		t.Fatal("raised with nobody listening")
 	}
-	raised := make(chan struct{}, 1)
-	l, err := Listen(path, func() { raised <- struct{}{} })
+	raised := make(chan Request, 2)
+	l, err := Listen(path, func(r Request) { raised <- r })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,11 +23,24 @@ func TestRaise(t *testing.T) {
 		t.Fatal("second launch not answered")
 	}
 	select {
-	case <-raised:
+	case r := <-raised:
+		if r.Link != "" {
+			t.Errorf("raise carried a link %q", r.Link)
+		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("onRaise not called")
+		t.Fatal("onRequest not called")
 	}
-	if _, err := Listen(path, func() {}); err == nil {
+	const link = "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP"
+	if !Open(path, link) {
+		t.Fatal("open not answered")
+	}
+	if r := <-raised; r.Link != link {
+		t.Errorf("opened %q", r.Link)
+	}
+	if Open(path, "otpauth://x\nraise") || Open(path, "") {
+		t.Error("a link with a newline or an empty link was sent")
+	}
+	if _, err := Listen(path, func(Request) {}); err == nil {
 		t.Error("two listeners on one vault")
 	}
 }
@@ -43,7 +56,7 @@ func TestStaleSocketReplaced(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen(path, func() {})
+	l, err := Listen(path, func(Request) {})
 	if err != nil {
 		t.Fatalf("stale socket not replaced: %v", err)
 	}
