@@ -16,6 +16,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/app/autostart"
 	"github.com/latchkey/latchkey/app/instance"
 	"github.com/latchkey/latchkey/cli"
 	"github.com/latchkey/latchkey/ui"
@@ -26,15 +27,23 @@ import (
 const appID = "io.github.latchkey.latchkey"
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == autostart.Flag {
+		exitOn(runGUI("", true))
+		return
+	}
 	if len(os.Args) > 1 {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		env := cli.SystemEnv()
-		env.OpenLink = func(_ context.Context, link string) error { return runGUI(link) }
+		env.OpenLink = func(_ context.Context, link string) error { return runGUI(link, false) }
 		code := cli.Run(ctx, os.Args[1:], env)
 		stop()
 		os.Exit(code)
 	}
-	if err := runGUI(""); err != nil {
+	exitOn(runGUI("", false))
+}
+
+func exitOn(err error) {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
 	}
@@ -42,13 +51,17 @@ func main() {
 
 // runGUI runs the desktop app, or hands over to the one already running
 // for this vault: it shows its window, and opens link when there is one.
-func runGUI(link string) error {
+// hidden (a start at login) begins in the tray where there is one.
+func runGUI(link string, hidden bool) error {
 	home, err := app.Home("", os.Getenv)
 	if err != nil {
 		return err
 	}
 	sock := instance.SocketPath(home)
-	if link != "" && instance.Open(sock, link) || link == "" && instance.Raise(sock) {
+	switch {
+	case link != "" && instance.Open(sock, link),
+		link == "" && !hidden && instance.Raise(sock),
+		hidden && instance.Running(sock):
 		return nil
 	}
 	var kr vault.Keyring = vault.SystemKeyring{}
@@ -75,6 +88,10 @@ func runGUI(link string) error {
 	}
 	if link != "" {
 		w.OpenLink(link) // after unlocking, when the vault is still locked
+	}
+	if hidden && w.HasTray() {
+		a.Run()
+		return nil
 	}
 	w.Window().ShowAndRun()
 	return nil

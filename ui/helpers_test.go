@@ -88,10 +88,20 @@ type env struct {
 	kr     *vault.MemoryKeyring
 	clock  clock.Result // what the next clock check finds
 	checks int
+	login  *fakeLogin
 }
 
+// fakeLogin records start-at-login instead of writing the user's autostart.
+type fakeLogin struct{ on, links bool }
+
+func (f *fakeLogin) Enabled() bool            { return f.on }
+func (f *fakeLogin) SetEnabled(on bool) error { f.on = on; return nil }
+func (f *fakeLogin) Links() bool              { return false }
+func (f *fakeLogin) LinksRegistered() bool    { return f.links }
+func (f *fakeLogin) SetLinks(on bool) error   { f.links = on; return nil }
+
 func newEnv(t *testing.T, now time.Time) *env {
-	e := &env{t: t, app: test.NewTempApp(t), sched: newFakeScheduler(now), kr: vault.NewMemoryKeyring()}
+	e := &env{t: t, app: test.NewTempApp(t), sched: newFakeScheduler(now), kr: vault.NewMemoryKeyring(), login: &fakeLogin{}}
 	e.clock = clock.NewResult(clock.Measurement{Offline: true}, 30*time.Second, "linux")
 	e.cfg = Config{Home: filepath.Join(t.TempDir(), "vault"), Keyring: e.kr, WorkFactor: 10,
 		Now: func() time.Time { return e.sched.now }, Scheduler: e.sched,
@@ -99,7 +109,8 @@ func newEnv(t *testing.T, now time.Time) *env {
 			e.checks++
 			return e.clock
 		},
-		WallClock: fakeWall{e.sched},
+		WallClock:  fakeWall{e.sched},
+		LoginItems: e.login,
 	}
 	return e
 }

@@ -78,6 +78,11 @@ func (w *Window) showSettings() {
 	keyring := widget.NewCheck("Keep the key in the OS keyring (unlock without typing)", nil)
 	keyring.SetChecked(st.Keyring)
 	passwd := widget.NewButton("Change passphrase…", w.changePassphrase)
+	items := w.cfg.loginItems()
+	atLogin := widget.NewCheck("Start Latchkey at login, in the tray", nil)
+	atLogin.SetChecked(items.Enabled())
+	links := widget.NewCheck("Open otpauth:// links with Latchkey", nil)
+	links.SetChecked(items.LinksRegistered())
 
 	form := widget.NewForm(
 		widget.NewFormItem("Lock after", autoLock),
@@ -85,8 +90,12 @@ func (w *Window) showSettings() {
 		widget.NewFormItem("", lockOnHide),
 		widget.NewFormItem("Appearance", themeSel),
 		widget.NewFormItem("", keyring),
-		widget.NewFormItem("", passwd),
+		widget.NewFormItem("", atLogin),
 	)
+	if items.Links() { // elsewhere the package declares the handler
+		form.Append("", links)
+	}
+	form.Append("", passwd)
 	d := dialog.NewCustomConfirm("Settings", "Save", "Cancel", form, func(ok bool) {
 		if !ok {
 			return
@@ -102,9 +111,24 @@ func (w *Window) showSettings() {
 		if keyring.Checked != st.Keyring {
 			w.setKeyring(keyring.Checked)
 		}
+		w.applyLoginItems(items, atLogin.Checked, items.Links() && links.Checked != items.LinksRegistered(), links.Checked)
 	}, w.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
+}
+
+// applyLoginItems turns start-at-login and the link handler on or off.
+func (w *Window) applyLoginItems(items LoginItems, atLogin, changeLinks, links bool) {
+	if atLogin != items.Enabled() {
+		if err := items.SetEnabled(atLogin); err != nil {
+			dialog.ShowError(err, w.win)
+		}
+	}
+	if changeLinks {
+		if err := items.SetLinks(links); err != nil {
+			dialog.ShowError(fmt.Errorf("the link handler was not changed: %w", err), w.win)
+		}
+	}
 }
 
 func indexOf(s []string, v string) int {

@@ -57,6 +57,10 @@ func (w *Window) refreshTray() {
 	w.tray.SetSystemTrayMenu(fyne.NewMenu("Latchkey", items...))
 }
 
+// HasTray reports whether the window can hide to a system tray (so a
+// start at login may begin hidden).
+func (w *Window) HasTray() bool { return w.tray != nil }
+
 // Show brings the window back, for the tray and for a second launch.
 func (w *Window) Show() {
 	w.win.Show()

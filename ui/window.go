@@ -40,6 +40,8 @@ type Config struct {
 	// changes); nil means the system's.
 	ClockCheck ClockCheck
 	WallClock  clock.Clock
+	// LoginItems starts Latchkey at login; nil means the system's.
+	LoginItems LoginItems
 }
 
 func (c Config) scheduler() Scheduler {

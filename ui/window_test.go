@@ -287,7 +287,7 @@ func TestSettingsPersist(t *testing.T) {
 		selects = append(selects, findAll[*widget.Select](t, o)...)
 		checks = append(checks, findAll[*widget.Check](t, o)...)
 	}
-	if len(selects) != 3 || len(checks) != 2 {
+	if len(selects) != 3 || len(checks) != 3 {
 		t.Fatalf("settings shows %d selects and %d checks", len(selects), len(checks))
 	}
 	selects[0].SetSelected("15 minutes") // lock after

@@ -47,6 +47,16 @@ func SocketPath(home string) string {
 // answered.
 func Raise(path string) bool { return send(path, raise) }
 
+// Running reports whether an app is listening, without asking it anything.
+func Running(path string) bool {
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
 // Open asks a running app to open a link (it shows it and asks before
 // adding anything). It reports whether one answered.
 func Open(path, link string) bool {
