@@ -33,6 +33,7 @@ type accountList struct {
 
 	stopTicker func()
 	clip       clipboardGuard
+	lastRedraw time.Time
 }
 
 // rowState is what a row shows; recomputed on each tick.
@@ -128,9 +129,17 @@ func (l *accountList) start() {
 
 var searchShortcut = desktopShortcut(fyne.KeyF)
 
+// backgroundRedraw is how often the countdowns move while another app has
+// the focus; codes still change on time. Every redraw is a full frame,
+// which software GL renders on the CPU.
+const backgroundRedraw = 5 * time.Second
+
 func (l *accountList) tick() {
-	if l.compute(l.w.codeTime()) {
+	now := l.w.now()
+	codesChanged, changed := l.compute(l.w.codeTime())
+	if changed && (!l.w.background || codesChanged || now.Sub(l.lastRedraw) >= backgroundRedraw) {
 		l.list.Refresh()
+		l.lastRedraw = now
 	}
 	l.w.clock.tick()
 	l.w.checkIdle()
@@ -144,18 +153,18 @@ func (l *accountList) stop() {
 	l.toast.hide()
 }
 
-// compute refreshes every shown row at t and reports whether any changed,
-// so nothing is redrawn when nothing changed.
-func (l *accountList) compute(t time.Time) bool {
-	changed := false
+// compute refreshes every shown row at t and reports whether a code and
+// whether anything changed, so nothing is redrawn when nothing changed.
+func (l *accountList) compute(t time.Time) (codesChanged, changed bool) {
 	for i, a := range l.shown {
 		s := stateAt(a, t)
 		if s != l.rows[i] {
+			codesChanged = codesChanged || s.code != l.rows[i].code || s.next != l.rows[i].next
 			l.rows[i] = s
 			changed = true
 		}
 	}
-	return changed
+	return codesChanged, changed
 }
 
 func stateAt(a vault.Account, t time.Time) rowState {

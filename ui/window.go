@@ -63,6 +63,9 @@ type Window struct {
 	clock  *clockView   // nil unless unlocked
 	// pendingLink is a clicked otpauth link waiting for the vault to unlock.
 	pendingLink string
+	// background is true while another app has the focus: the list then
+	// redraws less often (see accountList.tick).
+	background bool
 	idle        idle
 	tray        desktop.App // nil without a system tray
 }
@@ -89,8 +92,15 @@ func NewWindow(a fyne.App, cfg Config) *Window {
 	w.win.SetMainMenu(w.menuBar())
 	w.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { w.touch() })
 	a.Lifecycle().SetOnExitedForeground(func() {
+		w.background = true
 		if a.Preferences().Bool(prefLockOnHide) {
 			w.Lock()
+		}
+	})
+	a.Lifecycle().SetOnEnteredForeground(func() {
+		w.background = false
+		if w.list != nil {
+			w.list.tick() // catch up at once
 		}
 	})
 	applyTheme(a)

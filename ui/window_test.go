@@ -316,3 +316,25 @@ func TestSettingsPersist(t *testing.T) {
 		t.Errorf("clipboard delay not used: %q", w2.list.toast.label.Text)
 	}
 }
+
+func TestBackgroundRedrawsLess(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9+1, 0)).withAccounts(rfcAccount) // 1 s into a period
+	w := e.open()
+	w.background = true
+	e.sched.advance(time.Second)
+	before := w.list.lastRedraw
+	e.sched.advance(2 * time.Second)
+	if !w.list.lastRedraw.Equal(before) {
+		t.Error("redrew for countdown changes alone while in the background")
+	}
+	e.sched.advance(30 * time.Second) // a new code
+	if w.list.lastRedraw.Equal(before) {
+		t.Error("a new code was not drawn while in the background")
+	}
+	w.background = false
+	last := w.list.lastRedraw
+	e.sched.advance(time.Second)
+	if w.list.lastRedraw.Equal(last) {
+		t.Error("the countdown does not move in the foreground")
+	}
+}
