@@ -53,3 +53,42 @@ smoke:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# Release packages, in dist/ (see README, "Packages"). FyneApp.toml's Version
+# names and stamps them, and goes into the binary with -X (plain builds get
+# the same number from cli/version.go, which `go generate ./cli` keeps equal
+# and cli's tests check). The commit comes from the build info, so release
+# builds ask for it with -buildvcs=auto (this machine's GOFLAGS turn it off;
+# GIT_OPTIONAL_LOCKS=0 keeps the go command's `git status` from touching the
+# index); COMMIT=… overrides it (e.g. COMMIT=$$(git describe --always --dirty)).
+PKG := github.com/latchkey/latchkey
+VERSION := $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
+COMMIT ?=
+DIST := dist
+RELEASE_LDFLAGS := -s -w -X $(PKG)/cli.version=$(VERSION)$(if $(COMMIT), -X $(PKG)/cli.commit=$(COMMIT))
+
+.PHONY: dist dist-check dist-windows dist-windows-check dist-macos
+
+# Linux: dist/latchkey, dist/latchkey-VERSION-linux-ARCH.tar.xz, dist/latchkey_VERSION_ARCH.deb.
+dist: deps
+	GIT_OPTIONAL_LOCKS=0 $(GO) build -trimpath -buildvcs=auto -ldflags "$(RELEASE_LDFLAGS)" -o $(DIST)/latchkey .
+	sh scripts/package-linux.sh $(DIST)/latchkey $(VERSION) $(DIST)
+
+# Installs the .deb on THIS machine (apt-get, as root or with sudo), checks
+# it, then purges it. Not part of `make test`.
+dist-check: dist
+	sh scripts/dist-check.sh $(DIST)/latchkey_$(VERSION)_$$(dpkg --print-architecture).deb
+
+# Windows (cross-built with mingw-w64): dist/latchkey.exe.
+dist-windows:
+	@sh scripts/deps.sh windows
+	sh scripts/package-windows.sh $(VERSION) $(DIST) "$(RELEASE_LDFLAGS)"
+
+# Runs dist/latchkey.exe under Wine in a virtual X display.
+dist-windows-check: dist-windows
+	@sh scripts/deps.sh wine
+	sh scripts/wine-check.sh $(DIST)/latchkey.exe
+
+# macOS, on a Mac only: dist/Latchkey.app and dist/latchkey-VERSION-macos.zip.
+dist-macos:
+	@sh scripts/package-macos.sh $(VERSION) $(DIST) "$(RELEASE_LDFLAGS)"

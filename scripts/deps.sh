@@ -12,8 +12,16 @@ set -eu
 BUILD_PKGS="gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev"
 TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick"
 
+# windows: `make dist-windows` cross-builds with mingw-w64 (the C compiler
+# for cgo and windres for the icon and manifest). wine: `make
+# dist-windows-check` runs that build under Wine in a virtual X display.
+WINDOWS_PKGS="gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64"
+WINE_PKGS="wine wine64 xvfb xauth imagemagick"
+
 want="$BUILD_PKGS"
 [ "${1:-}" = "test" ] && want="$BUILD_PKGS $TEST_PKGS"
+[ "${1:-}" = "windows" ] && want="$BUILD_PKGS $WINDOWS_PKGS"
+[ "${1:-}" = "wine" ] && want="$BUILD_PKGS $WINDOWS_PKGS $WINE_PKGS"
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go 1.26 or later is needed: https://go.dev/dl/" >&2

@@ -66,8 +66,8 @@ type Window struct {
 	// background is true while another app has the focus: the list then
 	// redraws less often (see accountList.tick).
 	background bool
-	idle        idle
-	tray        desktop.App // nil without a system tray
+	idle       idle
+	tray       desktop.App // nil without a system tray
 }
 
 // Preference keys (Fyne preferences are plain JSON: never secrets).
