@@ -313,3 +313,24 @@ func TestMove(t *testing.T) {
 		t.Errorf("with a new account: %s", got)
 	}
 }
+
+func TestPassphraseStrength(t *testing.T) {
+	tests := []struct {
+		p        string
+		min, max int
+	}{
+		{"", 0, 0},
+		{"short", 0, 0},
+		{"password", 0, 1},
+		{"qwertyuiop", 0, 1},
+		{"latchkey2026", 0, 2},
+		{"correct horse battery staple", 3, 4},
+		{"gR8#vQ2!mZp7&Lx", 3, 4},
+	}
+	for _, tt := range tests {
+		s := PassphraseStrength(tt.p)
+		if s.Score < tt.min || s.Score > tt.max || (tt.p != "" && s.Label == "") {
+			t.Errorf("PassphraseStrength(%q) = %+v, want a score in %d..%d", tt.p, s, tt.min, tt.max)
+		}
+	}
+}

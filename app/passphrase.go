@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ccojocar/zxcvbn-go"
 )
 
 // MinPassphraseLen is the shortest passphrase accepted for a vault. The
@@ -43,4 +45,28 @@ func ReadPassphraseFile(path string) (string, error) {
 		return "", fmt.Errorf("%s starts with an empty line", path)
 	}
 	return line, nil
+}
+
+// Strength rates a passphrase for the strength meter, from 0 (very weak)
+// to 4 (very strong), with zxcvbn's estimate of the guesses it takes
+// (common words, names, keyboard walks, dates and l33t count for little).
+type Strength struct {
+	Score int
+	Label string
+}
+
+var strengthLabels = [...]string{"Very weak", "Weak", "Fair", "Strong", "Very strong"}
+
+// PassphraseStrength rates p. Passphrases below MinPassphraseLen are at
+// most "Very weak" whatever else they have.
+func PassphraseStrength(p string) Strength {
+	if p == "" {
+		return Strength{}
+	}
+	score := zxcvbn.PasswordStrength(p, []string{"latchkey"}).Score
+	if utf8.RuneCountInString(p) < MinPassphraseLen {
+		score = 0
+	}
+	score = max(0, min(score, len(strengthLabels)-1))
+	return Strength{Score: score, Label: strengthLabels[score]}
 }

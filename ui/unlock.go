@@ -82,7 +82,10 @@ type welcomeScreen struct {
 	w          *Window
 	pass       *widget.Entry
 	repeat     *widget.Entry
+	strength   *widget.Label
 	useKeyring *widget.Check
+	noPass     *widget.Check
+	noPassMsg  *widget.Label
 	keyringMsg *widget.Label
 	create     *widget.Button
 	status     *widget.Label
@@ -99,8 +102,23 @@ func newWelcomeScreen(w *Window) fyne.CanvasObject {
 	s.repeat = widget.NewPasswordEntry()
 	s.repeat.SetPlaceHolder("Repeat the passphrase")
 	s.repeat.OnSubmitted = func(string) { s.submit() }
-	s.useKeyring = widget.NewCheck("Keep the key in the OS keyring (unlock without typing)", nil)
+	s.strength = widget.NewLabel("")
+	s.pass.OnChanged = s.showStrength
+	s.useKeyring = widget.NewCheck("Keep the key in the OS keyring (unlock without typing)", func(on bool) {
+		if !on {
+			s.noPass.SetChecked(false)
+		}
+		s.updateNoPass()
+	})
 	s.useKeyring.Disable()
+	s.noPass = widget.NewCheck("No passphrase: the OS keyring alone opens the vault", func(bool) { s.updateNoPass() })
+	s.noPass.Disable()
+	s.noPassMsg = widget.NewLabel("Without a passphrase the vault opens only through this computer's keyring. " +
+		"If the keyring is reset, or you move to another computer without a backup, every account is lost. " +
+		"You can set a passphrase later in Settings.")
+	s.noPassMsg.Wrapping = fyne.TextWrapWord
+	s.noPassMsg.Importance = widget.WarningImportance
+	s.noPassMsg.Hide()
 	s.keyringMsg = widget.NewLabel("Checking the OS keyring…")
 	s.keyringMsg.Wrapping = fyne.TextWrapWord
 	s.create = widget.NewButton("Create vault", s.submit)
@@ -111,7 +129,43 @@ func newWelcomeScreen(w *Window) fyne.CanvasObject {
 
 	title := widget.NewLabelWithStyle("Welcome to Latchkey", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return container.NewPadded(container.NewVScroll(container.NewVBox(
-		title, intro, s.pass, s.repeat, s.useKeyring, s.keyringMsg, s.create, s.status)))
+		title, intro, s.pass, s.strength, s.repeat, s.useKeyring, s.keyringMsg, s.noPass, s.noPassMsg, s.create, s.status)))
+}
+
+// showStrength rates the passphrase as it is typed.
+func (s *welcomeScreen) showStrength(p string) {
+	st := app.PassphraseStrength(p)
+	if p == "" {
+		s.strength.SetText("")
+		return
+	}
+	s.strength.Importance = []widget.Importance{widget.DangerImportance, widget.DangerImportance,
+		widget.WarningImportance, widget.SuccessImportance, widget.SuccessImportance}[st.Score]
+	s.strength.SetText("Strength: " + st.Label)
+}
+
+// updateNoPass offers going without a passphrase only with a working
+// keyring, and says plainly what it costs.
+func (s *welcomeScreen) updateNoPass() {
+	if s.useKeyring.Checked && !s.useKeyring.Disabled() {
+		s.noPass.Enable()
+	} else {
+		s.noPass.SetChecked(false)
+		s.noPass.Disable()
+	}
+	skip := s.noPass.Checked
+	for _, e := range []*widget.Entry{s.pass, s.repeat} {
+		if skip {
+			e.Disable()
+		} else {
+			e.Enable()
+		}
+	}
+	if skip {
+		s.noPassMsg.Show()
+	} else {
+		s.noPassMsg.Hide()
+	}
 }
 
 // probeKeyring checks, off the UI goroutine, whether the keyring answers.
@@ -132,15 +186,17 @@ func (s *welcomeScreen) probeKeyring() {
 
 func (s *welcomeScreen) submit() {
 	pass := s.pass.Text
-	if pass != s.repeat.Text {
+	useKeyring := s.useKeyring.Checked
+	switch {
+	case s.noPass.Checked && useKeyring:
+		pass = "" // keyring only, as chosen with the warning in view
+	case pass != s.repeat.Text:
 		s.status.SetText("The two passphrases differ.")
 		return
-	}
-	if err := app.CheckPassphrase(pass); err != nil {
+	case app.CheckPassphrase(pass) != nil:
 		s.status.SetText(fmt.Sprintf("Use at least %d characters.", app.MinPassphraseLen))
 		return
 	}
-	useKeyring := s.useKeyring.Checked
 	s.create.Disable()
 	s.status.SetText("Creating the vault…")
 	cfg := s.w.cfg

@@ -338,3 +338,47 @@ func TestBackgroundRedrawsLess(t *testing.T) {
 		t.Error("the countdown does not move in the foreground")
 	}
 }
+
+func TestWelcomeStrengthAndNoPassphrase(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0))
+	w := e.open()
+	entries := passwordEntries(t, w)
+	test.Type(entries[0], "password")
+	if !hasText(t, w, "Strength: Very weak") {
+		t.Error("a weak passphrase is not rated")
+	}
+	entries[0].SetText("correct horse battery staple")
+	if !hasText(t, w, "Strength: Strong") && !hasText(t, w, "Strength: Very strong") {
+		t.Error("a strong passphrase is not rated")
+	}
+	var noPass *widget.Check
+	for _, c := range findAll[*widget.Check](t, w.win.Content()) {
+		if strings.HasPrefix(c.Text, "No passphrase") {
+			noPass = c
+		}
+	}
+	if noPass == nil || noPass.Disabled() {
+		t.Fatal("going without a passphrase is not offered with a working keyring")
+	}
+	noPass.SetChecked(true)
+	if !hasText(t, w, "every account is lost") {
+		t.Fatal("no warning of what skipping the passphrase means")
+	}
+	test.Tap(button(t, w, "Create vault"))
+	if w.vault == nil || w.vault.Status().HasPassphrase || !w.vault.Status().Keyring {
+		t.Fatalf("expected a keyring-only vault: %+v", w.vault)
+	}
+}
+
+func TestNoPassphraseNeedsKeyring(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0))
+	down := vault.NewMemoryKeyring()
+	down.Fail = errors.New("no Secret Service")
+	e.cfg.Keyring = down
+	w := e.open()
+	for _, c := range findAll[*widget.Check](t, w.win.Content()) {
+		if strings.HasPrefix(c.Text, "No passphrase") && !c.Disabled() {
+			t.Fatal("going without a passphrase offered without a keyring")
+		}
+	}
+}
