@@ -77,7 +77,7 @@ func TestSmokeRealWindow(t *testing.T) {
 		saveScreen(t, filepath.Join(tmp, itoa(shots)+"-"+what+".png"))
 	}
 	step("row-menu", 437, 116)
-	step("show-qr", 390, 368)
+	step("show-qr", 390, 447)
 	step("confirm", 263, 385)
 	time.Sleep(1500 * time.Millisecond)
 

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,10 +23,13 @@ const showNextWithin = 5 * time.Second
 // accountList is the main screen: a search field and every account with its
 // current code and a countdown, refreshed by one ticker for the window.
 type accountList struct {
-	w      *Window
-	all    []vault.Account // sorted
-	shown  []vault.Account // all, filtered by the search
-	rows   []rowState      // of shown
+	w     *Window
+	all   []vault.Account // sorted
+	shown []vault.Account // all, filtered by the search
+	rows  []rowState      // of shown, as last computed
+	// data holds what each shown row displays; rows listen to their item,
+	// so a tick redraws only the rows whose view changed.
+	data   binding.List[rowView]
 	list   *widget.List
 	search *widget.Entry
 	status *widget.Label
@@ -54,10 +58,12 @@ func newAccountList(w *Window) *accountList {
 	l.search.OnSubmitted = func(string) { l.copyIndex(0) }
 	l.status = widget.NewLabel("")
 	l.toast = newToast(w.cfg.scheduler())
-	l.list = widget.NewList(
-		func() int { return len(l.shown) },
+	l.data = binding.NewList[rowView](nil) // the comparator is unused (see tick)
+	l.list = widget.NewListWithData(l.data,
 		func() fyne.CanvasObject { return newAccountRow(l) },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*accountRow).bind(i) },
+		func(item binding.DataItem, o fyne.CanvasObject) {
+			o.(*accountRow).bindItem(item.(binding.Item[rowView]))
+		},
 	)
 	l.list.OnSelected = func(i widget.ListItemID) {
 		l.list.Unselect(i)
@@ -79,9 +85,22 @@ func (l *accountList) refilter() {
 	l.shown = app.Filter(l.all, l.search.Text)
 	l.rows = make([]rowState, len(l.shown))
 	l.compute(l.w.codeTime())
+	views := make([]rowView, len(l.shown))
+	for i := range l.shown {
+		views[i] = l.view(i)
+	}
+	l.data.Set(views)
+	l.lastRedraw = l.w.now()
 	l.status.SetText(accountCount(len(l.shown), len(l.all)))
-	l.list.Refresh()
 }
+
+func (l *accountList) same(i int, v rowView) bool {
+	old, err := l.data.GetValue(i)
+	return err == nil && old == v
+}
+
+// view is what row i shows now.
+func (l *accountList) view(i int) rowView { return viewOf(l.shown[i], l.rows[i]) }
 
 func accountCount(shown, all int) string {
 	switch {
@@ -138,7 +157,13 @@ func (l *accountList) tick() {
 	now := l.w.now()
 	codesChanged, changed := l.compute(l.w.codeTime())
 	if changed && (!l.w.background || codesChanged || now.Sub(l.lastRedraw) >= backgroundRedraw) {
-		l.list.Refresh()
+		for i := range l.shown {
+			// SetValue notifies the row even for an equal value (Fyne
+			// 2.7.1 compares only in external lists): compare first.
+			if v := l.view(i); !l.same(i, v) {
+				l.data.SetValue(i, v)
+			}
+		}
 		l.lastRedraw = now
 	}
 	l.w.clock.tick()
@@ -225,11 +250,42 @@ func (l *accountList) copy(a vault.Account) {
 	l.toast.show(msg)
 }
 
-// accountRow is one account in the list.
+// rowView is everything a row shows, as one comparable value: the data
+// binding compares it and tells a row to redraw only when it changed.
+type rowView struct {
+	ID           string
+	Issuer, Name string
+	LowCodes     bool
+	rowState
+}
+
+func viewOf(a vault.Account, s rowState) rowView {
+	v := rowView{ID: a.ID, Issuer: a.Issuer, Name: a.Name, rowState: s}
+	if v.Issuer == "" {
+		v.Issuer, v.Name = a.Name, ""
+	}
+	if a.Favourite {
+		v.Issuer = "★ " + v.Issuer
+	}
+	if a.Group != "" {
+		v.Name = joinNonEmpty(v.Name, a.Group)
+	}
+	if len(a.BackupCodes) > 0 {
+		left := a.BackupCodesLeft()
+		v.Name = joinNonEmpty(v.Name, fmt.Sprintf("%d backup codes", left))
+		v.LowCodes = left <= backupcodes.LowThreshold
+	}
+	return v
+}
+
+// accountRow is one account in the list, bound to one item of the list's
+// data at a time (rows are recycled as the list scrolls).
 type accountRow struct {
 	widget.BaseWidget
 	l          *accountList
-	index      int
+	id         string
+	item       binding.Item[rowView]
+	listener   binding.DataListener
 	issuer     *widget.Label
 	name       *widget.Label
 	code, next *widget.Label
@@ -249,9 +305,14 @@ func newAccountRow(l *accountList) *accountRow {
 	r.next = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
 	r.next.SizeName = theme.SizeNameCaptionText
 	r.bar = newCountdown()
-	r.hotpNext = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { r.l.advance(r.account()) })
+	r.hotpNext = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() {
+		if a, ok := r.account(); ok {
+			r.l.advance(a)
+		}
+	})
 	r.menu = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), r.showMenu)
 	r.menu.Importance = widget.LowImportance
+	r.listener = binding.NewDataListener(r.fromItem)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -263,50 +324,63 @@ func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewBorder(nil, r.bar, nil, right, labels))
 }
 
-func (r *accountRow) account() vault.Account { return r.l.shown[r.index] }
-
-func (r *accountRow) bind(i int) {
-	if i >= len(r.l.shown) {
-		return
-	}
-	r.index = i
-	a, s := r.l.shown[i], r.l.rows[i]
-	issuer, name := a.Issuer, a.Name
-	if issuer == "" {
-		issuer, name = a.Name, ""
-	}
-	if a.Favourite {
-		issuer = "★ " + issuer
-	}
-	if a.Group != "" {
-		name = joinNonEmpty(name, a.Group)
-	}
-	r.name.Importance = widget.MediumImportance
-	if len(a.BackupCodes) > 0 {
-		left := a.BackupCodesLeft()
-		name = joinNonEmpty(name, fmt.Sprintf("%d backup codes", left))
-		if left <= backupcodes.LowThreshold {
-			r.name.Importance = widget.WarningImportance
+// account is the row's account as the list holds it now.
+func (r *accountRow) account() (vault.Account, bool) {
+	for _, a := range r.l.shown {
+		if a.ID == r.id {
+			return a, true
 		}
 	}
-	r.issuer.SetText(issuer)
-	r.name.SetText(name)
-	r.code.SetText(s.code)
+	return vault.Account{}, false
+}
+
+// bindItem makes the row follow one item of the list's data.
+func (r *accountRow) bindItem(item binding.Item[rowView]) {
+	if r.item == item {
+		r.fromItem()
+		return
+	}
+	if r.item != nil {
+		r.item.RemoveListener(r.listener)
+	}
+	r.item = item
+	item.AddListener(r.listener) // calls fromItem once now
+}
+
+func (r *accountRow) fromItem() {
+	if r.item == nil {
+		return
+	}
+	if v, err := r.item.Get(); err == nil {
+		r.show(v)
+	}
+}
+
+// show displays a view.
+func (r *accountRow) show(v rowView) {
+	r.id = v.ID
+	r.issuer.SetText(v.Issuer)
+	r.name.Importance = widget.MediumImportance
+	if v.LowCodes {
+		r.name.Importance = widget.WarningImportance
+	}
+	r.name.SetText(v.Name)
 	r.code.Importance = widget.MediumImportance
-	if s.err {
+	if v.err {
 		r.code.Importance = widget.DangerImportance
 	}
+	r.code.SetText(v.code)
 	r.next.SetText("")
-	if s.next != "" {
-		r.next.SetText("next " + s.next)
+	if v.next != "" {
+		r.next.SetText("next " + v.next)
 	}
-	if s.progress < 0 {
+	if v.progress < 0 {
 		r.bar.Hide()
 		r.hotpNext.Show()
 	} else {
 		r.bar.Show()
 		r.hotpNext.Hide()
-		r.bar.SetValue(s.progress)
+		r.bar.SetValue(v.progress)
 	}
 	// The row was laid out empty: lay it out again for the new texts, or
 	// the code keeps a width of nothing and spills over the names.
@@ -324,6 +398,10 @@ func joinNonEmpty(a, b string) string {
 }
 
 func (r *accountRow) showMenu() {
+	a, ok := r.account()
+	if !ok {
+		return
+	}
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.menu).Add(fyne.NewPos(0, r.menu.Size().Height))
-	widget.ShowPopUpMenuAtPosition(r.l.accountMenu(r.account()), r.l.w.win.Canvas(), pos)
+	widget.ShowPopUpMenuAtPosition(r.l.accountMenu(a), r.l.w.win.Canvas(), pos)
 }

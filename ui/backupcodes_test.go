@@ -53,7 +53,7 @@ func TestBackupCodesRowCount(t *testing.T) {
 	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(a)
 	w := e.open()
 	row := newAccountRow(w.list)
-	row.bind(0)
+	row.show(w.list.view(0))
 	if !strings.Contains(row.name.Text, "2 backup codes") || row.name.Importance != widget.WarningImportance {
 		t.Errorf("row: %q importance %v", row.name.Text, row.name.Importance)
 	}
