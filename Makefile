@@ -12,7 +12,7 @@ export GOMODCACHE := $(shell $(GO) env GOMODCACHE)
 
 BIN := ./latchkey
 
-.PHONY: run build test deps deps-test lint unit keyring-test smoke bench
+.PHONY: run build test deps deps-test lint unit keyring-test postgres-test smoke bench
 
 run: build
 	$(BIN)
@@ -28,7 +28,7 @@ deps-test:
 
 # The whole suite: static checks, the unit tests with the race detector,
 # then the real OS keyring inside a throwaway D-Bus session.
-test: deps-test lint unit keyring-test smoke
+test: deps-test lint unit keyring-test postgres-test smoke
 
 lint:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" >&2; exit 1)
@@ -44,6 +44,11 @@ keyring-test:
 	HOME=$$(mktemp -d) dbus-run-session -- sh -c '\
 		echo latchkey-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
 		LATCHKEY_TEST_SECRET_SERVICE=1 $(GO) test -race -count=1 -run "SystemKeyring" -v ./vault'
+
+# The portal's store suite again, against a throwaway PostgreSQL cluster
+# (the unit run above covers SQLite only).
+postgres-test:
+	sh scripts/with-postgres.sh $(GO) test -race -count=1 ./portal/...
 
 # The real binary in a real (virtual) X display, driven as a user would:
 # see smoke_test.go.

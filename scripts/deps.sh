@@ -10,7 +10,7 @@ set -eu
 # script to give age a terminal, xdotool to drive the real window in the
 # smoke test, ImageMagick to capture the Xvfb screen by hand.
 BUILD_PKGS="gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev"
-TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick"
+TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick postgresql"
 
 # windows: `make dist-windows` cross-builds with mingw-w64 (the C compiler
 # for cgo and windres for the icon and manifest). wine: `make

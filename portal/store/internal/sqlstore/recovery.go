@@ -1,0 +1,455 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/portal/store"
+)
+
+// --- recovery requests -----------------------------------------------------
+
+const requestCols = "id, user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, decided_at, decided_by, updated_at"
+
+func scanRequest(sc scanner) (store.RecoveryRequest, error) {
+	var r store.RecoveryRequest
+	var st string
+	err := sc.Scan(&r.ID, idv{&r.UserID}, idv{&r.TenantID}, &r.Email, &r.Message, &r.Phrase, hv{&r.RequesterTokenHash}, &st,
+		&r.SourceAddr, tsv{&r.CreatedAt}, tsv{&r.DecidedAt}, idv{&r.DecidedBy}, tsv{&r.UpdatedAt})
+	r.Status = store.RequestStatus(st)
+	return r, err
+}
+
+// openStatuses are the states ExpireRecoveryRequests moves to expired.
+const openStatuses = "('pending','approved','forwarded','link_issued')"
+
+// transitions lists the allowed status changes (defence in depth: the HTTP
+// layer decides who may make them).
+var transitions = map[store.RequestStatus][]store.RequestStatus{
+	store.RequestPending:    {store.RequestApproved, store.RequestDenied, store.RequestForwarded, store.RequestExpired},
+	store.RequestForwarded:  {store.RequestApproved, store.RequestDenied, store.RequestExpired},
+	store.RequestApproved:   {store.RequestLinkIssued, store.RequestDenied, store.RequestExpired},
+	store.RequestLinkIssued: {store.RequestCompleted, store.RequestExpired},
+}
+
+func decision(st store.RequestStatus) bool {
+	return st == store.RequestApproved || st == store.RequestDenied || st == store.RequestForwarded
+}
+
+// CreateRecoveryRequest records a pending request. With UserID set the
+// tenant is the user's; with UserID 0 the email matched no account.
+func (s *DB) CreateRecoveryRequest(ctx context.Context, in store.NewRecoveryRequest) (store.RecoveryRequest, error) {
+	const op = "create recovery request"
+	if in.Phrase == "" || strings.TrimSpace(in.Email) == "" {
+		return store.RecoveryRequest{}, failf(op, store.ErrInvalid, "empty email or phrase")
+	}
+	now := s.t(s.clock())
+	r, err := scanRequest(s.w.QueryRowContext(ctx, s.q(`INSERT INTO recovery_requests
+		(user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, updated_at)
+		VALUES (?, (SELECT tenant_id FROM users WHERE id = ?), ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING `+requestCols),
+		id(in.UserID), in.UserID, strings.TrimSpace(in.Email), in.Message, in.Phrase, in.RequesterTokenHash[:], in.SourceAddr, now, now))
+	return r, s.fail(op, err)
+}
+
+// GetRecoveryRequest returns a request by ID.
+func (s *DB) GetRecoveryRequest(ctx context.Context, reqID int64) (store.RecoveryRequest, error) {
+	r, err := scanRequest(s.r.QueryRowContext(ctx, s.q("SELECT "+requestCols+" FROM recovery_requests WHERE id = ?"), reqID))
+	return r, s.fail(fmt.Sprintf("get recovery request %d", reqID), err)
+}
+
+// GetRecoveryRequestByToken returns the request the requesting app polls.
+func (s *DB) GetRecoveryRequestByToken(ctx context.Context, h store.TokenHash) (store.RecoveryRequest, error) {
+	r, err := scanRequest(s.r.QueryRowContext(ctx, s.q("SELECT "+requestCols+" FROM recovery_requests WHERE requester_token_hash = ?"), h[:]))
+	return r, s.fail("get recovery request by token", err)
+}
+
+// ListRecoveryRequests returns requests, newest first.
+func (s *DB) ListRecoveryRequests(ctx context.Context, f store.RequestFilter) ([]store.RecoveryRequest, error) {
+	const op = "list recovery requests"
+	var where []string
+	var args []any
+	if f.TenantID != 0 {
+		where, args = append(where, "tenant_id = ?"), append(args, f.TenantID)
+	}
+	if f.UserID != 0 {
+		where, args = append(where, "user_id = ?"), append(args, f.UserID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	query := "SELECT " + requestCols + " FROM recovery_requests"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []store.RecoveryRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, r)
+	}
+	return out, s.fail(op, rows.Err())
+}
+
+func limit(n int) int {
+	if n <= 0 || n > 1000 {
+		return 100
+	}
+	return n
+}
+
+// TransitionRecoveryRequest is a compare-and-swap on the status.
+func (s *DB) TransitionRecoveryRequest(ctx context.Context, reqID int64, from, to store.RequestStatus, decidedBy int64) (store.RecoveryRequest, error) {
+	op := fmt.Sprintf("recovery request %d %s -> %s", reqID, from, to)
+	allowed := false
+	for _, t := range transitions[from] {
+		allowed = allowed || t == to
+	}
+	if !allowed {
+		return store.RecoveryRequest{}, failf(op, store.ErrInvalid, "transition not allowed")
+	}
+	now := s.t(s.clock())
+	query := "UPDATE recovery_requests SET status = ?, updated_at = ?"
+	args := []any{string(to), now}
+	if decision(to) {
+		if decidedBy == 0 {
+			return store.RecoveryRequest{}, failf(op, store.ErrInvalid, "decision without a decider")
+		}
+		query += ", decided_at = ?, decided_by = ?"
+		args = append(args, now, decidedBy)
+	}
+	args = append(args, reqID, string(from))
+	r, err := scanRequest(s.w.QueryRowContext(ctx, s.q(query+" WHERE id = ? AND status = ? RETURNING "+requestCols), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int
+		if err := s.w.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM recovery_requests WHERE id = ?"), reqID).Scan(&n); err != nil {
+			return store.RecoveryRequest{}, s.fail(op, err)
+		}
+		if n == 0 {
+			return store.RecoveryRequest{}, fmt.Errorf("store: %s: %w", op, store.ErrNotFound)
+		}
+		return store.RecoveryRequest{}, failf(op, store.ErrConflict, "request is no longer %s", from)
+	}
+	return r, s.fail(op, err)
+}
+
+// ExpireRecoveryRequests moves open requests created before cutoff to expired.
+func (s *DB) ExpireRecoveryRequests(ctx context.Context, cutoff time.Time) ([]int64, error) {
+	const op = "expire recovery requests"
+	rows, err := s.w.QueryContext(ctx, s.q(`UPDATE recovery_requests SET status = 'expired', updated_at = ?
+		WHERE status IN `+openStatuses+` AND created_at < ? RETURNING id`), s.t(s.clock()), s.t(cutoff))
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.fail(op, err)
+		}
+		ids = append(ids, v)
+	}
+	return ids, s.fail(op, rows.Err())
+}
+
+// --- recovery links --------------------------------------------------------
+
+const linkCols = "id, user_id, request_id, purpose, token_hash, issued_by, created_at, expires_at, used_at, revoked_at"
+
+func scanLink(sc scanner) (store.RecoveryLink, error) {
+	var l store.RecoveryLink
+	var p string
+	err := sc.Scan(&l.ID, &l.UserID, idv{&l.RequestID}, &p, hv{&l.TokenHash}, idv{&l.IssuedBy}, tsv{&l.CreatedAt},
+		tsv{&l.ExpiresAt}, tsv{&l.UsedAt}, tsv{&l.RevokedAt})
+	l.Purpose = store.LinkPurpose(p)
+	return l, err
+}
+
+// IssueRecoveryLink revokes older unused links of the user and purpose and
+// inserts the new one, in one transaction; a linked request becomes link_issued.
+func (s *DB) IssueRecoveryLink(ctx context.Context, in store.NewRecoveryLink) (store.RecoveryLink, error) {
+	op := fmt.Sprintf("issue recovery link for user %d", in.UserID)
+	now := s.clock()
+	switch {
+	case in.Purpose != store.LinkReenrol2FA:
+		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "unknown purpose")
+	case !in.ExpiresAt.After(now):
+		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "expiry not in the future")
+	}
+	var l store.RecoveryLink
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		if in.RequestID != 0 {
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'link_issued', updated_at = ?
+				WHERE id = ? AND user_id = ? AND status IN ('approved','link_issued')`), s.t(now), in.RequestID, in.UserID)
+			if err != nil {
+				return s.fail(op, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return s.fail(op, err)
+			} else if n == 0 {
+				return failf(op, store.ErrConflict, "request %d is not approved for this user", in.RequestID)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_links SET revoked_at = ?
+			WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL`), s.t(now), in.UserID, string(in.Purpose)); err != nil {
+			return s.fail(op, err)
+		}
+		var err error
+		l, err = scanLink(tx.QueryRowContext(ctx, s.q(`INSERT INTO recovery_links (user_id, request_id, purpose, token_hash, issued_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+linkCols),
+			in.UserID, id(in.RequestID), string(in.Purpose), in.TokenHash[:], id(in.IssuedBy), s.t(now), s.t(in.ExpiresAt)))
+		return s.fail(op, err)
+	})
+	return l, err
+}
+
+// GetRecoveryLink returns a link by digest without consuming it.
+func (s *DB) GetRecoveryLink(ctx context.Context, h store.TokenHash) (store.RecoveryLink, error) {
+	l, err := scanLink(s.r.QueryRowContext(ctx, s.q("SELECT "+linkCols+" FROM recovery_links WHERE token_hash = ?"), h[:]))
+	return l, s.fail("get recovery link", err)
+}
+
+// errNotLive: the redeeming UPDATE matched no row; the caller classifies why.
+var errNotLive = errors.New("not live")
+
+// RedeemRecoveryLink consumes a live link with one conditional
+// UPDATE ... RETURNING, so exactly one concurrent redemption wins.
+func (s *DB) RedeemRecoveryLink(ctx context.Context, purpose store.LinkPurpose, h store.TokenHash) (store.RecoveryLink, error) {
+	const op = "redeem recovery link"
+	var l store.RecoveryLink
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		now := s.t(s.clock())
+		var err error
+		l, err = scanLink(tx.QueryRowContext(ctx, s.q(`UPDATE recovery_links SET used_at = ?
+			WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+			RETURNING `+linkCols), now, h[:], string(purpose), now))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotLive
+		}
+		if err != nil {
+			return s.fail(op, err)
+		}
+		if l.RequestID != 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'completed', updated_at = ?
+				WHERE id = ? AND status = 'link_issued'`), now, l.RequestID); err != nil {
+				return s.fail(op+": complete request", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return l, nil
+	}
+	if !errors.Is(err, errNotLive) {
+		return store.RecoveryLink{}, err
+	}
+	cur, err := scanLink(s.w.QueryRowContext(ctx, s.q("SELECT "+linkCols+" FROM recovery_links WHERE token_hash = ?"), h[:]))
+	if err != nil {
+		return store.RecoveryLink{}, s.fail(op, err)
+	}
+	if cur.Purpose != purpose {
+		return store.RecoveryLink{}, fmt.Errorf("store: %s: %w", op, store.ErrNotFound)
+	}
+	return store.RecoveryLink{}, fmt.Errorf("store: %s: %w", op, tokenState(cur.UsedAt, cur.RevokedAt, cur.ExpiresAt, s.clock()))
+}
+
+// RevokeRecoveryLinks revokes all the user's unused links.
+func (s *DB) RevokeRecoveryLinks(ctx context.Context, userID int64) (int64, error) {
+	return s.execCount(ctx, fmt.Sprintf("revoke recovery links of user %d", userID),
+		"UPDATE recovery_links SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL", s.t(s.clock()), userID)
+}
+
+// --- sessions --------------------------------------------------------------
+
+const sessionCols = "id, user_id, token_hash, scope, source_addr, created_at, expires_at, revoked_at"
+
+func scanSession(sc scanner) (store.Session, error) {
+	var x store.Session
+	var sc2 string
+	err := sc.Scan(&x.ID, &x.UserID, hv{&x.TokenHash}, &sc2, &x.SourceAddr, tsv{&x.CreatedAt}, tsv{&x.ExpiresAt}, tsv{&x.RevokedAt})
+	x.Scope = store.SessionScope(sc2)
+	return x, err
+}
+
+// CreateSession stores a session by token digest.
+func (s *DB) CreateSession(ctx context.Context, in store.NewSession) (store.Session, error) {
+	op := fmt.Sprintf("create session for user %d", in.UserID)
+	now := s.clock()
+	switch {
+	case in.Scope != store.ScopeFull && in.Scope != store.ScopeEnrol:
+		return store.Session{}, failf(op, store.ErrInvalid, "unknown scope")
+	case !in.ExpiresAt.After(now):
+		return store.Session{}, failf(op, store.ErrInvalid, "expiry not in the future")
+	}
+	x, err := scanSession(s.w.QueryRowContext(ctx, s.q(`INSERT INTO sessions (user_id, token_hash, scope, source_addr, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+sessionCols), in.UserID, in.TokenHash[:], string(in.Scope), in.SourceAddr, s.t(now), s.t(in.ExpiresAt)))
+	return x, s.fail(op, err)
+}
+
+// GetSession returns a live session.
+func (s *DB) GetSession(ctx context.Context, h store.TokenHash) (store.Session, error) {
+	const op = "get session"
+	x, err := scanSession(s.r.QueryRowContext(ctx, s.q("SELECT "+sessionCols+" FROM sessions WHERE token_hash = ?"), h[:]))
+	if err != nil {
+		return store.Session{}, s.fail(op, err)
+	}
+	switch {
+	case !x.RevokedAt.IsZero():
+		return store.Session{}, fmt.Errorf("store: %s: %w", op, store.ErrRevoked)
+	case !x.ExpiresAt.After(s.clock()):
+		return store.Session{}, fmt.Errorf("store: %s: %w", op, store.ErrExpired)
+	}
+	return x, nil
+}
+
+// RevokeSession revokes one session (idempotent).
+func (s *DB) RevokeSession(ctx context.Context, h store.TokenHash) error {
+	const op = "revoke session"
+	n, err := s.execCount(ctx, op, "UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE token_hash = ?", s.t(s.clock()), h[:])
+	if err == nil && n == 0 {
+		return fmt.Errorf("store: %s: %w", op, store.ErrNotFound)
+	}
+	return err
+}
+
+// RevokeUserSessions revokes every live session of the user.
+func (s *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error) {
+	return s.execCount(ctx, fmt.Sprintf("revoke sessions of user %d", userID),
+		"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", s.t(s.clock()), userID)
+}
+
+// --- rate limits -----------------------------------------------------------
+
+// HitRateLimit increments the counter of key's current fixed window.
+func (s *DB) HitRateLimit(ctx context.Context, key string, window time.Duration) (int64, error) {
+	const op = "hit rate limit"
+	if key == "" || window <= 0 {
+		return 0, failf(op, store.ErrInvalid, "empty key or non-positive window")
+	}
+	now := s.clock()
+	start := time.UnixMicro(now.UnixMicro() - now.UnixMicro()%window.Microseconds()).UTC()
+	var n int64
+	err := s.w.QueryRowContext(ctx, s.q(`INSERT INTO rate_limits (key, window_start, window_end, count) VALUES (?, ?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`),
+		key, s.t(start), s.t(start.Add(window))).Scan(&n)
+	return n, s.fail(op, err)
+}
+
+// --- audit -----------------------------------------------------------------
+
+const auditCols = "id, at, actor_id, action, target_user_id, tenant_id, source_addr, details"
+
+func scanAudit(sc scanner) (store.AuditEntry, error) {
+	var e store.AuditEntry
+	var details []byte
+	err := sc.Scan(&e.ID, tsv{&e.At}, idv{&e.ActorID}, &e.Action, idv{&e.TargetUserID}, idv{&e.TenantID}, &e.SourceAddr, &details)
+	e.Details = json.RawMessage(details)
+	return e, err
+}
+
+// AppendAudit appends an entry; At is the store's clock.
+func (s *DB) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	op := fmt.Sprintf("append audit %q", e.Action)
+	if e.Action == "" {
+		return store.AuditEntry{}, failf("append audit", store.ErrInvalid, "empty action")
+	}
+	details := []byte(e.Details)
+	if len(details) == 0 {
+		details = []byte("{}")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(details, &obj); err != nil || obj == nil {
+		return store.AuditEntry{}, failf(op, store.ErrInvalid, "details are not a JSON object")
+	}
+	out, err := scanAudit(s.w.QueryRowContext(ctx, s.q(`INSERT INTO audit_log (at, actor_id, action, target_user_id, tenant_id, source_addr, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+auditCols),
+		s.t(s.clock()), id(e.ActorID), e.Action, id(e.TargetUserID), id(e.TenantID), e.SourceAddr, string(details)))
+	return out, s.fail(op, err)
+}
+
+// ListAudit returns entries newest first.
+func (s *DB) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+	const op = "list audit"
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
+	if f.TenantID != 0 {
+		add("tenant_id = ?", f.TenantID)
+	}
+	if f.TargetUserID != 0 {
+		add("target_user_id = ?", f.TargetUserID)
+	}
+	if f.ActorID != 0 {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if !f.Since.IsZero() {
+		add("at >= ?", s.t(f.Since))
+	}
+	if f.BeforeID != 0 {
+		add("id < ?", f.BeforeID)
+	}
+	query := "SELECT " + auditCols + " FROM audit_log"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []store.AuditEntry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, e)
+	}
+	return out, s.fail(op, rows.Err())
+}
+
+// --- housekeeping ----------------------------------------------------------
+
+// PruneExpired deletes dead sessions, e-mail tokens and rate-limit windows.
+func (s *DB) PruneExpired(ctx context.Context) (int64, error) {
+	var total int64
+	err := s.tx(ctx, "prune expired", func(tx *sql.Tx) error {
+		now := s.t(s.clock())
+		for _, q := range []string{
+			"DELETE FROM sessions WHERE expires_at <= ? OR revoked_at IS NOT NULL",
+			"DELETE FROM email_tokens WHERE expires_at <= ? OR used_at IS NOT NULL OR revoked_at IS NOT NULL",
+			"DELETE FROM rate_limits WHERE window_end <= ?",
+		} {
+			res, err := tx.ExecContext(ctx, s.q(q), now)
+			if err != nil {
+				return s.fail("prune expired", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return s.fail("prune expired", err)
+			}
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}

@@ -1,0 +1,1022 @@
+// Package storetest owns the single behavioural test suite every
+// store.Store implementation must pass. Backends call Run from their own
+// tests with a function that opens a fresh, private database.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/portal/store"
+)
+
+// DB is one fresh database opened by a backend for a test.
+type DB struct {
+	// Store is an unmigrated store on a private database.
+	Store store.Store
+	// Reopen opens another Store (its own connection pool) on the same database.
+	Reopen func(t *testing.T, opts store.Options) store.Store
+	// Exec runs raw SQL against the database, bypassing the Store.
+	Exec func(ctx context.Context, query string) error
+}
+
+// Opener opens a fresh database for t; the backend closes and removes it in t.Cleanup.
+type Opener func(t *testing.T, opts store.Options) DB
+
+// Clock is a settable clock for expiry tests.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at a fixed instant.
+func NewClock() *Clock {
+	return &Clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// env is one test's database, clock and fixtures.
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	clock *Clock
+	db    DB
+	s     store.Store
+}
+
+func setup(t *testing.T, open Opener) *env {
+	t.Helper()
+	clock := NewClock()
+	db := open(t, store.Options{Now: clock.Now})
+	e := &env{t: t, ctx: context.Background(), clock: clock, db: db, s: db.Store}
+	if err := e.s.Migrate(e.ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return e
+}
+
+func (e *env) reopen() store.Store {
+	return e.db.Reopen(e.t, store.Options{Now: e.clock.Now})
+}
+
+func (e *env) tenant(name string, parent int64) store.Tenant {
+	e.t.Helper()
+	tn, err := e.s.CreateTenant(e.ctx, store.NewTenant{Name: name, ParentID: parent})
+	if err != nil {
+		e.t.Fatalf("CreateTenant(%q): %v", name, err)
+	}
+	return tn
+}
+
+var userSeq atomic.Int64
+
+func (e *env) user(tenantID int64, role store.Role) store.User {
+	e.t.Helper()
+	n := userSeq.Add(1)
+	u, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tenantID, Email: fmt.Sprintf("User%d@Example.COM", n),
+		Name: fmt.Sprintf("User %d", n), Role: role, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA"})
+	if err != nil {
+		e.t.Fatalf("CreateUser: %v", err)
+	}
+	return u
+}
+
+func (e *env) factor(userID int64) store.TOTPFactor {
+	e.t.Helper()
+	f, err := e.s.BeginTOTPEnrolment(e.ctx, userID, store.EncryptedSecret{KeyID: "k1", Ciphertext: []byte("ciphertext")})
+	if err != nil {
+		e.t.Fatalf("BeginTOTPEnrolment: %v", err)
+	}
+	f, err = e.s.ConfirmTOTPEnrolment(e.ctx, f.ID, 1000)
+	if err != nil {
+		e.t.Fatalf("ConfirmTOTPEnrolment: %v", err)
+	}
+	return f
+}
+
+var hashSeq atomic.Int64
+
+// hash returns a fresh digest as a caller would compute it.
+func hash() store.TokenHash {
+	return store.TokenHash(sha256.Sum256([]byte(fmt.Sprintf("token-%d-%d", time.Now().UnixNano(), hashSeq.Add(1)))))
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("%s: unexpected error %v", what, err)
+		}
+		return
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+// Run runs the whole suite against the backend.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, *env)
+	}{
+		{"MigrateIdempotent", testMigrate},
+		{"Tenants", testTenants},
+		{"Users", testUsers},
+		{"Directory", testDirectory},
+		{"TOTP", testTOTP},
+		{"TOTPReplayRace", testTOTPRace},
+		{"BackupAndRecoveryCodes", testCodes},
+		{"EmailTokens", testEmailTokens},
+		{"RecoveryRequests", testRequests},
+		{"RecoveryLinks", testLinks},
+		{"RecoveryLinkRedeemRace", testLinkRace},
+		{"Sessions", testSessions},
+		{"RateLimits", testRateLimits},
+		{"KnownAddresses", testAddresses},
+		{"AuditAppendOnly", testAudit},
+		{"Prune", testPrune},
+		{"NoSecretsInErrors", testNoSecrets},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, setup(t, open))
+		})
+	}
+}
+
+func testMigrate(t *testing.T, e *env) {
+	for i := 0; i < 2; i++ {
+		if err := e.s.Migrate(e.ctx); err != nil {
+			t.Fatalf("Migrate again (%d): %v", i, err)
+		}
+	}
+	v, err := e.s.SchemaVersion(e.ctx)
+	if err != nil || v < 1 {
+		t.Fatalf("SchemaVersion = %d, %v", v, err)
+	}
+	// Two nodes migrating at once on the same database.
+	other := e.reopen()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []store.Store{e.s, other} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = s.Migrate(e.ctx) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		wantErr(t, "concurrent Migrate", err, nil)
+	}
+	if v2, _ := other.SchemaVersion(e.ctx); v2 != v {
+		t.Fatalf("version changed from %d to %d", v, v2)
+	}
+	// Data survives a re-run.
+	tn := e.tenant("kept", 0)
+	wantErr(t, "Migrate after data", e.s.Migrate(e.ctx), nil)
+	if _, err := e.s.GetTenant(e.ctx, tn.ID); err != nil {
+		t.Fatalf("tenant lost after Migrate: %v", err)
+	}
+	// A database migrated by a newer binary is refused, not clobbered.
+	if err := e.db.Exec(e.ctx, "INSERT INTO schema_migrations (version, name, applied_at) SELECT 9999, 'future', applied_at FROM schema_migrations WHERE version = 1"); err != nil {
+		t.Fatalf("insert future migration: %v", err)
+	}
+	wantErr(t, "Migrate on newer schema", e.s.Migrate(e.ctx), store.ErrSchemaTooNew)
+}
+
+func testTenants(t *testing.T, e *env) {
+	reseller := e.tenant("Reseller", 0)
+	policy := store.TenantPolicy{Require2FA: true, AllowEmailCodes: true,
+		IPAllowList: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32")}}
+	c1, err := e.s.CreateTenant(e.ctx, store.NewTenant{Name: "Customer A", ParentID: reseller.ID, Policy: policy})
+	wantErr(t, "create child", err, nil)
+	c2 := e.tenant("Customer B", reseller.ID)
+	other := e.tenant("Other", 0)
+
+	got, err := e.s.GetTenant(e.ctx, c1.ID)
+	wantErr(t, "GetTenant", err, nil)
+	if got.ParentID != reseller.ID || !reflect.DeepEqual(got.Policy, policy) || got.Name != "Customer A" {
+		t.Fatalf("GetTenant = %+v", got)
+	}
+	if !got.CreatedAt.Equal(e.clock.Now()) {
+		t.Fatalf("CreatedAt = %v, want %v", got.CreatedAt, e.clock.Now())
+	}
+	if r, _ := e.s.GetTenant(e.ctx, reseller.ID); r.ParentID != 0 {
+		t.Fatalf("reseller has parent %d", r.ParentID)
+	}
+
+	children, err := e.s.ListChildTenants(e.ctx, reseller.ID)
+	wantErr(t, "ListChildTenants", err, nil)
+	if len(children) != 2 || children[0].ID != c1.ID || children[1].ID != c2.ID {
+		t.Fatalf("children = %+v", children)
+	}
+	if none, _ := e.s.ListChildTenants(e.ctx, other.ID); len(none) != 0 {
+		t.Fatalf("other has children %+v", none)
+	}
+	all, err := e.s.ListTenants(e.ctx)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("ListTenants = %d, %v", len(all), err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		in   store.NewTenant
+		want error
+	}{
+		{"unknown parent", store.NewTenant{Name: "x", ParentID: 999999}, store.ErrNotFound},
+		{"empty name", store.NewTenant{Name: " "}, store.ErrInvalid},
+		{"invalid prefix", store.NewTenant{Name: "x", Policy: store.TenantPolicy{IPAllowList: []netip.Prefix{{}}}}, store.ErrInvalid},
+	} {
+		_, err := e.s.CreateTenant(e.ctx, tc.in)
+		wantErr(t, tc.name, err, tc.want)
+	}
+
+	p2 := store.TenantPolicy{SSOEnforced: true}
+	wantErr(t, "UpdateTenantPolicy", e.s.UpdateTenantPolicy(e.ctx, c2.ID, p2), nil)
+	if got, _ := e.s.GetTenant(e.ctx, c2.ID); !reflect.DeepEqual(got.Policy, p2) {
+		t.Fatalf("policy = %+v", got.Policy)
+	}
+	wantErr(t, "UpdateTenantPolicy unknown", e.s.UpdateTenantPolicy(e.ctx, 999999, p2), store.ErrNotFound)
+	_, err = e.s.GetTenant(e.ctx, 999999)
+	wantErr(t, "GetTenant unknown", err, store.ErrNotFound)
+}
+
+func testUsers(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	other := e.tenant("U", 0)
+	u, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: " Alice@Example.com ", Name: "Alice", Role: store.RoleOwner, PasswordHash: "h"})
+	wantErr(t, "CreateUser", err, nil)
+	if u.Email != "Alice@Example.com" || u.Role != store.RoleOwner || u.Locked || !u.EmailVerifiedAt.IsZero() {
+		t.Fatalf("user = %+v", u)
+	}
+	for _, tc := range []struct {
+		name string
+		in   store.NewUser
+		want error
+	}{
+		{"same email", store.NewUser{TenantID: tn.ID, Email: "Alice@Example.com", Name: "a", Role: store.RoleAdmin}, store.ErrConflict},
+		{"lower case", store.NewUser{TenantID: tn.ID, Email: "alice@example.com", Name: "a", Role: store.RoleAdmin}, store.ErrConflict},
+		{"upper case other tenant", store.NewUser{TenantID: other.ID, Email: "ALICE@EXAMPLE.COM", Name: "a", Role: store.RoleAdmin}, store.ErrConflict},
+		{"padded", store.NewUser{TenantID: other.ID, Email: "  alice@EXAMPLE.com", Name: "a", Role: store.RoleAdmin}, store.ErrConflict},
+		{"unknown role", store.NewUser{TenantID: tn.ID, Email: "b@example.com", Name: "b", Role: "root"}, store.ErrInvalid},
+		{"malformed email", store.NewUser{TenantID: tn.ID, Email: "nobody", Name: "b", Role: store.RoleAdmin}, store.ErrInvalid},
+		{"unknown tenant", store.NewUser{TenantID: 999999, Email: "c@example.com", Name: "c", Role: store.RoleAdmin}, store.ErrNotFound},
+		{"different email", store.NewUser{TenantID: tn.ID, Email: "alice2@example.com", Name: "a", Role: store.RoleAdmin}, nil},
+	} {
+		_, err := e.s.CreateUser(e.ctx, tc.in)
+		wantErr(t, tc.name, err, tc.want)
+	}
+	got, err := e.s.GetUserByEmail(e.ctx, "ALICE@example.COM")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("GetUserByEmail = %+v, %v", got, err)
+	}
+	_, err = e.s.GetUserByEmail(e.ctx, "nobody@example.com")
+	wantErr(t, "GetUserByEmail unknown", err, store.ErrNotFound)
+
+	e.clock.Advance(time.Minute)
+	name, role, ph, yes := "Alice B", store.RoleAdmin, "new-hash", true
+	up, err := e.s.UpdateUser(e.ctx, u.ID, store.UserUpdate{Name: &name, Role: &role, PasswordHash: &ph,
+		SkipIPVerification: &yes, Locked: &yes, EmailVerified: &yes})
+	wantErr(t, "UpdateUser", err, nil)
+	if up.Name != name || up.Role != role || up.PasswordHash != ph || !up.SkipIPVerification || !up.Locked ||
+		!up.EmailVerifiedAt.Equal(e.clock.Now()) || !up.UpdatedAt.Equal(e.clock.Now()) || !up.CreatedAt.Equal(u.CreatedAt) {
+		t.Fatalf("updated = %+v", up)
+	}
+	bad := store.Role("god")
+	_, err = e.s.UpdateUser(e.ctx, u.ID, store.UserUpdate{Role: &bad})
+	wantErr(t, "UpdateUser bad role", err, store.ErrInvalid)
+	_, err = e.s.UpdateUser(e.ctx, 999999, store.UserUpdate{Name: &name})
+	wantErr(t, "UpdateUser unknown", err, store.ErrNotFound)
+	if g, _ := e.s.GetUser(e.ctx, u.ID); !reflect.DeepEqual(g, up) {
+		t.Fatalf("GetUser = %+v, want %+v", g, up)
+	}
+}
+
+func testDirectory(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	other := e.tenant("O", 0)
+	enrolled := e.user(tn.ID, store.RoleAdmin)
+	e.factor(enrolled.ID)
+	plain := e.user(tn.ID, store.RoleTechnician)
+	locked := e.user(tn.ID, store.RoleReadOnly)
+	yes := true
+	if _, err := e.s.UpdateUser(e.ctx, locked.ID, store.UserUpdate{Locked: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	pending := e.user(tn.ID, store.RoleTechnician)
+	if _, err := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: pending.ID, Email: pending.Email,
+		Phrase: "amber otter", RequesterTokenHash: hash()}); err != nil {
+		t.Fatal(err)
+	}
+	e.user(other.ID, store.RoleAdmin)
+
+	ids := func(ls []store.UserListing) []int64 {
+		var out []int64
+		for _, l := range ls {
+			out = append(out, l.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.UserFilter
+		want []int64
+	}{
+		{"tenant", store.UserFilter{TenantID: tn.ID}, []int64{enrolled.ID, plain.ID, locked.ID, pending.ID}},
+		{"enrolled", store.UserFilter{TenantID: tn.ID, Status: store.StatusEnrolled}, []int64{enrolled.ID}},
+		{"not enrolled", store.UserFilter{TenantID: tn.ID, Status: store.StatusNotEnrolled}, []int64{plain.ID, locked.ID, pending.ID}},
+		{"locked", store.UserFilter{TenantID: tn.ID, Status: store.StatusLocked}, []int64{locked.ID}},
+		{"recovery pending", store.UserFilter{TenantID: tn.ID, Status: store.StatusRecoveryPending}, []int64{pending.ID}},
+		{"role", store.UserFilter{TenantID: tn.ID, Role: store.RoleTechnician}, []int64{plain.ID, pending.ID}},
+		{"name", store.UserFilter{NameContains: strings.ToUpper(plain.Name)}, []int64{plain.ID}},
+		{"email", store.UserFilter{NameContains: strings.ToLower(locked.Email)}, []int64{locked.ID}},
+		{"wildcards are literal", store.UserFilter{NameContains: "%"}, nil},
+	} {
+		got, err := e.s.ListUsers(e.ctx, tc.f)
+		wantErr(t, tc.name, err, nil)
+		// Names sort as "User N", which matches creation order for these fixtures within one digit count.
+		if !sameSet(ids(got), tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, ids(got), tc.want)
+		}
+	}
+	got, _ := e.s.ListUsers(e.ctx, store.UserFilter{TenantID: tn.ID})
+	for _, l := range got {
+		if (l.ID == enrolled.ID) != l.Enrolled || (l.ID == pending.ID) != l.RecoveryPending {
+			t.Errorf("listing flags wrong for %d: %+v", l.ID, l)
+		}
+	}
+	_, err := e.s.ListUsers(e.ctx, store.UserFilter{Status: "weird"})
+	wantErr(t, "bad status", err, store.ErrInvalid)
+}
+
+func sameSet(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[int64]int{}
+	for _, v := range a {
+		m[v]++
+	}
+	for _, v := range b {
+		m[v]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func testTOTP(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	_, err := e.s.ActiveTOTPFactor(e.ctx, u.ID)
+	wantErr(t, "no active factor", err, store.ErrNotFound)
+
+	secret := store.EncryptedSecret{KeyID: "key-2026", Ciphertext: []byte{0, 1, 2, 0xff}}
+	p1, err := e.s.BeginTOTPEnrolment(e.ctx, u.ID, secret)
+	wantErr(t, "Begin", err, nil)
+	p2, err := e.s.BeginTOTPEnrolment(e.ctx, u.ID, secret)
+	wantErr(t, "Begin again", err, nil)
+	_, err = e.s.ConfirmTOTPEnrolment(e.ctx, p1.ID, 50)
+	wantErr(t, "confirm superseded pending factor", err, store.ErrRevoked)
+	wantErr(t, "accept on pending factor", e.s.AcceptTOTPStep(e.ctx, p2.ID, 10), store.ErrInvalid)
+
+	f, err := e.s.ConfirmTOTPEnrolment(e.ctx, p2.ID, 100)
+	wantErr(t, "Confirm", err, nil)
+	if f.EnrolledAt.IsZero() || f.LastStep != 100 || !reflect.DeepEqual(f.Secret, secret) {
+		t.Fatalf("confirmed = %+v", f)
+	}
+	_, err = e.s.ConfirmTOTPEnrolment(e.ctx, p2.ID, 101)
+	wantErr(t, "Confirm twice", err, store.ErrConflict)
+	if a, err := e.s.ActiveTOTPFactor(e.ctx, u.ID); err != nil || a.ID != f.ID {
+		t.Fatalf("active = %+v, %v", a, err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		step int64
+		want error
+	}{
+		{"confirmation code replayed", 100, store.ErrReplay},
+		{"previous step", 99, store.ErrReplay},
+		{"next step", 101, nil},
+		{"same step again", 101, store.ErrReplay},
+		{"skip ahead", 103, nil},
+		{"step before last (window -1)", 102, store.ErrReplay},
+		{"zero", 0, store.ErrInvalid},
+	} {
+		wantErr(t, tc.name, e.s.AcceptTOTPStep(e.ctx, f.ID, tc.step), tc.want)
+	}
+	wantErr(t, "unknown factor", e.s.AcceptTOTPStep(e.ctx, 999999, 500), store.ErrNotFound)
+
+	// Re-enrolment replaces the active factor.
+	p3, _ := e.s.BeginTOTPEnrolment(e.ctx, u.ID, secret)
+	f3, err := e.s.ConfirmTOTPEnrolment(e.ctx, p3.ID, 200)
+	wantErr(t, "re-enrol", err, nil)
+	if old, _ := e.s.GetTOTPFactor(e.ctx, f.ID); old.DisabledAt.IsZero() {
+		t.Fatal("old factor still enabled after re-enrolment")
+	}
+	n, err := e.s.DisableTOTPFactors(e.ctx, u.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("DisableTOTPFactors = %d, %v", n, err)
+	}
+	wantErr(t, "accept after disable", e.s.AcceptTOTPStep(e.ctx, f3.ID, 300), store.ErrRevoked)
+	_, err = e.s.ActiveTOTPFactor(e.ctx, u.ID)
+	wantErr(t, "active after disable", err, store.ErrNotFound)
+}
+
+// testTOTPRace: concurrent accepts of the same step on two Store instances; one wins.
+func testTOTPRace(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	f := e.factor(u.ID)
+	stores := []store.Store{e.s, e.reopen()}
+	for round, step := range []int64{2000, 2001, 2002} {
+		const n = 20
+		var wins, replays atomic.Int64
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				err := stores[i%2].AcceptTOTPStep(e.ctx, f.ID, step)
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case errors.Is(err, store.ErrReplay):
+					replays.Add(1)
+				default:
+					t.Errorf("round %d: %v", round, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 || replays.Load() != n-1 {
+			t.Fatalf("round %d: %d wins, %d replays; want 1, %d", round, wins.Load(), replays.Load(), n-1)
+		}
+	}
+}
+
+func testCodes(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	hashes := make([]string, 10)
+	for i := range hashes {
+		hashes[i] = fmt.Sprintf("backup-hash-%d", i)
+	}
+	wantErr(t, "ReplaceBackupCodes", e.s.ReplaceBackupCodes(e.ctx, u.ID, hashes), nil)
+	codes, err := e.s.ListBackupCodes(e.ctx, u.ID)
+	if err != nil || len(codes) != 10 || codes[3].Hash != hashes[3] {
+		t.Fatalf("ListBackupCodes = %+v, %v", codes, err)
+	}
+	wantErr(t, "use", e.s.UseBackupCode(e.ctx, u.ID, codes[0].ID), nil)
+	wantErr(t, "reuse", e.s.UseBackupCode(e.ctx, u.ID, codes[0].ID), store.ErrUsed)
+	wantErr(t, "other user's code", e.s.UseBackupCode(e.ctx, u.ID+1000, codes[1].ID), store.ErrNotFound)
+	wantErr(t, "empty hash", e.s.ReplaceBackupCodes(e.ctx, u.ID, []string{""}), store.ErrInvalid)
+	wantErr(t, "unknown user", e.s.ReplaceBackupCodes(e.ctx, 999999, []string{"x"}), store.ErrNotFound)
+
+	// Concurrent use of one code across two instances: one wins.
+	other := e.reopen()
+	var wins atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := e.s
+			if i%2 == 1 {
+				s = other
+			}
+			if err := s.UseBackupCode(e.ctx, u.ID, codes[1].ID); err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, store.ErrUsed) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent backup code uses won", wins.Load())
+	}
+	codes, _ = e.s.ListBackupCodes(e.ctx, u.ID)
+	if codes[0].UsedAt.IsZero() || !codes[2].UsedAt.IsZero() {
+		t.Fatalf("used flags wrong: %+v", codes)
+	}
+	wantErr(t, "replace again", e.s.ReplaceBackupCodes(e.ctx, u.ID, hashes[:2]), nil)
+	if codes, _ = e.s.ListBackupCodes(e.ctx, u.ID); len(codes) != 2 || !codes[0].UsedAt.IsZero() {
+		t.Fatalf("after replace: %+v", codes)
+	}
+
+	_, err = e.s.GetRecoveryCode(e.ctx, u.ID)
+	wantErr(t, "no recovery code", err, store.ErrNotFound)
+	wantErr(t, "SetRecoveryCode", e.s.SetRecoveryCode(e.ctx, u.ID, "rc-1"), nil)
+	if rc, err := e.s.GetRecoveryCode(e.ctx, u.ID); err != nil || rc.Hash != "rc-1" {
+		t.Fatalf("GetRecoveryCode = %+v, %v", rc, err)
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		want     error
+	}{
+		{"use and replace", "rc-1", "rc-2", nil},
+		{"replay of used code", "rc-1", "rc-3", store.ErrUsed},
+		{"unchanged", "rc-2", "rc-2", store.ErrInvalid},
+		{"next", "rc-2", "rc-3", nil},
+	} {
+		wantErr(t, tc.name, e.s.ReplaceRecoveryCode(e.ctx, u.ID, tc.old, tc.new), tc.want)
+	}
+	wantErr(t, "no code", e.s.ReplaceRecoveryCode(e.ctx, 999999, "a", "b"), store.ErrNotFound)
+}
+
+func testEmailTokens(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	v := e.user(e.tenant("T2", 0).ID, store.RoleAdmin)
+	exp := e.clock.Now().Add(2 * time.Hour)
+	h1 := hash()
+	tok, err := e.s.CreateEmailToken(e.ctx, store.NewEmailToken{UserID: u.ID, Purpose: store.PurposeVerifyEmail, TokenHash: h1, ExpiresAt: exp})
+	wantErr(t, "create", err, nil)
+	if tok.TokenHash != h1 || !tok.ExpiresAt.Equal(exp) {
+		t.Fatalf("token = %+v", tok)
+	}
+	got, err := e.s.ConsumeEmailToken(e.ctx, store.PurposeVerifyEmail, h1, 0)
+	if err != nil || got.ID != tok.ID || got.UserID != u.ID || got.UsedAt.IsZero() {
+		t.Fatalf("consume = %+v, %v", got, err)
+	}
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeVerifyEmail, h1, 0)
+	wantErr(t, "consume twice", err, store.ErrUsed)
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeSignInCode, h1, 0)
+	wantErr(t, "wrong purpose", err, store.ErrNotFound)
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeVerifyEmail, hash(), 0)
+	wantErr(t, "unknown", err, store.ErrNotFound)
+
+	// A new code revokes the older one; a code is bound to its user.
+	c1, c2 := hash(), hash()
+	for _, h := range []store.TokenHash{c1, c2} {
+		if _, err := e.s.CreateEmailToken(e.ctx, store.NewEmailToken{UserID: u.ID, Purpose: store.PurposeSignInCode, TokenHash: h,
+			ExpiresAt: e.clock.Now().Add(10 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeSignInCode, c1, u.ID)
+	wantErr(t, "superseded code", err, store.ErrRevoked)
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeSignInCode, c2, v.ID)
+	wantErr(t, "other user's code", err, store.ErrNotFound)
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeSignInCode, c2, u.ID)
+	wantErr(t, "current code", err, nil)
+
+	// Expiry.
+	c3 := hash()
+	if _, err := e.s.CreateEmailToken(e.ctx, store.NewEmailToken{UserID: u.ID, Purpose: store.PurposeVerifyAddress, TokenHash: c3,
+		SourceAddr: "203.0.113.9", ExpiresAt: e.clock.Now().Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	_, err = e.s.ConsumeEmailToken(e.ctx, store.PurposeVerifyAddress, c3, u.ID)
+	wantErr(t, "expired", err, store.ErrExpired)
+
+	for _, tc := range []struct {
+		name string
+		in   store.NewEmailToken
+		want error
+	}{
+		{"past expiry", store.NewEmailToken{UserID: u.ID, Purpose: store.PurposeSignInCode, TokenHash: hash(), ExpiresAt: e.clock.Now()}, store.ErrInvalid},
+		{"bad purpose", store.NewEmailToken{UserID: u.ID, Purpose: "x", TokenHash: hash(), ExpiresAt: exp.Add(time.Hour)}, store.ErrInvalid},
+		{"unknown user", store.NewEmailToken{UserID: 999999, Purpose: store.PurposeSignInCode, TokenHash: hash(), ExpiresAt: exp.Add(time.Hour)}, store.ErrNotFound},
+		{"digest collision", store.NewEmailToken{UserID: v.ID, Purpose: store.PurposeSignInCode, TokenHash: c2, ExpiresAt: exp.Add(time.Hour)}, store.ErrConflict},
+	} {
+		_, err := e.s.CreateEmailToken(e.ctx, tc.in)
+		wantErr(t, tc.name, err, tc.want)
+	}
+}
+
+func testRequests(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin := e.user(tn.ID, store.RoleAdmin)
+	u := e.user(tn.ID, store.RoleTechnician)
+	rt := hash()
+	r, err := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: u.ID, Email: u.Email, Message: "lost my phone",
+		Phrase: "amber otter 42", RequesterTokenHash: rt, SourceAddr: "198.51.100.7"})
+	wantErr(t, "create", err, nil)
+	if r.Status != store.RequestPending || r.TenantID != tn.ID || r.Phrase != "amber otter 42" || r.SourceAddr != "198.51.100.7" {
+		t.Fatalf("request = %+v", r)
+	}
+	unknown, err := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{Email: "ghost@example.com", Message: "hi",
+		Phrase: "blue fox", RequesterTokenHash: hash()})
+	wantErr(t, "create for unknown email", err, nil)
+	if unknown.UserID != 0 || unknown.TenantID != 0 {
+		t.Fatalf("unknown request = %+v", unknown)
+	}
+	if got, err := e.s.GetRecoveryRequestByToken(e.ctx, rt); err != nil || got.ID != r.ID {
+		t.Fatalf("by token = %+v, %v", got, err)
+	}
+	_, err = e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: 999999, Email: "x@example.com", Phrase: "p", RequesterTokenHash: hash()})
+	wantErr(t, "unknown user", err, store.ErrNotFound)
+
+	for _, tc := range []struct {
+		name     string
+		from, to store.RequestStatus
+		by       int64
+		want     error
+	}{
+		{"self approval", store.RequestPending, store.RequestApproved, u.ID, store.ErrInvalid},
+		{"no decider", store.RequestPending, store.RequestApproved, 0, store.ErrInvalid},
+		{"skip to completed", store.RequestPending, store.RequestCompleted, admin.ID, store.ErrInvalid},
+		{"forward", store.RequestPending, store.RequestForwarded, admin.ID, nil},
+		{"stale from", store.RequestPending, store.RequestApproved, admin.ID, store.ErrConflict},
+		{"approve", store.RequestForwarded, store.RequestApproved, admin.ID, nil},
+	} {
+		_, err := e.s.TransitionRecoveryRequest(e.ctx, r.ID, tc.from, tc.to, tc.by)
+		wantErr(t, tc.name, err, tc.want)
+	}
+	got, _ := e.s.GetRecoveryRequest(e.ctx, r.ID)
+	if got.Status != store.RequestApproved || got.DecidedBy != admin.ID || got.DecidedAt.IsZero() {
+		t.Fatalf("after approve: %+v", got)
+	}
+	_, err = e.s.TransitionRecoveryRequest(e.ctx, 999999, store.RequestPending, store.RequestDenied, admin.ID)
+	wantErr(t, "unknown request", err, store.ErrNotFound)
+
+	list, err := e.s.ListRecoveryRequests(e.ctx, store.RequestFilter{TenantID: tn.ID})
+	if err != nil || len(list) != 1 || list[0].ID != r.ID {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	if l, _ := e.s.ListRecoveryRequests(e.ctx, store.RequestFilter{Status: store.RequestPending}); len(l) != 1 || l[0].ID != unknown.ID {
+		t.Fatalf("pending list = %+v", l)
+	}
+
+	e.clock.Advance(25 * time.Hour)
+	ids, err := e.s.ExpireRecoveryRequests(e.ctx, e.clock.Now().Add(-24*time.Hour))
+	if err != nil || !sameSet(ids, []int64{r.ID, unknown.ID}) {
+		t.Fatalf("expired = %v, %v", ids, err)
+	}
+	if ids, _ := e.s.ExpireRecoveryRequests(e.ctx, e.clock.Now()); len(ids) != 0 {
+		t.Fatalf("expired again: %v", ids)
+	}
+}
+
+func testLinks(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin := e.user(tn.ID, store.RoleAdmin)
+	u := e.user(tn.ID, store.RoleTechnician)
+	req, _ := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: u.ID, Email: u.Email, Phrase: "p", RequesterTokenHash: hash()})
+	exp := e.clock.Now().Add(time.Hour)
+
+	_, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, RequestID: req.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: exp})
+	wantErr(t, "issue for pending request", err, store.ErrConflict)
+	if _, err := e.s.TransitionRecoveryRequest(e.ctx, req.ID, store.RequestPending, store.RequestApproved, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	h1, h2 := hash(), hash()
+	l1, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, RequestID: req.ID, Purpose: store.LinkReenrol2FA, TokenHash: h1, IssuedBy: admin.ID, ExpiresAt: exp})
+	wantErr(t, "issue", err, nil)
+	if got, _ := e.s.GetRecoveryRequest(e.ctx, req.ID); got.Status != store.RequestLinkIssued {
+		t.Fatalf("request status %s", got.Status)
+	}
+	l2, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, RequestID: req.ID, Purpose: store.LinkReenrol2FA, TokenHash: h2, IssuedBy: admin.ID, ExpiresAt: exp})
+	wantErr(t, "re-issue", err, nil)
+	if old, _ := e.s.GetRecoveryLink(e.ctx, h1); old.RevokedAt.IsZero() || old.ID != l1.ID {
+		t.Fatalf("older link not revoked: %+v", old)
+	}
+	if peek, _ := e.s.GetRecoveryLink(e.ctx, h2); !peek.UsedAt.IsZero() || peek.IssuedBy != admin.ID || peek.RequestID != req.ID {
+		t.Fatalf("peek = %+v", peek)
+	}
+	_, err = e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h1)
+	wantErr(t, "redeem revoked", err, store.ErrRevoked)
+	got, err := e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h2)
+	if err != nil || got.ID != l2.ID || got.UserID != u.ID || got.UsedAt.IsZero() {
+		t.Fatalf("redeem = %+v, %v", got, err)
+	}
+	if r, _ := e.s.GetRecoveryRequest(e.ctx, req.ID); r.Status != store.RequestCompleted {
+		t.Fatalf("request status after redeem %s", r.Status)
+	}
+	for _, tc := range []struct {
+		name    string
+		purpose store.LinkPurpose
+		h       store.TokenHash
+		want    error
+	}{
+		{"redeem twice", store.LinkReenrol2FA, h2, store.ErrUsed},
+		{"wrong purpose", "reset_password", h2, store.ErrNotFound},
+		{"unknown", store.LinkReenrol2FA, hash(), store.ErrNotFound},
+	} {
+		_, err := e.s.RedeemRecoveryLink(e.ctx, tc.purpose, tc.h)
+		wantErr(t, tc.name, err, tc.want)
+	}
+
+	// Direct issue, expiry at exactly expires_at.
+	h3 := hash()
+	if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h3, IssuedBy: admin.ID,
+		ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour)
+	_, err = e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h3)
+	wantErr(t, "expired", err, store.ErrExpired)
+
+	h4 := hash()
+	if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h4, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.s.RevokeRecoveryLinks(e.ctx, u.ID); err != nil || n != 1 {
+		t.Fatalf("RevokeRecoveryLinks = %d, %v", n, err)
+	}
+	_, err = e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h4)
+	wantErr(t, "redeem after revoke", err, store.ErrRevoked)
+
+	for _, tc := range []struct {
+		name string
+		in   store.NewRecoveryLink
+		want error
+	}{
+		{"past expiry", store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: e.clock.Now()}, store.ErrInvalid},
+		{"bad purpose", store.NewRecoveryLink{UserID: u.ID, Purpose: "x", TokenHash: hash(), ExpiresAt: e.clock.Now().Add(time.Hour)}, store.ErrInvalid},
+		{"unknown user", store.NewRecoveryLink{UserID: 999999, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: e.clock.Now().Add(time.Hour)}, store.ErrNotFound},
+		{"duplicate digest", store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h2, ExpiresAt: e.clock.Now().Add(time.Hour)}, store.ErrConflict},
+	} {
+		_, err := e.s.IssueRecoveryLink(e.ctx, tc.in)
+		wantErr(t, tc.name, err, tc.want)
+	}
+}
+
+// testLinkRace: 200 concurrent redemptions of one link through two Store
+// instances (two connection pools) on one database: exactly one succeeds.
+func testLinkRace(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleTechnician)
+	stores := []store.Store{e.s, e.reopen()}
+	for round := 0; round < 2; round++ {
+		h := hash()
+		if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h,
+			ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 200
+		var wins, used atomic.Int64
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := stores[i%2].RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h)
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case errors.Is(err, store.ErrUsed):
+					used.Add(1)
+				default:
+					t.Errorf("redeem: %v", err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 || used.Load() != n-1 {
+			t.Fatalf("round %d: %d successes, %d used; want exactly 1 and %d", round, wins.Load(), used.Load(), n-1)
+		}
+	}
+}
+
+func testSessions(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	h1, h2, h3 := hash(), hash(), hash()
+	s1, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h1, Scope: store.ScopeEnrol, SourceAddr: "192.0.2.1",
+		ExpiresAt: e.clock.Now().Add(15 * time.Minute)})
+	wantErr(t, "create", err, nil)
+	if got, err := e.s.GetSession(e.ctx, h1); err != nil || got.ID != s1.ID || got.Scope != store.ScopeEnrol || got.SourceAddr != "192.0.2.1" {
+		t.Fatalf("get = %+v, %v", got, err)
+	}
+	for _, h := range []store.TokenHash{h2, h3} {
+		if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantErr(t, "revoke", e.s.RevokeSession(e.ctx, h2), nil)
+	wantErr(t, "revoke again", e.s.RevokeSession(e.ctx, h2), nil)
+	wantErr(t, "revoke unknown", e.s.RevokeSession(e.ctx, hash()), store.ErrNotFound)
+	_, err = e.s.GetSession(e.ctx, h2)
+	wantErr(t, "get revoked", err, store.ErrRevoked)
+	e.clock.Advance(15 * time.Minute)
+	_, err = e.s.GetSession(e.ctx, h1)
+	wantErr(t, "get expired", err, store.ErrExpired)
+	if n, err := e.s.RevokeUserSessions(e.ctx, u.ID); err != nil || n != 2 {
+		t.Fatalf("RevokeUserSessions = %d, %v", n, err)
+	}
+	_, err = e.s.GetSession(e.ctx, h3)
+	wantErr(t, "after revoke all", err, store.ErrRevoked)
+	_, err = e.s.GetSession(e.ctx, hash())
+	wantErr(t, "unknown", err, store.ErrNotFound)
+	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: hash(), Scope: "admin", ExpiresAt: e.clock.Now().Add(time.Hour)})
+	wantErr(t, "bad scope", err, store.ErrInvalid)
+	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h1, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
+	wantErr(t, "duplicate digest", err, store.ErrConflict)
+}
+
+func testRateLimits(t *testing.T, e *env) {
+	other := e.reopen()
+	for i, want := range []int64{1, 2, 3} {
+		s := e.s
+		if i == 1 {
+			s = other
+		}
+		n, err := s.HitRateLimit(e.ctx, "recovery:ip:203.0.113.5", time.Minute)
+		if err != nil || n != want {
+			t.Fatalf("hit %d = %d, %v; want %d", i, n, err, want)
+		}
+	}
+	if n, _ := e.s.HitRateLimit(e.ctx, "recovery:acct:abc", time.Minute); n != 1 {
+		t.Fatalf("other key = %d", n)
+	}
+	e.clock.Advance(time.Minute)
+	if n, _ := e.s.HitRateLimit(e.ctx, "recovery:ip:203.0.113.5", time.Minute); n != 1 {
+		t.Fatalf("next window = %d", n)
+	}
+	_, err := e.s.HitRateLimit(e.ctx, "", time.Minute)
+	wantErr(t, "empty key", err, store.ErrInvalid)
+}
+
+func testAddresses(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	if ok, err := e.s.IsKnownAddress(e.ctx, u.ID, "192.0.2.7"); err != nil || ok {
+		t.Fatalf("unknown address = %v, %v", ok, err)
+	}
+	for i := 0; i < 2; i++ {
+		wantErr(t, "remember", e.s.RememberAddress(e.ctx, u.ID, "192.0.2.7"), nil)
+	}
+	if ok, err := e.s.IsKnownAddress(e.ctx, u.ID, "192.0.2.7"); err != nil || !ok {
+		t.Fatalf("known address = %v, %v", ok, err)
+	}
+	wantErr(t, "unknown user", e.s.RememberAddress(e.ctx, 999999, "192.0.2.7"), store.ErrNotFound)
+}
+
+func testAudit(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin := e.user(tn.ID, store.RoleAdmin)
+	u := e.user(tn.ID, store.RoleTechnician)
+	var first store.AuditEntry
+	for i, a := range []string{"recovery.requested", "recovery.approved", "link.issued"} {
+		e.clock.Advance(time.Second)
+		got, err := e.s.AppendAudit(e.ctx, store.AuditEntry{ActorID: admin.ID, Action: a, TargetUserID: u.ID, TenantID: tn.ID,
+			SourceAddr: "192.0.2.9", Details: json.RawMessage(fmt.Sprintf(`{"n": %d, "via": "test"}`, i))})
+		wantErr(t, "append", err, nil)
+		if i == 0 {
+			first = got
+		}
+		if !got.At.Equal(e.clock.Now()) || got.ID == 0 {
+			t.Fatalf("appended = %+v", got)
+		}
+	}
+	if _, err := e.s.AppendAudit(e.ctx, store.AuditEntry{Action: "recovery.requested"}); err != nil {
+		t.Fatalf("anonymous append: %v", err)
+	}
+	list, err := e.s.ListAudit(e.ctx, store.AuditFilter{TenantID: tn.ID})
+	if err != nil || len(list) != 3 || list[0].Action != "link.issued" || list[2].ID != first.ID {
+		t.Fatalf("ListAudit = %+v, %v", list, err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(list[2].Details, &d); err != nil || d["via"] != "test" || d["n"] != float64(0) {
+		t.Fatalf("details = %s, %v", list[2].Details, err)
+	}
+	if l, _ := e.s.ListAudit(e.ctx, store.AuditFilter{Action: "recovery.approved", TargetUserID: u.ID}); len(l) != 1 {
+		t.Fatalf("by action = %+v", l)
+	}
+	if l, _ := e.s.ListAudit(e.ctx, store.AuditFilter{Limit: 2}); len(l) != 2 {
+		t.Fatalf("limit = %d", len(l))
+	}
+	if l, _ := e.s.ListAudit(e.ctx, store.AuditFilter{BeforeID: first.ID + 1}); len(l) != 1 || l[0].ID != first.ID {
+		t.Fatalf("paging = %+v", l)
+	}
+	for _, bad := range []string{`[1]`, `not json`, `null`} {
+		_, err := e.s.AppendAudit(e.ctx, store.AuditEntry{Action: "x", Details: json.RawMessage(bad)})
+		wantErr(t, "bad details "+bad, err, store.ErrInvalid)
+	}
+
+	// The interface offers no way to change an entry.
+	st := reflect.TypeOf((*store.Store)(nil)).Elem()
+	for i := 0; i < st.NumMethod(); i++ {
+		m := st.Method(i).Name
+		if strings.Contains(m, "Audit") && m != "AppendAudit" && m != "ListAudit" {
+			t.Errorf("Store has audit method %s", m)
+		}
+	}
+	// The database refuses changes made behind the store's back.
+	for _, q := range []string{
+		"UPDATE audit_log SET action = 'forged'",
+		"DELETE FROM audit_log",
+	} {
+		if err := e.db.Exec(e.ctx, q); err == nil {
+			t.Errorf("%q succeeded on the audit log", q)
+		} else if !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%q: unexpected error %v", q, err)
+		}
+	}
+	if l, _ := e.s.ListAudit(e.ctx, store.AuditFilter{}); len(l) != 4 || l[0].Action == "forged" {
+		t.Fatalf("audit changed: %+v", l)
+	}
+}
+
+func testPrune(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	live := hash()
+	for _, x := range []struct {
+		h   store.TokenHash
+		ttl time.Duration
+	}{{hash(), time.Minute}, {live, time.Hour}} {
+		if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: x.h, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(x.ttl)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.CreateEmailToken(e.ctx, store.NewEmailToken{UserID: u.ID, Purpose: store.PurposeSignInCode, TokenHash: hash(), ExpiresAt: e.clock.Now().Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.HitRateLimit(e.ctx, "k", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.AppendAudit(e.ctx, store.AuditEntry{Action: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	n, err := e.s.PruneExpired(e.ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("PruneExpired = %d, %v; want 3", n, err)
+	}
+	if _, err := e.s.GetSession(e.ctx, live); err != nil {
+		t.Fatalf("live session pruned: %v", err)
+	}
+	if l, _ := e.s.ListAudit(e.ctx, store.AuditFilter{}); len(l) != 1 {
+		t.Fatal("audit entry pruned")
+	}
+}
+
+// testNoSecrets collects errors from failing secret-bearing calls and checks
+// none quotes a digest, code hash or password hash.
+func testNoSecrets(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	u := e.user(tn.ID, store.RoleAdmin)
+	h := hash()
+	const codeHash, pwHash = "SECRET-CODE-HASH-6f1c", "$argon2id$SECRET-PW-HASH"
+	secrets := []string{hex.EncodeToString(h[:]), strings.ToUpper(hex.EncodeToString(h[:])), base64.StdEncoding.EncodeToString(h[:]),
+		string(h[:]), codeHash, pwHash, "SECRET-PHRASE", "SECRET-CIPHERTEXT"}
+	exp := e.clock.Now().Add(time.Hour)
+	var errs []error
+	collect := func(_ any, err error) { errs = append(errs, err) }
+	if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: store.ScopeFull, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	collect(e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: store.ScopeFull, ExpiresAt: exp}))
+	collect(e.s.CreateSession(e.ctx, store.NewSession{UserID: 999999, TokenHash: hash(), Scope: store.ScopeFull, ExpiresAt: exp}))
+	if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	collect(e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: h, ExpiresAt: exp}))
+	if _, err := e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h); err != nil {
+		t.Fatal(err)
+	}
+	collect(e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h))
+	collect(e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, hash()))
+	collect(e.s.ConsumeEmailToken(e.ctx, store.PurposeSignInCode, h, u.ID))
+	collect(e.s.CreateEmailToken(e.ctx, store.NewEmailToken{UserID: 999999, Purpose: store.PurposeSignInCode, TokenHash: h, ExpiresAt: exp}))
+	collect(e.s.GetSession(e.ctx, hash()))
+	collect(e.s.GetRecoveryLink(e.ctx, hash()))
+	collect(e.s.GetRecoveryRequestByToken(e.ctx, h))
+	collect(e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: 999999, Email: "x@example.com", Phrase: "SECRET-PHRASE", RequesterTokenHash: h}))
+	collect(nil, e.s.ReplaceRecoveryCode(e.ctx, u.ID, codeHash, codeHash+"2"))
+	collect(nil, e.s.SetRecoveryCode(e.ctx, 999999, codeHash))
+	collect(nil, e.s.ReplaceBackupCodes(e.ctx, 999999, []string{codeHash}))
+	collect(e.s.BeginTOTPEnrolment(e.ctx, 999999, store.EncryptedSecret{KeyID: "k", Ciphertext: []byte("SECRET-CIPHERTEXT")}))
+	collect(e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: u.Email, Name: "dup", Role: store.RoleAdmin, PasswordHash: pwHash}))
+	collect(e.s.CreateUser(e.ctx, store.NewUser{TenantID: 999999, Email: "new@example.com", Name: "x", Role: store.RoleAdmin, PasswordHash: pwHash}))
+	ph := pwHash
+	collect(e.s.UpdateUser(e.ctx, 999999, store.UserUpdate{PasswordHash: &ph}))
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("call %d unexpectedly succeeded", i)
+			continue
+		}
+		for _, s := range secrets {
+			if strings.Contains(err.Error(), s) {
+				t.Errorf("call %d: error %q contains a secret", i, err)
+			}
+		}
+		if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(u.Email)) {
+			t.Errorf("call %d: error %q contains an email", i, err)
+		}
+	}
+}
