@@ -146,6 +146,21 @@ func Create(dir string, co CreateOptions) (*Vault, error) {
 // Open unlocks the vault in dir: with the identity from the keyring when the
 // vault uses one and it answers, otherwise with the passphrase.
 func Open(dir string, opts Options) (*Vault, error) {
+	v, err := unlocked(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	doc, st, err := v.read(VaultFile)
+	if err != nil {
+		return nil, v.withGoodGenerations(err)
+	}
+	v.doc, v.stat = doc, st
+	return v, nil
+}
+
+// unlocked reads the metadata of the vault in dir and unlocks its identity;
+// no document is read yet.
+func unlocked(dir string, opts Options) (*Vault, error) {
 	m, err := readMeta(filepath.Join(dir, MetaFile))
 	if err != nil {
 		return nil, err
@@ -154,11 +169,6 @@ func Open(dir string, opts Options) (*Vault, error) {
 	if err := v.unlock(); err != nil {
 		return nil, err
 	}
-	doc, st, err := v.read(VaultFile)
-	if err != nil {
-		return nil, v.withGoodGenerations(err)
-	}
-	v.doc, v.stat = doc, st
 	return v, nil
 }
 
@@ -706,12 +716,8 @@ func Restore(dir string, n int, opts Options) (*Vault, error) {
 	if n < 1 || n > Generations {
 		return nil, fmt.Errorf("restore: generation %d does not exist (1 to %d are kept)", n, Generations)
 	}
-	m, err := readMeta(filepath.Join(dir, MetaFile))
+	v, err := unlocked(dir, opts)
 	if err != nil {
-		return nil, err
-	}
-	v := &Vault{dir: dir, opts: opts, meta: m}
-	if err := v.unlock(); err != nil {
 		return nil, err
 	}
 	doc, _, err := v.read(generationName(n))
