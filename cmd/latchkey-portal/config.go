@@ -1,0 +1,305 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/portal/auth"
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// Defaults.
+const (
+	defaultListen          = "127.0.0.1:8080"
+	defaultDB              = "sqlite:./latchkey-portal.db"
+	defaultShutdownTimeout = 10 * time.Second
+)
+
+// envPrefix prefixes every flag's environment variable.
+const envPrefix = "LATCHKEY_PORTAL_"
+
+// envKeyring holds the keyring itself (there is no flag for it).
+const envKeyring = envPrefix + "KEYRING"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// config is everything a subcommand may be configured with.
+type config struct {
+	db        string
+	logLevel  string
+	logFormat string
+
+	listen          string
+	tlsCert         string
+	tlsKey          string
+	baseURL         string
+	keyringFile     string
+	keyring         auth.Secret // from LATCHKEY_PORTAL_KEYRING
+	dev             bool
+	shutdownTimeout time.Duration
+}
+
+// flags binds flag names to config fields with environment defaults.
+type flags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func newFlags(name string, e env) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return &flags{fs: fs, getenv: e.getenv}
+}
+
+func (f *flags) str(p *string, name, def, usage string) {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v
+	}
+	f.fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+func (f *flags) boolean(p *bool, name, usage string) {
+	def := false
+	if v := f.getenv(envName(name)); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not true or false", envName(name), v))
+		}
+		def = b
+	}
+	f.fs.BoolVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+func (f *flags) duration(p *time.Duration, name string, def time.Duration, usage string) {
+	if v := f.getenv(envName(name)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a duration such as 10s", envName(name), v))
+		}
+		def = d
+	}
+	f.fs.DurationVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+// parse parses args; a help request returns flag.ErrHelp.
+func (f *flags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", f.fs.Arg(0))
+	}
+	return errors.Join(f.errs...)
+}
+
+func (c *config) storeFlags(f *flags) {
+	f.str(&c.db, "db", defaultDB, "store: sqlite:PATH or postgres://USER@HOST/DB?...")
+	f.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.str(&c.logFormat, "log-format", "text", "log format: text or json")
+}
+
+func (c *config) keyringFlags(f *flags) {
+	f.str(&c.keyringFile, "keyring-file", "", "file holding the secrets keyring (id:base64key[,id:base64key…], current first); or set $"+envKeyring+" itself")
+	c.keyring = auth.Secret(f.getenv(envKeyring))
+}
+
+func (c *config) serveFlags(f *flags) {
+	c.storeFlags(f)
+	c.keyringFlags(f)
+	f.str(&c.listen, "listen", defaultListen, "address to listen on, host:port")
+	f.str(&c.tlsCert, "tls-cert", "", "TLS certificate chain file (PEM)")
+	f.str(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	f.str(&c.baseURL, "base-url", "", "the portal's public URL, from which links in e-mails are built (default: derived from --listen on loopback)")
+	f.boolean(&c.dev, "dev", "development mode: on a loopback address only; generates an ephemeral keyring when none is configured")
+	f.duration(&c.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long to let requests finish after SIGINT or SIGTERM")
+}
+
+func (c *config) tls() bool { return c.tlsCert != "" || c.tlsKey != "" }
+
+// validateCommon checks what every subcommand shares.
+func (c *config) validateCommon() error {
+	if _, err := parseDB(c.db); err != nil {
+		return err
+	}
+	if _, err := parseLevel(c.logLevel); err != nil {
+		return err
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
+	}
+	return nil
+}
+
+// validateServe checks serve's configuration without touching files or
+// the network.
+func (c *config) validateServe() error {
+	if err := c.validateCommon(); err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(c.listen)
+	if err != nil || port == "" {
+		return fmt.Errorf("--listen %q is not host:port (e.g. 127.0.0.1:8080 or :8443)", c.listen)
+	}
+	loopback := portalsync.IsLoopbackHost(host)
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: give both files, or neither for plain HTTP on loopback")
+	}
+	if !c.tls() && !loopback {
+		return fmt.Errorf("refusing plain HTTP on %s, which is not a loopback address: sign-in traffic would cross the network unencrypted; give --tls-cert and --tls-key (or $%s and $%s), or listen on loopback with --listen 127.0.0.1:%s behind a TLS-terminating proxy",
+			c.listen, envName("tls-cert"), envName("tls-key"), port)
+	}
+	if c.dev && !loopback {
+		return fmt.Errorf("--dev runs only on a loopback --listen address, not %s", c.listen)
+	}
+	if err := c.validateKeyringSource(); err != nil {
+		return err
+	}
+	if c.keyringFile == "" && c.keyring == "" && !c.dev {
+		return fmt.Errorf("no secrets keyring: set $%s or --keyring-file (make one with `latchkey-portal keygen`); `serve --dev` on loopback can run with an ephemeral one", envKeyring)
+	}
+	if c.baseURL != "" {
+		if _, err := parseBaseURL(c.baseURL); err != nil {
+			return err
+		}
+	} else if !loopback {
+		return fmt.Errorf("--base-url is required when listening on %s: links in e-mails are built from it, never from the Host header", c.listen)
+	}
+	if c.shutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout must be positive")
+	}
+	return nil
+}
+
+func (c *config) validateKeyringSource() error {
+	if c.keyringFile != "" && c.keyring != "" {
+		return fmt.Errorf("both $%s and --keyring-file are set: give one", envKeyring)
+	}
+	return nil
+}
+
+// loadKeyring reads the configured keyring; ok is false when none is set.
+func (c *config) loadKeyring() (kr *auth.Keyring, ok bool, err error) {
+	if err := c.validateKeyringSource(); err != nil {
+		return nil, false, err
+	}
+	spec := c.keyring.Reveal()
+	source := "$" + envKeyring
+	if c.keyringFile != "" {
+		b, err := os.ReadFile(c.keyringFile)
+		if err != nil {
+			return nil, false, fmt.Errorf("--keyring-file: %w", err)
+		}
+		spec, source = string(b), "--keyring-file "+c.keyringFile
+	}
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		if c.keyringFile != "" {
+			return nil, false, fmt.Errorf("--keyring-file %s is empty", c.keyringFile)
+		}
+		return nil, false, nil
+	}
+	kr, err = auth.ParseKeyring(spec)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", source, err) // auth's errors never quote the key
+	}
+	return kr, true, nil
+}
+
+// parseBaseURL accepts an absolute https URL (http only for a loopback
+// host) without credentials, query or fragment.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("--base-url %q is not an absolute http(s) URL", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("--base-url must not contain credentials, a query or a fragment")
+	}
+	if u.Scheme == "http" && !portalsync.IsLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("--base-url %q: links must be https:// unless the host is loopback", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// dbSpec is a parsed --db.
+type dbSpec struct {
+	kind string // "sqlite" or "postgres"
+	path string // sqlite file
+	dsn  string // postgres connection string (may hold a password)
+}
+
+func parseDB(s string) (dbSpec, error) {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		p := strings.TrimPrefix(s, "sqlite:")
+		if p == "" || p == ":memory:" {
+			return dbSpec{}, errors.New("--db sqlite: needs a file path, e.g. sqlite:./latchkey-portal.db")
+		}
+		return dbSpec{kind: "sqlite", path: p}, nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return dbSpec{kind: "postgres", dsn: s}, nil
+	}
+	return dbSpec{}, errors.New("--db must be sqlite:PATH or a postgres:// URL") // never quote it: it may hold a password
+}
+
+// String describes the store for logs: the SQLite path through auth.Redact,
+// PostgreSQL's host and database only.
+func (d dbSpec) String() string {
+	if d.kind == "sqlite" {
+		return "sqlite " + auth.Redact(d.path)
+	}
+	u, err := url.Parse(d.dsn)
+	if err != nil {
+		return "postgres"
+	}
+	desc := "postgres " + u.Host + u.Path
+	if h := u.Query().Get("host"); h != "" {
+		desc += " on " + auth.Redact(h)
+	}
+	return desc
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+// logger builds the structured logger on w.
+func (c *config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.logLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// stdLogger adapts the http.Server's error log to slog, redacted (it
+// reports what clients sent, e.g. in malformed requests).
+func stdLogger(l *slog.Logger) *log.Logger {
+	return log.New(logWriter{l}, "", 0)
+}
+
+type logWriter struct{ l *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.l.Warn("http server", "err", auth.Redact(strings.TrimSpace(string(p))))
+	return len(p), nil
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/auth"
+)
+
+// http.Server limits: slow clients cannot hold connections for long, and
+// headers are bounded (bodies are bounded by the handler).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 32 << 10
+)
+
+func serve(ctx context.Context, args []string, e env) error {
+	var c config
+	f := newFlags("serve", e)
+	c.serveFlags(f)
+	if err := f.parse(args); err != nil {
+		return usageErr(err)
+	}
+	if err := c.validateServe(); err != nil {
+		return usageErr(err)
+	}
+	log := c.logger(e.stderr)
+
+	kr, ok, err := c.loadKeyring()
+	if err != nil {
+		return usageErr(err)
+	}
+	if !ok { // validateServe allowed this only with --dev on loopback
+		entry, err := auth.GenerateKey("dev")
+		if err != nil {
+			return err
+		}
+		if kr, err = auth.ParseKeyring(entry); err != nil {
+			return err
+		}
+		log.Warn("dev mode: using an ephemeral secrets keyring; TOTP secrets enrolled now cannot be read after a restart. Configure one with latchkey-portal keygen for anything that must last")
+	}
+
+	var tlsConfig *tls.Config
+	if c.tls() {
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return usageErr(fmt.Errorf("--tls-cert/--tls-key: %v", err))
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	spec, _ := parseDB(c.db)
+	st, version, err := openStore(ctx, spec)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store ready", "store", spec.String(), "schema_version", version)
+
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.listen, err)
+	}
+	addr := ln.Addr().String()
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	base := &url.URL{Scheme: scheme, Host: addr}
+	if c.baseURL != "" {
+		base, _ = parseBaseURL(c.baseURL)
+	}
+
+	h, err := portal.New(portal.Options{
+		Store:   st,
+		Keyring: kr,
+		Logger:  log,
+		BaseURL: base,
+		HSTS:    tlsConfig != nil,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          stdLogger(log),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if tlsConfig == nil {
+		log.Warn("serving plain HTTP without TLS: acceptable only on loopback, for development or behind a TLS-terminating proxy on this host", "addr", addr)
+	}
+	log.Info("listening", "addr", addr, "tls", tlsConfig != nil, "base_url", base.String(), "keys", kr.IDs())
+
+	served := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+
+	select {
+	case err := <-served: // the listener failed
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", c.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		log.Warn("requests still running at the shutdown timeout were cut off", slog.String("err", err.Error()))
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

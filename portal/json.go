@@ -1,0 +1,173 @@
+package portal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only a programming error (an unencodable type) gets here.
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeError answers status in the portal's error shape. message is shown
+// to the client: it must name what is wrong without quoting a secret.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, portalsync.ErrorResponse{Error: portalsync.ErrorBody{Code: code, Message: message}})
+}
+
+// requestError is a 4xx answer for a request the handler cannot take.
+type requestError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *requestError) Error() string { return e.message }
+
+func badRequest(code, format string, args ...any) *requestError {
+	return &requestError{status: http.StatusBadRequest, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// decodeJSON reads the request body into dst strictly: the media type must
+// be application/json, the body one JSON object, every member one dst
+// takes, nothing after it, and the whole within the body limit. On failure
+// it has answered the request (400, 413 or 415) and returns false.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if err := decodeJSONBody(r, dst); err != nil {
+		var re *requestError
+		if !errors.As(err, &re) {
+			re = badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+		}
+		writeError(w, re.status, re.code, re.message)
+		return false
+	}
+	return true
+}
+
+func decodeJSONBody(r *http.Request, dst any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return &requestError{status: http.StatusUnsupportedMediaType, code: portalsync.CodeUnsupportedMedia,
+			message: "the request body must be application/json"}
+	}
+	br := bufio.NewReader(r.Body)
+	if err := expectObject(br); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(br)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			if re := tooLarge(err); re != nil {
+				return re
+			}
+		}
+		return badRequest(portalsync.CodeBadRequest, "malformed JSON: data after the JSON object")
+	}
+	return nil
+}
+
+// expectObject checks that the first non-space byte opens an object, so
+// null, arrays and scalars get a clear message instead of decoding to a
+// zero value.
+func expectObject(br *bufio.Reader) error {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if re := tooLarge(err); re != nil {
+				return re
+			}
+			if errors.Is(err, io.EOF) {
+				return badRequest(portalsync.CodeBadRequest, "the request body is empty")
+			}
+			return badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return br.UnreadByte()
+		}
+		return badRequest(portalsync.CodeBadRequest, "malformed JSON: the body must be a JSON object")
+	}
+}
+
+func tooLarge(err error) *requestError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &requestError{status: http.StatusRequestEntityTooLarge, code: portalsync.CodeTooLarge,
+			message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
+	}
+	return nil
+}
+
+// decodeError turns an encoding/json error into a message naming the
+// position or the member, never the value.
+func decodeError(err error) error {
+	if re := tooLarge(err); re != nil {
+		return re
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return badRequest(portalsync.CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return badRequest(portalsync.CodeBadRequest, "malformed JSON: the body ends early")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return badRequest(portalsync.CodeInvalid, "the body must be a JSON object")
+		}
+		return badRequest(portalsync.CodeInvalid, "member %q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+	}
+	// encoding/json has no type for this one: `json: unknown field "x"`.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return badRequest(portalsync.CodeUnknownField, "unknown member %s", clip(name, 66))
+	}
+	return badRequest(portalsync.CodeBadRequest, "malformed JSON")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}

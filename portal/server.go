@@ -1,0 +1,132 @@
+package portal
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/store"
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// DefaultMaxBodyBytes bounds request bodies: the API takes small JSON
+// objects only.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Options configure the handler.
+type Options struct {
+	// Store is the portal's persistence. Required.
+	Store store.Store
+	// Keyring holds the server keys (TOTP secrets at rest, code peppers).
+	// Required.
+	Keyring *auth.Keyring
+	// Now is the portal's clock; nil: time.Now. It serves GET /v1/time and
+	// the Date header, and will decide expiries.
+	Now func() time.Time
+	// Logger receives the access log and errors; nil: discard.
+	Logger *slog.Logger
+	// BaseURL is the portal's public address, from which links in e-mails
+	// are built (never from the Host header). nil until an endpoint needs it.
+	BaseURL *url.URL
+	// MaxBodyBytes bounds request bodies; 0: DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// HSTS sends Strict-Transport-Security: set it when serving over TLS.
+	HSTS bool
+}
+
+// Route is one registered endpoint: a method and a ServeMux pattern path
+// (which is also the OpenAPI path template).
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Handler is the portal's http.Handler.
+type Handler struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	routes []Route
+	root   http.Handler
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New builds the handler.
+func New(opts Options) (*Handler, error) {
+	if opts.Store == nil {
+		return nil, errors.New("portal: a store is required")
+	}
+	if opts.Keyring == nil {
+		return nil, errors.New("portal: a keyring is required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	h := &Handler{opts: opts, log: opts.Logger, now: opts.Now}
+	mux := http.NewServeMux()
+	h.register(mux, h.routeTable())
+	h.root = h.middleware(mux)
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+// Routes lists the registered endpoints, sorted by path then method. GET
+// routes answer HEAD too (ServeMux does that), which is not listed.
+func (h *Handler) Routes() []Route { return slices.Clone(h.routes) }
+
+type endpoint struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+// routeTable is every endpoint of the portal. Keep openapi.yaml in step.
+func (h *Handler) routeTable() []endpoint {
+	return []endpoint{
+		{http.MethodGet, "/v1/time", h.getTime},
+		{http.MethodGet, "/healthz", h.getHealth},
+	}
+}
+
+// register installs the endpoints, a 405 with Allow for every known path
+// asked with another method, and a JSON 404 for everything else.
+func (h *Handler) register(mux *http.ServeMux, eps []endpoint) {
+	allow := map[string][]string{}
+	for _, e := range eps {
+		mux.HandleFunc(e.method+" "+e.path, e.handler)
+		h.routes = append(h.routes, Route{Method: e.method, Path: e.path})
+		allow[e.path] = append(allow[e.path], e.method)
+		if e.method == http.MethodGet {
+			allow[e.path] = append(allow[e.path], http.MethodHead)
+		}
+	}
+	for path, methods := range allow {
+		list := strings.Join(methods, ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Allow", list)
+			writeError(w, http.StatusMethodNotAllowed, portalsync.CodeMethodNotAllowed, "this endpoint takes "+list)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, "no such endpoint")
+	})
+	slices.SortFunc(h.routes, func(a, b Route) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Method, b.Method)
+	})
+}

@@ -1,0 +1,339 @@
+package sync
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client defaults.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxAttempts = 3
+	DefaultBackoff     = 200 * time.Millisecond
+	// MaxBackoff caps one wait between attempts, Retry-After included: a
+	// portal asking for a longer pause gets the error instead.
+	MaxBackoff = 5 * time.Second
+	// MaxResponseBytes bounds what the client reads of an answer.
+	MaxResponseBytes = 1 << 20
+)
+
+// ErrInsecureTLS is returned by New for a tls.Config that skips certificate
+// verification.
+var ErrInsecureTLS = errors.New("portal client: TLS certificate verification cannot be turned off")
+
+// Options configure a Client. The zero value is the production setting.
+type Options struct {
+	// TLSConfig replaces the default TLS settings, e.g. to trust a private
+	// CA or a test server. It must not set InsecureSkipVerify.
+	TLSConfig *tls.Config
+	// Timeout bounds one attempt, connection and body included. 0:
+	// DefaultTimeout.
+	Timeout time.Duration
+	// MaxAttempts bounds the attempts of an idempotent request (the first
+	// included). 0: DefaultMaxAttempts; 1: no retry.
+	MaxAttempts int
+	// Backoff is the wait before the first retry; it doubles each retry
+	// (with jitter) up to MaxBackoff. 0: DefaultBackoff.
+	Backoff time.Duration
+	// UserAgent is sent on every request. "": "latchkey".
+	UserAgent string
+}
+
+// Client talks to one portal. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	http *http.Client
+	opts Options
+}
+
+// New returns a client of the portal at baseURL, an https:// URL (http://
+// only for a loopback host such as a development portal).
+func New(baseURL string, opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("portal client: base URL must be an absolute https:// URL")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("portal client: base URL must not contain credentials, a query or a fragment")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return nil, fmt.Errorf("portal client: plain http:// is allowed only for a loopback host, not %s; use https://", u.Hostname())
+		}
+	default:
+		return nil, fmt.Errorf("portal client: base URL scheme must be https, not %q", u.Scheme)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	if opts.TLSConfig != nil && opts.TLSConfig.InsecureSkipVerify {
+		return nil, ErrInsecureTLS
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "latchkey"
+	}
+	var tlsConfig *tls.Config
+	if opts.TLSConfig != nil {
+		tlsConfig = opts.TLSConfig.Clone()
+	} else {
+		tlsConfig = &tls.Config{}
+	}
+	if tlsConfig.MinVersion < tls.VersionTLS12 {
+		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   opts.Timeout,
+		ResponseHeaderTimeout: opts.Timeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	return &Client{
+		base: u,
+		http: &http.Client{
+			Transport: tr,
+			// A portal API never redirects; following one could leave TLS
+			// or the portal's host.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		opts: opts,
+	}, nil
+}
+
+// BaseURL returns a copy of the portal's base URL.
+func (c *Client) BaseURL() *url.URL {
+	u := *c.base
+	return &u
+}
+
+// CloseIdleConnections closes kept-alive connections.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
+// TimeReading is one answer of GET /v1/time.
+type TimeReading struct {
+	// Server is the portal's clock when it answered.
+	Server time.Time
+	// Sent and Received are the local clock (with its monotonic reading)
+	// around the attempt that answered.
+	Sent, Received time.Time
+	// RTT is Received - Sent, measured on the monotonic clock.
+	RTT time.Duration
+	// Date is the answer's Date header (one-second resolution), zero if
+	// absent or unreadable.
+	Date time.Time
+}
+
+// Offset is the portal's clock minus the local clock, taking the portal to
+// have answered halfway through the round trip (NTP's convention: add it to
+// the local clock to get the portal's time). Its uncertainty is RTT/2.
+func (r TimeReading) Offset() time.Duration {
+	mid := r.Sent.Add(r.RTT / 2).Round(0) // wall clock of the midpoint
+	return r.Server.Sub(mid)
+}
+
+// Time asks the portal for its clock.
+func (c *Client) Time(ctx context.Context) (TimeReading, error) {
+	var body TimeResponse
+	res, err := c.get(ctx, PathTime, &body)
+	if err != nil {
+		return TimeReading{}, err
+	}
+	if err := body.Check(); err != nil {
+		return TimeReading{}, fmt.Errorf("%s: %w", c.endpoint(PathTime), err)
+	}
+	r := TimeReading{Server: body.Time, Sent: res.sent, Received: res.received, RTT: res.received.Sub(res.sent)}
+	if d, err := http.ParseTime(res.header.Get("Date")); err == nil {
+		r.Date = d
+	}
+	return r, nil
+}
+
+// Health asks the portal whether it can reach its store.
+func (c *Client) Health(ctx context.Context) (HealthResponse, error) {
+	var body HealthResponse
+	_, err := c.get(ctx, PathHealth, &body)
+	return body, err
+}
+
+type result struct {
+	header         http.Header
+	sent, received time.Time
+}
+
+func (c *Client) endpoint(path string) string {
+	u := *c.base
+	u.Path += path
+	return u.String()
+}
+
+// get performs an idempotent GET with retries and decodes a 2xx JSON answer
+// into out.
+func (c *Client) get(ctx context.Context, path string, out any) (result, error) {
+	target := c.endpoint(path)
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		res, retryAfter, err := c.try(ctx, target, out)
+		if err == nil {
+			return res, nil
+		}
+		lastErr = err
+		if attempt >= c.opts.MaxAttempts || !retryable(ctx, err) {
+			return result{}, lastErr
+		}
+		wait := c.backoff(attempt)
+		if retryAfter > 0 {
+			if retryAfter > MaxBackoff {
+				return result{}, lastErr
+			}
+			wait = max(wait, retryAfter)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return result{}, fmt.Errorf("%w (after: %v)", ctx.Err(), lastErr)
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is the wait after the attempt-th failure: Backoff·2^(attempt-1),
+// capped, with "equal jitter" (half fixed, half random).
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.Backoff << (attempt - 1)
+	if d <= 0 || d > MaxBackoff {
+		d = MaxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return false // retrying cannot fix an untrusted certificate
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	return errors.As(err, &netErr) || errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// try makes one attempt. retryAfter is the answer's Retry-After, if any.
+func (c *Client) try(ctx context.Context, target string, out any) (res result, retryAfter time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return result{}, 0, fmt.Errorf("%s: %w", target, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	sent := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return result{}, 0, err // *url.Error names the URL
+	}
+	received := time.Now()
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return result{}, 0, fmt.Errorf("%s: reading the answer: %w", target, err)
+	}
+	if len(body) > MaxResponseBytes {
+		return result{}, 0, fmt.Errorf("%s: answer larger than %d bytes", target, MaxResponseBytes)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return result{}, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(resp, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return result{}, 0, fmt.Errorf("%s: answer is %q, not JSON", target, sanitize(ct, 60))
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return result{}, 0, fmt.Errorf("%s: unreadable answer: %w", target, err)
+	}
+	return result{header: resp.Header, sent: sent, received: received}, 0, nil
+}
+
+func apiError(resp *http.Response, body []byte) *APIError {
+	e := &APIError{Status: resp.StatusCode, RequestID: sanitize(resp.Header.Get("X-Request-Id"), 64)}
+	var er ErrorResponse
+	if json.Unmarshal(body, &er) == nil && er.Error.Code != "" {
+		e.Code = sanitize(er.Error.Code, 64)
+		e.Message = sanitize(er.Error.Message, 200)
+	} else {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// sanitize drops control characters (no terminal escapes or forged log
+// lines from a server's text) and truncates to n bytes.
+func sanitize(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}
+
+// IsLoopbackHost reports whether host (a name or an IP literal, without a
+// port) is "localhost" or a loopback address.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
