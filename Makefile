@@ -75,8 +75,10 @@ RELEASE_LDFLAGS := -s -w -X $(PKG)/cli.version=$(VERSION)$(if $(COMMIT), -X $(PK
 .PHONY: dist dist-check dist-windows dist-windows-check dist-macos
 
 # Linux: dist/latchkey, dist/latchkey-VERSION-linux-ARCH.tar.xz, dist/latchkey_VERSION_ARCH.deb.
+# A position-independent executable, as Debian builds its own (the first
+# pie build compiles Fyne's C code again: a few minutes).
 dist: deps
-	GIT_OPTIONAL_LOCKS=0 $(GO) build -trimpath -buildvcs=auto -ldflags "$(RELEASE_LDFLAGS)" -o $(DIST)/latchkey .
+	GIT_OPTIONAL_LOCKS=0 $(GO) build -buildmode=pie -trimpath -buildvcs=auto -ldflags "$(RELEASE_LDFLAGS)" -o $(DIST)/latchkey .
 	sh scripts/package-linux.sh $(DIST)/latchkey $(VERSION) $(DIST)
 
 # Installs the .deb on THIS machine (apt-get, as root or with sudo), checks

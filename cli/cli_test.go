@@ -227,12 +227,17 @@ func TestParseInterleaved(t *testing.T) {
 func TestOpen(t *testing.T) {
 	h := newHarness(t)
 	h.run("open", "https://example.com").assert(t, 2, "", "otpauth://")
-	h.run("open").assert(t, 2, "", "one otpauth")
+	h.run("open", "otpauth://x", "otpauth://y").assert(t, 2, "", "or none")
 	h.run("open", "otpauth://totp/A:b?secret=JBSWY3DP").assert(t, 1, "", "desktop app")
 	var got string
 	h.openLink = func(_ context.Context, link string) error { got = link; return nil }
 	h.run("open", "OTPAUTH://totp/A:b?secret=JBSWY3DP").assert(t, 0, "", "")
 	if got != "OTPAUTH://totp/A:b?secret=JBSWY3DP" {
 		t.Errorf("the app was handed %q", got)
+	}
+	got = "unset"
+	h.run("open").assert(t, 0, "", "") // a menu launch through the desktop entry
+	if got != "" {
+		t.Errorf("open without a link handed %q", got)
 	}
 }
