@@ -72,6 +72,11 @@ func runGUI(link string, hidden bool) error {
 	if p := os.Getenv("LATCHKEY_PASSPHRASE_FILE"); p != "" {
 		cfg.Passphrase = func() (string, error) { return app.ReadPassphraseFile(p) }
 	}
+	// All our UI work from other goroutines goes through fyne.Do (ui's
+	// Scheduler): opting in ends Fyne's check of the calling goroutine on
+	// every widget call, which walked the stack and cost more idle CPU than
+	// the codes themselves.
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Latchkey", Migrations: map[string]bool{"fyneDo": true}})
 	a := fyneapp.NewWithID(appID)
 	w := ui.NewWindow(a, cfg)
 	l, err := instance.Listen(sock, func(r instance.Request) {

@@ -292,6 +292,8 @@ type accountRow struct {
 	bar        *countdown
 	hotpNext   *widget.Button
 	menu       *widget.Button
+	texts      rowView // what the labels show now (progress unset)
+	drawn      bool
 }
 
 func newAccountRow(l *accountList) *accountRow {
@@ -356,9 +358,16 @@ func (r *accountRow) fromItem() {
 	}
 }
 
-// show displays a view.
+// show displays a view, touching only what changed: setting a label's
+// text shapes and lays it out again even when it is the same, and the
+// countdown changes every second while the texts do not.
 func (r *accountRow) show(v rowView) {
 	r.id = v.ID
+	r.showBar(v.progress) // the countdown skips equal values itself
+	v.progress = 0
+	if r.drawn && v == r.texts {
+		return
+	}
 	r.issuer.SetText(v.Issuer)
 	r.name.Importance = widget.MediumImportance
 	if v.LowCodes {
@@ -374,17 +383,21 @@ func (r *accountRow) show(v rowView) {
 	if v.next != "" {
 		r.next.SetText("next " + v.next)
 	}
-	if v.progress < 0 {
-		r.bar.Hide()
-		r.hotpNext.Show()
-	} else {
-		r.bar.Show()
-		r.hotpNext.Hide()
-		r.bar.SetValue(v.progress)
-	}
+	r.texts, r.drawn = v, true
 	// The row was laid out empty: lay it out again for the new texts, or
 	// the code keeps a width of nothing and spills over the names.
 	r.Refresh()
+}
+
+func (r *accountRow) showBar(progress float64) {
+	if progress < 0 {
+		r.bar.Hide()
+		r.hotpNext.Show()
+		return
+	}
+	r.bar.Show()
+	r.hotpNext.Hide()
+	r.bar.SetValue(progress)
 }
 
 func joinNonEmpty(a, b string) string {
