@@ -76,20 +76,8 @@ func (s *DB) GetTenant(ctx context.Context, tenantID int64) (store.Tenant, error
 }
 
 func (s *DB) listTenants(ctx context.Context, op, where string, args ...any) ([]store.Tenant, error) {
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+tenantCols+" FROM tenants "+where+" ORDER BY id"), args...)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []store.Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		out = append(out, t)
-	}
-	return out, s.fail(op, rows.Err())
+	return queryAll(ctx, s, s.r, op, "SELECT "+tenantCols+" FROM tenants "+where+" ORDER BY id", args,
+		func(sc scanner) (store.Tenant, error) { return scanTenant(sc) })
 }
 
 // ListTenants returns every tenant, oldest first.
@@ -257,26 +245,13 @@ func (s *DB) ListUsers(ctx context.Context, f store.UserFilter) ([]store.UserLis
 		return nil, failf(op, store.ErrInvalid, "unknown 2FA status filter")
 	}
 	query := "SELECT " + prefixCols("u.", userCols) + ", " + existsActiveFactor + ", " + existsOpenRequest + " FROM users u"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY lower(u.name), u.id"
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []store.UserListing
-	for rows.Next() {
+	query += whereAll(where) + " ORDER BY lower(u.name), u.id"
+	return queryAll(ctx, s, s.r, op, query, args, func(sc scanner) (store.UserListing, error) {
 		var l store.UserListing
-		u, err := scanUser(rows, &l.Enrolled, &l.RecoveryPending)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
+		u, err := scanUser(sc, &l.Enrolled, &l.RecoveryPending)
 		l.User = u
-		out = append(out, l)
-	}
-	return out, s.fail(op, rows.Err())
+		return l, err
+	})
 }
 
 func prefixCols(p, cols string) string {

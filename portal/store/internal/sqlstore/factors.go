@@ -167,20 +167,12 @@ func (s *DB) ReplaceBackupCodes(ctx context.Context, userID int64, hashes []stri
 // ListBackupCodes returns the user's backup codes, used ones included.
 func (s *DB) ListBackupCodes(ctx context.Context, userID int64) ([]store.BackupCode, error) {
 	op := fmt.Sprintf("list backup codes of user %d", userID)
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, user_id, code_hash, created_at, used_at FROM backup_codes WHERE user_id = ? ORDER BY id"), userID)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []store.BackupCode
-	for rows.Next() {
-		var c store.BackupCode
-		if err := rows.Scan(&c.ID, &c.UserID, &c.Hash, tsv{&c.CreatedAt}, tsv{&c.UsedAt}); err != nil {
-			return nil, s.fail(op, err)
-		}
-		out = append(out, c)
-	}
-	return out, s.fail(op, rows.Err())
+	return queryAll(ctx, s, s.r, op, "SELECT id, user_id, code_hash, created_at, used_at FROM backup_codes WHERE user_id = ? ORDER BY id",
+		[]any{userID}, func(sc scanner) (store.BackupCode, error) {
+			var c store.BackupCode
+			err := sc.Scan(&c.ID, &c.UserID, &c.Hash, tsv{&c.CreatedAt}, tsv{&c.UsedAt})
+			return c, err
+		})
 }
 
 // UseBackupCode marks an unused code used in one conditional UPDATE.

@@ -82,26 +82,8 @@ func (s *DB) ListRecoveryRequests(ctx context.Context, f store.RequestFilter) ([
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
-	query := "SELECT " + requestCols + " FROM recovery_requests"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, limit(f.Limit))
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []store.RecoveryRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		out = append(out, r)
-	}
-	return out, s.fail(op, rows.Err())
+	query := "SELECT " + requestCols + " FROM recovery_requests" + whereAll(where) + " ORDER BY id DESC LIMIT ?"
+	return queryAll(ctx, s, s.r, op, query, append(args, limit(f.Limit)), scanRequest)
 }
 
 func limit(n int) int {
@@ -149,21 +131,13 @@ func (s *DB) TransitionRecoveryRequest(ctx context.Context, reqID int64, from, t
 // ExpireRecoveryRequests moves open requests created before cutoff to expired.
 func (s *DB) ExpireRecoveryRequests(ctx context.Context, cutoff time.Time) ([]int64, error) {
 	const op = "expire recovery requests"
-	rows, err := s.w.QueryContext(ctx, s.q(`UPDATE recovery_requests SET status = 'expired', updated_at = ?
-		WHERE status IN `+openStatuses+` AND created_at < ? RETURNING id`), s.t(s.clock()), s.t(cutoff))
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, s.fail(op, err)
-		}
-		ids = append(ids, v)
-	}
-	return ids, s.fail(op, rows.Err())
+	return queryAll(ctx, s, s.w, op, `UPDATE recovery_requests SET status = 'expired', updated_at = ?
+		WHERE status IN `+openStatuses+` AND created_at < ? RETURNING id`, []any{s.t(s.clock()), s.t(cutoff)},
+		func(sc scanner) (int64, error) {
+			var id int64
+			err := sc.Scan(&id)
+			return id, err
+		})
 }
 
 // --- recovery links --------------------------------------------------------
@@ -405,26 +379,8 @@ func (s *DB) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditE
 	if f.BeforeID != 0 {
 		add("id < ?", f.BeforeID)
 	}
-	query := "SELECT " + auditCols + " FROM audit_log"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, limit(f.Limit))
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []store.AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		out = append(out, e)
-	}
-	return out, s.fail(op, rows.Err())
+	query := "SELECT " + auditCols + " FROM audit_log" + whereAll(where) + " ORDER BY id DESC LIMIT ?"
+	return queryAll(ctx, s, s.r, op, query, append(args, limit(f.Limit)), scanAudit)
 }
 
 // --- housekeeping ----------------------------------------------------------

@@ -206,6 +206,32 @@ func (v hv) Scan(src any) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// queryAll runs a query on db and scans every row with scan.
+func queryAll[T any](ctx context.Context, s *DB, db *sql.DB, op, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, s.fail(op, rows.Err())
+}
+
+// whereAll joins conditions into a WHERE clause ("" for none).
+func whereAll(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
 // --- migrations ------------------------------------------------------------
 
 type migration struct {
