@@ -270,15 +270,26 @@ func (r *runner) help(args []string) error {
 	fmt.Fprintln(w, "\ncommands:")
 	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-40s %s\n", c.name+" "+c.args, firstLine(c.summary))
+		writeEntry(w, c.name+" "+c.args, firstLine(c.summary))
 	}
 	if len(topics) > 0 {
 		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
 		for _, n := range slices.Sorted(maps.Keys(topics)) {
-			fmt.Fprintf(w, "  %-40s %s\n", n, topics[n].summary)
+			writeEntry(w, n, topics[n].summary)
 		}
 	}
 	return nil
+}
+
+// writeEntry prints a synopsis and its summary in two columns, or on two
+// lines when the synopsis is too long for its column.
+func writeEntry(w io.Writer, synopsis, summary string) {
+	const col = 40
+	if len(synopsis) <= col {
+		fmt.Fprintf(w, "  %-*s %s\n", col, synopsis, summary)
+		return
+	}
+	fmt.Fprintf(w, "  %s\n  %-*s %s\n", synopsis, col, "", summary)
 }
 
 func firstLine(s string) string {
