@@ -37,7 +37,28 @@ type Options struct {
 	MaxBodyBytes int64
 	// HSTS sends Strict-Transport-Security: set it when serving over TLS.
 	HSTS bool
+
+	// RecoveryPerAccount bounds recovery requests per e-mail address (known
+	// or not) per RecoveryWindow; 0: DefaultRecoveryPerAccount.
+	RecoveryPerAccount int64
+	// RecoveryPerAddress bounds recovery requests per source address (per
+	// /64 for IPv6) per RecoveryWindow; 0: DefaultRecoveryPerAddress.
+	RecoveryPerAddress int64
+	// RecoveryWindow is the fixed window of both recovery limits, counted
+	// in the store so every portal node shares them; 0: DefaultRecoveryWindow.
+	RecoveryWindow time.Duration
+	// RecoveryRequestTTL is how long a recovery request stays open for an
+	// admin's decision; 0: DefaultRecoveryRequestTTL.
+	RecoveryRequestTTL time.Duration
 }
+
+// Defaults of the recovery-request options.
+const (
+	DefaultRecoveryPerAccount = 3
+	DefaultRecoveryPerAddress = 20
+	DefaultRecoveryWindow     = time.Hour
+	DefaultRecoveryRequestTTL = 24 * time.Hour
+)
 
 // Route is one registered endpoint: a method and a ServeMux pattern path
 // (which is also the OpenAPI path template).
@@ -74,6 +95,18 @@ func New(opts Options) (*Handler, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.RecoveryPerAccount <= 0 {
+		opts.RecoveryPerAccount = DefaultRecoveryPerAccount
+	}
+	if opts.RecoveryPerAddress <= 0 {
+		opts.RecoveryPerAddress = DefaultRecoveryPerAddress
+	}
+	if opts.RecoveryWindow <= 0 {
+		opts.RecoveryWindow = DefaultRecoveryWindow
+	}
+	if opts.RecoveryRequestTTL <= 0 {
+		opts.RecoveryRequestTTL = DefaultRecoveryRequestTTL
+	}
 	h := &Handler{opts: opts, log: opts.Logger, now: opts.Now}
 	mux := http.NewServeMux()
 	h.register(mux, h.routeTable())
@@ -98,6 +131,7 @@ func (h *Handler) routeTable() []endpoint {
 	return []endpoint{
 		{http.MethodGet, "/v1/time", h.getTime},
 		{http.MethodGet, "/healthz", h.getHealth},
+		{http.MethodPost, "/v1/recovery-requests", h.postRecoveryRequest},
 	}
 }
 

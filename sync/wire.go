@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -13,6 +14,10 @@ const (
 	PathTime = "/v1/time"
 	// PathHealth answers GET with a HealthResponse (200) or an error (503).
 	PathHealth = "/healthz"
+	// PathRecoveryRequests answers POST with a RecoveryRequestCreate body:
+	// 202 and a RecoveryRequestCreated, whether or not the e-mail address
+	// belongs to an account.
+	PathRecoveryRequests = "/v1/recovery-requests"
 )
 
 // TimeResponse is the body of GET /v1/time. Time is the portal's clock in
@@ -100,3 +105,54 @@ func (e *APIError) Error() string {
 	}
 	return b.String()
 }
+
+// Limits of a RecoveryRequestCreate, checked by the portal.
+const (
+	// MaxRecoveryEmailBytes bounds the e-mail address (RFC 5321's path
+	// limit of 256 octets less the angle brackets).
+	MaxRecoveryEmailBytes = 254
+	// MaxRecoveryMessageRunes bounds the free-text message, in characters.
+	MaxRecoveryMessageRunes = 1000
+)
+
+// RecoveryRequestCreate is the body of POST /v1/recovery-requests: someone
+// who lost their authenticator asks the admins of the account with this
+// e-mail address for a recovery link. Message is optional free text for the
+// admin. Both are the requester's data: String and LogValue redact them.
+type RecoveryRequestCreate struct {
+	Email   string `json:"email"`
+	Message string `json:"message,omitempty"`
+}
+
+// String prints the shape only, never the address or the message.
+func (r RecoveryRequestCreate) String() string {
+	return fmt.Sprintf("RecoveryRequestCreate{email: %d bytes, message: %d bytes}", len(r.Email), len(r.Message))
+}
+
+// LogValue keeps the address and message out of log/slog output.
+func (r RecoveryRequestCreate) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// RecoveryRequestCreated is the 202 answer of POST /v1/recovery-requests.
+// It has the same shape whether or not the address matched an account.
+type RecoveryRequestCreated struct {
+	Request RecoveryTicket `json:"request"`
+}
+
+// RecoveryTicket is what the requester keeps: Phrase, to show on screen and
+// read to (or hear from) the admin on the phone; PollToken, the secret the
+// requesting app polls with to receive the link once an admin approved
+// (the portal stores only its SHA-256); ExpiresAt, when the request lapses
+// unless decided. String and LogValue print Redacted for the secrets.
+type RecoveryTicket struct {
+	Phrase    string    `json:"phrase"`
+	PollToken string    `json:"poll_token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// String prints the expiry only; the phrase and the poll token are redacted.
+func (t RecoveryTicket) String() string {
+	return "RecoveryTicket{phrase: [REDACTED], poll_token: [REDACTED], expires_at: " + t.ExpiresAt.UTC().Format(time.RFC3339) + "}"
+}
+
+// LogValue keeps the phrase and the poll token out of log/slog output.
+func (t RecoveryTicket) LogValue() slog.Value { return slog.StringValue(t.String()) }

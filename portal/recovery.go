@@ -1,0 +1,219 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/auth/phrase"
+	"github.com/latchkey/latchkey/portal/auth/ratelimit"
+	"github.com/latchkey/latchkey/portal/store"
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// Audit action and rate-limit scopes of recovery requests.
+const (
+	auditRecoveryRequested = "recovery.requested"
+	limitRecoveryAccount   = "recovery-account"
+	limitRecoveryAddress   = "recovery-addr"
+)
+
+// postRecoveryRequest serves POST /v1/recovery-requests, unauthenticated:
+// "I lost my authenticator" for the account with an e-mail address.
+//
+// The answer never tells whether the account exists (OWASP Forgot Password
+// Cheat Sheet: "return a consistent message for both existent and
+// non-existent accounts", "ensure that responses return in a consistent
+// amount of time"). Both paths do the same work in the same order: two
+// shared rate-limit hits, a phrase and a poll token from crypto/rand, one
+// user look-up, one request row (UserID 0 when nobody matched, which the
+// admins' queue shows as unmatched), one audit entry, and a 202 with the
+// same shape. The limits are keyed by the normalised address, not by the
+// account, so they trigger identically for known and unknown addresses.
+func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
+	var in portalsync.RecoveryRequestCreate
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	email, message, rerr := validateRecoveryRequest(in)
+	if rerr != nil {
+		writeError(w, rerr.status, rerr.code, rerr.message)
+		return
+	}
+	ctx := r.Context()
+	addr, addrSubject := sourceAddress(r)
+
+	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAddress, ratelimit.Key(limitRecoveryAddress, addrSubject)) {
+		return
+	}
+	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAccount, ratelimit.Key(limitRecoveryAccount, store.NormalizeEmail(email))) {
+		return
+	}
+
+	words := phrase.New()
+	token := auth.NewToken()
+
+	var userID int64
+	u, err := h.opts.Store.GetUserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		userID = u.ID
+	case errors.Is(err, store.ErrNotFound):
+		// Nobody: the request is stored all the same, with no user.
+	default:
+		h.storeFailed(w, r, "recovery request: user look-up", err)
+		return
+	}
+	req, err := h.opts.Store.CreateRecoveryRequest(ctx, store.NewRecoveryRequest{
+		UserID:             userID,
+		Email:              email,
+		Message:            message,
+		Phrase:             words,
+		RequesterTokenHash: store.TokenHash(token.Hash()),
+		SourceAddr:         addr,
+	})
+	if err != nil {
+		h.storeFailed(w, r, "recovery request: create", err)
+		return
+	}
+	// Details name the request only: the e-mail address and the message
+	// are in the request row (for the admins), the phrase is shown to
+	// them there, and the poll token is nowhere but in this answer.
+	details, _ := json.Marshal(struct {
+		RequestID int64 `json:"request_id"`
+	}{req.ID})
+	if _, err := h.opts.Store.AppendAudit(ctx, store.AuditEntry{
+		Action:       auditRecoveryRequested,
+		TargetUserID: userID,
+		TenantID:     req.TenantID,
+		SourceAddr:   addr,
+		Details:      details,
+	}); err != nil {
+		// Every request must be audited; without its entry the requester
+		// gets no ticket, so the request can never be polled.
+		h.log.LogAttrs(ctx, slog.LevelError, "recovery request created but not audited",
+			slog.String("id", RequestID(ctx)), slog.Int64("request", req.ID))
+		h.storeFailed(w, r, "recovery request: audit", err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+		Phrase:    words,
+		PollToken: token.Encode(),
+		ExpiresAt: req.CreatedAt.Add(h.opts.RecoveryRequestTTL).UTC(),
+	}})
+}
+
+// allowRecovery counts one hit of key against limit per RecoveryWindow in
+// the shared store. Over the limit it answers 429 with Retry-After; on a
+// store error it answers 503 (the limiter fails closed). Either way it
+// reports false.
+func (h *Handler) allowRecovery(ctx context.Context, w http.ResponseWriter, limit int64, key string) bool {
+	win := ratelimit.Window{Counter: h.opts.Store, Limit: limit, Window: h.opts.RecoveryWindow}
+	ok, retry, err := win.Allow(ctx, key)
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "recovery request: rate limit unavailable",
+			slog.String("id", RequestID(ctx)), slog.String("err", auth.Redact(err.Error())))
+		writeError(w, http.StatusServiceUnavailable, portalsync.CodeUnavailable, "the portal cannot reach its store")
+		return false
+	}
+	if !ok {
+		secs := int64((retry + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+		writeError(w, http.StatusTooManyRequests, portalsync.CodeRateLimited,
+			"too many recovery requests; try again later")
+		return false
+	}
+	return true
+}
+
+// storeFailed logs a store error (redacted, with the request id) and
+// answers 500. Store errors never quote caller values other than ids.
+func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	ctx := r.Context()
+	h.log.LogAttrs(ctx, slog.LevelError, what,
+		slog.String("id", RequestID(ctx)), slog.String("err", auth.Redact(err.Error())))
+	writeError(w, http.StatusInternalServerError, portalsync.CodeInternal,
+		"internal error; quote request "+RequestID(ctx)+" to the portal's administrator")
+}
+
+// validateRecoveryRequest checks and normalises the body: the e-mail address
+// trimmed, at most MaxRecoveryEmailBytes, one '@' between a non-empty local
+// part and domain, no spaces or control characters; the message trimmed,
+// CRLF folded to LF, at most MaxRecoveryMessageRunes characters, no control
+// characters but LF and tab, and no bidirectional overrides (the admin reads
+// it; U+202E could make it say something else). Messages name the member,
+// never its value.
+func validateRecoveryRequest(in portalsync.RecoveryRequestCreate) (email, message string, _ *requestError) {
+	email = strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is required`)
+	case len(email) > portalsync.MaxRecoveryEmailBytes:
+		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is longer than %d bytes`, portalsync.MaxRecoveryEmailBytes)
+	case !plausibleEmail(email):
+		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`)
+	}
+	message = strings.TrimSpace(strings.ReplaceAll(in.Message, "\r\n", "\n"))
+	if !utf8.ValidString(message) {
+		return "", "", badRequest(portalsync.CodeInvalid, `member "message" is not valid UTF-8`)
+	}
+	if n := utf8.RuneCountInString(message); n > portalsync.MaxRecoveryMessageRunes {
+		return "", "", badRequest(portalsync.CodeInvalid, `member "message" is longer than %d characters`, portalsync.MaxRecoveryMessageRunes)
+	}
+	for i, c := range []rune(message) {
+		if (unicode.IsControl(c) && c != '\n' && c != '\t') || isBidiControl(c) {
+			return "", "", badRequest(portalsync.CodeInvalid, `member "message" has a control character at character %d`, i+1)
+		}
+	}
+	return email, message, nil
+}
+
+func plausibleEmail(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) || unicode.IsSpace(c) || isBidiControl(c) {
+			return false
+		}
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@")
+}
+
+// isBidiControl reports the Unicode bidirectional embedding, override and
+// isolate controls (U+202A–U+202E, U+2066–U+2069), and the marks.
+func isBidiControl(c rune) bool {
+	return c >= 0x202A && c <= 0x202E || c >= 0x2066 && c <= 0x2069 || c == 0x200E || c == 0x200F || c == 0x061C
+}
+
+// sourceAddress is the peer's address as stored (no port, IPv4-mapped
+// IPv6 unmapped) and the subject of its rate limit: the address itself for
+// IPv4, its /64 for IPv6, since one host commonly holds a whole /64.
+// X-Forwarded-For is not trusted: the portal has no trusted-proxy setting.
+func sourceAddress(r *http.Request) (addr, subject string) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return clip(host, 64), clip(host, 64)
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return ip.String(), p.String()
+	}
+	return ip.String(), ip.String()
+}
