@@ -208,30 +208,40 @@ func (v *backupView) save(text string, replace bool) {
 	}, v.refresh)
 }
 
-// print writes the break-glass sheet where the user chooses.
+// print writes the break-glass sheet where the user chooses. Rendering
+// every account and the fsynced write run off the UI goroutine, and only
+// once a path is chosen.
 func (v *backupView) print() {
-	accounts := v.l.w.vault.Accounts()
-	app.SortAccounts(accounts)
-	var pdf bytes.Buffer
-	if err := breakglass.Write(&pdf, accounts, breakglass.Options{Now: v.l.w.now()}); err != nil {
-		dialog.ShowError(err, v.l.w.win)
-		return
-	}
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
 		path := w.URI().Path()
 		w.Close()
-		// Through app: the file must be 0600 and never half written.
-		if err := app.WriteSecretFile(path, pdf.Bytes(), true); err != nil {
+		v.writeSheet(path)
+	}, v.l.w.win)
+	save.SetFileName("latchkey-break-glass.pdf")
+	save.Show()
+}
+
+func (v *backupView) writeSheet(path string) {
+	accounts := v.l.w.vault.Accounts()
+	app.SortAccounts(accounts)
+	now := v.l.w.now()
+	var err error
+	v.l.w.cfg.scheduler().Go(func() {
+		var pdf bytes.Buffer
+		if err = breakglass.Write(&pdf, accounts, breakglass.Options{Now: now}); err == nil {
+			// Through app: the file must be 0600 and never half written.
+			err = app.WriteSecretFile(path, pdf.Bytes(), true)
+		}
+	}, func() {
+		if err != nil {
 			dialog.ShowError(err, v.l.w.win)
 			return
 		}
 		dialog.ShowInformation("Break-glass sheet saved", "The sheet holds your backup codes: print it, keep the paper safe, and delete the file.", v.l.w.win)
-	}, v.l.w.win)
-	save.SetFileName("latchkey-break-glass.pdf")
-	save.Show()
+	})
 }
 
 // copyText copies a backup or recovery code with the same clearing as codes.

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +102,22 @@ func TestLockedOutGuide(t *testing.T) {
 	test.Tap(button(t, w, "Copy a backup code and mark it used"))
 	if e.app.Clipboard().Content() != "4827-1930" || e.vaultAccounts()[0].BackupCodesLeft() != 2 {
 		t.Error("the guide's backup-code action did not copy and mark the code")
+	}
+}
+
+func TestPrintSheetWritesPrivatePDF(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(withCodes())
+	w := e.open()
+	path := filepath.Join(t.TempDir(), "sheet.pdf")
+	(&backupView{l: w.list, id: "a", box: container.NewVBox()}).writeSheet(path)
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Fatalf("sheet: %v, %d bytes", err, len(b))
+	}
+	if st, _ := os.Stat(path); runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Errorf("sheet mode %v", st.Mode().Perm())
+	}
+	if !hasText(t, w, "Break-glass sheet saved") {
+		t.Error("no confirmation shown")
 	}
 }
