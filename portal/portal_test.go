@@ -275,7 +275,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestDecodeJSON(t *testing.T) {
-	h, logs := withEndpoints(t, endpoint{"POST", "/echo", echo})
+	h, logs := withEndpoints(t, endpoint{method: "POST", path: "/echo", handler: echo})
 	big := `{"name":"` + strings.Repeat("a", 2000) + `"}`
 	tests := []struct {
 		name, contentType, body string
@@ -320,7 +320,7 @@ func TestDecodeJSON(t *testing.T) {
 // An oversized body without Content-Length (chunked) is cut off while
 // decoding, also when the excess comes after a complete object.
 func TestBodyLimitWithoutContentLength(t *testing.T) {
-	h, _ := withEndpoints(t, endpoint{"POST", "/echo", echo})
+	h, _ := withEndpoints(t, endpoint{method: "POST", path: "/echo", handler: echo})
 	for _, body := range []string{
 		`{"name":"` + strings.Repeat("a", 4000) + `"}`,
 		`{"name":"a"}` + strings.Repeat(" ", 4000),
@@ -342,7 +342,7 @@ func TestBodyLimitWithoutContentLength(t *testing.T) {
 // A declared oversized body is refused before the handler runs.
 func TestBodyLimitBeforeHandler(t *testing.T) {
 	ran := false
-	h, _ := withEndpoints(t, endpoint{"POST", "/x", func(http.ResponseWriter, *http.Request) { ran = true }})
+	h, _ := withEndpoints(t, endpoint{method: "POST", path: "/x", handler: func(http.ResponseWriter, *http.Request) { ran = true }})
 	w := do(h, "POST", "/x", "application/json", strings.Repeat("x", 1025))
 	if w.Code != http.StatusRequestEntityTooLarge || ran {
 		t.Errorf("status %d, handler ran: %v", w.Code, ran)
@@ -352,9 +352,9 @@ func TestBodyLimitBeforeHandler(t *testing.T) {
 func TestPanicRecovery(t *testing.T) {
 	const secret = "password=hunter2hunter2"
 	h, logs := withEndpoints(t,
-		endpoint{"GET", "/panic", func(http.ResponseWriter, *http.Request) { panic("boom " + secret) }},
-		endpoint{"GET", "/abort", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }},
-		endpoint{"GET", "/late", func(w http.ResponseWriter, _ *http.Request) {
+		endpoint{method: "GET", path: "/panic", handler: func(http.ResponseWriter, *http.Request) { panic("boom " + secret) }},
+		endpoint{method: "GET", path: "/abort", handler: func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }},
+		endpoint{method: "GET", path: "/late", handler: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte("partial"))
 			panic("late")
 		}},

@@ -2,6 +2,8 @@ package portal
 
 import (
 	"errors"
+	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
@@ -50,6 +53,23 @@ type Options struct {
 	// RecoveryRequestTTL is how long a recovery request stays open for an
 	// admin's decision; 0: DefaultRecoveryRequestTTL.
 	RecoveryRequestTTL time.Duration
+
+	// Passwords hashes and verifies passwords; nil: auth's defaults.
+	Passwords *auth.PasswordHasher
+	// Mailer sends verification links, sign-in codes, recovery links and
+	// 2FA-change notices; nil: a mail.Outbox (nothing leaves the process).
+	Mailer mail.Mailer
+	// Issuer names the portal in authenticator apps (the otpauth issuer);
+	// "": DefaultIssuer.
+	Issuer string
+	// PlatformTenantID is the platform tenant: its owners and admins are
+	// the support queue for requests forwarded by resellers. 0: none.
+	PlatformTenantID int64
+	// LinkTTL is how long a recovery link stays valid; 0: DefaultLinkTTL,
+	// at most MaxLinkTTL.
+	LinkTTL time.Duration
+	// SessionTTL is how long a full sign-in lasts; 0: DefaultSessionTTL.
+	SessionTTL time.Duration
 }
 
 // Defaults of the recovery-request options.
@@ -58,6 +78,16 @@ const (
 	DefaultRecoveryPerAddress = 20
 	DefaultRecoveryWindow     = time.Hour
 	DefaultRecoveryRequestTTL = 24 * time.Hour
+
+	DefaultIssuer     = "Latchkey Portal"
+	DefaultLinkTTL    = time.Hour
+	MaxLinkTTL        = 2 * time.Hour
+	DefaultSessionTTL = 12 * time.Hour
+	// EnrolSessionTTL bounds the limited session a recovery link or a
+	// forced enrolment grants.
+	EnrolSessionTTL = 30 * time.Minute
+	// MailTimeout bounds one e-mail hand-off to the mail server.
+	MailTimeout = 15 * time.Second
 )
 
 // Route is one registered endpoint: a method and a ServeMux pattern path
@@ -73,6 +103,8 @@ type Handler struct {
 	log    *slog.Logger
 	now    func() time.Time
 	routes []Route
+	pages  []Route
+	tmpl   map[string]*template.Template
 	root   http.Handler
 }
 
@@ -107,7 +139,34 @@ func New(opts Options) (*Handler, error) {
 	if opts.RecoveryRequestTTL <= 0 {
 		opts.RecoveryRequestTTL = DefaultRecoveryRequestTTL
 	}
+	if opts.Passwords == nil {
+		ph, err := auth.NewPasswordHasher(auth.PasswordOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("portal: password hasher: %w", err)
+		}
+		opts.Passwords = ph
+	}
+	if opts.Mailer == nil {
+		opts.Mailer = &mail.Outbox{}
+	}
+	if opts.Issuer == "" {
+		opts.Issuer = DefaultIssuer
+	}
+	if opts.LinkTTL <= 0 {
+		opts.LinkTTL = DefaultLinkTTL
+	}
+	if opts.LinkTTL > MaxLinkTTL {
+		return nil, fmt.Errorf("portal: recovery links may live %v at most, not %v", MaxLinkTTL, opts.LinkTTL)
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = DefaultSessionTTL
+	}
 	h := &Handler{opts: opts, log: opts.Logger, now: opts.Now}
+	tmpl, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	h.tmpl = tmpl
 	mux := http.NewServeMux()
 	h.register(mux, h.routeTable())
 	h.root = h.middleware(mux)
@@ -117,22 +176,33 @@ func New(opts Options) (*Handler, error) {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
-// Routes lists the registered endpoints, sorted by path then method. GET
+// Routes lists the JSON API's endpoints, sorted by path then method. GET
 // routes answer HEAD too (ServeMux does that), which is not listed.
 func (h *Handler) Routes() []Route { return slices.Clone(h.routes) }
+
+// PageRoutes lists the HTML pages for browsers, sorted like Routes.
+func (h *Handler) PageRoutes() []Route { return slices.Clone(h.pages) }
 
 type endpoint struct {
 	method, path string
 	handler      http.HandlerFunc
+	// page: an HTML page for browsers, not part of the JSON API (not in
+	// openapi.yaml; listed by PageRoutes).
+	page bool
 }
 
 // routeTable is every endpoint of the portal. Keep openapi.yaml in step.
 func (h *Handler) routeTable() []endpoint {
-	return []endpoint{
-		{http.MethodGet, "/v1/time", h.getTime},
-		{http.MethodGet, "/healthz", h.getHealth},
-		{http.MethodPost, "/v1/recovery-requests", h.postRecoveryRequest},
+	eps := []endpoint{
+		{method: http.MethodGet, path: "/v1/time", handler: h.getTime},
+		{method: http.MethodGet, path: "/healthz", handler: h.getHealth},
+		{method: http.MethodPost, path: "/v1/recovery-requests", handler: h.postRecoveryRequest},
 	}
+	// Each area of the API registers its endpoints in its own file.
+	for _, area := range [][]endpoint{h.signInRoutes(), h.recoveryRoutes(), h.adminRoutes(), h.pageRoutes()} {
+		eps = append(eps, area...)
+	}
+	return eps
 }
 
 // register installs the endpoints, a 405 with Allow for every known path
@@ -141,7 +211,11 @@ func (h *Handler) register(mux *http.ServeMux, eps []endpoint) {
 	allow := map[string][]string{}
 	for _, e := range eps {
 		mux.HandleFunc(e.method+" "+e.path, e.handler)
-		h.routes = append(h.routes, Route{Method: e.method, Path: e.path})
+		if e.page {
+			h.pages = append(h.pages, Route{Method: e.method, Path: e.path})
+		} else {
+			h.routes = append(h.routes, Route{Method: e.method, Path: e.path})
+		}
 		allow[e.path] = append(allow[e.path], e.method)
 		if e.method == http.MethodGet {
 			allow[e.path] = append(allow[e.path], http.MethodHead)
@@ -157,10 +231,12 @@ func (h *Handler) register(mux *http.ServeMux, eps []endpoint) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, "no such endpoint")
 	})
-	slices.SortFunc(h.routes, func(a, b Route) int {
+	byPath := func(a, b Route) int {
 		if c := strings.Compare(a.Path, b.Path); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Method, b.Method)
-	})
+	}
+	slices.SortFunc(h.routes, byPath)
+	slices.SortFunc(h.pages, byPath)
 }

@@ -1,0 +1,202 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/policy"
+	"github.com/latchkey/latchkey/portal/store"
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// SessionCookie carries the session token of browser pages. The API takes
+// the same token as "Authorization: Bearer <token>".
+const SessionCookie = "latchkey_session"
+
+// principal is who a request is from: a live session, its user and the
+// user's tenant.
+type principal struct {
+	Session store.Session
+	User    store.User
+	Tenant  store.Tenant
+	// Cookie: the token came from the session cookie (a browser page), so
+	// unsafe methods must pass the same-origin check.
+	Cookie bool
+}
+
+// actor is the principal as the policy sees it.
+func (h *Handler) actor(p principal) policy.Actor {
+	return policy.Actor{UserID: p.User.ID, TenantID: p.Tenant.ID, Role: p.User.Role, Platform: h.isPlatform(p.Tenant.ID)}
+}
+
+// isPlatform reports whether tenant is the platform tenant, whose owners
+// and admins are the support queue for forwarded requests.
+func (h *Handler) isPlatform(tenantID int64) bool {
+	return h.opts.PlatformTenantID != 0 && tenantID == h.opts.PlatformTenantID
+}
+
+// sessionHandler is an endpoint that needs a signed-in principal.
+type sessionHandler func(w http.ResponseWriter, r *http.Request, p principal)
+
+// withSession authenticates the request and calls next when its session
+// has one of scopes (none given: ScopeFull only). It answers 401 for a
+// missing, unknown, expired or revoked token; 403 for a locked user, a
+// session of another scope, an address outside the tenant's allow list, or
+// a cross-site browser POST.
+func (h *Handler) withSession(next sessionHandler, scopes ...store.SessionScope) http.HandlerFunc {
+	if len(scopes) == 0 {
+		scopes = []store.SessionScope{store.ScopeFull}
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := h.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if !slices.Contains(scopes, p.Session.Scope) {
+			msg := "this session cannot do that"
+			if p.Session.Scope == store.ScopeEnrol {
+				msg = "this session can only enrol a new authenticator"
+			}
+			writeError(w, http.StatusForbidden, portalsync.CodeForbidden, msg)
+			return
+		}
+		next(w, r, p)
+	}
+}
+
+// authenticate finds the principal or answers the request and reports false.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principal, bool) {
+	raw, cookie := sessionToken(r)
+	if raw == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal"`)
+		writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, "sign in first")
+		return principal{}, false
+	}
+	if cookie && !h.sameOrigin(r) {
+		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "cross-site requests are refused")
+		return principal{}, false
+	}
+	hash, err := auth.HashEncodedToken(raw)
+	if err != nil {
+		h.unauthenticated(w, "the session token is malformed")
+		return principal{}, false
+	}
+	ctx := r.Context()
+	s, err := h.opts.Store.GetSession(ctx, store.TokenHash(hash))
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
+		h.unauthenticated(w, "the session has ended; sign in again")
+		return principal{}, false
+	case err != nil:
+		h.storeFailed(w, r, "session look-up", err)
+		return principal{}, false
+	}
+	u, err := h.opts.Store.GetUser(ctx, s.UserID)
+	if err != nil {
+		h.storeFailed(w, r, "session user", err)
+		return principal{}, false
+	}
+	t, err := h.opts.Store.GetTenant(ctx, u.TenantID)
+	if err != nil {
+		h.storeFailed(w, r, "session tenant", err)
+		return principal{}, false
+	}
+	if u.Locked {
+		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "this account is locked; ask an admin")
+		return principal{}, false
+	}
+	addr, _ := sourceAddress(r)
+	if !addressAllowed(t.Policy.IPAllowList, addr) {
+		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "your tenant does not allow sign-ins from this network")
+		return principal{}, false
+	}
+	return principal{Session: s, User: u, Tenant: t, Cookie: cookie}, true
+}
+
+func (h *Handler) unauthenticated(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal", error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, msg)
+}
+
+// sessionToken takes the bearer token, else the session cookie.
+func sessionToken(r *http.Request) (token string, cookie bool) {
+	if v := r.Header.Get("Authorization"); v != "" {
+		scheme, tok, ok := strings.Cut(v, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// sameOrigin guards cookie-authenticated requests against cross-site
+// forgery: safe methods pass; others need Sec-Fetch-Site same-origin (or
+// none: typed by the user), or, from browsers without it, an Origin equal
+// to the portal's own.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	o, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if h.opts.BaseURL != nil {
+		return strings.EqualFold(o.Scheme, h.opts.BaseURL.Scheme) && strings.EqualFold(o.Host, h.opts.BaseURL.Host)
+	}
+	return strings.EqualFold(o.Host, r.Host)
+}
+
+// addressAllowed reports whether addr is inside the allow list (empty:
+// every address).
+func addressAllowed(list []netip.Prefix, addr string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range list {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// audit appends an audit entry. details must hold no secret. A failure is
+// logged and returned: callers decide whether the action may stand without
+// its record (most may not).
+func (h *Handler) audit(ctx context.Context, e store.AuditEntry) error {
+	if _, err := h.opts.Store.AppendAudit(ctx, e); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "audit append failed",
+			slog.String("id", RequestID(ctx)), slog.String("action", e.Action), slog.String("err", auth.Redact(err.Error())))
+		return err
+	}
+	return nil
+}
