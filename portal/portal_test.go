@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
 	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
@@ -73,10 +74,12 @@ func newTestHandler(t testing.TB, mod func(*Options)) (*Handler, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	opts := Options{
-		Store:   testStore(t),
-		Keyring: testKeyring(t),
-		Now:     func() time.Time { return fixedNow },
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Store:     testStore(t),
+		Keyring:   testKeyring(t),
+		Now:       func() time.Time { return fixedNow },
+		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Passwords: testPasswords(t),
+		Mailer:    &mail.Outbox{},
 	}
 	if mod != nil {
 		mod(&opts)

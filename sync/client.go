@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -192,15 +193,40 @@ func (c *Client) endpoint(path string) string {
 // get performs an idempotent GET with retries and decodes a 2xx JSON answer
 // into out.
 func (c *Client) get(ctx context.Context, path string, out any) (result, error) {
-	target := c.endpoint(path)
+	return c.do(ctx, call{method: http.MethodGet, path: path, idempotent: true}, out)
+}
+
+// call is one API request. token, when set, is sent as a bearer token;
+// in, when non-nil, is the JSON body. Only idempotent calls are retried
+// after a failure the portal may have acted on; others are retried only
+// when the connection was never made or the portal said 429.
+type call struct {
+	method, path string
+	token        string
+	in           any
+	idempotent   bool
+}
+
+// do performs c with retries and decodes a 2xx JSON answer into out (nil:
+// ignore the body).
+func (c *Client) do(ctx context.Context, cl call, out any) (result, error) {
+	target := c.endpoint(cl.path)
+	var body []byte
+	if cl.in != nil {
+		b, err := json.Marshal(cl.in)
+		if err != nil {
+			return result{}, fmt.Errorf("%s: encoding the request: %w", cl.path, err)
+		}
+		body = b
+	}
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		res, retryAfter, err := c.try(ctx, target, out)
+		res, retryAfter, err := c.try(ctx, cl, target, body, out)
 		if err == nil {
 			return res, nil
 		}
 		lastErr = err
-		if attempt >= c.opts.MaxAttempts || !retryable(ctx, err) {
+		if attempt >= c.opts.MaxAttempts || !retryable(ctx, err) || (!cl.idempotent && !notProcessed(err)) {
 			return result{}, lastErr
 		}
 		wait := c.backoff(attempt)
@@ -218,6 +244,17 @@ func (c *Client) get(ctx context.Context, path string, out any) (result, error) 
 		case <-t.C:
 		}
 	}
+}
+
+// notProcessed reports failures after which the portal certainly did not
+// act on the request: it was rate-limited, or the connection never opened.
+func notProcessed(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status == http.StatusTooManyRequests
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // backoff is the wait after the attempt-th failure: Backoff·2^(attempt-1),
@@ -252,14 +289,24 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 // try makes one attempt. retryAfter is the answer's Retry-After, if any.
-func (c *Client) try(ctx context.Context, target string, out any) (res result, retryAfter time.Duration, err error) {
+func (c *Client) try(ctx context.Context, cl call, target string, body []byte, out any) (res result, retryAfter time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, target, rd)
 	if err != nil {
-		return result{}, 0, fmt.Errorf("%s: %w", target, err)
+		return result{}, 0, fmt.Errorf("%s: %w", cl.path, err)
 	}
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cl.token != "" {
+		req.Header.Set("Authorization", "Bearer "+cl.token)
+	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	sent := time.Now()
 	resp, err := c.http.Do(req)
@@ -268,21 +315,23 @@ func (c *Client) try(ctx context.Context, target string, out any) (res result, r
 	}
 	received := time.Now()
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return result{}, 0, fmt.Errorf("%s: reading the answer: %w", target, err)
 	}
-	if len(body) > MaxResponseBytes {
+	if len(answer) > MaxResponseBytes {
 		return result{}, 0, fmt.Errorf("%s: answer larger than %d bytes", target, MaxResponseBytes)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return result{}, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(resp, body)
+		return result{}, parseRetryAfter(resp.Header.Get("Retry-After")), apiError(resp, answer)
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return result{}, 0, fmt.Errorf("%s: answer is %q, not JSON", target, sanitize(ct, 60))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return result{}, 0, fmt.Errorf("%s: unreadable answer: %w", target, err)
+	if out != nil {
+		if err := json.Unmarshal(answer, out); err != nil {
+			return result{}, 0, fmt.Errorf("%s: unreadable answer: %w", target, err)
+		}
 	}
 	return result{header: resp.Header, sent: sent, received: received}, 0, nil
 }
