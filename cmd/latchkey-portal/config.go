@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal"
 	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/mail"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -49,7 +51,24 @@ type config struct {
 	keyring         auth.Secret // from LATCHKEY_PORTAL_KEYRING
 	dev             bool
 	shutdownTimeout time.Duration
+
+	smtpAddr         string
+	smtpFrom         string
+	smtpUsername     string
+	smtpPasswordFile string
+	smtpPassword     auth.Secret // from LATCHKEY_PORTAL_SMTP_PASSWORD
+	smtpSecurity     string
+	mailDir          string
+	issuer           string
+	platformTenant   string
+	linkTTL          time.Duration
 }
+
+// envSMTPPassword holds the SMTP password itself (there is no flag for it).
+const envSMTPPassword = envPrefix + "SMTP_PASSWORD"
+
+// defaultDevMailDir receives e-mail in --dev mode when no mail is configured.
+const defaultDevMailDir = "latchkey-portal-mail"
 
 // flags binds flag names to config fields with environment defaults.
 type flags struct {
@@ -125,6 +144,16 @@ func (c *config) serveFlags(f *flags) {
 	f.str(&c.baseURL, "base-url", "", "the portal's public URL, from which links in e-mails are built (default: derived from --listen on loopback)")
 	f.boolean(&c.dev, "dev", "development mode: on a loopback address only; generates an ephemeral keyring when none is configured")
 	f.duration(&c.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long to let requests finish after SIGINT or SIGTERM")
+	f.str(&c.smtpAddr, "smtp-addr", "", "mail server host:port for verification links, sign-in codes, recovery links and 2FA notices")
+	f.str(&c.smtpFrom, "smtp-from", "", "sender address of the portal's e-mail, e.g. \"IT portal <portal@example.com>\"")
+	f.str(&c.smtpUsername, "smtp-username", "", "mail server user name (the password comes from --smtp-password-file or $"+envSMTPPassword+")")
+	f.str(&c.smtpPasswordFile, "smtp-password-file", "", "file holding the mail server password")
+	f.str(&c.smtpSecurity, "smtp-security", "starttls", "mail connection security: starttls, tls, or none (loopback relay only)")
+	f.str(&c.mailDir, "mail-dir", "", "write e-mail as .eml files into this directory instead of sending it (development, tests)")
+	f.str(&c.issuer, "issuer", portal.DefaultIssuer, "the portal's name in authenticator apps and e-mails")
+	f.str(&c.platformTenant, "platform-tenant", "auto", "id of the platform tenant whose owners and admins handle requests forwarded by resellers; auto: the install's first tenant")
+	f.duration(&c.linkTTL, "link-ttl", portal.DefaultLinkTTL, "how long a recovery link stays valid (at most 2h)")
+	c.smtpPassword = auth.Secret(f.getenv(envSMTPPassword))
 }
 
 func (c *config) tls() bool { return c.tlsCert != "" || c.tlsKey != "" }
@@ -180,7 +209,76 @@ func (c *config) validateServe() error {
 	if c.shutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout must be positive")
 	}
-	return nil
+	if c.linkTTL <= 0 || c.linkTTL > portal.MaxLinkTTL {
+		return fmt.Errorf("--link-ttl must be between 1s and %v, not %v", portal.MaxLinkTTL, c.linkTTL)
+	}
+	if strings.TrimSpace(c.issuer) == "" {
+		return errors.New("--issuer must not be empty")
+	}
+	if c.platformTenant != "auto" {
+		if id, err := strconv.ParseInt(c.platformTenant, 10, 64); err != nil || id <= 0 {
+			return fmt.Errorf("--platform-tenant must be a tenant id or auto, not %q", c.platformTenant)
+		}
+	}
+	return c.validateMail()
+}
+
+// validateMail checks that e-mail can be delivered one way: SMTP, a mail
+// directory, or (with --dev only) the default development directory.
+func (c *config) validateMail() error {
+	if c.smtpAddr != "" && c.mailDir != "" {
+		return errors.New("--smtp-addr and --mail-dir exclude each other: send e-mail, or write it to files")
+	}
+	if c.smtpPasswordFile != "" && c.smtpPassword != "" {
+		return fmt.Errorf("both $%s and --smtp-password-file are set: give one", envSMTPPassword)
+	}
+	if c.smtpAddr == "" {
+		if c.mailDir == "" && !c.dev {
+			return errors.New("no way to send e-mail: give --smtp-addr and --smtp-from (verification links, recovery links and 2FA notices depend on it), or --mail-dir DIR to write messages to files")
+		}
+		return nil
+	}
+	if c.smtpFrom == "" {
+		return errors.New("--smtp-from is required with --smtp-addr")
+	}
+	m, err := c.smtpMailer()
+	if err != nil {
+		return err
+	}
+	return m.Check()
+}
+
+// smtpMailer builds the SMTP mailer, reading the password file.
+func (c *config) smtpMailer() (*mail.SMTP, error) {
+	pw := c.smtpPassword.Reveal()
+	if c.smtpPasswordFile != "" {
+		b, err := os.ReadFile(c.smtpPasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	return &mail.SMTP{Addr: c.smtpAddr, From: c.smtpFrom, Username: c.smtpUsername, Password: pw, Security: mail.Security(c.smtpSecurity)}, nil
+}
+
+// mailer is the configured way to deliver e-mail.
+func (c *config) mailer() (mail.Mailer, string, error) {
+	if c.smtpAddr != "" {
+		m, err := c.smtpMailer()
+		if err != nil {
+			return nil, "", err
+		}
+		return m, "smtp " + c.smtpAddr, nil
+	}
+	dir := c.mailDir
+	if dir == "" {
+		dir = defaultDevMailDir
+	}
+	from := c.smtpFrom
+	if from == "" {
+		from = "latchkey-portal@localhost"
+	}
+	return &mail.Dir{Path: dir, From: from}, "directory " + dir, nil
 }
 
 func (c *config) validateKeyringSource() error {

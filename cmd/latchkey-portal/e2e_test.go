@@ -63,7 +63,7 @@ type portalProcess struct {
 func startPortal(t *testing.T, bin string, envVars []string, args ...string) *portalProcess {
 	t.Helper()
 	p := &portalProcess{done: make(chan struct{})}
-	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--mail-dir", t.TempDir()}, args...)...)
 	p.cmd.Env = append(os.Environ(), envVars...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

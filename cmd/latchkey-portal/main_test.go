@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -60,7 +61,8 @@ func runCmd(t *testing.T, te *testEnv, args ...string) int {
 }
 
 func TestValidateServe(t *testing.T) {
-	ok := config{db: defaultDB, logLevel: "info", logFormat: "text", listen: defaultListen, keyring: "set", shutdownTimeout: defaultShutdownTimeout}
+	ok := config{db: defaultDB, logLevel: "info", logFormat: "text", listen: defaultListen, keyring: "set", shutdownTimeout: defaultShutdownTimeout,
+		mailDir: "mail", issuer: "Portal", platformTenant: "auto", linkTTL: time.Hour, smtpSecurity: "starttls"}
 	tests := []struct {
 		name string
 		mod  func(*config)
@@ -94,6 +96,21 @@ func TestValidateServe(t *testing.T) {
 		{"bad log level", func(c *config) { c.logLevel = "loud" }, "--log-level"},
 		{"bad log format", func(c *config) { c.logFormat = "xml" }, "--log-format"},
 		{"zero shutdown timeout", func(c *config) { c.shutdownTimeout = 0 }, "--shutdown-timeout"},
+		{"no mail", func(c *config) { c.mailDir = "" }, "no way to send e-mail"},
+		{"no mail in dev", func(c *config) { c.mailDir, c.dev = "", true }, ""},
+		{"smtp", func(c *config) { c.mailDir, c.smtpAddr, c.smtpFrom = "", "mail.example.com:587", "p@example.com" }, ""},
+		{"smtp and mail dir", func(c *config) { c.smtpAddr, c.smtpFrom = "mail.example.com:587", "p@example.com" }, "exclude each other"},
+		{"smtp without sender", func(c *config) { c.mailDir, c.smtpAddr = "", "mail.example.com:587" }, "--smtp-from"},
+		{"smtp plain to a remote relay", func(c *config) {
+			c.mailDir, c.smtpAddr, c.smtpFrom, c.smtpSecurity = "", "mail.example.com:25", "p@example.com", "none"
+		}, "loopback relay"},
+		{"smtp password twice", func(c *config) {
+			c.mailDir, c.smtpAddr, c.smtpFrom, c.smtpPassword, c.smtpPasswordFile = "", "mail.example.com:587", "p@example.com", "hunter2", "/pw"
+		}, "give one"},
+		{"link TTL too long", func(c *config) { c.linkTTL = 3 * time.Hour }, "--link-ttl"},
+		{"bad platform tenant", func(c *config) { c.platformTenant = "first" }, "--platform-tenant"},
+		{"platform tenant id", func(c *config) { c.platformTenant = "7" }, ""},
+		{"empty issuer", func(c *config) { c.issuer = " " }, "--issuer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,8 +174,8 @@ func TestServeRefusals(t *testing.T) {
 	}{
 		{[]string{"serve", "--listen", "0.0.0.0:0"}, map[string]string{"LATCHKEY_PORTAL_KEYRING": "x"}, "--tls-cert"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, nil, "no secrets keyring"},
-		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"LATCHKEY_PORTAL_KEYRING": "k:not base64!"}, "LATCHKEY_PORTAL_KEYRING: invalid server key configuration"},
-		{[]string{"serve", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/c", "--tls-key", "/nonexistent/k"}, map[string]string{"LATCHKEY_PORTAL_KEYRING": testKeyringSpec(t)}, "--tls-cert/--tls-key"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--mail-dir", "m"}, map[string]string{"LATCHKEY_PORTAL_KEYRING": "k:not base64!"}, "LATCHKEY_PORTAL_KEYRING: invalid server key configuration"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--mail-dir", "m", "--tls-cert", "/nonexistent/c", "--tls-key", "/nonexistent/k"}, map[string]string{"LATCHKEY_PORTAL_KEYRING": testKeyringSpec(t)}, "--tls-cert/--tls-key"},
 	} {
 		te := &testEnv{vars: tt.vars}
 		code := runCmd(t, te, tt.args...)

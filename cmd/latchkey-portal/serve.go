@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/latchkey/latchkey/portal"
 	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/store"
 )
 
 // http.Server limits: slow clients cannot hold connections for long, and
@@ -83,12 +85,29 @@ func serve(ctx context.Context, args []string, e env) error {
 		base, _ = parseBaseURL(c.baseURL)
 	}
 
+	mailer, mailDesc, err := c.mailer()
+	if err != nil {
+		_ = ln.Close()
+		return usageErr(err)
+	}
+	if c.smtpAddr == "" {
+		log.Warn("e-mail is written to files, not sent: every message holds a live link or code, so keep the directory private", "mail", mailDesc)
+	}
+	platform, err := c.platformTenantID(ctx, st)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	h, err := portal.New(portal.Options{
-		Store:   st,
-		Keyring: kr,
-		Logger:  log,
-		BaseURL: base,
-		HSTS:    tlsConfig != nil,
+		Store:            st,
+		Keyring:          kr,
+		Logger:           log,
+		BaseURL:          base,
+		HSTS:             tlsConfig != nil,
+		Mailer:           mailer,
+		Issuer:           c.issuer,
+		PlatformTenantID: platform,
+		LinkTTL:          c.linkTTL,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -108,7 +127,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	if tlsConfig == nil {
 		log.Warn("serving plain HTTP without TLS: acceptable only on loopback, for development or behind a TLS-terminating proxy on this host", "addr", addr)
 	}
-	log.Info("listening", "addr", addr, "tls", tlsConfig != nil, "base_url", base.String(), "keys", kr.IDs())
+	log.Info("listening", "addr", addr, "tls", tlsConfig != nil, "base_url", base.String(), "keys", kr.IDs(), "mail", mailDesc, "platform_tenant", platform)
 
 	served := make(chan error, 1)
 	go func() {
@@ -136,4 +155,28 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// platformTenantID resolves --platform-tenant: an explicit id must exist;
+// auto is the first top-level tenant (the one `admin create` made), or 0
+// before the install is bootstrapped (forwarded requests then wait).
+func (c *config) platformTenantID(ctx context.Context, st store.Store) (int64, error) {
+	if c.platformTenant != "auto" {
+		id, _ := strconv.ParseInt(c.platformTenant, 10, 64)
+		if _, err := st.GetTenant(ctx, id); err != nil {
+			return 0, fmt.Errorf("--platform-tenant %d: %w", id, err)
+		}
+		return id, nil
+	}
+	tenants, err := st.ListTenants(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("finding the platform tenant: %w", err)
+	}
+	var first int64
+	for _, t := range tenants {
+		if t.ParentID == 0 && (first == 0 || t.ID < first) {
+			first = t.ID
+		}
+	}
+	return first, nil
 }

@@ -54,7 +54,6 @@ type Mailer interface {
 type Outbox struct {
 	mu   sync.Mutex
 	msgs []Message
-	wait chan struct{}
 }
 
 var _ Mailer = (*Outbox)(nil)
@@ -67,10 +66,6 @@ func (o *Outbox) Send(_ context.Context, m Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.msgs = append(o.msgs, m)
-	if o.wait != nil {
-		close(o.wait)
-		o.wait = nil
-	}
 	return nil
 }
 
