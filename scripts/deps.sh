@@ -9,9 +9,10 @@ set -eu
 # Secret Service backend, the age CLI for the break-glass test, util-linux's
 # script to give age a terminal, xdotool to drive the real window in the
 # smoke test, ImageMagick to capture the Xvfb screen by hand, PostgreSQL for
-# the portal store suite, poppler-utils for the break-glass sheet's text checks.
+# the portal store suite, poppler-utils for the break-glass sheet's text checks,
+# Chromium to drive the portal's pages headless.
 BUILD_PKGS="gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev"
-TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick postgresql poppler-utils"
+TEST_PKGS="xvfb xauth xdotool dbus gnome-keyring age bsdutils imagemagick postgresql poppler-utils chromium"
 
 # windows: `make dist-windows` cross-builds with mingw-w64 (the C compiler
 # for cgo and windres for the icon and manifest). wine: `make
