@@ -164,8 +164,9 @@ type UserListing struct {
 	RecoveryPending bool // a recovery request is pending, approved, forwarded or has a link issued
 }
 
-// EncryptedSecret is a TOTP secret encrypted by the caller. KeyID names the
-// key (for rotation); the store never sees plaintext.
+// EncryptedSecret is a value encrypted by the caller (a TOTP secret, or a
+// recovery link token sealed for the requesting app). KeyID names the key
+// (for rotation); the store never sees plaintext.
 type EncryptedSecret struct {
 	KeyID      string
 	Ciphertext []byte
@@ -271,6 +272,11 @@ type RecoveryRequest struct {
 	DecidedAt          time.Time
 	DecidedBy          int64
 	UpdatedAt          time.Time
+	// DeliveryPending: a sealed link token waits for the requesting app's
+	// next poll (TakeRecoveryLinkDelivery).
+	DeliveryPending bool
+	// DeliveredAt is when the requesting app took the link (zero: never).
+	DeliveredAt time.Time
 }
 
 // NewRecoveryRequest is the input of CreateRecoveryRequest. TenantID is taken
@@ -287,9 +293,14 @@ type NewRecoveryRequest struct {
 // RequestFilter selects recovery requests. Zero fields match all.
 type RequestFilter struct {
 	TenantID int64
-	UserID   int64
-	Status   RequestStatus
-	Limit    int // 0: 100
+	// TenantIDs, when not empty, keeps requests of any of these tenants
+	// (a reseller's own tenant and its customers, in one query).
+	TenantIDs []int64
+	UserID    int64
+	// Unmatched keeps only requests whose e-mail address matched no user.
+	Unmatched bool
+	Status    RequestStatus
+	Limit     int // 0: 100
 }
 
 // LinkPurpose binds a recovery link to what it may be used for.
@@ -322,6 +333,10 @@ type NewRecoveryLink struct {
 	TokenHash TokenHash
 	IssuedBy  int64
 	ExpiresAt time.Time
+	// Delivery, with RequestID set, is the link's token sealed by the
+	// caller for the requesting app, which takes it once with
+	// TakeRecoveryLinkDelivery. Empty: the link is only e-mailed.
+	Delivery EncryptedSecret
 }
 
 // SessionScope limits what a session may do.
@@ -450,14 +465,24 @@ type Store interface {
 	// Recovery links.
 	// IssueRecoveryLink revokes the user's unused links of the same purpose and
 	// inserts the new one in one transaction; with RequestID set, the request
-	// must be approved (or link_issued) and becomes link_issued.
+	// must be approved (or link_issued) and becomes link_issued, keeping
+	// l.Delivery (if any) for the requesting app. Sealed deliveries of the
+	// user's other requests are dropped with the links they carried.
 	IssueRecoveryLink(ctx context.Context, l NewRecoveryLink) (RecoveryLink, error)
+	// TakeRecoveryLinkDelivery hands out the sealed link token of a
+	// link_issued request and clears it, atomically: of concurrent callers
+	// exactly one gets it, the others (and every later call) ErrNotFound.
+	// Redeeming the link, expiring the request or revoking the user's
+	// links clears it too.
+	TakeRecoveryLinkDelivery(ctx context.Context, requestID int64) (EncryptedSecret, error)
 	// GetRecoveryLink looks a link up without consuming it (the GET page).
 	GetRecoveryLink(ctx context.Context, h TokenHash) (RecoveryLink, error)
 	// RedeemRecoveryLink consumes the link in one atomic UPDATE ... RETURNING:
 	// exactly one concurrent caller wins; the others get ErrUsed, ErrRevoked,
 	// ErrExpired or ErrNotFound. The linked request becomes completed.
 	RedeemRecoveryLink(ctx context.Context, purpose LinkPurpose, h TokenHash) (RecoveryLink, error)
+	// RevokeRecoveryLinks revokes the user's unused links (and drops their
+	// sealed deliveries); returns the links revoked.
 	RevokeRecoveryLinks(ctx context.Context, userID int64) (int64, error)
 
 	// Sessions.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,6 +149,9 @@ func Run(t *testing.T, open Opener) {
 		{"RecoveryRequests", testRequests},
 		{"RecoveryLinks", testLinks},
 		{"RecoveryLinkRedeemRace", testLinkRace},
+		{"RecoveryLinkDelivery", testDelivery},
+		{"RecoveryLinkDeliveryRace", testDeliveryRace},
+		{"RecoveryQueueFilters", testRequestFilters},
 		{"Sessions", testSessions},
 		{"RateLimits", testRateLimits},
 		{"KnownAddresses", testAddresses},
@@ -1001,6 +1005,9 @@ func testNoSecrets(t *testing.T, e *env) {
 	collect(nil, e.s.SetRecoveryCode(e.ctx, 999999, codeHash))
 	collect(nil, e.s.ReplaceBackupCodes(e.ctx, 999999, []string{codeHash}))
 	collect(e.s.BeginTOTPEnrolment(e.ctx, 999999, store.EncryptedSecret{KeyID: "k", Ciphertext: []byte("SECRET-CIPHERTEXT")}))
+	collect(e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: exp,
+		Delivery: store.EncryptedSecret{KeyID: "k", Ciphertext: []byte("SECRET-CIPHERTEXT")}}))
+	collect(e.s.TakeRecoveryLinkDelivery(e.ctx, 999999))
 	collect(e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: u.Email, Name: "dup", Role: store.RoleAdmin, PasswordHash: pwHash}))
 	collect(e.s.CreateUser(e.ctx, store.NewUser{TenantID: 999999, Email: "new@example.com", Name: "x", Role: store.RoleAdmin, PasswordHash: pwHash}))
 	ph := pwHash
@@ -1017,6 +1024,259 @@ func testNoSecrets(t *testing.T, e *env) {
 		}
 		if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(u.Email)) {
 			t.Errorf("call %d: error %q contains an email", i, err)
+		}
+	}
+}
+
+// approvedRequest creates a request of u and approves it by admin.
+func (e *env) approvedRequest(u, admin store.User) store.RecoveryRequest {
+	e.t.Helper()
+	r, err := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: u.ID, Email: u.Email, Phrase: "amber otter", RequesterTokenHash: hash()})
+	if err != nil {
+		e.t.Fatalf("CreateRecoveryRequest: %v", err)
+	}
+	if r, err = e.s.TransitionRecoveryRequest(e.ctx, r.ID, store.RequestPending, store.RequestApproved, admin.ID); err != nil {
+		e.t.Fatalf("approve: %v", err)
+	}
+	return r
+}
+
+// sealed is a stand-in for a caller's AEAD output: the store keeps bytes.
+func sealed(n int) store.EncryptedSecret {
+	return store.EncryptedSecret{KeyID: "k1", Ciphertext: []byte(fmt.Sprintf("sealed-link-%d", n))}
+}
+
+// testDelivery: the sealed link for the requesting app is kept with the
+// request at issue time, taken exactly once, and dropped whenever the link
+// it carries can no longer be used.
+func testDelivery(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin := e.user(tn.ID, store.RoleAdmin)
+	u := e.user(tn.ID, store.RoleTechnician)
+	exp := e.clock.Now().Add(time.Hour)
+	issue := func(req store.RecoveryRequest, d store.EncryptedSecret) (store.RecoveryLink, store.TokenHash) {
+		t.Helper()
+		h := hash()
+		l, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: req.UserID, RequestID: req.ID, Purpose: store.LinkReenrol2FA,
+			TokenHash: h, IssuedBy: admin.ID, ExpiresAt: exp, Delivery: d})
+		if err != nil {
+			t.Fatalf("issue with delivery: %v", err)
+		}
+		return l, h
+	}
+	get := func(id int64) store.RecoveryRequest {
+		t.Helper()
+		r, err := e.s.GetRecoveryRequest(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	// Set, taken once, cleared.
+	req := e.approvedRequest(u, admin)
+	if req.DeliveryPending {
+		t.Fatal("a request without a link has a delivery pending")
+	}
+	_, err := e.s.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+	wantErr(t, "take before issue", err, store.ErrNotFound)
+	issue(req, sealed(1))
+	if r := get(req.ID); !r.DeliveryPending || !r.DeliveredAt.IsZero() || r.Status != store.RequestLinkIssued {
+		t.Fatalf("after issue: %+v", r)
+	}
+	e.clock.Advance(time.Minute)
+	got, err := e.s.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+	if err != nil || !reflect.DeepEqual(got, sealed(1)) {
+		t.Fatalf("take = %+v, %v; want %+v", got, err, sealed(1))
+	}
+	r := get(req.ID)
+	if r.DeliveryPending || !r.DeliveredAt.Equal(e.clock.Now()) || r.Status != store.RequestLinkIssued {
+		t.Fatalf("after take: pending %v, delivered %v (want %v), status %s", r.DeliveryPending, r.DeliveredAt, e.clock.Now(), r.Status)
+	}
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+	wantErr(t, "second take", err, store.ErrNotFound)
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, 999999)
+	wantErr(t, "unknown request", err, store.ErrNotFound)
+
+	// Re-issuing replaces the delivery and forgets the earlier hand-out.
+	issue(req, sealed(2))
+	if r := get(req.ID); !r.DeliveryPending || !r.DeliveredAt.IsZero() {
+		t.Fatalf("after re-issue: %+v", r)
+	}
+	// A re-issue without a delivery drops the one waiting (its link is revoked).
+	issue(req, store.EncryptedSecret{})
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+	wantErr(t, "take after re-issue without delivery", err, store.ErrNotFound)
+
+	// Redeeming the link e-mailed alongside drops the delivery.
+	_, h := issue(req, sealed(3))
+	if _, err := e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(req.ID); r.DeliveryPending || r.Status != store.RequestCompleted {
+		t.Fatalf("after redeem: %+v", r)
+	}
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+	wantErr(t, "take after redeem", err, store.ErrNotFound)
+
+	// A link issued directly revokes the request's link and drops its delivery.
+	req2 := e.approvedRequest(u, admin)
+	issue(req2, sealed(4))
+	if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(),
+		IssuedBy: admin.ID, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req2.ID)
+	wantErr(t, "take after a direct link", err, store.ErrNotFound)
+
+	// Revoking the user's links drops it.
+	req3 := e.approvedRequest(u, admin)
+	issue(req3, sealed(5))
+	if _, err := e.s.RevokeRecoveryLinks(e.ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req3.ID)
+	wantErr(t, "take after revoke", err, store.ErrNotFound)
+
+	// Expiry drops it.
+	req4 := e.approvedRequest(u, admin)
+	issue(req4, sealed(6))
+	e.clock.Advance(2 * time.Hour)
+	if ids, err := e.s.ExpireRecoveryRequests(e.ctx, e.clock.Now().Add(-time.Hour)); err != nil || !slices.Contains(ids, req4.ID) {
+		t.Fatalf("expire = %v, %v", ids, err)
+	}
+	if r := get(req4.ID); r.DeliveryPending || r.Status != store.RequestExpired {
+		t.Fatalf("after expiry: %+v", r)
+	}
+	_, err = e.s.TakeRecoveryLinkDelivery(e.ctx, req4.ID)
+	wantErr(t, "take after expiry", err, store.ErrNotFound)
+
+	// Another user's request is untouched by this user's links.
+	v := e.user(tn.ID, store.RoleReadOnly)
+	other := e.approvedRequest(v, admin)
+	exp = e.clock.Now().Add(time.Hour)
+	issue(other, sealed(7))
+	if _, err := e.s.RevokeRecoveryLinks(e.ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(other.ID); !r.DeliveryPending {
+		t.Fatal("revoking one user's links dropped another user's delivery")
+	}
+
+	for _, tc := range []struct {
+		name string
+		in   store.NewRecoveryLink
+	}{
+		{"delivery without request", store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: exp, Delivery: sealed(8)}},
+		{"delivery without key id", store.NewRecoveryLink{UserID: v.ID, RequestID: other.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: exp,
+			Delivery: store.EncryptedSecret{Ciphertext: []byte("x")}}},
+		{"delivery without ciphertext", store.NewRecoveryLink{UserID: v.ID, RequestID: other.ID, Purpose: store.LinkReenrol2FA, TokenHash: hash(), ExpiresAt: exp,
+			Delivery: store.EncryptedSecret{KeyID: "k1"}}},
+	} {
+		_, err := e.s.IssueRecoveryLink(e.ctx, tc.in)
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+	if r := get(other.ID); !r.DeliveryPending {
+		t.Fatal("a refused issue changed the waiting delivery")
+	}
+}
+
+// testDeliveryRace: 100 concurrent takes through two Store instances (two
+// connection pools) on one database: exactly one gets the sealed link.
+func testDeliveryRace(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin := e.user(tn.ID, store.RoleAdmin)
+	u := e.user(tn.ID, store.RoleTechnician)
+	stores := []store.Store{e.s, e.reopen()}
+	for round := 0; round < 2; round++ {
+		req := e.approvedRequest(u, admin)
+		if _, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: u.ID, RequestID: req.ID, Purpose: store.LinkReenrol2FA,
+			TokenHash: hash(), IssuedBy: admin.ID, ExpiresAt: e.clock.Now().Add(time.Hour), Delivery: sealed(round)}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 100
+		var wins, gone atomic.Int64
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got, err := stores[i%2].TakeRecoveryLinkDelivery(e.ctx, req.ID)
+				switch {
+				case err == nil:
+					if !reflect.DeepEqual(got, sealed(round)) {
+						t.Errorf("took %+v", got)
+					}
+					wins.Add(1)
+				case errors.Is(err, store.ErrNotFound):
+					gone.Add(1)
+				default:
+					t.Errorf("take: %v", err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 || gone.Load() != n-1 {
+			t.Fatalf("round %d: %d takes succeeded, %d found nothing; want exactly 1 and %d", round, wins.Load(), gone.Load(), n-1)
+		}
+	}
+}
+
+// testRequestFilters: the filters the admins' queue combines.
+func testRequestFilters(t *testing.T, e *env) {
+	reseller := e.tenant("Reseller", 0)
+	customer := e.tenant("Customer", reseller.ID)
+	stranger := e.tenant("Stranger", 0)
+	mk := func(tenantID int64) store.RecoveryRequest {
+		t.Helper()
+		var userID int64
+		email := "nobody@example.com"
+		if tenantID != 0 {
+			u := e.user(tenantID, store.RoleTechnician)
+			userID, email = u.ID, u.Email
+		}
+		r, err := e.s.CreateRecoveryRequest(e.ctx, store.NewRecoveryRequest{UserID: userID, Email: email, Phrase: "p", RequesterTokenHash: hash()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b, c, ghost := mk(reseller.ID), mk(customer.ID), mk(stranger.ID), mk(0)
+	admin := e.user(stranger.ID, store.RoleAdmin)
+	if _, err := e.s.TransitionRecoveryRequest(e.ctx, c.ID, store.RequestPending, store.RequestForwarded, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(f store.RequestFilter) []int64 {
+		t.Helper()
+		l, err := e.s.ListRecoveryRequests(e.ctx, f)
+		if err != nil {
+			t.Fatalf("list %+v: %v", f, err)
+		}
+		var out []int64
+		for _, r := range l {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.RequestFilter
+		want []int64
+	}{
+		{"own and child tenants", store.RequestFilter{TenantIDs: []int64{reseller.ID, customer.ID}}, []int64{b.ID, a.ID}},
+		{"one of several", store.RequestFilter{TenantIDs: []int64{customer.ID}}, []int64{b.ID}},
+		{"tenants and status", store.RequestFilter{TenantIDs: []int64{reseller.ID, stranger.ID}, Status: store.RequestForwarded}, []int64{c.ID}},
+		{"unmatched", store.RequestFilter{Unmatched: true}, []int64{ghost.ID}},
+		{"unmatched pending", store.RequestFilter{Unmatched: true, Status: store.RequestPending}, []int64{ghost.ID}},
+		{"unmatched forwarded", store.RequestFilter{Unmatched: true, Status: store.RequestForwarded}, nil},
+		{"forwarded anywhere", store.RequestFilter{Status: store.RequestForwarded}, []int64{c.ID}},
+		{"limit", store.RequestFilter{Limit: 2}, []int64{ghost.ID, c.ID}},
+	} {
+		if got := ids(tc.f); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

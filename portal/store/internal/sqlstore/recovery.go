@@ -14,16 +14,22 @@ import (
 
 // --- recovery requests -----------------------------------------------------
 
-const requestCols = "id, user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, decided_at, decided_by, updated_at"
+// requestCols never selects the sealed delivery itself: only
+// TakeRecoveryLinkDelivery reads it, in the statement that clears it.
+const requestCols = "id, user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, decided_at, decided_by, updated_at, " +
+	"delivery_ciphertext IS NOT NULL, delivered_at"
 
 func scanRequest(sc scanner) (store.RecoveryRequest, error) {
 	var r store.RecoveryRequest
 	var st string
 	err := sc.Scan(&r.ID, idv{&r.UserID}, idv{&r.TenantID}, &r.Email, &r.Message, &r.Phrase, hv{&r.RequesterTokenHash}, &st,
-		&r.SourceAddr, tsv{&r.CreatedAt}, tsv{&r.DecidedAt}, idv{&r.DecidedBy}, tsv{&r.UpdatedAt})
+		&r.SourceAddr, tsv{&r.CreatedAt}, tsv{&r.DecidedAt}, idv{&r.DecidedBy}, tsv{&r.UpdatedAt}, &r.DeliveryPending, tsv{&r.DeliveredAt})
 	r.Status = store.RequestStatus(st)
 	return r, err
 }
+
+// clearDelivery is the SET clause that drops a request's sealed link.
+const clearDelivery = "delivery_key_id = NULL, delivery_ciphertext = NULL"
 
 // openStatuses are the states ExpireRecoveryRequests moves to expired.
 const openStatuses = "('pending','approved','forwarded','link_issued')"
@@ -39,6 +45,11 @@ var transitions = map[store.RequestStatus][]store.RequestStatus{
 
 func decision(st store.RequestStatus) bool {
 	return st == store.RequestApproved || st == store.RequestDenied || st == store.RequestForwarded
+}
+
+// final reports the states after which nothing is delivered to the app.
+func final(st store.RequestStatus) bool {
+	return st == store.RequestDenied || st == store.RequestCompleted || st == store.RequestExpired
 }
 
 // CreateRecoveryRequest records a pending request. With UserID set the
@@ -76,8 +87,18 @@ func (s *DB) ListRecoveryRequests(ctx context.Context, f store.RequestFilter) ([
 	if f.TenantID != 0 {
 		where, args = append(where, "tenant_id = ?"), append(args, f.TenantID)
 	}
+	if len(f.TenantIDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.TenantIDs)), ", ")
+		where = append(where, "tenant_id IN ("+marks+")")
+		for _, t := range f.TenantIDs {
+			args = append(args, t)
+		}
+	}
 	if f.UserID != 0 {
 		where, args = append(where, "user_id = ?"), append(args, f.UserID)
+	}
+	if f.Unmatched {
+		where = append(where, "user_id IS NULL")
 	}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
@@ -113,6 +134,9 @@ func (s *DB) TransitionRecoveryRequest(ctx context.Context, reqID int64, from, t
 		query += ", decided_at = ?, decided_by = ?"
 		args = append(args, now, decidedBy)
 	}
+	if final(to) {
+		query += ", " + clearDelivery
+	}
 	args = append(args, reqID, string(from))
 	r, err := scanRequest(s.w.QueryRowContext(ctx, s.q(query+" WHERE id = ? AND status = ? RETURNING "+requestCols), args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -131,7 +155,7 @@ func (s *DB) TransitionRecoveryRequest(ctx context.Context, reqID int64, from, t
 // ExpireRecoveryRequests moves open requests created before cutoff to expired.
 func (s *DB) ExpireRecoveryRequests(ctx context.Context, cutoff time.Time) ([]int64, error) {
 	const op = "expire recovery requests"
-	return queryAll(ctx, s, s.w, op, `UPDATE recovery_requests SET status = 'expired', updated_at = ?
+	return queryAll(ctx, s, s.w, op, `UPDATE recovery_requests SET status = 'expired', updated_at = ?, `+clearDelivery+`
 		WHERE status IN `+openStatuses+` AND created_at < ? RETURNING id`, []any{s.t(s.clock()), s.t(cutoff)},
 		func(sc scanner) (int64, error) {
 			var id int64
@@ -158,17 +182,29 @@ func scanLink(sc scanner) (store.RecoveryLink, error) {
 func (s *DB) IssueRecoveryLink(ctx context.Context, in store.NewRecoveryLink) (store.RecoveryLink, error) {
 	op := fmt.Sprintf("issue recovery link for user %d", in.UserID)
 	now := s.clock()
+	hasDelivery := len(in.Delivery.Ciphertext) > 0 || in.Delivery.KeyID != ""
 	switch {
 	case in.Purpose != store.LinkReenrol2FA:
 		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "unknown purpose")
 	case !in.ExpiresAt.After(now):
 		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "expiry not in the future")
+	case hasDelivery && in.RequestID == 0:
+		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "a delivery for the app needs a request")
+	case hasDelivery && (len(in.Delivery.Ciphertext) == 0 || in.Delivery.KeyID == ""):
+		return store.RecoveryLink{}, failf(op, store.ErrInvalid, "a delivery needs both a key id and a ciphertext")
 	}
 	var l store.RecoveryLink
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
 		if in.RequestID != 0 {
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'link_issued', updated_at = ?
-				WHERE id = ? AND user_id = ? AND status IN ('approved','link_issued')`), s.t(now), in.RequestID, in.UserID)
+			var keyID, ciphertext any
+			if hasDelivery {
+				keyID, ciphertext = in.Delivery.KeyID, in.Delivery.Ciphertext
+			}
+			// A re-issued link replaces the one waiting for the app (which
+			// is revoked below) and has not been delivered yet.
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'link_issued', updated_at = ?,
+				delivery_key_id = ?, delivery_ciphertext = ?, delivered_at = NULL
+				WHERE id = ? AND user_id = ? AND status IN ('approved','link_issued')`), s.t(now), keyID, ciphertext, in.RequestID, in.UserID)
 			if err != nil {
 				return s.fail(op, err)
 			}
@@ -178,9 +214,8 @@ func (s *DB) IssueRecoveryLink(ctx context.Context, in store.NewRecoveryLink) (s
 				return failf(op, store.ErrConflict, "request %d is not approved for this user", in.RequestID)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_links SET revoked_at = ?
-			WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL`), s.t(now), in.UserID, string(in.Purpose)); err != nil {
-			return s.fail(op, err)
+		if _, err := s.revokeLinks(ctx, tx, op, now, in.UserID, in.Purpose, in.RequestID); err != nil {
+			return err
 		}
 		var err error
 		l, err = scanLink(tx.QueryRowContext(ctx, s.q(`INSERT INTO recovery_links (user_id, request_id, purpose, token_hash, issued_by, created_at, expires_at)
@@ -189,6 +224,67 @@ func (s *DB) IssueRecoveryLink(ctx context.Context, in store.NewRecoveryLink) (s
 		return s.fail(op, err)
 	})
 	return l, err
+}
+
+// revokeLinks revokes the user's unused links of purpose ("": any) and
+// drops the sealed deliveries of the user's requests other than keep (0:
+// none), which carried those links. It returns the links revoked.
+func (s *DB) revokeLinks(ctx context.Context, tx *sql.Tx, op string, now time.Time, userID int64, purpose store.LinkPurpose, keep int64) (int64, error) {
+	query := "UPDATE recovery_links SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL"
+	args := []any{s.t(now), userID}
+	if purpose != "" {
+		query += " AND purpose = ?"
+		args = append(args, string(purpose))
+	}
+	res, err := tx.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET `+clearDelivery+`, updated_at = ?
+		WHERE user_id = ? AND id <> ? AND delivery_ciphertext IS NOT NULL`), s.t(now), userID, keep); err != nil {
+		return 0, s.fail(op+": drop deliveries", err)
+	}
+	return n, nil
+}
+
+// TakeRecoveryLinkDelivery returns and clears the sealed link of a
+// link_issued request. The clearing UPDATE is a compare-and-swap on the
+// ciphertext just read, so of concurrent takers (on any node) exactly one
+// changes the row; under PostgreSQL's READ COMMITTED the others re-check
+// the condition after the winner commits and match nothing.
+func (s *DB) TakeRecoveryLinkDelivery(ctx context.Context, requestID int64) (store.EncryptedSecret, error) {
+	op := fmt.Sprintf("take the link of recovery request %d", requestID)
+	var out store.EncryptedSecret
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		var keyID string
+		var ciphertext []byte
+		err := tx.QueryRowContext(ctx, s.q(`SELECT delivery_key_id, delivery_ciphertext FROM recovery_requests
+			WHERE id = ? AND status = 'link_issued' AND delivery_ciphertext IS NOT NULL`), requestID).Scan(&keyID, &ciphertext)
+		if errors.Is(err, sql.ErrNoRows) {
+			return failf(op, store.ErrNotFound, "no link waiting")
+		}
+		if err != nil {
+			return s.fail(op, err)
+		}
+		now := s.t(s.clock())
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET `+clearDelivery+`, delivered_at = ?, updated_at = ?
+			WHERE id = ? AND status = 'link_issued' AND delivery_ciphertext = ?`), now, now, requestID, ciphertext)
+		if err != nil {
+			return s.fail(op, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.fail(op, err)
+		} else if n == 0 {
+			return failf(op, store.ErrNotFound, "another caller took the link")
+		}
+		out = store.EncryptedSecret{KeyID: keyID, Ciphertext: ciphertext}
+		return nil
+	})
+	return out, err
 }
 
 // GetRecoveryLink returns a link by digest without consuming it.
@@ -218,7 +314,7 @@ func (s *DB) RedeemRecoveryLink(ctx context.Context, purpose store.LinkPurpose, 
 			return s.fail(op, err)
 		}
 		if l.RequestID != 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'completed', updated_at = ?
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE recovery_requests SET status = 'completed', updated_at = ?, `+clearDelivery+`
 				WHERE id = ? AND status = 'link_issued'`), now, l.RequestID); err != nil {
 				return s.fail(op+": complete request", err)
 			}
@@ -241,10 +337,17 @@ func (s *DB) RedeemRecoveryLink(ctx context.Context, purpose store.LinkPurpose, 
 	return store.RecoveryLink{}, fmt.Errorf("store: %s: %w", op, tokenState(cur.UsedAt, cur.RevokedAt, cur.ExpiresAt, s.clock()))
 }
 
-// RevokeRecoveryLinks revokes all the user's unused links.
+// RevokeRecoveryLinks revokes all the user's unused links and drops the
+// sealed deliveries that carried them.
 func (s *DB) RevokeRecoveryLinks(ctx context.Context, userID int64) (int64, error) {
-	return s.execCount(ctx, fmt.Sprintf("revoke recovery links of user %d", userID),
-		"UPDATE recovery_links SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL", s.t(s.clock()), userID)
+	op := fmt.Sprintf("revoke recovery links of user %d", userID)
+	var n int64
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		var err error
+		n, err = s.revokeLinks(ctx, tx, op, s.clock(), userID, "", 0)
+		return err
+	})
+	return n, err
 }
 
 // --- sessions --------------------------------------------------------------
