@@ -118,7 +118,10 @@ func (p *Plan) Apply(d *vault.Document) {
 func replacement(old, fresh vault.Account) vault.Account {
 	a := fresh
 	a.ID, a.Created = old.ID, old.Created
-	a.Group, a.Note, a.Favourite, a.Portal = old.Group, old.Note, old.Favourite, old.Portal
+	a.Group, a.Note, a.Favourite = old.Group, old.Note, old.Favourite
+	if old.Portal != nil { // a fresh enrolment link's portal binds only an unbound account
+		a.Portal = old.Portal
+	}
 	if a.Icon == "" {
 		a.Icon = old.Icon
 	}

@@ -12,7 +12,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "clock", args: "[--json]",
+		name: "clock", args: "[--account QUERY] [--json]",
 		summary: "measure how far the computer's clock is off, and judge it\n\n" +
 			"Asks the NTP servers, then the HTTPS hosts (Date header), named in the\n" +
 			"vault's settings, or public defaults. The verdict is scaled to the\n" +
@@ -22,7 +22,9 @@ func init() {
 			"--json prints {status, message, hint, offset_seconds, uncertainty_seconds,\n" +
 			"rtt_seconds, source, source_kind, measured_at, samples, period_seconds,\n" +
 			"fix, failed}; offset_seconds is what to add to the system clock\n" +
-			"(negative: the clock is fast).",
+			"(negative: the clock is fast).\n" +
+			"--account QUERY checks the clock for that account: its portal's clock\n" +
+			"first when it is linked to one, the verdict scaled to its period.",
 		run: runClock,
 	})
 }
@@ -60,6 +62,7 @@ type failedJSON struct {
 func runClock(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("clock")
 	asJSON := fs.Bool("json", false, "print JSON")
+	account := fs.String("account", "", "check for the account QUERY names (its portal first)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -67,7 +70,17 @@ func runClock(ctx context.Context, r *runner, args []string) error {
 	if len(rest) > 0 {
 		return usagef("clock takes no arguments, got %q", rest[0])
 	}
-	cfg, period := r.clockSetup()
+	var cfg clock.Config
+	var period time.Duration
+	if *account != "" {
+		var done func()
+		if cfg, period, done, err = r.accountClockSetup(*account); err != nil {
+			return err
+		}
+		defer done()
+	} else {
+		cfg, period = r.clockSetup()
+	}
 	ctx, cancel := context.WithTimeout(ctx, clockBudget)
 	defer cancel()
 	res := clock.Check(ctx, cfg, period)

@@ -4,30 +4,40 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/latchkey/latchkey/app/companion"
 )
 
 func init() {
 	register(&command{
-		name: "open", args: "[URI]",
+		name: "open", args: "[--yes] [URI]",
 		summary: "open an otpauth:// or otpauth-migration:// link in the desktop app\n\n" +
 			"This is what the system runs when a link on a portal's setup page is\n" +
 			"clicked. The running Latchkey (or a new one) shows what the link would add\n" +
 			"and asks first: a web page can never add or replace an account by itself.\n" +
 			"Without a URI (a menu launch through the same desktop entry) it starts or\n" +
-			"raises the app.",
+			"raises the app.\n" +
+			"A latchkey://link?portal=URL&email=E[&issuer=I] link (a portal's page\n" +
+			"offers it) is handled here: it prints which account it would link to\n" +
+			"which portal, and links it once confirmed on the terminal or with --yes.",
 		run: runOpen,
 	})
 }
 
 func runOpen(ctx context.Context, r *runner, args []string) error {
-	rest, err := parse(r.flags("open"), args)
+	fs := r.flags("open")
+	yes := fs.Bool("yes", false, "latchkey://link: link without asking")
+	rest, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if len(rest) == 1 && companion.IsLink(rest[0]) {
+		return runOpenLatchkeyLink(r, rest[0], *yes)
 	}
 	link := ""
 	switch {
 	case len(rest) > 1 || len(rest) == 1 && !isLink(rest[0]):
-		return usagef("open takes one otpauth:// or otpauth-migration:// link, or none")
+		return usagef("open takes one otpauth://, otpauth-migration:// or latchkey:// link, or none")
 	case len(rest) == 1:
 		link = rest[0]
 	}

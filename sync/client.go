@@ -49,6 +49,12 @@ type Options struct {
 	Backoff time.Duration
 	// UserAgent is sent on every request. "": "latchkey".
 	UserAgent string
+	// PinnedCertSHA256, when set, is the fingerprint of a certificate the
+	// user chose to trust for this portal although no CA vouches for it
+	// (self-signed, or a private CA). It is consulted only when normal
+	// verification fails, and the certificate must still be valid for the
+	// portal's host and date; see pin.go.
+	PinnedCertSHA256 Fingerprint
 }
 
 // Client talks to one portal. It is safe for concurrent use.
@@ -101,6 +107,13 @@ func New(baseURL string, opts Options) (*Client, error) {
 	}
 	if tlsConfig.MinVersion < tls.VersionTLS12 {
 		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	if !opts.PinnedCertSHA256.IsZero() && u.Scheme == "https" {
+		name := tlsConfig.ServerName
+		if name == "" {
+			name = u.Hostname()
+		}
+		pin(tlsConfig, name, opts.PinnedCertSHA256)
 	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -186,6 +199,9 @@ type result struct {
 
 func (c *Client) endpoint(path string) string {
 	u := *c.base
+	// A query travels in path ("/v1/admin/users?role=admin"): set as
+	// part of Path, its '?' would be escaped.
+	path, u.RawQuery, _ = strings.Cut(path, "?")
 	u.Path += path
 	return u.String()
 }

@@ -76,11 +76,23 @@ type BackupCode struct {
 	extra extra
 }
 
-// Portal binds an account to a team portal (see sync/).
+// Portal binds an account to a team portal (see sync/ and app/companion).
 type Portal struct {
+	// URL is the portal's base URL: https://, or http:// on a loopback host.
 	URL    string `json:"url"`
 	Tenant string `json:"tenant,omitempty"`
 	UserID string `json:"user_id,omitempty"`
+	// Email is the account's address on the portal, what a recovery
+	// request names; usually the account's name.
+	Email string `json:"email,omitempty"`
+	// LinkedAt is when the binding was made, LinkedBy how (one of the
+	// LinkedBy constants), so the user can tell a binding they typed from
+	// one a QR code or a web page proposed.
+	LinkedAt time.Time `json:"linked_at,omitzero"`
+	LinkedBy string    `json:"linked_by,omitempty"`
+	// Recovery is the account's outstanding recovery request, nil when
+	// there is none.
+	Recovery *RecoveryRequest `json:"recovery,omitempty"`
 
 	extra extra
 }
@@ -111,8 +123,7 @@ func (a Account) Clone() Account {
 		a.BackupCodes = codes
 	}
 	if a.Portal != nil {
-		p := *a.Portal
-		p.extra = p.extra.clone()
+		p := a.Portal.Clone()
 		a.Portal = &p
 	}
 	a.extra = a.extra.clone()

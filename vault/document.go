@@ -43,6 +43,9 @@ type Settings struct {
 	// UseCorrectedTime generates codes from the system time plus the
 	// measured clock offset (opt-in, shown on screen while in use).
 	UseCorrectedTime bool `json:"use_corrected_time,omitempty"`
+	// PortalTrust holds the certificates the user chose to trust for
+	// portals the system's CAs do not vouch for, one per origin.
+	PortalTrust []PortalTrust `json:"portal_trust,omitempty"`
 
 	extra extra
 }
@@ -116,6 +119,24 @@ func (d *Document) collectExtras(data []byte) error {
 		}
 		if a.Portal != nil {
 			a.Portal.extra = unknownMembers(doc.Accounts[i].Portal, (*portalJSON)(nil))
+			if a.Portal.Recovery != nil {
+				var raw map[string]json.RawMessage
+				if err := json.Unmarshal(doc.Accounts[i].Portal["recovery"], &raw); err != nil {
+					return err
+				}
+				a.Portal.Recovery.extra = unknownMembers(raw, (*recoveryRequestJSON)(nil))
+			}
+		}
+	}
+	if raw, ok := doc.Settings["portal_trust"]; ok {
+		var trust []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &trust); err != nil {
+			return err
+		}
+		for i := range d.Settings.PortalTrust {
+			if i < len(trust) {
+				d.Settings.PortalTrust[i].extra = unknownMembers(trust[i], (*portalTrustJSON)(nil))
+			}
 		}
 	}
 	return nil
@@ -133,9 +154,34 @@ func (d *Document) Clone() *Document {
 	for i, a := range d.Accounts {
 		c.Accounts[i] = a.Clone()
 	}
-	c.Settings.extra = d.Settings.extra.clone()
+	c.Settings = d.Settings.Clone()
 	c.extra = d.extra.clone()
 	return &c
+}
+
+// Clone returns a deep copy, so an edit of one copy's lists never shows
+// in another.
+func (s Settings) Clone() Settings {
+	s.NTPServers = cloneSlice(s.NTPServers)
+	s.TimeHosts = cloneSlice(s.TimeHosts)
+	if s.PortalTrust != nil {
+		trust := make([]PortalTrust, len(s.PortalTrust))
+		for i, t := range s.PortalTrust {
+			t.extra = t.extra.clone()
+			trust[i] = t
+		}
+		s.PortalTrust = trust
+	}
+	s.extra = s.extra.clone()
+	return s
+}
+
+// cloneSlice copies s, keeping nil nil so a copy encodes as the original.
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append([]T(nil), s...)
 }
 
 // Account returns the account with the given id.

@@ -398,11 +398,7 @@ func (v *Vault) Accounts() []Account { return v.Document().Accounts }
 func (v *Vault) Settings() Settings {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := v.doc.Settings
-	s.NTPServers = append([]string(nil), s.NTPServers...)
-	s.TimeHosts = append([]string(nil), s.TimeHosts...)
-	s.extra = s.extra.clone()
-	return s
+	return v.doc.Settings.Clone()
 }
 
 // Update applies fn to a copy of the document and saves the result. If

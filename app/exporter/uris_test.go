@@ -15,7 +15,7 @@ func TestURIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "otpauth://totp/Acme%20RMM:ann@acme.example?secret=" + sentinel + "&issuer=Acme%20RMM\n" +
+	want := "otpauth://totp/Acme%20RMM:ann@acme.example?secret=" + sentinel + "&issuer=Acme%20RMM&portal=https%3A%2F%2Fportal.example\n" +
 		"otpauth://hotp/Vendor%20Portal:ops%20bob%2B2fa?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Vendor%20Portal&algorithm=SHA256&digits=8&counter=42\n" +
 		"otpauth://totp/Big%20Bank:carol?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Big%20Bank&algorithm=SHA512&digits=7&period=60\n" +
 		"otpauth://totp/Steam:gaben?secret=KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU&issuer=Steam&digits=5&encoder=steam\n" +

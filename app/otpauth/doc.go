@@ -26,8 +26,8 @@
 // issuer prefix. Everything but RFC 3986 unreserved characters, "@" and the
 // label's ":" is percent-encoded, spaces as %20 and "+" as %2B. Parameters
 // appear in the order secret, issuer, algorithm, digits, period, counter,
-// encoder, each only when it differs from the default (counter always for
-// HOTP).
+// encoder, portal, each only when it differs from the default (counter
+// always for HOTP; portal when the account is bound to a team portal).
 //
 // Steam accounts are written as the form most apps read:
 //
@@ -36,7 +36,17 @@
 // (with the account's own issuer, normally "Steam"). Parse reads that, Aegis's
 // otpauth://steam/..., Bitwarden's steam://SECRET, and otpauth://totp with
 // issuer Steam and digits=5. Parse(Format(a)) returns a for every normalised
-// account (OTP fields, issuer and name; other fields are not part of a URI).
+// account (OTP fields, issuer and name, and the portal's URL; other fields
+// are not part of a URI).
+//
+// # Team portals
+//
+// A team portal's enrolment link adds portal=<base URL>. Parse binds the
+// account to that portal (vault.Portal, LinkedBy "enrolment"), its e-mail
+// there being the account's name when the name is an address. The URL must
+// pass ParsePortalURL (https://, or http:// on loopback; no credentials,
+// query or fragment; bounded): a link with any other portal value is
+// refused as a whole, so a hostile QR code changes nothing.
 //
 // # What Parse accepts
 //

@@ -8,7 +8,8 @@ import (
 )
 
 // Format writes a's canonical otpauth URI (see the package comment). a must
-// be normalised; Format does not validate it.
+// be normalised; Format does not validate it. An account bound to a portal
+// carries the portal's URL, so an export keeps the binding.
 func Format(a vault.Account) string {
 	var b strings.Builder
 	b.WriteString("otpauth://")
@@ -50,6 +51,9 @@ func params(a vault.Account) [][2]string {
 	}
 	if a.Type == vault.Steam {
 		add("encoder", "steam")
+	}
+	if a.Portal != nil && a.Portal.URL != "" {
+		add("portal", a.Portal.URL)
 	}
 	return ps
 }

@@ -183,7 +183,7 @@ func splitLabel(label, issuerParam string) (issuer, name string) {
 // same value.
 var knownParams = map[string]bool{
 	"secret": true, "issuer": true, "algorithm": true, "digits": true,
-	"period": true, "counter": true, "encoder": true,
+	"period": true, "counter": true, "encoder": true, "portal": true,
 }
 
 // parseQuery decodes the query form-style ("+" is a space) with lower-cased
@@ -221,7 +221,7 @@ func applyParams(a *vault.Account, q map[string]string) error {
 		return uriErr("it has no secret parameter")
 	}
 	steps := []func(*vault.Account, map[string]string) error{
-		paramAlgorithm, paramDigits, paramPeriod, paramCounter, paramEncoder,
+		paramAlgorithm, paramDigits, paramPeriod, paramCounter, paramEncoder, paramPortal,
 	}
 	for _, step := range steps {
 		if err := step(a, q); err != nil {
