@@ -234,7 +234,8 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 
 // validate checks v (decoded with UseNumber) against the subset of JSON
 // Schema the document uses: type, required, properties,
-// additionalProperties: false, enum, minimum, pattern, format date-time.
+// additionalProperties: false, items, maxItems, enum, minimum, pattern,
+// format date-time.
 func validate(t *testing.T, doc openAPIDoc, schema map[string]any, v any, at string) []string {
 	t.Helper()
 	schema = doc.resolve(t, schema)
@@ -248,7 +249,8 @@ func validate(t *testing.T, doc openAPIDoc, schema map[string]any, v any, at str
 			return problems
 		}
 		props := obj(schema["properties"])
-		for _, r := range schema["required"].([]any) {
+		required, _ := schema["required"].([]any)
+		for _, r := range required {
 			if _, ok := m[r.(string)]; !ok {
 				bad("required member %q missing", r)
 			}
@@ -290,6 +292,22 @@ func validate(t *testing.T, doc openAPIDoc, schema map[string]any, v any, at str
 		}
 		if min, ok := schema["minimum"].(int); ok && i < int64(min) {
 			bad("%d below the minimum %d", i, min)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			bad("not true or false")
+		}
+	case "array":
+		items, ok := v.([]any)
+		if !ok {
+			bad("not an array")
+			return problems
+		}
+		if most, ok := schema["maxItems"].(int); ok && len(items) > most {
+			bad("%d items, more than the maximum %d", len(items), most)
+		}
+		for i, item := range items {
+			problems = append(problems, validate(t, doc, obj(schema["items"]), item, fmt.Sprintf("%s[%d]", at, i))...)
 		}
 	default:
 		bad("the validator does not know type %q", typ)

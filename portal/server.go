@@ -70,6 +70,12 @@ type Options struct {
 	LinkTTL time.Duration
 	// SessionTTL is how long a full sign-in lasts; 0: DefaultSessionTTL.
 	SessionTTL time.Duration
+	// SignInPerAddress and SecondFactorPerAddress bound sign-in steps
+	// per source address (per /64 for IPv6) per SignInWindow, counted in
+	// the store; 0: DefaultSignInPerAddress, DefaultSecondFactorPerAddress.
+	// Every attempt counts, so a team behind one NAT address may need more.
+	SignInPerAddress       int64
+	SecondFactorPerAddress int64
 }
 
 // Defaults of the recovery-request options.
@@ -160,6 +166,12 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
+	}
+	if opts.SignInPerAddress <= 0 {
+		opts.SignInPerAddress = DefaultSignInPerAddress
+	}
+	if opts.SecondFactorPerAddress <= 0 {
+		opts.SecondFactorPerAddress = DefaultSecondFactorPerAddress
 	}
 	h := &Handler{opts: opts, log: opts.Logger, now: opts.Now}
 	tmpl, err := parsePages()

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -190,22 +191,27 @@ func TestServeRefusals(t *testing.T) {
 
 func TestMigrateSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "portal.db")
+	var outs []string
 	for range 2 { // the second run is a no-op
 		te := &testEnv{}
 		if code := runCmd(t, te, "migrate", "--db", "sqlite:"+path); code != exitOK {
 			t.Fatalf("exit %d: %s", code, te.stderr.String())
 		}
-		if !strings.Contains(te.stdout.String(), "schema version 1") {
-			t.Errorf("stdout %q", te.stdout.String())
-		}
+		outs = append(outs, te.stdout.String())
 	}
 	st, err := sqlite.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if v, err := st.SchemaVersion(context.Background()); err != nil || v < 1 {
+	v, err := st.SchemaVersion(context.Background())
+	if err != nil || v < 1 {
 		t.Errorf("schema version %d, %v", v, err)
+	}
+	for _, out := range outs {
+		if want := fmt.Sprintf("schema version %d\n", v); !strings.HasSuffix(out, want) {
+			t.Errorf("stdout %q, want it to end in %q", out, want)
+		}
 	}
 
 	te := &testEnv{vars: map[string]string{"LATCHKEY_PORTAL_DB": "sqlite:" + filepath.Join(t.TempDir(), "env.db")}}

@@ -84,6 +84,8 @@ func TestCheck(t *testing.T) {
 		{"platform decides unforwarded", actor(1, platform, store.RoleAdmin), DecideRequest, target(30, customer, store.RoleAdmin), false, true},
 		{"platform admin decides forwarded owner", actor(1, platform, store.RoleAdmin), DecideRequest, Target{UserID: 31, TenantID: customer, TenantParentID: reseller, Role: store.RoleOwner, Forwarded: true}, false, false},
 		{"non-platform decides forwarded", actor(40, stranger, store.RoleOwner), DecideRequest, fwd, false, true},
+		{"platform decides its own customer's forwarded", actor(1, platform, store.RoleAdmin), DecideRequest, Target{UserID: 20, TenantID: reseller, TenantParentID: platform, Role: store.RoleTechnician, Forwarded: true}, true, false},
+		{"platform technician decides its customer's forwarded", actor(1, platform, store.RoleTechnician), DecideRequest, Target{UserID: 20, TenantID: reseller, TenantParentID: platform, Role: store.RoleTechnician, Forwarded: true}, false, false},
 
 		{"invalid role", Actor{UserID: 1, TenantID: reseller, Role: "root"}, ViewDirectory, target(0, reseller, ""), false, true},
 	}
