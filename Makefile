@@ -48,7 +48,7 @@ keyring-test:
 # The portal's store suite again, against a throwaway PostgreSQL cluster
 # (the unit run above covers SQLite only).
 postgres-test:
-	sh scripts/with-postgres.sh $(GO) test -race -count=1 ./portal/...
+	sh scripts/with-postgres.sh $(GO) test -race -count=1 ./portal/... ./cmd/latchkey-portal/
 
 # The real binary in a real (virtual) X display, driven as a user would:
 # see smoke_test.go.
