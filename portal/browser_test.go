@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +113,7 @@ func TestBrowserForcedEnrolment(t *testing.T) {
 		t.Errorf("the QR code holds %d characters, not the shown URI", len(got))
 	}
 
+	shoot(t, ctx, "portal-enrol")
 	var codes, name string
 	run("confirm the authenticator",
 		chromedp.SendKeys("#code", e.code(secret), chromedp.ByID),
@@ -122,6 +125,7 @@ func TestBrowserForcedEnrolment(t *testing.T) {
 		t.Fatalf("%d backup codes shown", n)
 	}
 	e.keep(strings.Fields(codes)...)
+	shoot(t, ctx, "portal-backup-codes")
 	run("saved",
 		chromedp.Click("#saved", chromedp.ByID),
 		chromedp.WaitVisible("#account", chromedp.ByID),
@@ -163,4 +167,22 @@ func decodeQR(t *testing.T, src string) string {
 		t.Fatalf("the QR code does not decode: %v", err)
 	}
 	return res.GetText()
+}
+
+// shoot saves a PNG of the page as DIR/name.png when LATCHKEY_SCREENSHOTS
+// names a directory: how the pages are looked at by a person (the docs'
+// screenshots come from here). It holds test secrets only.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("LATCHKEY_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(900, 1000), chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
