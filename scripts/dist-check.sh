@@ -65,7 +65,7 @@ step "/usr/share/applications/mimeinfo.cache (update-desktop-database in postins
 grep -E '^x-scheme-handler/otpauth' /usr/share/applications/mimeinfo.cache || fail "otpauth handlers not in mimeinfo.cache"
 
 step "xdg-mime query default"
-for scheme in otpauth otpauth-migration; do
+for scheme in otpauth otpauth-migration latchkey; do
 	got=$(clean xdg-mime query default "x-scheme-handler/$scheme")
 	echo "x-scheme-handler/$scheme: $got"
 	[ "$got" = "$app.desktop" ] || fail "xdg-mime says '$got' for $scheme"

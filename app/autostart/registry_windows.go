@@ -15,7 +15,7 @@ const (
 )
 
 // schemes are the link schemes Latchkey opens.
-var schemes = []string{"otpauth", "otpauth-migration"}
+var schemes = []string{"otpauth", "otpauth-migration", "latchkey"}
 
 func command(exe string, args ...string) string {
 	s := `"` + exe + `"`
@@ -66,7 +66,8 @@ func Where() Location { return Location{Path: `HKCU\` + runKey + `\` + runValue}
 func LinkHandler() bool { return true }
 
 // RegisterLinks makes Latchkey the user's handler of otpauth: and
-// otpauth-migration: links, under HKCU\Software\Classes (no admin rights).
+// otpauth-migration: links, and of latchkey: links (portal linking),
+// under HKCU\Software\Classes (no admin rights).
 func RegisterLinks(exe string) error {
 	for _, s := range schemes {
 		if err := registerScheme(s, exe); err != nil {
