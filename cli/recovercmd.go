@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -15,8 +17,8 @@ import (
 
 func init() {
 	register(&command{
-		name: "recover", args: "request QUERY [--message M] [--new]|request --flush [QUERY]|status [QUERY] [--json]",
-		summary: "ask the admins of an account's portal for a recovery link\n\n" +
+		name: "recover", args: "request QUERY [--message M] [--new]|request --flush [QUERY]|status [QUERY] [--offline] [--json]|complete QUERY [--link URL] [--json]",
+		summary: "ask the admins of an account's portal for a recovery link, and use it\n\n" +
 			"  request QUERY   send the request (the account must be linked: see\n" +
 			"                  'latchkey portal') and print the verification phrase to\n" +
 			"                  compare when the admin contacts you; --message M adds a\n" +
@@ -24,18 +26,31 @@ func init() {
 			"                  queued in the vault; --new replaces a pending request\n" +
 			"  request --flush send the queued requests now (QUERY: only that one);\n" +
 			"                  exit status 1 while any is left unsent\n" +
-			"  status [QUERY]  the stored requests: state (queued, sent, expired,\n" +
-			"                  failed), phrase, expiry, attempts\n" +
+			"  status [QUERY]  ask the portal where the requests stand and show them:\n" +
+			"                  queued, sent, forwarded, approved, link_delivered,\n" +
+			"                  link_emailed, link_expired, denied, expired, completed,\n" +
+			"                  enrolling, enrolment_lapsed or failed, with the phrase\n" +
+			"                  to read to the admin. The link the portal hands over (once)\n" +
+			"                  is kept in the vault. --offline shows what the vault holds\n" +
+			"  complete QUERY  use the link: set up a new authenticator at the portal,\n" +
+			"                  put its secret in place of the lost one and store the new\n" +
+			"                  backup codes and recovery code (the old ones are kept,\n" +
+			"                  marked from the previous setup). --link URL takes the link\n" +
+			"                  from the e-mail instead ('-': read it from stdin). Run it\n" +
+			"                  again if it stops: it resumes\n" +
 			"--json prints {id, issuer, name, portal, email, state, phrase, requested_at,\n" +
-			"sent_at, expires_at, attempts, next_attempt_at, last_error} (status and\n" +
-			"--flush: a list of them). The poll token is never printed.",
+			"sent_at, expires_at, attempts, next_attempt_at, last_error, portal_status,\n" +
+			"checked_at, link_expires_at, check_error} (status and --flush: a list of\n" +
+			"them); complete prints {id, issuer, name, portal, backup_codes,\n" +
+			"recovery_code, codes_lost, portal_told, warning}. The poll token and the\n" +
+			"link are never printed.",
 		run: runRecover,
 	})
 }
 
 type recoverFlags struct {
-	message            string
-	fresh, flush, json bool
+	message, link               string
+	fresh, flush, json, offline bool
 }
 
 func runRecover(ctx context.Context, r *runner, args []string) error {
@@ -44,17 +59,24 @@ func runRecover(ctx context.Context, r *runner, args []string) error {
 	fs.StringVar(&f.message, "message", "", "request: a note for the admin")
 	fs.BoolVar(&f.fresh, "new", false, "request: replace a pending request")
 	fs.BoolVar(&f.flush, "flush", false, "request: send the queued requests now")
+	fs.BoolVar(&f.offline, "offline", false, "status: show what the vault holds without asking the portal")
+	fs.StringVar(&f.link, "link", "", "complete: the recovery link from the e-mail ('-': read it from stdin)")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) == 0 {
-		return usagef("recover needs an action: request or status")
+		return usagef("recover needs an action: request, status or complete")
 	}
 	action, params := rest[0], rest[1:]
 	if err := checkRecoverArgs(action, params, f); err != nil {
 		return err
+	}
+	if f.link == "-" {
+		if f.link, err = readLinkLine(r.env.Stdin); err != nil {
+			return err
+		}
 	}
 	v, err := r.openVault()
 	if err != nil {
@@ -74,7 +96,9 @@ func runRecover(ctx context.Context, r *runner, args []string) error {
 	defer cancel()
 	switch {
 	case action == "status":
-		return r.recoverStatus(c, a, f.json)
+		return r.recoverStatus(ctx, c, a, f)
+	case action == "complete":
+		return r.recoverComplete(ctx, c, *a, params[0], f)
 	case f.flush:
 		return r.recoverFlush(ctx, c, a, f.json)
 	}
@@ -82,6 +106,12 @@ func runRecover(ctx context.Context, r *runner, args []string) error {
 }
 
 func checkRecoverArgs(action string, params []string, f recoverFlags) error {
+	if f.link != "" && action != "complete" {
+		return usagef("recover %s: --link is for complete", action)
+	}
+	if f.offline && action != "status" {
+		return usagef("recover %s: --offline is for status", action)
+	}
 	switch action {
 	case "request":
 		switch {
@@ -94,19 +124,42 @@ func checkRecoverArgs(action string, params []string, f recoverFlags) error {
 		}
 	case "status":
 		if f.message != "" || f.fresh || f.flush {
-			return usagef("recover status takes only --json")
+			return usagef("recover status takes only --offline and --json")
 		}
 		if len(params) > 1 {
 			return usagef("recover status takes at most one QUERY")
 		}
+	case "complete":
+		switch {
+		case f.message != "" || f.fresh || f.flush:
+			return usagef("recover complete takes only --link and --json")
+		case len(params) != 1:
+			return usagef("recover complete needs one QUERY naming the account (quote it if it has spaces)")
+		}
 	default:
-		return usagef("recover: unknown action %q (request or status)", action)
+		return usagef("recover: unknown action %q (request, status or complete)", action)
 	}
 	return nil
 }
 
-// recoveryJSON is the JSON of one stored request. The poll token is not
-// in it: it is a secret between the vault and the portal.
+// readLinkLine reads a pasted link from the first line of in, so it need
+// not appear on the command line (and in the shell's history).
+func readLinkLine(in io.Reader) (string, error) {
+	if in == nil {
+		return "", usagef("recover complete --link -: nothing to read the link from")
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, companion.MaxLinkLength+1)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the link from stdin: %w", err)
+	}
+	if line = strings.TrimSpace(line); line == "" {
+		return "", usagef("recover complete --link -: stdin held no link")
+	}
+	return line, nil
+}
+
+// recoveryJSON is the JSON of one stored request. The poll token and the
+// link are not in it: they are secrets between the vault and the portal.
 type recoveryJSON struct {
 	ID            string     `json:"id"`
 	Issuer        string     `json:"issuer"`
@@ -121,17 +174,25 @@ type recoveryJSON struct {
 	Attempts      int        `json:"attempts"`
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
 	LastError     string     `json:"last_error"`
+	PortalStatus  string     `json:"portal_status"`
+	CheckedAt     *time.Time `json:"checked_at"`
+	LinkExpiresAt *time.Time `json:"link_expires_at"`
+	CheckError    string     `json:"check_error"`
 }
 
 func toRecoveryJSON(a vault.Account, req vault.RecoveryRequest, now time.Time) recoveryJSON {
 	e := recoveryJSON{ID: a.ID, Issuer: a.Issuer, Name: a.Name, State: string(companion.State(req, now)),
 		Phrase: req.Phrase, Attempts: req.Attempts, LastError: req.LastError,
-		RequestedAt: timePtr(req.RequestedAt), SentAt: timePtr(req.SentAt), ExpiresAt: timePtr(req.ExpiresAt)}
+		RequestedAt: timePtr(req.RequestedAt), SentAt: timePtr(req.SentAt), ExpiresAt: timePtr(req.ExpiresAt),
+		PortalStatus: req.PortalStatus, CheckedAt: timePtr(req.CheckedAt)}
 	if a.Portal != nil {
 		e.Portal, e.Email = a.Portal.URL, a.Portal.Email
 	}
 	if req.State == vault.RecoveryQueued {
 		e.NextAttemptAt = timePtr(req.NextAttemptAt)
+	}
+	if req.Link != "" {
+		e.LinkExpiresAt = timePtr(req.LinkExpiresAt)
 	}
 	return e
 }
@@ -247,23 +308,35 @@ func (r *runner) printFlushed(res []companion.Flushed) {
 	}
 }
 
-func (r *runner) recoverStatus(c *companion.Companion, a *vault.Account, asJSON bool) error {
+func (r *runner) recoverStatus(ctx context.Context, c *companion.Companion, a *vault.Account, f recoverFlags) error {
 	now := r.env.Now()
-	var pending []companion.Pending
+	var shown []companion.Polled
 	for _, p := range c.Outstanding() {
-		if a == nil || p.Account.ID == a.ID {
-			pending = append(pending, p)
+		if a != nil && p.Account.ID != a.ID {
+			continue
 		}
+		entry := companion.Polled{Account: p.Account, Request: p.Request, State: p.State}
+		if !f.offline {
+			var err error
+			if entry, err = c.Poll(ctx, p.Account.ID); err != nil {
+				return err
+			}
+		}
+		shown = append(shown, entry)
 	}
-	if asJSON {
-		out := make([]recoveryJSON, 0, len(pending))
-		for _, p := range pending {
-			out = append(out, toRecoveryJSON(p.Account, p.Request, now))
+	if f.json {
+		out := make([]recoveryJSON, 0, len(shown))
+		for _, p := range shown {
+			e := toRecoveryJSON(p.Account, p.Request, now)
+			if p.Err != nil {
+				e.CheckError = sanitizeLine(p.Err.Error())
+			}
+			out = append(out, e)
 		}
 		return writeJSON(r, out)
 	}
 	w := r.env.Stdout
-	if len(pending) == 0 {
+	if len(shown) == 0 {
 		if a != nil {
 			fmt.Fprintf(w, "No recovery request for %s.\n", label(*a))
 		} else {
@@ -271,28 +344,152 @@ func (r *runner) recoverStatus(c *companion.Companion, a *vault.Account, asJSON 
 		}
 		return nil
 	}
-	for i, p := range pending {
+	for i, p := range shown {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		e := toRecoveryJSON(p.Account, p.Request, now)
-		fmt.Fprintf(w, "%s: %s\n", label(p.Account), e.State)
-		fmt.Fprintf(w, "  Portal:     %s as %s\n", e.Portal, e.Email)
-		fmt.Fprintf(w, "  Requested:  %s\n", formatTime(e.RequestedAt))
-		switch p.Request.State {
-		case vault.RecoverySent:
-			fmt.Fprintf(w, "  Sent:       %s\n", formatTime(e.SentAt))
-			fmt.Fprintf(w, "  Phrase:     %s\n", e.Phrase)
-			fmt.Fprintf(w, "  Expires:    %s\n", formatTime(e.ExpiresAt))
-		case vault.RecoveryQueued:
-			fmt.Fprintf(w, "  Attempts:   %d, next after %s (or now: latchkey recover request --flush)\n", e.Attempts, formatTime(e.NextAttemptAt))
-			fmt.Fprintf(w, "  Last error: %s\n", sanitizeLine(e.LastError))
-		case vault.RecoveryFailed:
-			fmt.Fprintf(w, "  Refused:    %s\n", sanitizeLine(e.LastError))
-			fmt.Fprintln(w, "  Ask again with: latchkey recover request QUERY")
-		}
+		r.printStatus(p, now)
 	}
 	return nil
+}
+
+// printStatus shows one request for people, with what to do next.
+func (r *runner) printStatus(p companion.Polled, now time.Time) {
+	w := r.env.Stdout
+	e := toRecoveryJSON(p.Account, p.Request, now)
+	q := accountQuery(p.Account)
+	fmt.Fprintf(w, "%s: %s\n", label(p.Account), e.State)
+	fmt.Fprintf(w, "  Portal:     %s as %s\n", e.Portal, e.Email)
+	fmt.Fprintf(w, "  Requested:  %s\n", formatTime(e.RequestedAt))
+	switch p.Request.State {
+	case vault.RecoverySent:
+		fmt.Fprintf(w, "  Sent:       %s\n", formatTime(e.SentAt))
+		fmt.Fprintf(w, "  Phrase:     %s (compare it with the admin who calls you; give nothing to anyone who cannot say it)\n", e.Phrase)
+		fmt.Fprintf(w, "  Expires:    %s\n", formatTime(e.ExpiresAt))
+	case vault.RecoveryQueued:
+		fmt.Fprintf(w, "  Attempts:   %d, next after %s (or now: latchkey recover request --flush)\n", e.Attempts, formatTime(e.NextAttemptAt))
+		fmt.Fprintf(w, "  Last error: %s\n", sanitizeLine(e.LastError))
+	case vault.RecoveryFailed:
+		fmt.Fprintf(w, "  Refused:    %s\n", sanitizeLine(e.LastError))
+	}
+	switch {
+	case p.Err != nil:
+		fmt.Fprintf(w, "  Checked:    not now: %s\n", sanitizeLine(p.Err.Error()))
+	case e.CheckedAt != nil:
+		fmt.Fprintf(w, "  Checked:    %s\n", formatTime(e.CheckedAt))
+	}
+	if next := nextStep(p.State, q, e); next != "" {
+		fmt.Fprintf(w, "  Next:       %s\n", next)
+	}
+}
+
+// nextStep is what the user does about a request in state.
+func nextStep(state vault.RecoveryState, q string, e recoveryJSON) string {
+	switch state {
+	case vault.RecoverySent:
+		return "wait for an admin to call you, and compare the phrase"
+	case companion.StateForwarded:
+		return "the request went on to platform support, who will contact you"
+	case companion.StateApproved:
+		return "approved: the link is on its way; check again with: latchkey recover status " + q
+	case companion.StateLinkDelivered:
+		return fmt.Sprintf("the link is in the vault until %s; finish with: latchkey recover complete %s", formatTime(e.LinkExpiresAt), q)
+	case companion.StateLinkEmailed:
+		return "the link went to your e-mail; finish with: latchkey recover complete " + q + " --link -  (and paste it)"
+	case companion.StateLinkExpired:
+		return "the link expired unused; ask again with: latchkey recover request " + q + " --new"
+	case companion.StateDenied:
+		return "an admin denied it; call your admin, or ask again with: latchkey recover request " + q
+	case companion.StateExpired:
+		return "nobody decided in time; ask again with: latchkey recover request " + q
+	case companion.StateCompleted:
+		return "the link was used; if that was not you, tell your admin now"
+	case vault.RecoveryEnrolling:
+		return "setting up the new authenticator stopped half-way; finish with: latchkey recover complete " + q
+	case companion.StateEnrolmentLapsed:
+		return "the link's session ended before the new authenticator was set up; ask again with: latchkey recover request " + q + " --new"
+	case vault.RecoveryFailed:
+		return "ask again with: latchkey recover request " + q
+	}
+	return ""
+}
+
+// accountQuery is a query naming exactly a, for commands shown to the user.
+func accountQuery(a vault.Account) string {
+	if a.Issuer == "" {
+		return shellQuote(a.Name)
+	}
+	return shellQuote(a.Issuer + ":" + a.Name)
+}
+
+// completeJSON is the JSON of `recover complete`.
+type completeJSON struct {
+	ID           string `json:"id"`
+	Issuer       string `json:"issuer"`
+	Name         string `json:"name"`
+	Portal       string `json:"portal"`
+	BackupCodes  int    `json:"backup_codes"`
+	RecoveryCode bool   `json:"recovery_code"`
+	CodesLost    bool   `json:"codes_lost"`
+	PortalTold   bool   `json:"portal_told"`
+	Warning      string `json:"warning"`
+}
+
+func (r *runner) recoverComplete(ctx context.Context, c *companion.Companion, a vault.Account, query string, f recoverFlags) error {
+	res, err := c.CompleteRecovery(ctx, a.ID, companion.CompleteOptions{Link: f.link})
+	if err != nil {
+		return r.explainComplete(a, query, err)
+	}
+	acc := res.Account
+	var warnings []string
+	switch {
+	case res.CodesLost:
+		warnings = append(warnings, "the portal's answer with the new backup codes and recovery code was lost: sign in to the portal and set up the authenticator again there to get new ones")
+	case res.CodesErr != nil:
+		warnings = append(warnings, fmt.Sprintf("the new codes could not be stored (%s): set up the authenticator again at the portal to get new ones", sanitizeLine(res.CodesErr.Error())))
+	}
+	if res.SavedErr != nil {
+		warnings = append(warnings, fmt.Sprintf("the portal was not told the codes are saved (%s); nothing is lost, sign in as usual", sanitizeLine(res.SavedErr.Error())))
+	}
+	if f.json {
+		return writeJSON(r, completeJSON{ID: acc.ID, Issuer: acc.Issuer, Name: acc.Name, Portal: acc.Portal.URL,
+			BackupCodes: res.BackupCodes, RecoveryCode: res.RecoveryCode, CodesLost: res.CodesLost,
+			PortalTold: res.SavedErr == nil, Warning: strings.Join(warnings, "; ")})
+	}
+	w := r.env.Stdout
+	fmt.Fprintf(w, "Recovered %s: a new authenticator is set up at %s and its secret replaced the lost one in the vault.\n", label(acc), acc.Portal.URL)
+	if res.BackupCodes > 0 || res.RecoveryCode {
+		fmt.Fprintf(w, "Saved %s and a new recovery code; the old ones are kept, marked from the previous setup (see: latchkey backup-codes %s list).\n",
+			plural(res.BackupCodes, "new backup code"), shellQuote(query))
+	}
+	for _, warn := range warnings {
+		fmt.Fprintf(w, "Note: %s.\n", warn)
+	}
+	fmt.Fprintf(w, "Sign in with the code from: latchkey code %s\n", shellQuote(query))
+	return nil
+}
+
+// explainComplete adds what to do to a failed completion, in one sentence.
+func (r *runner) explainComplete(a vault.Account, query string, err error) error {
+	q := shellQuote(query)
+	switch {
+	case errors.Is(err, companion.ErrNoLink):
+		return fmt.Errorf("%w: see 'latchkey recover status %s', or give the link from the e-mail with --link", err, q)
+	case errors.Is(err, companion.ErrLinkUnusable), errors.Is(err, companion.ErrEnrolmentLapsed):
+		return fmt.Errorf("%w: ask for a new link with 'latchkey recover request %s --new'", err, q)
+	case errors.Is(err, companion.ErrLinkElsewhere):
+		return fmt.Errorf("%w: use the link from the e-mail of the account's own portal", err)
+	case errors.Is(err, companion.ErrCodeRefused):
+		return fmt.Errorf("%w; see 'latchkey clock', then run 'latchkey recover complete %s' again", err, q)
+	case errors.Is(err, companion.ErrNotLinked), errors.Is(err, companion.ErrNoAccount):
+		return r.explainRecovery(a, query, err)
+	}
+	var certErr *tls.CertificateVerificationError
+	var pinErr *portalsync.PinMismatchError
+	if errors.As(err, &certErr) || errors.As(err, &pinErr) {
+		return r.explainRecovery(a, query, err)
+	}
+	return fmt.Errorf("%w; the vault still holds what is needed: run 'latchkey recover complete %s' again", err, q)
 }
 
 func formatTime(t *time.Time) string {

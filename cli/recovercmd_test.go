@@ -17,9 +17,11 @@ func linkedHarness(t *testing.T, portalURL string) *harness {
 	return h
 }
 
+// statusJSON is `recover status --offline --json`: the fake portal of
+// these tests does not answer polls (see recover_portal_test.go for them).
 func (h *harness) statusJSON(args ...string) []map[string]any {
 	h.t.Helper()
-	r := h.run(append([]string{"recover", "status", "--json"}, args...)...)
+	r := h.run(append([]string{"recover", "status", "--offline", "--json"}, args...)...)
 	r.assert(h.t, 0, "", "")
 	noPollToken(h.t, r)
 	var out []map[string]any
@@ -69,10 +71,10 @@ func TestRecoverRequestAndStatus(t *testing.T) {
 	for k := range st[0] {
 		keys = append(keys, k)
 	}
-	if want := "attempts,email,expires_at,id,issuer,last_error,name,next_attempt_at,phrase,portal,requested_at,sent_at,state"; strings.Join(sorted(keys), ",") != want {
+	if want := "attempts,check_error,checked_at,email,expires_at,id,issuer,last_error,link_expires_at,name,next_attempt_at,phrase,portal,portal_status,requested_at,sent_at,state"; strings.Join(sorted(keys), ",") != want {
 		t.Errorf("status --json keys %v, want %s", sorted(keys), want)
 	}
-	r = h.run("recover", "status")
+	r = h.run("recover", "status", "--offline")
 	r.assert(t, 0, `"Acme: ann@acme.example": sent`, "")
 	noPollToken(t, r)
 
@@ -112,7 +114,7 @@ func TestRecoverQueuedOffline(t *testing.T) {
 		st[0]["next_attempt_at"] != "2026-11-22T09:00:30Z" || !strings.Contains(st[0]["last_error"].(string), "refused") {
 		t.Fatalf("status: %v", st)
 	}
-	h.run("recover", "status", "acme").assert(t, 0, "queued", "")
+	h.run("recover", "status", "acme").assert(t, 0, "queued", "") // nothing to ask a portal about
 	h.run("recover", "request", "acme").assert(t, 1, "", "already pending (queued since")
 
 	h.run("recover", "request", "--flush").assert(t, 1, "Still queued for", "1 of 1 queued recovery requests not sent")
@@ -165,7 +167,13 @@ func TestRecoverUsage(t *testing.T) {
 		{[]string{"recover", "request"}, 2, "needs a QUERY"},
 		{[]string{"recover", "request", "a", "b"}, 2, "one QUERY"},
 		{[]string{"recover", "request", "--flush", "--message", "m"}, 2, "--message and --new are for a new request"},
-		{[]string{"recover", "status", "--new"}, 2, "takes only --json"},
+		{[]string{"recover", "status", "--new"}, 2, "takes only --offline and --json"},
+		{[]string{"recover", "complete"}, 2, "needs one QUERY"},
+		{[]string{"recover", "complete", "acme", "--new"}, 2, "takes only --link and --json"},
+		{[]string{"recover", "request", "acme", "--link", "x"}, 2, "--link is for complete"},
+		{[]string{"recover", "request", "acme", "--offline"}, 2, "--offline is for status"},
+		{[]string{"recover", "complete", "acme", "--link", "-"}, 2, "stdin held no link"},
+		{[]string{"recover", "complete", "acme"}, 1, "is not linked to a portal"},
 		{[]string{"recover", "request", "nobody"}, 1, `no account matches "nobody"`},
 		{[]string{"recover", "request", "acme"}, 1, "is not linked to a portal: link it with 'latchkey portal link acme URL'"},
 		{[]string{"recover", "request", "acme", "--message", "a\x1bb"}, 1, "control character"},

@@ -93,6 +93,10 @@ type Portal struct {
 	// Recovery is the account's outstanding recovery request, nil when
 	// there is none.
 	Recovery *RecoveryRequest `json:"recovery,omitempty"`
+	// SessionToken is a portal session this account signed in (the admin
+	// commands' sign-in), until SessionExpiresAt. A secret: never printed.
+	SessionToken     string    `json:"session_token,omitempty"`
+	SessionExpiresAt time.Time `json:"session_expires_at,omitzero"`
 
 	extra extra
 }

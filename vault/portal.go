@@ -34,6 +34,10 @@ const (
 	// RecoveryFailed: the portal refused a queued request (LastError says
 	// why). It is not sent again.
 	RecoveryFailed RecoveryState = "failed"
+	// RecoveryEnrolling: the recovery link was redeemed and a new
+	// authenticator is being set up (the Enrol* fields); it ends with the
+	// request removed once the portal confirmed the new one.
+	RecoveryEnrolling RecoveryState = "enrolling"
 )
 
 // RecoveryRequest is an account's outstanding "I lost my authenticator"
@@ -64,17 +68,41 @@ type RecoveryRequest struct {
 	// LastError is why the last attempt failed, one sentence without secrets.
 	LastError string `json:"last_error,omitempty"`
 
+	// PortalStatus is the portal's answer to the last poll of a sent
+	// request (one of sync's Recovery* states), CheckedAt when it came.
+	PortalStatus string    `json:"portal_status,omitempty"`
+	CheckedAt    time.Time `json:"checked_at,omitzero"`
+	// Link is the token of the one-time recovery link the portal handed to
+	// the app (once), kept until it is redeemed; LinkExpiresAt is when it
+	// stops working. A secret: never printed.
+	Link          string    `json:"link,omitempty"`
+	LinkExpiresAt time.Time `json:"link_expires_at,omitzero"`
+	// EnrolSession is the enrol-only session the redeemed link granted,
+	// until EnrolSessionExpiresAt. EnrolURI is the new authenticator the
+	// portal proposed (an otpauth URI holding its secret), pending until
+	// the portal confirms it: factor EnrolFactorID, to be confirmed before
+	// EnrolExpiresAt. All secrets: never printed.
+	EnrolSession          string    `json:"enrol_session,omitempty"`
+	EnrolSessionExpiresAt time.Time `json:"enrol_session_expires_at,omitzero"`
+	EnrolFactorID         int64     `json:"enrol_factor_id,omitempty"`
+	EnrolURI              string    `json:"enrol_uri,omitempty"`
+	EnrolExpiresAt        time.Time `json:"enrol_expires_at,omitzero"`
+
 	extra extra
 }
 
 // String shows the state and times only.
 func (r RecoveryRequest) String() string {
-	return fmt.Sprintf("RecoveryRequest{state: %s, phrase: %s, poll_token: %s, message: %d bytes, attempts: %d, expires_at: %s}",
-		r.State, redacted(r.Phrase), redacted(r.PollToken), len(r.Message), r.Attempts, r.ExpiresAt.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("RecoveryRequest{state: %s, phrase: %s, poll_token: %s, message: %d bytes, attempts: %d, expires_at: %s, portal_status: %q, link: %s, enrol_session: %s, enrol_uri: %s}",
+		r.State, redacted(r.Phrase), redacted(r.PollToken), len(r.Message), r.Attempts, r.ExpiresAt.UTC().Format(time.RFC3339),
+		r.PortalStatus, redacted(r.Link), redacted(r.EnrolSession), redacted(r.EnrolURI))
 }
 
-// LogValue keeps the phrase, the poll token and the message out of
-// log/slog output.
+// GoString is String, so %#v prints no secret either.
+func (r RecoveryRequest) GoString() string { return r.String() }
+
+// LogValue keeps the phrase, the poll token, the link, the enrolment's
+// secrets and the message out of log/slog output.
 func (r RecoveryRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 func redacted(s string) string {

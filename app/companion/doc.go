@@ -16,8 +16,9 @@
 //
 // An account holds at most one request (vault.Portal.Recovery):
 //
-//	queued ──Flush──▶ sent ──(Poll, later)──▶ approved / link received
-//	   │                 └── past ExpiresAt: shown as expired
+//	queued ──Flush──▶ sent ──Poll──▶ approved ──Poll──▶ link_delivered ──CompleteRecovery──▶ (none)
+//	   │                │  └──Poll──▶ denied / expired / forwarded / completed
+//	   │                └── past ExpiresAt: shown as expired
 //	   └──portal refuses (4xx)──▶ failed
 //
 // RequestRecovery sends at once; when the portal cannot be reached (no
@@ -29,8 +30,21 @@
 // queue shows both, and only the phrase the user reads out counts. A 4xx
 // is the portal refusing the request: it is reported, never retried.
 //
-// The poll token is a secret kept only in the vault: nothing here prints
-// it, and vault.RecoveryRequest's String redacts it. The step that polls
-// the portal (GET /v1/recovery-requests/status) slots in beside Flush: it
-// walks Outstanding's sent requests and records the portal's answer.
+// Poll asks the portal (GET /v1/recovery-requests/status) and records its
+// answer; the first answer after an admin approved carries the one-time
+// link, which is saved in the vault at once, since the portal hands it out
+// only once. CompleteRecovery redeems the link, enrols a new authenticator
+// and puts it in place of the lost one: see its comment for the order that
+// keeps the vault working whatever step fails.
+//
+// The poll token, the link, the enrolment session and the pending secret
+// are secrets kept only in the vault: nothing here prints them, and
+// vault.RecoveryRequest's String redacts them.
+//
+// # Admin sessions
+//
+// SignIn signs an account's portal user in with a password and a code
+// computed from the account, and keeps the session in the vault on that
+// account's binding (one per portal) until it expires; Admin carries out
+// the admin API's calls with it, and SignOut ends it.
 package companion

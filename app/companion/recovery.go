@@ -18,9 +18,32 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-// StateExpired is the state shown for a sent request past its expiry; it
-// is derived, never stored.
-const StateExpired vault.RecoveryState = "expired"
+// The states shown for a request beyond the stored ones (see State): they
+// are derived from the portal's last answer and the clock, never stored.
+const (
+	// StateExpired: the request lapsed undecided (the portal said so, or
+	// its expiry passed).
+	StateExpired vault.RecoveryState = "expired"
+	// StateForwarded: sent on to platform support, which decides.
+	StateForwarded vault.RecoveryState = "forwarded"
+	// StateApproved: an admin approved; the link is on its way.
+	StateApproved vault.RecoveryState = "approved"
+	// StateLinkDelivered: the portal handed the one-time link to this
+	// vault: complete the recovery with it.
+	StateLinkDelivered vault.RecoveryState = "link_delivered"
+	// StateLinkEmailed: a link was issued but did not reach this vault;
+	// the e-mailed copy is the way on.
+	StateLinkEmailed vault.RecoveryState = "link_emailed"
+	// StateLinkExpired: the delivered link's time ran out unused.
+	StateLinkExpired vault.RecoveryState = "link_expired"
+	// StateDenied: an admin refused the request.
+	StateDenied vault.RecoveryState = "denied"
+	// StateCompleted: the link was used (the portal says so).
+	StateCompleted vault.RecoveryState = "completed"
+	// StateEnrolmentLapsed: the link was redeemed, but its enrol-only
+	// session ended before a new authenticator was confirmed.
+	StateEnrolmentLapsed vault.RecoveryState = "enrolment_lapsed"
+)
 
 // ErrOutstanding: the account already has a request that is still pending.
 var ErrOutstanding = errors.New("a recovery request is already pending")
@@ -70,8 +93,7 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		return Outcome{}, fmt.Errorf("%s has %w", Label(a), ErrNoEmail)
 	}
 	if r := p.Recovery; r != nil && !opts.Replace {
-		switch state := State(*r, c.now()); state {
-		case vault.RecoveryQueued, vault.RecoverySent:
+		if state := State(*r, c.now()); InProgress(state) {
 			return Outcome{}, fmt.Errorf("%s: %w (%s since %s)", Label(a), ErrOutstanding, state, r.RequestedAt.Local().Format("2006-01-02 15:04"))
 		}
 	}
@@ -208,13 +230,54 @@ func CheckMessage(s string) (string, error) {
 	return s, nil
 }
 
-// State is r's state as shown: its stored state, or StateExpired for a
-// sent request past its expiry.
+// State is r's state as shown: for a sent request, what the portal last
+// said of it (see the State* constants), the delivered link's state, or
+// StateExpired past its expiry; for one being completed, enrolling or
+// StateEnrolmentLapsed; else its stored state.
 func State(r vault.RecoveryRequest, now time.Time) vault.RecoveryState {
-	if r.State == vault.RecoverySent && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt) {
-		return StateExpired
+	switch r.State {
+	case vault.RecoverySent:
+		if r.Link != "" {
+			if !r.LinkExpiresAt.IsZero() && !now.Before(r.LinkExpiresAt) {
+				return StateLinkExpired
+			}
+			return StateLinkDelivered
+		}
+		switch r.PortalStatus {
+		case portalsync.RecoveryApproved:
+			return StateApproved
+		case portalsync.RecoveryLinkIssued:
+			return StateLinkEmailed
+		case portalsync.RecoveryDenied:
+			return StateDenied
+		case portalsync.RecoveryCompleted:
+			return StateCompleted
+		case portalsync.RecoveryExpired:
+			return StateExpired
+		}
+		if !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt) {
+			return StateExpired
+		}
+		if r.PortalStatus == portalsync.RecoveryForwarded {
+			return StateForwarded
+		}
+	case vault.RecoveryEnrolling:
+		if r.EnrolSession == "" || !now.Before(r.EnrolSessionExpiresAt) {
+			return StateEnrolmentLapsed
+		}
 	}
 	return r.State
+}
+
+// InProgress reports whether a request in state (as State shows it) is still
+// under way, so that asking again needs RequestOptions.Replace.
+func InProgress(state vault.RecoveryState) bool {
+	switch state {
+	case vault.RecoveryQueued, vault.RecoverySent, vault.RecoveryEnrolling,
+		StateForwarded, StateApproved, StateLinkDelivered, StateLinkEmailed:
+		return true
+	}
+	return false
 }
 
 // Pending is one account's recovery request, as Outstanding lists it.

@@ -1,0 +1,142 @@
+package companion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// Polled is what one poll of a recovery request found.
+type Polled struct {
+	Account vault.Account
+	// Request is the request as now stored.
+	Request vault.RecoveryRequest
+	// State is the request's state as shown (see State).
+	State vault.RecoveryState
+	// Checked: the portal answered this time.
+	Checked bool
+	// NewLink: this answer carried the one-time link, now kept in the
+	// vault. The portal hands it out once.
+	NewLink bool
+	// Err is why the portal could not be asked; nil when it answered or
+	// when there was nothing to ask (queued, decided, link already here).
+	Err error
+}
+
+// needsPoll reports whether asking the portal about r can tell anything
+// new: it was sent, no link is here yet, and the portal has not closed it.
+func needsPoll(r vault.RecoveryRequest) bool {
+	if r.State != vault.RecoverySent || r.PollToken == "" || r.Link != "" {
+		return false
+	}
+	switch r.PortalStatus {
+	case portalsync.RecoveryDenied, portalsync.RecoveryCompleted, portalsync.RecoveryExpired:
+		return false
+	}
+	return true
+}
+
+// Poll asks the portal where the account's recovery request stands
+// (GET /v1/recovery-requests/status with its poll token) and records the
+// answer. The first answer after an admin approved carries the one-time
+// link: it is saved in the vault before anything else, with its expiry,
+// so it survives a closed terminal. A portal that cannot be reached is
+// reported in Polled.Err and changes nothing; the error is an account
+// problem or a failed save.
+func (c *Companion) Poll(ctx context.Context, id string) (Polled, error) {
+	a, err := c.account(id)
+	if err != nil {
+		return Polled{}, err
+	}
+	p, err := binding(a)
+	if err != nil {
+		return Polled{}, err
+	}
+	if p.Recovery == nil {
+		return Polled{}, fmt.Errorf("%s has no recovery request", Label(a))
+	}
+	return c.poll(ctx, a, *p.Recovery)
+}
+
+// PollAll polls every request that can tell something new and lists every
+// stored request, in vault order, polled or not. It stops at a vault
+// failure or when ctx ends; a portal that cannot be reached is reported on
+// its requests only.
+func (c *Companion) PollAll(ctx context.Context) ([]Polled, error) {
+	var out []Polled
+	for _, p := range c.Outstanding() {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		res, err := c.poll(ctx, p.Account, p.Request)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryRequest) (Polled, error) {
+	res := Polled{Account: a, Request: r, State: State(r, c.now())}
+	if !needsPoll(r) {
+		return res, nil
+	}
+	cl, err := c.Client(a.Portal.URL)
+	if err != nil {
+		res.Err = err
+		return res, nil
+	}
+	st, err := cl.PollRecovery(ctx, r.PollToken)
+	var apiErr *portalsync.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+		// The portal forgets a request some time after it lapsed.
+		st = portalsync.RecoveryStatus{Status: portalsync.RecoveryExpired}
+	case err != nil:
+		res.Err = fmt.Errorf("asking %s about the recovery request of %s: %w", a.Portal.URL, Label(a), err)
+		return res, nil
+	}
+	next := r
+	next.PortalStatus = st.Status
+	next.CheckedAt = c.now().UTC()
+	if !st.ExpiresAt.IsZero() {
+		next.ExpiresAt = st.ExpiresAt.UTC()
+	}
+	if st.Link != nil {
+		next.Link, next.LinkExpiresAt = st.Link.Token, st.Link.ExpiresAt.UTC()
+	}
+	saved, err := c.updateRecovery(a, r, func(cur *vault.RecoveryRequest) { *cur = next })
+	if err != nil {
+		if st.Link != nil {
+			return res, fmt.Errorf("the recovery link for %s arrived but the vault could not keep it (%w): use the link in the e-mail the portal sent", Label(a), err)
+		}
+		return res, fmt.Errorf("recording the recovery status of %s: %w", Label(a), err)
+	}
+	return Polled{Account: saved, Request: next, State: State(next, c.now()), Checked: true, NewLink: st.Link != nil}, nil
+}
+
+// updateRecovery edits the account's stored request, provided it is still
+// the one read (same portal, same request), and returns the account as
+// saved.
+func (c *Companion) updateRecovery(a vault.Account, was vault.RecoveryRequest, edit func(*vault.RecoveryRequest)) (vault.Account, error) {
+	var saved vault.Account
+	err := c.v.Update(func(d *vault.Document) error {
+		cur, ok := d.Account(a.ID)
+		if !ok {
+			return fmt.Errorf("%s was deleted meanwhile", Label(a))
+		}
+		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) || cur.Portal.Recovery == nil ||
+			!cur.Portal.Recovery.RequestedAt.Equal(was.RequestedAt) {
+			return fmt.Errorf("the recovery request of %s changed meanwhile", Label(a))
+		}
+		edit(cur.Portal.Recovery)
+		saved = cur.Clone()
+		return nil
+	})
+	return saved, err
+}

@@ -1,0 +1,606 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/latchkey/latchkey/app/companion"
+	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/vault"
+)
+
+func init() {
+	register(&command{
+		name: "admin", args: "login QUERY|logout|users|requests|approve REQUEST --phrase P|deny REQUEST|forward REQUEST|link USER|reset USER|ip USER on|off|lock USER on|off|tenants|audit",
+		summary: "manage a team portal as its admin, from the terminal\n\n" +
+			"  login QUERY        sign in to the portal of QUERY, your own account in the\n" +
+			"                     vault: asks for the portal password (or --password-file\n" +
+			"                     F) and uses the account's code. The session is kept in\n" +
+			"                     the vault until it expires\n" +
+			"  logout             end the session (all of them, or --portal URL's)\n" +
+			"  users              the team directory: --q TEXT, --role R, --status\n" +
+			"                     enrolled|not_enrolled|recovery_pending|locked, --tenant ID\n" +
+			"  requests           the recovery queue, with the phrase each requester reads\n" +
+			"                     out: --status pending|approved|denied|forwarded|\n" +
+			"                     link_issued|completed|expired\n" +
+			"  approve REQUEST    approve with --phrase \"...\" as the requester read it:\n" +
+			"                     a one-time link goes to their e-mail and app\n" +
+			"  deny REQUEST       refuse it (--reason R is e-mailed to the requester)\n" +
+			"  forward REQUEST    send it on to platform support\n" +
+			"  link USER          e-mail USER a one-time recovery link\n" +
+			"  reset USER         reset USER's 2FA (asks first; --yes for scripts)\n" +
+			"  ip USER on|off     new-network sign-in confirmation by e-mail\n" +
+			"  lock USER on|off   lock (ending their sessions) or unlock USER\n" +
+			"  tenants            your tenant and its customer tenants\n" +
+			"  audit              the audit log: --user ID, --action A, --limit N\n" +
+			"USER is a user id or e-mail address; REQUEST a request id. With sessions to\n" +
+			"several portals, --portal URL picks one. Refusals print the portal's reason.\n" +
+			"--json prints the portal's answer: users {tenant_id, read_only, total,\n" +
+			"users, next_offset}; requests [{id, status, email, message, phrase, ...}];\n" +
+			"approve, deny and forward {request, link}; link {user_id, expires_at,\n" +
+			"emailed, for_app}; reset, ip and lock the user; tenants [{id, name,\n" +
+			"relation, policy, ...}]; audit {entries, next_before}; login {portal,\n" +
+			"account, email, name, role, tenant, expires_at}; logout [{portal, account}].",
+		run: runAdmin,
+	})
+}
+
+// adminFlags are the flags of every admin action; each action takes some.
+type adminFlags struct {
+	portal, passwordFile, phrase, reason string
+	q, role, status, action              string
+	tenant, user                         int64
+	limit                                int
+	json, yes                            bool
+	set                                  map[string]bool
+}
+
+// adminActions: each action's operands and the flags it takes.
+var adminActions = map[string]struct {
+	args  []string // operand names
+	flags []string
+}{
+	"login":    {[]string{"QUERY"}, []string{"password-file"}},
+	"logout":   {nil, nil},
+	"users":    {nil, []string{"q", "role", "status", "tenant"}},
+	"requests": {nil, []string{"status"}},
+	"approve":  {[]string{"REQUEST"}, []string{"phrase"}},
+	"deny":     {[]string{"REQUEST"}, []string{"reason"}},
+	"forward":  {[]string{"REQUEST"}, nil},
+	"link":     {[]string{"USER"}, nil},
+	"reset":    {[]string{"USER"}, []string{"yes"}},
+	"ip":       {[]string{"USER", "on|off"}, nil},
+	"lock":     {[]string{"USER", "on|off"}, nil},
+	"tenants":  {nil, nil},
+	"audit":    {nil, []string{"user", "action", "limit"}},
+}
+
+func runAdmin(ctx context.Context, r *runner, args []string) error {
+	fs := r.flags("admin")
+	f := adminFlags{set: map[string]bool{}}
+	fs.StringVar(&f.portal, "portal", "", "the portal to act on (with sessions to several)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "login: read the portal password from this file")
+	fs.StringVar(&f.phrase, "phrase", "", "approve: the phrase the requester read out")
+	fs.StringVar(&f.reason, "reason", "", "deny: why, e-mailed to the requester")
+	fs.StringVar(&f.q, "q", "", "users: part of a name or e-mail address")
+	fs.StringVar(&f.role, "role", "", "users: owner, admin, technician or read_only")
+	fs.StringVar(&f.status, "status", "", "users: 2FA status; requests: request status")
+	fs.Int64Var(&f.tenant, "tenant", 0, "users: a customer tenant's id")
+	fs.Int64Var(&f.user, "user", 0, "audit: the entries about this user id")
+	fs.StringVar(&f.action, "action", "", "audit: the entries of this action")
+	fs.IntVar(&f.limit, "limit", 0, "audit: at most this many entries")
+	fs.BoolVar(&f.json, "json", false, "print JSON")
+	fs.BoolVar(&f.yes, "yes", false, "reset: do not ask for confirmation")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if len(rest) == 0 {
+		return usagef("admin needs an action: login, logout, users, requests, approve, deny, forward, link, reset, ip, lock, tenants or audit")
+	}
+	action, params := rest[0], rest[1:]
+	if err := checkAdminArgs(action, params, f); err != nil {
+		return err
+	}
+	v, err := r.openVault()
+	if err != nil {
+		return err
+	}
+	c := r.companion(v)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	defer cancel()
+	switch action {
+	case "login":
+		return r.adminLogin(ctx, c, v, params[0], f)
+	case "logout":
+		return r.adminLogout(ctx, c, f)
+	}
+	a, err := c.Admin(f.portal)
+	if err != nil {
+		return adminSessionError(err)
+	}
+	err = r.adminAct(ctx, a, action, params, f)
+	if err != nil {
+		return explainAdmin(a, err)
+	}
+	return nil
+}
+
+func checkAdminArgs(action string, params []string, f adminFlags) error {
+	spec, ok := adminActions[action]
+	if !ok {
+		return usagef("admin: unknown action %q (see 'latchkey help admin')", action)
+	}
+	if len(params) != len(spec.args) {
+		if len(spec.args) == 0 {
+			return usagef("admin %s takes no operands, got %q", action, params[0])
+		}
+		return usagef("admin %s needs %s", action, strings.Join(spec.args, " "))
+	}
+	for name := range f.set {
+		if name == "json" || name == "portal" || name == "home" || name == "passphrase-file" || name == "no-keyring" {
+			continue
+		}
+		if !slices.Contains(spec.flags, name) {
+			return usagef("admin %s does not take --%s", action, name)
+		}
+	}
+	if f.set["portal"] && action == "login" {
+		return usagef("admin login signs in to the portal QUERY's account is linked to; --portal is for the other actions")
+	}
+	switch action {
+	case "approve":
+		if strings.TrimSpace(f.phrase) == "" {
+			return usagef("admin approve needs --phrase \"...\": the words the requester read out")
+		}
+	case "ip", "lock":
+		if params[1] != "on" && params[1] != "off" {
+			return usagef("admin %s USER takes on or off, not %q", action, params[1])
+		}
+	case "users":
+		if f.role != "" && !slices.Contains([]string{portalsync.AdminRoleOwner, portalsync.AdminRoleAdmin, portalsync.AdminRoleTechnician, portalsync.AdminRoleReadOnly}, f.role) {
+			return usagef("admin users --role must be owner, admin, technician or read_only, not %q", f.role)
+		}
+		if f.status != "" && !slices.Contains([]string{portalsync.AdminStatusEnrolled, portalsync.AdminStatusNotEnrolled, portalsync.AdminStatusRecoveryPending, portalsync.AdminStatusLocked}, f.status) {
+			return usagef("admin users --status must be enrolled, not_enrolled, recovery_pending or locked, not %q", f.status)
+		}
+	case "requests":
+		if f.status != "" && !slices.Contains(portalsync.RecoveryStates, f.status) {
+			return usagef("admin requests --status must be one of %s, not %q", strings.Join(portalsync.RecoveryStates, ", "), f.status)
+		}
+	case "audit":
+		if f.limit < 0 || f.limit > portalsync.MaxAdminPageSize {
+			return usagef("admin audit --limit must be 1 to %d", portalsync.MaxAdminPageSize)
+		}
+	}
+	if slices.Contains(spec.args, "REQUEST") {
+		if id, err := strconv.ParseInt(params[0], 10, 64); err != nil || id <= 0 {
+			return usagef("admin %s: REQUEST must be a request id (a positive number, see 'latchkey admin requests'), not %q", action, params[0])
+		}
+	}
+	return nil
+}
+
+// adminLoginJSON is `admin login --json`.
+type adminLoginJSON struct {
+	Portal    string    `json:"portal"`
+	Account   string    `json:"account"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Tenant    string    `json:"tenant"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (r *runner) adminLogin(ctx context.Context, c *companion.Companion, v *vault.Vault, query string, f adminFlags) error {
+	a, err := findOne(v.Accounts(), query)
+	if err != nil {
+		return err
+	}
+	if a.Portal == nil || a.Portal.URL == "" {
+		return fmt.Errorf("%s is not linked to a portal: link it with 'latchkey portal link %s URL'", label(a), shellQuote(query))
+	}
+	password, err := r.portalPassword(a, f.passwordFile)
+	if err != nil {
+		return err
+	}
+	got, err := c.SignIn(ctx, a.ID, password)
+	if err != nil {
+		return explainLogin(a, query, err)
+	}
+	s, who := got.Session, got.Who
+	if f.json {
+		return writeJSON(r, adminLoginJSON{Portal: s.Portal, Account: s.AccountID, Email: s.Email, Name: who.User.Name,
+			Role: who.User.Role, Tenant: who.Tenant.Name, ExpiresAt: s.ExpiresAt.UTC()})
+	}
+	w := r.env.Stdout
+	if got.WhoErr != nil {
+		fmt.Fprintf(w, "Signed in to %s as %s until %s.\n", s.Portal, s.Email, s.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	} else {
+		fmt.Fprintf(w, "Signed in to %s as %s <%s>, %s of %s, until %s.\n", s.Portal, sanitizeLine(who.User.Name), s.Email,
+			who.User.Role, sanitizeLine(who.Tenant.Name), s.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	fmt.Fprintln(w, "The session is kept in the vault; 'latchkey admin logout' ends it.")
+	return nil
+}
+
+// portalPassword reads the portal password from file or the terminal.
+func (r *runner) portalPassword(a vault.Account, file string) (string, error) {
+	if file != "" {
+		p, err := readPassphraseFile(file)
+		if err != nil {
+			return "", usagef("admin login --password-file: %v", err)
+		}
+		return p, nil
+	}
+	if r.env.Terminal == nil {
+		return "", usagef("admin login: no terminal to ask for the portal password: use --password-file F")
+	}
+	p, err := r.env.Terminal.ReadPassword(fmt.Sprintf("Password for %s at %s: ", a.Portal.Email, a.Portal.URL))
+	if err != nil {
+		return "", fmt.Errorf("reading the portal password: %w", err)
+	}
+	if p == "" {
+		return "", errors.New("no password given: nothing was sent")
+	}
+	return p, nil
+}
+
+// explainLogin adds what to do to a failed sign-in, in one sentence.
+func explainLogin(a vault.Account, query string, err error) error {
+	q := shellQuote(query)
+	switch {
+	case errors.Is(err, companion.ErrVerifyAddress):
+		return fmt.Errorf("%w: open the link in that e-mail and confirm, then run 'latchkey admin login %s' again", err, q)
+	case errors.Is(err, companion.ErrVerifyEmail):
+		return fmt.Errorf("%w: open the link in that e-mail, then set up your authenticator at %s in the browser", err, a.Portal.URL)
+	case errors.Is(err, companion.ErrEnrolFirst):
+		return fmt.Errorf("%w: set it up at %s in the browser first and add it to the vault", err, a.Portal.URL)
+	case errors.Is(err, companion.ErrWrongPassword):
+		return fmt.Errorf("%w: check the password and try again", err)
+	case errors.Is(err, companion.ErrNoEmail):
+		return fmt.Errorf("%w: set it with 'latchkey portal link %s URL --email ADDRESS'", err, q)
+	}
+	return err
+}
+
+// adminLogoutJSON is one element of `admin logout --json`.
+type adminLogoutJSON struct {
+	Portal  string `json:"portal"`
+	Account string `json:"account"`
+}
+
+func (r *runner) adminLogout(ctx context.Context, c *companion.Companion, f adminFlags) error {
+	gone, err := c.SignOut(ctx, f.portal)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		out := make([]adminLogoutJSON, 0, len(gone))
+		for _, s := range gone {
+			out = append(out, adminLogoutJSON{Portal: s.Portal, Account: s.AccountID})
+		}
+		return writeJSON(r, out)
+	}
+	if len(gone) == 0 {
+		fmt.Fprintln(r.env.Stdout, "Not signed in to a portal.")
+		return nil
+	}
+	for _, s := range gone {
+		fmt.Fprintf(r.env.Stdout, "Signed out of %s (%s).\n", s.Portal, s.Email)
+	}
+	return nil
+}
+
+// adminSessionError explains a missing session.
+func adminSessionError(err error) error {
+	switch {
+	case errors.Is(err, companion.ErrSeveralSessions):
+		return usagef("%v: pick one with --portal URL", err)
+	case errors.Is(err, companion.ErrNotSignedIn):
+		return fmt.Errorf("%w: sign in with 'latchkey admin login QUERY' (QUERY: your own account in the vault)", err)
+	}
+	return err
+}
+
+// explainAdmin turns the portal's refusals into one sentence with what to
+// do.
+func explainAdmin(a *companion.Admin, err error) error {
+	if errors.Is(err, companion.ErrSessionEnded) {
+		q := a.Session().AccountID
+		if name, uerr := strconv.Unquote(a.Session().Label); uerr == nil {
+			q = name
+		}
+		return fmt.Errorf("%w: sign in again with 'latchkey admin login %s'", err, shellQuote(q))
+	}
+	var apiErr *portalsync.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.Status {
+	case http.StatusForbidden:
+		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+	case http.StatusNotFound:
+		return fmt.Errorf("the portal says: %s (or it is not yours to see)", apiErr.Message)
+	case http.StatusConflict, http.StatusUnprocessableEntity, http.StatusBadRequest:
+		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+	}
+	return err
+}
+
+func (r *runner) adminAct(ctx context.Context, a *companion.Admin, action string, params []string, f adminFlags) error {
+	switch action {
+	case "users":
+		l, err := a.Users(ctx, portalsync.AdminUserQuery{Query: f.q, Role: f.role, Status: f.status, TenantID: f.tenant})
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, l, func(w io.Writer) { printUsers(w, l) })
+	case "requests":
+		q, err := a.Requests(ctx, f.status)
+		if err != nil {
+			return err
+		}
+		if q == nil {
+			q = []portalsync.RecoveryQueueItem{}
+		}
+		return r.adminOut(f, q, func(w io.Writer) { printRequests(w, q) })
+	case "approve", "deny", "forward":
+		id, _ := strconv.ParseInt(params[0], 10, 64)
+		var d portalsync.RecoveryDecision
+		var err error
+		switch action {
+		case "approve":
+			d, err = a.Approve(ctx, id, f.phrase)
+		case "deny":
+			d, err = a.Deny(ctx, id, f.reason)
+		default:
+			d, err = a.Forward(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, d, func(w io.Writer) { printDecision(w, action, d) })
+	case "tenants":
+		ts, err := a.Tenants(ctx)
+		if err != nil {
+			return err
+		}
+		if ts == nil {
+			ts = []portalsync.AdminTenant{}
+		}
+		return r.adminOut(f, ts, func(w io.Writer) { printTenants(w, ts) })
+	case "audit":
+		p, err := a.Audit(ctx, portalsync.AdminAuditQuery{UserID: f.user, Action: f.action, Limit: f.limit})
+		if err != nil {
+			return err
+		}
+		if p.Entries == nil {
+			p.Entries = []portalsync.AdminAuditEntry{}
+		}
+		return r.adminOut(f, p, func(w io.Writer) { printAudit(w, p) })
+	}
+	// The per-user actions.
+	id, err := a.FindUser(ctx, params[0], 0)
+	if err != nil {
+		if errors.Is(err, companion.ErrNoSuchUser) {
+			return fmt.Errorf("%w: see 'latchkey admin users'", err)
+		}
+		return err
+	}
+	switch action {
+	case "link":
+		l, err := a.IssueLink(ctx, id)
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, l, func(w io.Writer) {
+			fmt.Fprintf(w, "A one-time recovery link was e-mailed to user %d; it works until %s.\n", l.UserID, l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+		})
+	case "reset":
+		if err := r.confirmChange(fmt.Sprintf("Resetting the 2FA of user %s removes their authenticator, backup codes and recovery code", params[0]),
+			"Reset it? [y/N] ", f.yes); err != nil {
+			return err
+		}
+		u, err := a.Reset2FA(ctx, id)
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, u, func(w io.Writer) {
+			fmt.Fprintf(w, "Reset the 2FA of %s: they set up a new authenticator at their next sign-in, and were told by e-mail.\n", sanitizeLine(u.Email))
+		})
+	case "ip":
+		u, err := a.SetIPVerification(ctx, id, params[1] == "on")
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, u, func(w io.Writer) {
+			state := "on: sign-ins from a new network wait for an e-mailed confirmation"
+			if u.SkipIPVerification {
+				state = "off: sign-ins from new networks need no e-mailed confirmation"
+			}
+			fmt.Fprintf(w, "New-network confirmation for %s is %s.\n", sanitizeLine(u.Email), state)
+		})
+	default: // lock
+		u, err := a.SetLocked(ctx, id, params[1] == "on")
+		if err != nil {
+			return err
+		}
+		return r.adminOut(f, u, func(w io.Writer) {
+			if u.Locked {
+				fmt.Fprintf(w, "Locked %s: their sessions ended and sign-ins are refused until unlocked.\n", sanitizeLine(u.Email))
+			} else {
+				fmt.Fprintf(w, "Unlocked %s.\n", sanitizeLine(u.Email))
+			}
+		})
+	}
+}
+
+// adminOut prints v as JSON with --json, else as human calls it.
+func (r *runner) adminOut(f adminFlags, v any, human func(io.Writer)) error {
+	if f.json {
+		return writeJSON(r, v)
+	}
+	human(r.env.Stdout)
+	return nil
+}
+
+func printUsers(w io.Writer, l portalsync.AdminUserList) {
+	if len(l.Users) == 0 {
+		fmt.Fprintln(w, "No user matches.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tE-MAIL\tNAME\tROLE\t2FA\tNOTES")
+	for _, u := range l.Users {
+		twoFA := "enrolled"
+		if !u.Enrolled {
+			twoFA = "not enrolled"
+		}
+		var notes []string
+		if u.Locked {
+			notes = append(notes, "locked")
+		}
+		if u.RecoveryPending {
+			notes = append(notes, "recovery pending")
+		}
+		if !u.EmailVerified {
+			notes = append(notes, "e-mail unconfirmed")
+		}
+		if u.SkipIPVerification {
+			notes = append(notes, "new-network check off")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, cell(u.Email, 60), cell(u.Name, 40), u.Role, twoFA, orDash(strings.Join(notes, ", ")))
+	}
+	_ = tw.Flush()
+	if l.ReadOnly {
+		fmt.Fprintln(w, "A customer tenant's directory: read only.")
+	}
+	if l.NextOffset != 0 {
+		fmt.Fprintf(w, "%d of %d users shown; narrow the list with --q, --role or --status.\n", len(l.Users), l.Total)
+	}
+}
+
+func printRequests(w io.Writer, q []portalsync.RecoveryQueueItem) {
+	if len(q) == 0 {
+		fmt.Fprintln(w, "No recovery request.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tREQUESTED\tE-MAIL\tACCOUNT\tPHRASE\tACTIONS\tMESSAGE")
+	for _, it := range q {
+		account := "no match"
+		if it.User != nil {
+			account = fmt.Sprintf("%s (%s)", cell(it.User.Name, 40), it.User.Role)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Status, it.CreatedAt.UTC().Format("2006-01-02 15:04"),
+			cell(it.Email, 60), account, cell(it.Phrase, 80), orDash(strings.Join(it.Actions, ",")), orDash(cell(it.Message, 40)))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "Approve only once the requester read you the same phrase: latchkey admin approve ID --phrase \"...\"")
+}
+
+func printDecision(w io.Writer, action string, d portalsync.RecoveryDecision) {
+	who := cell(d.Request.Email, 60)
+	switch action {
+	case "approve":
+		fmt.Fprintf(w, "Approved request %d of %s.", d.Request.ID, who)
+		if l := d.Link; l != nil {
+			switch {
+			case l.Emailed && l.ForApp:
+				fmt.Fprint(w, " A one-time link was e-mailed to them and reaches their app at its next check")
+			case l.ForApp:
+				fmt.Fprint(w, " The e-mail could not be sent; the one-time link reaches their app at its next check")
+			case l.Emailed:
+				fmt.Fprint(w, " A one-time link was e-mailed to them")
+			}
+			fmt.Fprintf(w, "; it works until %s.", l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		fmt.Fprintln(w)
+	case "deny":
+		fmt.Fprintf(w, "Denied request %d of %s.\n", d.Request.ID, who)
+	default:
+		fmt.Fprintf(w, "Forwarded request %d of %s to platform support.\n", d.Request.ID, who)
+	}
+}
+
+func printTenants(w io.Writer, ts []portalsync.AdminTenant) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tRELATION\tPARENT\t2FA REQUIRED\tE-MAIL CODES\tSSO\tALLOWED NETWORKS")
+	for _, t := range ts {
+		parent := "-"
+		if t.ParentID != 0 {
+			parent = strconv.FormatInt(t.ParentID, 10)
+		}
+		nets := "any"
+		if len(t.Policy.IPAllowList) > 0 {
+			nets = strings.Join(t.Policy.IPAllowList, " ")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, cell(t.Name, 40), t.Relation, parent,
+			yesNo(t.Policy.Require2FA), yesNo(t.Policy.AllowEmailCodes), yesNo(t.Policy.SSOEnforced), cell(nets, 80))
+	}
+	_ = tw.Flush()
+}
+
+func printAudit(w io.Writer, p portalsync.AdminAuditPage) {
+	if len(p.Entries) == 0 {
+		fmt.Fprintln(w, "No audit entry matches.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME\tACTOR\tACTION\tUSER\tTENANT\tSOURCE\tDETAILS")
+	for _, e := range p.Entries {
+		actor := "-"
+		if e.ActorID != 0 {
+			actor = strconv.FormatInt(e.ActorID, 10)
+		}
+		user := "-"
+		if e.TargetUserID != 0 {
+			user = strconv.FormatInt(e.TargetUserID, 10)
+		}
+		details := "-"
+		if len(e.Details) > 0 && string(e.Details) != "{}" && string(e.Details) != "null" {
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, e.Details); err == nil {
+				details = cell(compact.String(), 100)
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.At.UTC().Format("2006-01-02 15:04:05"), actor, cell(e.Action, 40),
+			user, e.TenantID, cell(e.SourceAddr, 45), details)
+	}
+	_ = tw.Flush()
+	if p.NextBefore != 0 {
+		fmt.Fprintln(w, "Older entries exist; raise --limit to see more.")
+	}
+}
+
+// cell makes a portal's text safe for one table cell: no control
+// characters (a requester's message is untrusted), no tabs or line
+// breaks, at most n characters.
+func cell(s string, n int) string {
+	s = sanitizeLine(strings.Join(strings.Fields(s), " "))
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
