@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -38,7 +37,11 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		if ip, ok := clientAddress(r, h.opts.TrustedProxies); ok {
+			ctx = context.WithValue(ctx, clientAddrKey, ip)
+		}
+		r = r.WithContext(ctx)
 		hdr := w.Header()
 		hdr.Set("X-Request-Id", id)
 		hdr.Set("Date", h.now().UTC().Format(http.TimeFormat))
@@ -113,10 +116,7 @@ func (h *Handler) accessLog(r *http.Request, rec *recorder, start time.Time) {
 	if status == 0 {
 		status = http.StatusOK // nothing written: net/http sends 200
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host, _ := sourceAddress(r)
 	attrs = append(attrs,
 		slog.Int("status", status),
 		slog.Int64("bytes", rec.bytes),

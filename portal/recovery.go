@@ -197,20 +197,23 @@ func isBidiControl(c rune) bool {
 	return c >= 0x202A && c <= 0x202E || c >= 0x2066 && c <= 0x2069 || c == 0x200E || c == 0x200F || c == 0x061C
 }
 
-// sourceAddress is the peer's address as stored (no port, IPv4-mapped
+// sourceAddress is the client's address as stored (no port, IPv4-mapped
 // IPv6 unmapped) and the subject of its rate limit: the address itself for
-// IPv4, its /64 for IPv6, since one host commonly holds a whole /64.
-// X-Forwarded-For is not trusted: the portal has no trusted-proxy setting.
+// IPv4, its /64 for IPv6, since one host commonly holds a whole /64. The
+// middleware decides the address once per request (clientAddress), taking
+// X-Forwarded-For into account only from Options.TrustedProxies.
 func sourceAddress(r *http.Request) (addr, subject string) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	ip, ok := r.Context().Value(clientAddrKey).(netip.Addr)
+	if !ok {
+		ip, ok = peerAddress(r)
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
+	if !ok {
+		host := r.RemoteAddr
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 		return clip(host, 64), clip(host, 64)
 	}
-	ip = ip.Unmap().WithZone("")
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return ip.String(), p.String()

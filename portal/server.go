@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -76,6 +77,10 @@ type Options struct {
 	// Every attempt counts, so a team behind one NAT address may need more.
 	SignInPerAddress       int64
 	SecondFactorPerAddress int64
+	// TrustedProxies are the reverse proxies (e.g. a TLS terminator on
+	// this host) whose X-Forwarded-For names the client; from any other
+	// peer the header is ignored. Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of the recovery-request options.

@@ -8,6 +8,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -62,6 +63,7 @@ type config struct {
 	issuer           string
 	platformTenant   string
 	linkTTL          time.Duration
+	trustedProxies   string
 }
 
 // envSMTPPassword holds the SMTP password itself (there is no flag for it).
@@ -153,6 +155,7 @@ func (c *config) serveFlags(f *flags) {
 	f.str(&c.issuer, "issuer", portal.DefaultIssuer, "the portal's name in authenticator apps and e-mails")
 	f.str(&c.platformTenant, "platform-tenant", "auto", "id of the platform tenant whose owners and admins handle requests forwarded by resellers; auto: the install's first tenant")
 	f.duration(&c.linkTTL, "link-ttl", portal.DefaultLinkTTL, "how long a recovery link stays valid (at most 2h)")
+	f.str(&c.trustedProxies, "trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1 for a TLS terminator on this host)")
 	c.smtpPassword = auth.Secret(f.getenv(envSMTPPassword))
 }
 
@@ -220,7 +223,31 @@ func (c *config) validateServe() error {
 			return fmt.Errorf("--platform-tenant must be a tenant id or auto, not %q", c.platformTenant)
 		}
 	}
+	if _, err := c.proxies(); err != nil {
+		return err
+	}
 	return c.validateMail()
+}
+
+// proxies parses --trusted-proxy: addresses (as /32 or /128) or prefixes.
+func (c *config) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.trustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy %q is not an address or CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // validateMail checks that e-mail can be delivered one way: SMTP, a mail

@@ -112,6 +112,8 @@ func TestValidateServe(t *testing.T) {
 		{"bad platform tenant", func(c *config) { c.platformTenant = "first" }, "--platform-tenant"},
 		{"platform tenant id", func(c *config) { c.platformTenant = "7" }, ""},
 		{"empty issuer", func(c *config) { c.issuer = " " }, "--issuer"},
+		{"trusted proxies", func(c *config) { c.trustedProxies = "127.0.0.1, 10.0.0.0/8,::1" }, ""},
+		{"bad trusted proxy", func(c *config) { c.trustedProxies = "127.0.0.1,proxy.example" }, "--trusted-proxy \"proxy.example\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -98,7 +98,9 @@ func serve(ctx context.Context, args []string, e env) error {
 		_ = ln.Close()
 		return err
 	}
+	proxies, _ := c.proxies() // validated above
 	h, err := portal.New(portal.Options{
+		TrustedProxies:   proxies,
 		Store:            st,
 		Keyring:          kr,
 		Logger:           log,
