@@ -982,3 +982,33 @@ func TestRecoveryLoopWireTypesRedact(t *testing.T) {
 		t.Errorf("formatting leaks:\n%s", buf.String())
 	}
 }
+
+// Maintain expires requests nobody polls, with an audit entry each.
+func TestMaintainExpiresRequests(t *testing.T) {
+	now := time.Now() // the store stamps rows with its own (real) clock
+	h, _ := newTestHandler(t, func(o *Options) { o.Now = func() time.Time { return now } })
+	w := callAPI(t, h, http.MethodPost, "/v1/recovery-requests", "", map[string]string{"email": "nobody@example.com"})
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("create: %d", w.Code)
+	}
+	ctx := context.Background()
+	if err := h.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs, _ := h.opts.Store.ListRecoveryRequests(ctx, store.RequestFilter{})
+	if len(reqs) != 1 || reqs[0].Status != store.RequestPending {
+		t.Fatalf("before the lifetime: %d requests", len(reqs))
+	}
+	now = now.Add(h.opts.RecoveryRequestTTL + time.Minute)
+	if err := h.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs, _ = h.opts.Store.ListRecoveryRequests(ctx, store.RequestFilter{})
+	if len(reqs) != 1 || reqs[0].Status != store.RequestExpired {
+		t.Fatalf("after the lifetime: %d requests, first %s", len(reqs), reqs[0].Status)
+	}
+	entries, _ := h.opts.Store.ListAudit(ctx, store.AuditFilter{Action: auditRecoveryExpired})
+	if len(entries) != 1 {
+		t.Errorf("%d expiry audit entries", len(entries))
+	}
+}

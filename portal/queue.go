@@ -580,3 +580,23 @@ func (h *Handler) postForwardRecovery(w http.ResponseWriter, r *http.Request, p 
 	}
 	h.answerDecision(w, r, p, v, nil)
 }
+
+// MaintenanceInterval is how often Maintain should run.
+const MaintenanceInterval = 5 * time.Minute
+
+// Maintain does the portal's periodic housekeeping: it expires (and
+// audits) recovery requests past their lifetime, so the queue and the
+// directory's "recovery pending" stay true even when nobody polls, and
+// deletes expired sessions, e-mail tokens and rate-limit windows. Safe
+// on several nodes at once. Run it every MaintenanceInterval.
+func (h *Handler) Maintain(ctx context.Context) error {
+	if err := h.expireRecoveryRequests(ctx); err != nil {
+		return err
+	}
+	n, err := h.opts.Store.PruneExpired(ctx)
+	if err != nil {
+		return fmt.Errorf("pruning expired rows: %w", err)
+	}
+	h.log.LogAttrs(ctx, slog.LevelDebug, "maintenance", slog.Int64("pruned", n))
+	return nil
+}

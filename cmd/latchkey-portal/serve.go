@@ -131,6 +131,8 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	log.Info("listening", "addr", addr, "tls", tlsConfig != nil, "base_url", base.String(), "keys", kr.IDs(), "mail", mailDesc, "platform_tenant", platform)
 
+	go maintain(ctx, h, log)
+
 	served := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -181,4 +183,20 @@ func (c *config) platformTenantID(ctx context.Context, st store.Store) (int64, e
 		}
 	}
 	return first, nil
+}
+
+// maintain runs the portal's housekeeping until ctx ends.
+func maintain(ctx context.Context, h *portal.Handler, log *slog.Logger) {
+	t := time.NewTicker(portal.MaintenanceInterval)
+	defer t.Stop()
+	for {
+		if err := h.Maintain(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("maintenance failed; retrying at the next interval", slog.String("err", auth.Redact(err.Error())))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
