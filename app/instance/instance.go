@@ -3,11 +3,19 @@
 // an otpauth link, for `latchkey open`) and exits.
 //
 // The protocol is one line each way: "raise" or "open URI", answered "ok".
+//
+// The channel is a unix socket. Where the system has none (Wine, Windows
+// before 10 1803), the app listens on loopback TCP instead and writes the
+// port and a random 256-bit token to a rendezvous file next to the socket's
+// path (0600, in the user's own temporary directory); a later launch reads
+// it and must send the token first, so other local users and web pages
+// cannot talk to the app.
 package instance
 
 import (
 	"bufio"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -49,7 +57,7 @@ func Raise(path string) bool { return send(path, raise) }
 
 // Running reports whether an app is listening, without asking it anything.
 func Running(path string) bool {
-	c, err := net.DialTimeout("unix", path, time.Second)
+	c, err := dial(path)
 	if err != nil {
 		return false
 	}
@@ -67,7 +75,7 @@ func Open(path, link string) bool {
 }
 
 func send(path, line string) bool {
-	c, err := net.DialTimeout("unix", path, time.Second)
+	c, err := dial(path)
 	if err != nil {
 		return false
 	}
@@ -82,8 +90,9 @@ func send(path, line string) bool {
 
 // Listener receives raise requests from later launches.
 type Listener struct {
-	ln   net.Listener
-	path string
+	ln    net.Listener
+	path  string
+	token string // TCP fallback only: what a client must send first
 }
 
 // Listen claims the socket at path; onRequest runs (on the listener's
@@ -94,12 +103,15 @@ func Listen(path string, onRequest func(Request)) (*Listener, error) {
 		return nil, errors.New("another Latchkey is running for this vault")
 	}
 	os.Remove(path) // stale, from an app that died
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("single-instance socket %s: %w", path, err)
+	os.Remove(rendezvousPath(path))
+	l := &Listener{path: path}
+	ln, err := listenUnix(path)
+	if err == nil {
+		os.Chmod(path, 0o600)
+		l.ln = ln
+	} else if l.ln, l.token, err = listenTCP(path); err != nil {
+		return nil, fmt.Errorf("single-instance channel %s: %w", path, err)
 	}
-	os.Chmod(path, 0o600)
-	l := &Listener{ln: ln, path: path}
 	go l.serve(onRequest)
 	return l, nil
 }
@@ -110,7 +122,7 @@ func (l *Listener) serve(onRequest func(Request)) {
 		if err != nil {
 			return // closed
 		}
-		if req, ok := readRequest(c); ok {
+		if req, ok := readRequest(c, l.token); ok {
 			onRequest(req)
 			fmt.Fprintln(c, "ok")
 		}
@@ -118,9 +130,16 @@ func (l *Listener) serve(onRequest func(Request)) {
 	}
 }
 
-func readRequest(c net.Conn) (Request, bool) {
+func readRequest(c net.Conn, token string) (Request, bool) {
 	c.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(io.LimitReader(c, int64(MaxLink+len(open)+2))).ReadString('\n')
+	rd := bufio.NewReader(io.LimitReader(c, int64(MaxLink+len(open)+len(token)+4)))
+	if token != "" {
+		got, err := rd.ReadString('\n')
+		if err != nil || subtle.ConstantTimeCompare([]byte(strings.TrimSuffix(got, "\n")), []byte(token)) != 1 {
+			return Request{}, false
+		}
+	}
+	line, err := rd.ReadString('\n')
 	if err != nil {
 		return Request{}, false
 	}
@@ -134,9 +153,10 @@ func readRequest(c net.Conn) (Request, bool) {
 	return Request{}, false
 }
 
-// Close stops listening and removes the socket.
+// Close stops listening and removes the socket or rendezvous file.
 func (l *Listener) Close() error {
 	err := l.ln.Close()
 	os.Remove(l.path)
+	os.Remove(rendezvousPath(l.path))
 	return err
 }
