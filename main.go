@@ -91,6 +91,7 @@ func runGUI(link string, hidden bool) error {
 	if err == nil { // without the guard a second launch opens a second window
 		defer l.Close()
 	}
+	installURLHandler(func(link string) { fyne.Do(func() { w.OpenLink(link) }) })
 	if link != "" {
 		w.OpenLink(link) // after unlocking, when the vault is still locked
 	}
