@@ -2,7 +2,8 @@
 # Runs a cross-built latchkey.exe under Wine in a virtual X display: the CLI
 # (--version, scan, init/add/list/code with a passphrase file and no
 # keyring) and the desktop app, whose screen it saves to
-# dist/wine-gui.png. Run by `make dist-windows-check`:
+# dist/wine-gui.png, then `latchkey.exe open LINK`, which must hand the link
+# to the running app (dist/wine-open.png shows what it asks). Run by `make dist-windows-check`:
 #
 #   sh scripts/wine-check.sh dist/latchkey.exe
 #
@@ -33,6 +34,7 @@ x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcry
 export WINEDLLOVERRIDES="$WINEDLLOVERRIDES;bcryptprimitives=n"
 
 uri='otpauth://totp/Acme:ann@acme.example?secret=JBSWY3DPEHPK3PXP&issuer=Acme'
+uri2='otpauth://totp/Globex:ann@globex.example?secret=KRSXG5CTMVRXEZLU&issuer=Globex'
 go run scripts/qrpng.go "$work/qr.png" "$uri"
 echo "wine check passphrase" >"$work/pass"
 mkdir "$work/vault"
@@ -79,6 +81,19 @@ LATCHKEY_HOME="Z:$work/vault" LATCHKEY_PASSPHRASE_FILE="Z:$work/pass" LATCHKEY_K
 gui=\$!
 sleep 20
 import -window root "$out/wine-gui.png"
+
+# A link clicked while the app runs: the second launch must hand it to the
+# first (single-instance channel) and exit, not open a second window.
+printf '\n$ wine latchkey.exe open otpauth://…   (the running app must take it; screenshot after 5 s)\n'
+if LATCHKEY_HOME="Z:$work/vault" LATCHKEY_KEYRING=off timeout 30 wine "$exe" open "$uri2" >"$work/open.log" 2>&1 </dev/null; then
+	echo "(handed over: exit 0)"
+	sleep 5
+	import -window root "$out/wine-open.png"
+	echo "screenshot: $out/wine-open.png"
+else
+	echo "FAIL: open did not hand the link to the running app (exit \$?)"; fails=\$((fails+1))
+	grep -v -e wine32 -e multiarch -e 'add-architecture' -e 'install wine32' "$work/open.log" | tail -5
+fi
 kill -TERM -- -\$gui 2>/dev/null || true
 grep -v -e wine32 -e multiarch -e 'add-architecture' -e 'install wine32' "$work/gui.log" | tail -20
 echo "screenshot: $out/wine-gui.png"
