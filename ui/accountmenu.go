@@ -35,6 +35,16 @@ func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
 		fyne.NewMenuItem("Locked out?", func() { l.showLockedOut(a) }),
 		fyne.NewMenuItem("Show QR code…", func() { l.confirmShowQR(a) }),
 		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Link to portal…", func() { l.showLinkPortal(a) }),
+	)
+	if linked(a) {
+		items = append(items, fyne.NewMenuItem("Ask admin for recovery link…", func() { l.showRecovery(a) }))
+	}
+	if l.w.mayAdmin(a) {
+		items = append(items, fyne.NewMenuItem("Admin console…", func() { l.w.showAdminConsole(a) }))
+	}
+	items = append(items,
+		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Delete…", func() { l.confirmDelete(a) }),
 	)
 	return fyne.NewMenu("", items...)

@@ -59,6 +59,12 @@ func (l *accountList) stepView(s lockedout.Step, g lockedout.Guide, a vault.Acco
 			body.Add(widget.NewButton("Copy the recovery code", func() { l.copyText(a.RecoveryCode, "Recovery code copied") }))
 		}
 	case lockedout.StepAdmin:
+		if linked(a) {
+			ask := widget.NewButton("Ask the portal's admins from here…", func() { closeGuide(); l.showRecovery(a) })
+			ask.Importance = widget.HighImportance
+			body.Add(ask)
+			body.Add(wrapped("Or send them this message yourself:"))
+		}
 		msg := widget.NewMultiLineEntry()
 		msg.SetText(g.AdminMessage)
 		msg.SetMinRowsVisible(6)

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/importer"
 )
 
@@ -24,6 +25,10 @@ func IsLink(s string) bool {
 // add and asks. A web page must never add or replace an account silently.
 func (w *Window) OpenLink(link string) {
 	w.Show()
+	if companion.IsLink(link) {
+		w.openPortalLink(link)
+		return
+	}
 	if !IsLink(link) {
 		dialog.ShowInformation("Not an authenticator link", "Latchkey opens otpauth:// and otpauth-migration:// links only.", w.win)
 		return

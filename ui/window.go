@@ -68,6 +68,7 @@ type Window struct {
 	background bool
 	idle       idle
 	tray       desktop.App // nil without a system tray
+	portal     portalState // the team portals' companion and open views
 }
 
 // Preference keys (Fyne preferences are plain JSON: never secrets).
@@ -171,6 +172,7 @@ func (w *Window) unlocked(v *vault.Vault) {
 	w.show(w.list.content())
 	w.list.start()
 	w.refreshTray()
+	w.startPortal()
 	if link := w.pendingLink; link != "" {
 		w.pendingLink = ""
 		w.OpenLink(link)
@@ -183,6 +185,7 @@ func (w *Window) Lock() {
 		return
 	}
 	w.stopList()
+	w.closePortal()
 	w.vault = nil
 	w.clock = nil
 	// Dialogs may show secrets (a QR code, an edit form): none survives a lock.
@@ -208,6 +211,7 @@ func (w *Window) closed() {
 	p.SetFloat(prefWidth, float64(size.Width))
 	p.SetFloat(prefHeight, float64(size.Height))
 	w.stopList()
+	w.closePortal()
 }
 
 func (w *Window) show(c fyne.CanvasObject) {

@@ -1,0 +1,451 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/app/companion"
+	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// adminSession is what the console asks of a signed-in admin: the portal's
+// admin API with the session's token kept inside, as companion.Admin
+// offers it (see portalAdmin).
+type adminSession interface {
+	Info() portalsync.SessionInfo
+	Tenants(ctx context.Context) ([]portalsync.AdminTenant, error)
+	Users(ctx context.Context, q portalsync.AdminUserQuery) (portalsync.AdminUserList, error)
+	Requests(ctx context.Context, status string) ([]portalsync.RecoveryQueueItem, error)
+	Approve(ctx context.Context, id int64, phrase string) (portalsync.RecoveryDecision, error)
+	Deny(ctx context.Context, id int64, reason string) (portalsync.RecoveryDecision, error)
+	Forward(ctx context.Context, id int64) (portalsync.RecoveryDecision, error)
+	IssueLink(ctx context.Context, userID int64) (portalsync.IssuedLink, error)
+	Reset2FA(ctx context.Context, userID int64) (portalsync.AdminUser, error)
+	SetIPVerification(ctx context.Context, userID int64, on bool) (portalsync.AdminUser, error)
+	SetLocked(ctx context.Context, userID int64, locked bool) (portalsync.AdminUser, error)
+	Audit(ctx context.Context, q portalsync.AdminAuditQuery) (portalsync.AdminAuditPage, error)
+	SignOut(ctx context.Context) error
+}
+
+// adminConsole is the admin console of one linked account: a window of its
+// own, signed in to the account's portal with the account's password and
+// its code from the vault.
+type adminConsole struct {
+	w    *Window
+	win  fyne.Window
+	acct vault.Account
+
+	ctx     context.Context // ends when the console closes
+	cancel  context.CancelFunc
+	closed  bool
+	untrack func()
+
+	sess    adminSession // nil until signed in
+	tenants []portalsync.AdminTenant
+	tenant  portalsync.AdminTenant // the one shown
+
+	picker *tenantPicker
+	top    *fyne.Container // the tenant row, banner and status line
+	who    *widget.Label
+	banner *widget.Label
+	status *widget.Label
+	tabs   *container.AppTabs
+	team   *adminTeam
+	queue  *adminQueue
+	audit  *adminAudit
+}
+
+// adminRoles may use the console.
+var adminRoles = []string{portalsync.AdminRoleOwner, portalsync.AdminRoleAdmin}
+
+// prefAdminRole remembers, per account, the portal role its last sign-in
+// reported (not a secret), so the menu offers the console only where it
+// can work.
+func prefAdminRole(accountID string) string { return "portal.role." + accountID }
+
+// mayAdmin reports whether the account menu offers the admin console for
+// a: linked, and not known to lack an admin's role.
+func (w *Window) mayAdmin(a vault.Account) bool {
+	if !linked(a) {
+		return false
+	}
+	role := w.app.Preferences().String(prefAdminRole(a.ID))
+	return role == "" || slices.Contains(adminRoles, role)
+}
+
+// showAdminConsole opens the console of account a, or brings its open
+// console forward.
+func (w *Window) showAdminConsole(a vault.Account) {
+	key := adminKey(a.ID)
+	if c, ok := w.portal.consoles[key]; ok && !c.closed {
+		c.win.Show()
+		c.win.RequestFocus()
+		return
+	}
+	c := newAdminConsole(w, a)
+	if w.portal.consoles == nil {
+		w.portal.consoles = map[string]*adminConsole{}
+	}
+	w.portal.consoles[key] = c
+	c.win.Show()
+}
+
+func adminKey(id string) string { return "admin:" + id }
+
+func newAdminConsole(w *Window, a vault.Account) *adminConsole {
+	c := &adminConsole{w: w, acct: a}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.win = w.app.NewWindow("Admin console – " + portalHost(a.Portal.URL))
+	c.win.Resize(fyne.NewSize(980, 640))
+	c.win.SetOnClosed(c.ended)
+	c.untrack = w.track(c, c.close)
+	c.showSignIn("")
+	return c
+}
+
+// portalHost is the portal's host for titles.
+func portalHost(portalURL string) string {
+	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return portalURL
+}
+
+// close closes the console's window; the vault is being locked, or the
+// user closed it.
+func (c *adminConsole) close() {
+	if !c.closed {
+		c.win.Close()
+	}
+}
+
+// ended runs once the window is gone: the session is signed out in the
+// background and forgotten.
+func (c *adminConsole) ended() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.untrack()
+	delete(c.w.portal.consoles, adminKey(c.acct.ID))
+	c.cancel()
+	c.dropSession()
+}
+
+// dropSession forgets the session and signs it out in the background; one
+// the portal cannot be told about lapses on its own.
+func (c *adminConsole) dropSession() {
+	s := c.sess
+	if s == nil {
+		return
+	}
+	c.sess = nil
+	c.w.cfg.scheduler().Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), portalBudget)
+		defer cancel()
+		_ = s.SignOut(ctx)
+	}, func() {})
+}
+
+// run does work off the UI goroutine, bounded by portalBudget and the
+// console's life, then runs then on the UI goroutine unless the console
+// closed meanwhile. A session the portal no longer knows sends the user
+// back to the sign-in screen.
+func (c *adminConsole) run(work func(ctx context.Context, s adminSession) error, then func(error)) {
+	s := c.sess
+	if s == nil {
+		return
+	}
+	var err error
+	c.w.cfg.scheduler().Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, portalBudget)
+		defer cancel()
+		err = work(ctx, s)
+	}, func() {
+		if c.closed || c.sess != s {
+			return
+		}
+		if errors.Is(err, companion.ErrSessionEnded) {
+			c.sess = nil
+			c.showSignIn("Your portal session ended: sign in again.")
+			return
+		}
+		then(err)
+	})
+}
+
+// say shows one sentence in the console's status line: a confirmation,
+// or an error.
+func (c *adminConsole) say(msg string, isErr bool) {
+	if isErr {
+		setError(c.status, msg)
+	} else {
+		setNote(c.status, msg)
+		c.status.Importance = widget.SuccessImportance
+		c.status.Refresh()
+	}
+	c.top.Refresh()
+}
+
+// signedIn shows the console of a new session.
+func (c *adminConsole) signedIn(s adminSession) {
+	info := s.Info()
+	c.w.app.Preferences().SetString(prefAdminRole(c.acct.ID), info.User.Role)
+	c.sess = s
+	if !slices.Contains(adminRoles, info.User.Role) {
+		c.dropSession()
+		c.showSignIn(fmt.Sprintf("The admin console is for the portal's owners and admins; %s has the %s role.", info.User.Email, roleLabel(info.User.Role)))
+		return
+	}
+	c.who = widget.NewLabel(info.User.Name + " · " + roleLabel(info.User.Role))
+	c.banner = wrapped("")
+	c.banner.Importance = widget.WarningImportance
+	c.banner.Hide()
+	c.status = errorLabel()
+	c.picker = newTenantPicker(c.win.Canvas(), c.pickTenant)
+	c.team = newAdminTeam(c)
+	c.queue = newAdminQueue(c)
+	c.audit = newAdminAudit(c)
+	c.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Team", theme.AccountIcon(), c.team.content()),
+		container.NewTabItemWithIcon("Recovery requests", theme.MailComposeIcon(), c.queue.content()),
+		container.NewTabItemWithIcon("Audit log", theme.HistoryIcon(), c.audit.content()),
+	)
+	c.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Text == "Audit log" && !c.audit.loaded {
+			c.audit.reload()
+		}
+	}
+	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), c.refresh)
+	signOut := widget.NewButton("Sign out", c.signOut)
+	tenantRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Tenant", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewHBox(c.who, refresh, signOut), container.NewGridWrap(fyne.NewSize(340, c.picker.button.MinSize().Height), c.picker.button))
+	c.top = container.NewVBox(tenantRow, c.banner, c.status)
+	c.win.SetContent(container.NewBorder(container.NewPadded(c.top), nil, nil, nil, c.tabs))
+	c.loadTenants()
+}
+
+func (c *adminConsole) signOut() {
+	c.dropSession()
+	c.showSignIn("Signed out.")
+}
+
+// loadTenants reads the tenants the admin sees and shows the own one.
+func (c *adminConsole) loadTenants() {
+	var list []portalsync.AdminTenant
+	c.run(func(ctx context.Context, s adminSession) (err error) {
+		list, err = s.Tenants(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			c.say(errorSentence(err), true)
+			return
+		}
+		c.tenants = list
+		c.picker.setTenants(list)
+		pick := c.tenant
+		if i := slices.IndexFunc(list, func(t portalsync.AdminTenant) bool { return t.ID == pick.ID }); i >= 0 && pick.ID != 0 {
+			pick = list[i]
+		} else if len(list) > 0 {
+			pick = list[0] // the own tenant comes first
+		}
+		c.pickTenant(pick)
+	})
+}
+
+// pickTenant shows tenant t in every tab.
+func (c *adminConsole) pickTenant(t portalsync.AdminTenant) {
+	c.tenant = t
+	c.picker.show(t)
+	if t.Relation == portalsync.AdminRelationChild {
+		c.banner.SetText("A customer tenant: you see its team and requests; the actions you may not take are greyed out, with the portal's reason.")
+		c.banner.Show()
+	} else {
+		c.banner.Hide()
+	}
+	c.status.Hide()
+	c.top.Refresh()
+	c.team.reset()
+	c.queue.reload()
+	c.audit.loaded = false
+	if c.tabs.Selected() != nil && c.tabs.Selected().Text == "Audit log" {
+		c.audit.reload()
+	}
+}
+
+// ownTenant reports whether t is the admin's own tenant.
+func (c *adminConsole) ownTenant(id int64) bool {
+	i := slices.IndexFunc(c.tenants, func(t portalsync.AdminTenant) bool { return t.ID == id })
+	return i >= 0 && c.tenants[i].Relation == portalsync.AdminRelationOwn
+}
+
+// knownTenant reports whether id is one of the tenants in the switcher.
+func (c *adminConsole) knownTenant(id int64) bool {
+	return slices.ContainsFunc(c.tenants, func(t portalsync.AdminTenant) bool { return t.ID == id })
+}
+
+func (c *adminConsole) refresh() {
+	c.status.Hide()
+	c.top.Refresh()
+	c.loadTenants()
+}
+
+// roleLabel names a portal role for people.
+func roleLabel(role string) string {
+	switch role {
+	case portalsync.AdminRoleOwner:
+		return "owner"
+	case portalsync.AdminRoleAdmin:
+		return "admin"
+	case portalsync.AdminRoleTechnician:
+		return "technician"
+	case portalsync.AdminRoleReadOnly:
+		return "read-only"
+	}
+	return role
+}
+
+// tenantPicker is a searchable tenant switcher: a button naming the
+// tenant shown which opens a pop-up with a search field over the list, so
+// an admin of dozens of customer tenants types a few letters and presses
+// Enter.
+type tenantPicker struct {
+	button *widget.Button
+	canvas fyne.Canvas
+	onPick func(portalsync.AdminTenant)
+
+	tenants []portalsync.AdminTenant
+	labels  []string
+	shown   []int // indexes into tenants, matching the search
+	search  *widget.Entry
+	list    *widget.List
+	popup   *widget.PopUp
+}
+
+func newTenantPicker(c fyne.Canvas, onPick func(portalsync.AdminTenant)) *tenantPicker {
+	p := &tenantPicker{canvas: c, onPick: onPick}
+	p.button = widget.NewButtonWithIcon("Loading tenants…", theme.MenuDropDownIcon(), p.open)
+	p.button.Alignment = widget.ButtonAlignLeading
+	p.button.IconPlacement = widget.ButtonIconTrailingText
+	p.search = widget.NewEntry()
+	p.search.SetPlaceHolder("Search tenants")
+	p.search.OnChanged = func(string) { p.filter() }
+	p.search.OnSubmitted = func(string) {
+		if len(p.shown) > 0 {
+			p.pick(p.shown[0])
+		}
+	}
+	p.list = widget.NewList(func() int { return len(p.shown) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.labels[p.shown[i]]) })
+	p.list.OnSelected = func(i widget.ListItemID) {
+		p.list.UnselectAll()
+		if i < len(p.shown) {
+			p.pick(p.shown[i])
+		}
+	}
+	return p
+}
+
+// setTenants replaces the choices. Names that occur twice get their id, so
+// every label is unique.
+func (p *tenantPicker) setTenants(ts []portalsync.AdminTenant) {
+	p.tenants = ts
+	count := map[string]int{}
+	for _, t := range ts {
+		count[strings.ToLower(t.Name)]++
+	}
+	p.labels = make([]string, len(ts))
+	for i, t := range ts {
+		l := t.Name
+		if count[strings.ToLower(t.Name)] > 1 {
+			l += fmt.Sprintf(" (#%d)", t.ID)
+		}
+		if t.Relation == portalsync.AdminRelationOwn {
+			l += " — your tenant"
+		}
+		p.labels[i] = l
+	}
+	p.filter()
+}
+
+// label is the choice's text of tenant t.
+func (p *tenantPicker) label(t portalsync.AdminTenant) string {
+	if i := slices.IndexFunc(p.tenants, func(x portalsync.AdminTenant) bool { return x.ID == t.ID }); i >= 0 {
+		return p.labels[i]
+	}
+	return t.Name
+}
+
+func (p *tenantPicker) show(t portalsync.AdminTenant) { p.button.SetText(p.label(t)) }
+
+func (p *tenantPicker) filter() {
+	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	p.shown = p.shown[:0]
+	for i, l := range p.labels {
+		if q == "" || strings.Contains(strings.ToLower(l), q) {
+			p.shown = append(p.shown, i)
+		}
+	}
+	p.list.Refresh()
+	p.fit()
+}
+
+// open shows the search and the list under the button.
+func (p *tenantPicker) open() {
+	if len(p.tenants) == 0 {
+		return
+	}
+	p.search.SetText("")
+	box := container.NewBorder(p.search, nil, nil, nil, p.list)
+	p.popup = widget.NewPopUp(container.NewPadded(box), p.canvas)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(p.button)
+	p.popup.ShowAtPosition(pos.AddXY(0, p.button.Size().Height))
+	p.fit()
+	p.canvas.Focus(p.search)
+}
+
+// fit makes the open pop-up as tall as the matching tenants, up to eight.
+func (p *tenantPicker) fit() {
+	if p.popup == nil {
+		return
+	}
+	rows := float32(max(min(len(p.shown), 8), 1))
+	row := p.list.MinSize().Height + theme.Padding()
+	height := p.search.MinSize().Height + rows*row + 4*theme.Padding()
+	p.popup.Resize(fyne.NewSize(max(p.button.Size().Width, 340), height))
+}
+
+func (p *tenantPicker) closePopup() {
+	if p.popup != nil {
+		p.popup.Hide()
+		p.popup = nil
+	}
+}
+
+func (p *tenantPicker) pick(i int) {
+	p.closePopup()
+	p.onPick(p.tenants[i])
+}
+
+// heading is a pane's title: larger than the text below it. The text is
+// shown as it is (no markup), since names come from the portal's users.
+func heading(text string) fyne.CanvasObject {
+	r := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyleSubHeading})
+	r.Wrapping = fyne.TextWrapWord
+	return r
+}

@@ -1,0 +1,472 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	portalsync "github.com/latchkey/latchkey/sync"
+)
+
+// Status filters of the recovery queue: label and the portal's value.
+var queueFilters = []choice2{
+	{"Pending", portalsync.RecoveryPending}, {"Forwarded", portalsync.RecoveryForwarded},
+	{"Approved", portalsync.RecoveryApproved}, {"Link issued", portalsync.RecoveryLinkIssued},
+	{"Denied", portalsync.RecoveryDenied}, {"Completed", portalsync.RecoveryCompleted},
+	{"Expired", portalsync.RecoveryExpired}, {"All", ""},
+}
+
+// adminQueue is the recovery requests tab: the requests of the tenant
+// shown, and for the one chosen the requester's phrase next to an entry
+// for the phrase the user reads out on the phone, and the decisions.
+type adminQueue struct {
+	c *adminConsole
+
+	filter *widget.Select
+	list   *widget.List
+	count  *widget.Label
+	detail *fyne.Container
+
+	items    []portalsync.RecoveryQueueItem
+	selected int64
+	gen      int
+}
+
+func newAdminQueue(c *adminConsole) *adminQueue {
+	q := &adminQueue{c: c, count: widget.NewLabel("")}
+	q.filter = widget.NewSelect(choiceLabels(queueFilters), nil)
+	q.filter.SetSelectedIndex(0)
+	q.filter.OnChanged = func(string) { q.reload() }
+	q.list = widget.NewList(func() int { return len(q.items) }, newRequestRow, func(i widget.ListItemID, o fyne.CanvasObject) {
+		o.(*requestRow).show(q.items[i], q.c.tenant.ID)
+	})
+	q.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(q.items) {
+			q.selected = q.items[i].ID
+			q.showDetail()
+		}
+	}
+	q.detail = container.NewVBox()
+	q.clearDetail()
+	return q
+}
+
+func (q *adminQueue) content() fyne.CanvasObject {
+	top := container.NewBorder(nil, nil, widget.NewLabel("Show"), nil, q.filter)
+	left := container.NewBorder(top, q.count, nil, nil, q.list)
+	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(q.detail)))
+	split.Offset = 0.4
+	return split
+}
+
+// reload asks the portal for the queue and keeps the tenant's requests:
+// those of the tenant shown, and, with the own tenant shown, those of no
+// tenant in the switcher (forwarded to this platform, or unmatched).
+func (q *adminQueue) reload() {
+	q.gen++
+	gen := q.gen
+	status := choiceValue(queueFilters, q.filter.Selected)
+	tenant := q.c.tenant.ID
+	var all []portalsync.RecoveryQueueItem
+	q.count.SetText("Loading…")
+	q.c.run(func(ctx context.Context, s adminSession) (err error) {
+		all, err = s.Requests(ctx, status)
+		return err
+	}, func(err error) {
+		if gen != q.gen {
+			return
+		}
+		if err != nil {
+			q.count.SetText("")
+			q.c.say(errorSentence(err), true)
+			return
+		}
+		q.items = q.items[:0]
+		for _, it := range all {
+			if it.TenantID == tenant || q.c.ownTenant(tenant) && !q.c.knownTenant(it.TenantID) {
+				q.items = append(q.items, it)
+			}
+		}
+		q.list.UnselectAll()
+		q.list.Refresh()
+		q.count.SetText(requestCount(len(q.items)))
+		q.c.tabs.Items[1].Text = "Recovery requests"
+		if n := q.pending(); n > 0 {
+			q.c.tabs.Items[1].Text = fmt.Sprintf("Recovery requests (%d)", n)
+		}
+		q.c.tabs.Refresh()
+		if i := q.index(q.selected); i >= 0 {
+			q.list.Select(i)
+		} else {
+			q.selected = 0
+			q.clearDetail()
+		}
+	})
+}
+
+func (q *adminQueue) pending() int {
+	n := 0
+	for _, it := range q.items {
+		if it.Status == portalsync.RecoveryPending {
+			n++
+		}
+	}
+	return n
+}
+
+func requestCount(n int) string {
+	switch n {
+	case 0:
+		return "No requests"
+	case 1:
+		return "1 request"
+	}
+	return fmt.Sprintf("%d requests", n)
+}
+
+func (q *adminQueue) index(id int64) int {
+	if id == 0 {
+		return -1
+	}
+	return slices.IndexFunc(q.items, func(it portalsync.RecoveryQueueItem) bool { return it.ID == id })
+}
+
+func (q *adminQueue) clearDetail() {
+	q.detail.RemoveAll()
+	hint := widget.NewLabel("Choose a request. Call the user on a number you know is theirs, and have them read the phrase on their screen.")
+	hint.Wrapping = fyne.TextWrapWord
+	hint.TextStyle.Italic = true
+	q.detail.Add(hint)
+}
+
+// showDetail shows the chosen request: who asked, from where, their
+// message, the phrase their screen shows, an entry for the phrase they
+// read out, and the decisions the portal offers.
+func (q *adminQueue) showDetail() {
+	i := q.index(q.selected)
+	if i < 0 {
+		q.clearDetail()
+		return
+	}
+	it := q.items[i]
+	q.detail.RemoveAll()
+	q.detail.Add(heading("Request from " + it.Email))
+	account := "No account has this address: deny the request."
+	if it.Matched && it.User != nil {
+		account = it.User.Name + " (" + roleLabel(it.User.Role) + ")"
+	}
+	facts := container.New(&formLayout{},
+		widget.NewLabel("Status"), widget.NewLabel(requestStatusText(it.Status)),
+		widget.NewLabel("Account"), wrapped(account),
+		widget.NewLabel("Asked"), widget.NewLabel(it.CreatedAt.Local().Format("2 Jan 2006 15:04")+" from "+it.SourceAddr),
+		widget.NewLabel("Expires"), widget.NewLabel(it.ExpiresAt.Local().Format("2 Jan 2006 15:04")),
+	)
+	if it.TenantName != "" && it.TenantID != q.c.tenant.ID {
+		facts.Add(widget.NewLabel("Tenant"))
+		facts.Add(wrapped(it.TenantName))
+	}
+	msg := "No message."
+	if strings.TrimSpace(it.Message) != "" {
+		msg = it.Message // a widget.Label shows text as it is: no markup to escape
+	}
+	facts.Add(widget.NewLabel("Message"))
+	facts.Add(wrapped(msg))
+	q.detail.Add(facts)
+	q.detail.Add(widget.NewSeparator())
+
+	if it.Phrase != "" {
+		q.detail.Add(widget.NewLabel("The requester's screen shows this phrase:"))
+		q.detail.Add(phraseText(it.Phrase))
+	}
+	heard := widget.NewEntry()
+	heard.SetPlaceHolder("Type the phrase the user reads to you")
+	match := widget.NewLabel("")
+	match.Wrapping = fyne.TextWrapWord
+	approve := widget.NewButtonWithIcon("Approve and send the link", theme.ConfirmIcon(), func() { q.approve(it, heard.Text) })
+	approve.Importance = widget.HighImportance
+	allowed := slices.Contains(it.Actions, portalsync.RecoveryActionApprove)
+	update := func(s string) {
+		switch {
+		case strings.TrimSpace(s) == "":
+			match.SetText("")
+			match.Hide()
+			approve.Disable()
+		case it.Phrase != "" && phraseKey(s) == phraseKey(it.Phrase):
+			match.SetText("✓ The phrases match.")
+			match.Importance = widget.SuccessImportance
+			approve.Enable()
+		case it.Phrase != "" && strings.HasPrefix(phraseKey(it.Phrase), phraseKey(s)):
+			match.SetText("So far the phrases match…")
+			match.Importance = widget.MediumImportance
+			approve.Disable()
+		case it.Phrase != "":
+			match.SetText("✗ The phrases differ: do not approve. Ask the user to read it again.")
+			match.Importance = widget.DangerImportance
+			approve.Disable()
+		default:
+			match.SetText("")
+			approve.Enable() // the portal checks the phrase it holds
+		}
+		if match.Text != "" {
+			match.Show()
+		}
+		match.Refresh()
+		q.detail.Refresh()
+		if !allowed {
+			approve.Disable()
+		}
+	}
+	heard.OnChanged = update
+	heard.OnSubmitted = func(string) {
+		if !approve.Disabled() {
+			approve.OnTapped()
+		}
+	}
+	update("")
+	if allowed {
+		q.detail.Add(widget.NewForm(widget.NewFormItem("Phrase heard", heard)))
+		q.detail.Add(match)
+	}
+	q.detail.Add(q.queueAction(approve, it, portalsync.RecoveryActionApprove))
+	deny := widget.NewButtonWithIcon("Deny…", theme.CancelIcon(), func() { q.deny(it) })
+	q.detail.Add(q.queueAction(deny, it, portalsync.RecoveryActionDeny))
+	forward := widget.NewButtonWithIcon("Forward to platform support…", theme.MailForwardIcon(), func() { q.forward(it) })
+	q.detail.Add(q.queueAction(forward, it, portalsync.RecoveryActionForward))
+}
+
+// queueAction greys out a decision the portal does not offer on it, and
+// says why.
+func (q *adminQueue) queueAction(b *widget.Button, it portalsync.RecoveryQueueItem, action string) fyne.CanvasObject {
+	if slices.Contains(it.Actions, action) {
+		return b
+	}
+	b.Disable()
+	why := widget.NewLabel(q.queueReason(it, action))
+	why.Wrapping = fyne.TextWrapWord
+	why.TextStyle = fyne.TextStyle{Italic: true}
+	return container.NewVBox(b, why)
+}
+
+// queueReason says why a decision is not offered. The queue lists the
+// allowed actions only, so the reason follows the portal's rules from the
+// request's state, tenant and requester.
+func (q *adminQueue) queueReason(it portalsync.RecoveryQueueItem, action string) string {
+	decided := it.Status != portalsync.RecoveryPending && it.Status != portalsync.RecoveryForwarded
+	switch {
+	case decided:
+		return "The request is " + requestStatusText(it.Status) + ": there is nothing left to decide."
+	case action == portalsync.RecoveryActionForward && it.Status == portalsync.RecoveryForwarded:
+		return "The request is with platform support already."
+	case action == portalsync.RecoveryActionForward && q.c.ownTenant(it.TenantID):
+		return "Requests of your own tenant are decided here; forwarding is for your customer tenants' requests."
+	case action == portalsync.RecoveryActionForward:
+		return "Your role may not forward this request."
+	case !it.Matched && action == portalsync.RecoveryActionApprove:
+		return "No account has this address, so there is no one to send a link to."
+	case it.User != nil && it.User.ID == q.c.sessionUserID():
+		return "Nobody may decide their own request; ask another admin."
+	case it.TenantID != 0 && !q.c.ownTenant(it.TenantID) && it.Status != portalsync.RecoveryForwarded:
+		return "Admins of a reseller cannot decide a customer tenant's requests: forward it to platform support."
+	case it.User != nil && it.User.Role == portalsync.AdminRoleOwner:
+		return "Only an owner may decide an owner's request."
+	}
+	return "Your role may not decide this request."
+}
+
+func requestStatusText(s string) string {
+	switch s {
+	case portalsync.RecoveryPending:
+		return "pending"
+	case portalsync.RecoveryApproved:
+		return "approved"
+	case portalsync.RecoveryDenied:
+		return "denied"
+	case portalsync.RecoveryForwarded:
+		return "forwarded to platform support"
+	case portalsync.RecoveryLinkIssued:
+		return "approved, link issued"
+	case portalsync.RecoveryCompleted:
+		return "completed"
+	case portalsync.RecoveryExpired:
+		return "expired"
+	}
+	return s
+}
+
+// phraseKey folds a phrase as the portal compares it: case and anything
+// between the letters do not count.
+func phraseKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
+// phraseText shows a verification phrase large and clear: it is read out
+// on the phone. It keeps to one line, its text shrinking on a narrow
+// pane rather than being cut off or broken between words.
+func phraseText(phrase string) fyne.CanvasObject {
+	t := canvas.NewText(phrase, theme.Color(theme.ColorNameForeground))
+	t.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	t.Alignment = fyne.TextAlignCenter
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	bg.CornerRadius = theme.InputRadiusSize()
+	bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
+	bg.StrokeWidth = 2
+	return container.NewStack(bg, container.NewPadded(container.NewPadded(container.New(&phraseLayout{}, t))))
+}
+
+// phraseLayout sizes a phrase's text to the width it gets, between
+// phraseMinSize and phraseMaxSize.
+type phraseLayout struct{}
+
+const (
+	phraseMinSize = 16
+	phraseMaxSize = 30
+)
+
+func (phraseLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	t := objects[0].(*canvas.Text)
+	narrow := fyne.MeasureText(t.Text, phraseMinSize, t.TextStyle)
+	tall := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
+	return fyne.NewSize(narrow.Width, tall.Height)
+}
+
+func (phraseLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	t := objects[0].(*canvas.Text)
+	full := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
+	ts := float32(phraseMaxSize)
+	if full.Width > size.Width && full.Width > 0 {
+		ts = max(phraseMinSize, phraseMaxSize*size.Width/full.Width)
+	}
+	if t.TextSize != ts {
+		t.TextSize = ts
+		t.Refresh()
+	}
+	h := fyne.MeasureText(t.Text, ts, t.TextStyle).Height
+	t.Move(fyne.NewPos(0, (size.Height-h)/2))
+	t.Resize(fyne.NewSize(size.Width, h))
+}
+
+func (q *adminQueue) approve(it portalsync.RecoveryQueueItem, heard string) {
+	var got portalsync.RecoveryDecision
+	q.c.run(func(ctx context.Context, s adminSession) (err error) {
+		got, err = s.Approve(ctx, it.ID, heard)
+		return err
+	}, func(err error) {
+		if err != nil {
+			q.c.say(errorSentence(err), true)
+			return
+		}
+		msg := "Approved."
+		if l := got.Link; l != nil {
+			var to []string
+			if l.Emailed {
+				to = append(to, "e-mailed to "+it.Email)
+			}
+			if l.ForApp {
+				to = append(to, "handed to the user's Latchkey")
+			}
+			msg = fmt.Sprintf("Approved: the recovery link was %s and works until %s.", strings.Join(to, " and "), l.ExpiresAt.Local().Format("2 Jan 15:04"))
+		}
+		q.c.say(msg, false)
+		q.reload()
+	})
+}
+
+func (q *adminQueue) deny(it portalsync.RecoveryQueueItem) {
+	reason := widget.NewMultiLineEntry()
+	reason.SetPlaceHolder("Optional: why, for the requester's e-mail")
+	reason.SetMinRowsVisible(3)
+	content := container.NewVBox(wrapped("Deny the request of "+it.Email+"? They can ask again."), reason)
+	d := dialog.NewCustomConfirm("Deny the request?", "Deny", "Cancel", content, func(ok bool) {
+		if !ok {
+			return
+		}
+		text := strings.TrimSpace(reason.Text)
+		deny := func(ctx context.Context, s adminSession) (portalsync.RecoveryDecision, error) {
+			return s.Deny(ctx, it.ID, text)
+		}
+		q.decide(deny, "Denied the request of "+it.Email+".")
+	}, q.c.win)
+	d.Resize(fyne.NewSize(440, 0))
+	d.Show()
+}
+
+func (q *adminQueue) forward(it portalsync.RecoveryQueueItem) {
+	msg := "Forward the request of " + it.Email + " to platform support? They decide it from then on."
+	d := dialog.NewConfirm("Forward the request?", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		forward := func(ctx context.Context, s adminSession) (portalsync.RecoveryDecision, error) {
+			return s.Forward(ctx, it.ID)
+		}
+		q.decide(forward, "Forwarded the request of "+it.Email+" to platform support.")
+	}, q.c.win)
+	d.SetConfirmText("Forward")
+	d.Show()
+}
+
+func (q *adminQueue) decide(do func(context.Context, adminSession) (portalsync.RecoveryDecision, error), done string) {
+	q.c.run(func(ctx context.Context, s adminSession) error {
+		_, err := do(ctx, s)
+		return err
+	}, func(err error) {
+		if err != nil {
+			q.c.say(errorSentence(err), true)
+			return
+		}
+		q.c.say(done, false)
+		q.reload()
+	})
+}
+
+// requestRow is one row of the queue: the requester, when, and the state.
+type requestRow struct {
+	widget.BaseWidget
+	who, sub, state *widget.Label
+}
+
+func newRequestRow() fyne.CanvasObject {
+	r := &requestRow{who: widget.NewLabel(""), sub: widget.NewLabel(""), state: widget.NewLabel("")}
+	r.who.TextStyle.Bold = true
+	r.who.Truncation = fyne.TextTruncateEllipsis
+	r.sub.Truncation = fyne.TextTruncateEllipsis
+	r.sub.TextStyle.Italic = true
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *requestRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.state, container.New(&tightVBox{}, r.who, r.sub)))
+}
+
+func (r *requestRow) show(it portalsync.RecoveryQueueItem, tenant int64) {
+	r.who.SetText(it.Email)
+	sub := it.CreatedAt.Local().Format("2 Jan 15:04")
+	if it.TenantName != "" && it.TenantID != tenant {
+		sub += " · " + it.TenantName
+	}
+	if !it.Matched {
+		sub += " · no such account"
+	}
+	r.sub.SetText(sub)
+	r.state.SetText(requestStatusText(it.Status))
+	r.state.Importance = widget.MediumImportance
+	if it.Status == portalsync.RecoveryPending {
+		r.state.Importance = widget.WarningImportance
+	}
+	r.state.Refresh()
+}

@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/mail"
+	"github.com/latchkey/latchkey/portal/store"
+	"github.com/latchkey/latchkey/portal/store/sqlite"
+	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/vault"
+)
+
+// portalClock gives a test portal the window's fake clock. The portal
+// reads it on its server's goroutines, so the clock is published through
+// an atomic each time the window starts slow work (which is when it calls
+// the portal): a plain read of the fake scheduler's field would race with
+// the test goroutine moving it on. Call it before e.open; the test's own
+// portal calls publish with sync.
+type portalClock struct {
+	e *env
+	t atomic.Int64 // UnixNano
+}
+
+func newPortalClock(e *env) *portalClock {
+	c := &portalClock{e: e}
+	c.sync()
+	e.cfg.Scheduler = publishing{fakeScheduler: e.sched, c: c}
+	return c
+}
+
+// sync publishes the fake clock's time now.
+func (c *portalClock) sync() { c.t.Store(c.e.sched.now.UnixNano()) }
+
+func (c *portalClock) now() time.Time { return time.Unix(0, c.t.Load()).UTC() }
+
+// publishing is the fake scheduler, publishing the time before slow work.
+type publishing struct {
+	*fakeScheduler
+	c *portalClock
+}
+
+func (p publishing) Go(work, then func()) {
+	p.c.sync()
+	p.fakeScheduler.Go(work, then)
+}
+
+// testPortal is a real portal (portal.New over SQLite) on a loopback
+// httptest server, seeded straight in its store.
+type testPortal struct {
+	t   *testing.T
+	srv *httptest.Server
+	URL string
+	st  store.Store
+	kr  *auth.Keyring
+	pw  *auth.PasswordHasher
+	out *mail.Outbox
+}
+
+const portalPassword = "portal password 1"
+
+// newTestPortal starts a portal whose clock is now. addr, when set, is the
+// address to listen on (a portal coming up where one was down).
+func newTestPortal(t *testing.T, now func() time.Time, addr string, mod func(*portal.Options)) *testPortal {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := auth.GenerateKey("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := auth.ParseKeyring(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := auth.NewPasswordHasher(auth.PasswordOptions{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &testPortal{t: t, st: st, kr: kr, pw: pw, out: &mail.Outbox{}}
+	p.srv = httptest.NewUnstartedServer(nil)
+	p.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.srv.Listener.Close()
+		p.srv.Listener = l
+	}
+	p.URL = "http://" + p.srv.Listener.Addr().String()
+	base, _ := url.Parse(p.URL)
+	opts := portal.Options{Store: st, Keyring: kr, Now: now, Passwords: pw, Mailer: p.out, BaseURL: base}
+	if mod != nil {
+		mod(&opts)
+	}
+	h, err := portal.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.srv.Config.Handler = h
+	p.srv.Start()
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *testPortal) tenant(name string, parent int64) store.Tenant {
+	p.t.Helper()
+	tn, err := p.st.CreateTenant(context.Background(), store.NewTenant{ParentID: parent, Name: name})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return tn
+}
+
+// user creates a verified user who signs in from anywhere without an
+// e-mailed confirmation; with secret, an enrolled TOTP authenticator too.
+func (p *testPortal) user(tenant int64, email, name string, role store.Role, secret string) store.User {
+	p.t.Helper()
+	ctx := context.Background()
+	hash, err := p.pw.Hash(ctx, portalPassword)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	u, err := p.st.CreateUser(ctx, store.NewUser{TenantID: tenant, Email: email, Name: name, Role: role, PasswordHash: hash})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	yes := true
+	if u, err = p.st.UpdateUser(ctx, u.ID, store.UserUpdate{EmailVerified: &yes, SkipIPVerification: &yes}); err != nil {
+		p.t.Fatal(err)
+	}
+	if secret == "" {
+		return u
+	}
+	sealed, err := p.kr.Seal(auth.PurposeTOTPSecret, strconv.FormatInt(u.ID, 10), []byte(secret))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	f, err := p.st.BeginTOTPEnrolment(ctx, u.ID, store.EncryptedSecret{KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if _, err := p.st.ConfirmTOTPEnrolment(ctx, f.ID, 1); err != nil {
+		p.t.Fatal(err)
+	}
+	return u
+}
+
+// session is a full session of u, made in the store, for the test's own
+// admin calls.
+func (p *testPortal) session(u store.User, now time.Time) string {
+	p.t.Helper()
+	tok := auth.NewToken()
+	if _, err := p.st.CreateSession(context.Background(), store.NewSession{
+		UserID: u.ID, TokenHash: store.TokenHash(tok.Hash()), Scope: store.ScopeFull, SourceAddr: "127.0.0.1", ExpiresAt: now.Add(time.Hour),
+	}); err != nil {
+		p.t.Fatal(err)
+	}
+	return tok.Encode()
+}
+
+func (p *testPortal) client() *portalsync.Client {
+	p.t.Helper()
+	c, err := portalsync.New(p.URL, portalsync.Options{})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return c
+}
+
+// onlyRequest is the one request in the admin's queue.
+func (p *testPortal) onlyRequest(token string) portalsync.RecoveryQueueItem {
+	p.t.Helper()
+	items, err := p.client().ListRecoveryRequests(context.Background(), token, "")
+	if err != nil || len(items) != 1 {
+		p.t.Fatalf("the queue: %v, %d requests", err, len(items))
+	}
+	return items[0]
+}
+
+// linkedAccount is a TOTP account bound to the portal at portalURL.
+func linkedAccount(id, email, secret, portalURL string) vault.Account {
+	a := acct(id, "Acme portal", email, secret)
+	a.Portal = &vault.Portal{URL: portalURL, Email: email, LinkedBy: vault.LinkedByHand}
+	return a
+}
+
+// Secrets of the test users (base32, 160 bits).
+const (
+	adaSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	annSecret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+	bobSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+)
+
+// texts is every text the canvas objects show: labels, canvas texts,
+// entries, buttons, checks.
+func texts(t *testing.T, objs ...fyne.CanvasObject) []string {
+	var out []string
+	for _, o := range objs {
+		for _, l := range findAll[*widget.Label](t, o) {
+			out = append(out, l.Text)
+		}
+		for _, c := range findAll[*canvas.Text](t, o) {
+			out = append(out, c.Text)
+		}
+	}
+	return out
+}
+
+func showsText(t *testing.T, want string, objs ...fyne.CanvasObject) bool {
+	for _, s := range texts(t, objs...) {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// buttonIn finds a button by its label in objs.
+func buttonIn(t *testing.T, label string, objs ...fyne.CanvasObject) *widget.Button {
+	t.Helper()
+	for _, o := range objs {
+		for _, b := range findAll[*widget.Button](t, o) {
+			if b.Text == label {
+				return b
+			}
+		}
+	}
+	t.Fatalf("no button %q; the screen shows %q", label, texts(t, objs...))
+	return nil
+}
+
+// winObjects is a window's content and its overlays.
+func winObjects(w fyne.Window) []fyne.CanvasObject {
+	return append([]fyne.CanvasObject{w.Content()}, w.Canvas().Overlays().List()...)
+}
+
+// freeAddr is a loopback address nothing listens on (now).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// noSecretIn fails when any text on screen or in the given strings holds
+// one of the secrets.
+func noSecretIn(t *testing.T, where string, got []string, secrets ...string) {
+	t.Helper()
+	for _, g := range got {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(g, s) {
+				t.Errorf("%s shows a secret: %q", where, g)
+			}
+		}
+	}
+}
