@@ -18,8 +18,9 @@ func init() {
 			"Without a URI (a menu launch through the same desktop entry) it starts or\n" +
 			"raises the app.\n" +
 			"A latchkey://link?portal=URL&email=E[&issuer=I] link (a portal's page\n" +
-			"offers it) is handled here: it prints which account it would link to\n" +
-			"which portal, and links it once confirmed on the terminal or with --yes.",
+			"offers it) prints which account it would link to which portal, and links\n" +
+			"it once confirmed on the terminal or with --yes; without a terminal (a\n" +
+			"click in a browser) the desktop app shows it and asks.",
 		run: runOpen,
 	})
 }
@@ -32,6 +33,14 @@ func runOpen(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	if len(rest) == 1 && companion.IsLink(rest[0]) {
+		// Clicked in a browser there is no terminal to confirm on: the
+		// desktop app shows the link and asks instead.
+		if !*yes && r.env.Terminal == nil && r.env.OpenLink != nil {
+			if _, err := companion.ParseLink(rest[0]); err != nil {
+				return err
+			}
+			return r.env.OpenLink(ctx, rest[0])
+		}
 		return runOpenLatchkeyLink(r, rest[0], *yes)
 	}
 	link := ""

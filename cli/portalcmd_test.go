@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -263,6 +264,22 @@ func TestOpenLatchkeyLink(t *testing.T) {
 	h.run("open", link).assert(t, 0, "already linked", "")
 	h.run("open", "--yes", strings.Replace(link, "portal.acme", "new.acme", 1)).
 		assert(t, 0, "It is linked to https://portal.acme.example now; that link would go.", "")
+
+	// Clicked in a browser (no terminal, a desktop app to hand it to): the
+	// app confirms; a hostile link is refused before it gets there.
+	var handed []string
+	h.openLink = func(_ context.Context, l string) error { handed = append(handed, l); return nil }
+	other := strings.Replace(link, "portal.acme", "other.acme", 1)
+	before = h.document().Accounts
+	h.run("open", other).assert(t, 0, "", "")
+	h.run("open", "latchkey://link?portal=javascript:alert(1)&email=ann@acme.example").assert(t, 1, "", `scheme "javascript"`)
+	if len(handed) != 1 || handed[0] != other {
+		t.Errorf("handed to the app: %q", handed)
+	}
+	if !reflect.DeepEqual(h.document().Accounts, before) {
+		t.Error("a link handed to the app changed the vault by itself")
+	}
+	h.openLink = nil
 
 	for _, bad := range []struct{ link, want string }{
 		{"latchkey://link?portal=javascript:alert(1)&email=ann@acme.example", `scheme "javascript"`},

@@ -235,7 +235,7 @@ func (r *runner) printSent(a vault.Account, p *vault.Portal, req vault.RecoveryR
 	w := r.env.Stdout
 	fmt.Fprintf(w, "Recovery request for %s sent to %s as %s.\n", label(a), p.URL, p.Email)
 	fmt.Fprintf(w, "Verification phrase: %s\n", req.Phrase)
-	fmt.Fprintln(w, "An admin will contact you and say this phrase: give nothing to anyone who cannot.")
+	fmt.Fprintln(w, "Read this phrase to the admin when you talk on the phone: only an admin who hears it can approve the request.")
 	fmt.Fprintf(w, "The request lapses at %s unless an admin decides it.\n", req.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
 }
 
@@ -364,7 +364,7 @@ func (r *runner) printStatus(p companion.Polled, now time.Time) {
 	switch p.Request.State {
 	case vault.RecoverySent:
 		fmt.Fprintf(w, "  Sent:       %s\n", formatTime(e.SentAt))
-		fmt.Fprintf(w, "  Phrase:     %s (compare it with the admin who calls you; give nothing to anyone who cannot say it)\n", e.Phrase)
+		fmt.Fprintf(w, "  Phrase:     %s (read it to the admin on the phone)\n", e.Phrase)
 		fmt.Fprintf(w, "  Expires:    %s\n", formatTime(e.ExpiresAt))
 	case vault.RecoveryQueued:
 		fmt.Fprintf(w, "  Attempts:   %d, next after %s (or now: latchkey recover request --flush)\n", e.Attempts, formatTime(e.NextAttemptAt))
