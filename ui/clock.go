@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/clock"
+	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -76,6 +77,13 @@ func (c *clockView) check() {
 	doc := c.w.vault.Document()
 	period := clock.ShortestPeriod(doc.Accounts)
 	check := c.w.cfg.clockCheck()
+	if c.w.cfg.ClockCheck == nil {
+		// Built here, on the UI goroutine: it reads the vault's pins.
+		cfg := clockConfig(doc, c.w.companion())
+		check = func(ctx context.Context, _ vault.Settings, period time.Duration) clock.Result {
+			return clock.Check(ctx, cfg, period)
+		}
+	}
 	var r clock.Result
 	c.w.cfg.scheduler().Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), clockCheckBudget)
@@ -168,6 +176,27 @@ func (c Config) wallClock() clock.Clock {
 		return c.WallClock
 	}
 	return clock.NewSystemClock()
+}
+
+// clockConfig is the check's configuration from the vault's settings,
+// with the portal of the first account linked to one as the preferred
+// source: a portal's clock is the one its codes are judged by, and portals
+// run NTP. With several portals the first in the list speaks for all; the
+// CLI's `clock --account` asks a given account's own portal.
+func clockConfig(doc *vault.Document, comp *companion.Companion) clock.Config {
+	base := clock.ConfigFromSettings(clock.DefaultConfig(), doc.Settings)
+	if comp == nil {
+		return base
+	}
+	for _, a := range doc.Accounts {
+		if !linked(a) {
+			continue
+		}
+		if cfg, err := comp.ClockConfig(base, a); err == nil {
+			return cfg
+		}
+	}
+	return base
 }
 
 func (c Config) clockCheck() ClockCheck {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/app/codes"
+	"github.com/latchkey/latchkey/app/companion"
+	"github.com/latchkey/latchkey/vault"
 )
 
 func measured(offset time.Duration) clock.Result {
@@ -81,4 +83,42 @@ func stayActive(w *Window, e *env, d time.Duration) {
 		w.touch()
 		e.sched.advance(min(step, d))
 	}
+}
+
+// A vault with an account linked to a portal checks the clock against that
+// portal first; without one, against the settings' sources only.
+func TestClockConfigPrefersPortal(t *testing.T) {
+	v, err := vault.Create(t.TempDir(), vault.CreateOptions{Options: vault.Options{Keyring: vault.NewMemoryKeyring(), WorkFactor: 10}, Passphrase: testPass, UseKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := acct("a", "Plain", "p@example.com", adaSecret)
+	linkedA := linkedAccount("b", "ann@acme.example", annSecret, "https://portal.acme.example")
+	if err := v.Update(func(d *vault.Document) error { d.Accounts = []vault.Account{plain, linkedA}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	comp := companion.New(v, companion.Options{})
+	defer comp.Close()
+
+	sources := clockConfig(v.Document(), comp).Sources()
+	if len(sources) == 0 || sources[0].Kind() != clock.KindPortal || !strings.Contains(sources[0].Name(), "portal.acme.example") {
+		t.Fatalf("first source %v, want the linked portal", sourceNames(sources))
+	}
+	if got := clockConfig(v.Document(), nil).Sources(); len(got) > 0 && got[0].Kind() == clock.KindPortal {
+		t.Errorf("without the companion (locked) a portal is asked: %v", sourceNames(got))
+	}
+	if err := v.Update(func(d *vault.Document) error { d.Accounts = []vault.Account{plain}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := clockConfig(v.Document(), comp).Sources(); len(got) > 0 && got[0].Kind() == clock.KindPortal {
+		t.Errorf("no linked account, yet a portal is asked: %v", sourceNames(got))
+	}
+}
+
+func sourceNames(ss []clock.Source) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name())
+	}
+	return out
 }
