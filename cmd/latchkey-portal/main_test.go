@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -261,7 +262,7 @@ func TestMigratePostgres(t *testing.T) {
 	if code := runCmd(t, te, "migrate", "--db", dsn); code != exitOK {
 		t.Fatalf("exit %d: %s", code, te.stderr.String())
 	}
-	if !strings.Contains(te.stdout.String(), "schema version 1") || !strings.HasPrefix(te.stdout.String(), "postgres ") {
+	if !regexp.MustCompile(`^postgres .*: schema version [1-9][0-9]*\n$`).MatchString(te.stdout.String()) {
 		t.Errorf("stdout %q", te.stdout.String())
 	}
 	testAdminCreate(t, "--db", dsn)

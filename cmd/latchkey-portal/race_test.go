@@ -5,9 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,12 +26,11 @@ import (
 //
 //	sh scripts/with-postgres.sh go test -run RedeemRace -v ./cmd/latchkey-portal/
 func TestRedeemRaceAcrossNodes(t *testing.T) {
-	dsn := os.Getenv("LATCHKEY_TEST_POSTGRES")
-	if dsn == "" {
+	if os.Getenv("LATCHKEY_TEST_POSTGRES") == "" {
 		t.Skip("LATCHKEY_TEST_POSTGRES not set; run under scripts/with-postgres.sh")
 	}
 	bin := buildPortal(t)
-	db := freshSchema(t, dsn)
+	db := postgresDB(t)
 
 	// Seed a user and one link straight in the store, as an approval would.
 	ctx := context.Background()
@@ -116,32 +112,4 @@ func TestRedeemRaceAcrossNodes(t *testing.T) {
 		}
 		n.stop(t)
 	}
-}
-
-// freshSchema creates a schema for this test (dropped at cleanup) and
-// returns a DSN that uses it.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "lkrace_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		_ = admin.Close()
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + "search_path=" + schema
-	}
-	return dsn + " search_path=" + schema
 }
