@@ -64,6 +64,8 @@ type config struct {
 	platformTenant   string
 	linkTTL          time.Duration
 	trustedProxies   string
+	signInPerAddr    int64
+	factorPerAddr    int64
 }
 
 // envSMTPPassword holds the SMTP password itself (there is no flag for it).
@@ -115,6 +117,17 @@ func (f *flags) duration(p *time.Duration, name string, def time.Duration, usage
 	f.fs.DurationVar(p, name, def, usage+" ($"+envName(name)+")")
 }
 
+func (f *flags) int64(p *int64, name string, def int64, usage string) {
+	if v := f.getenv(envName(name)); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a whole number", envName(name), v))
+		}
+		def = n
+	}
+	f.fs.Int64Var(p, name, def, usage+" ($"+envName(name)+")")
+}
+
 // parse parses args; a help request returns flag.ErrHelp.
 func (f *flags) parse(args []string) error {
 	if err := f.fs.Parse(args); err != nil {
@@ -155,6 +168,8 @@ func (c *config) serveFlags(f *flags) {
 	f.str(&c.issuer, "issuer", portal.DefaultIssuer, "the portal's name in authenticator apps and e-mails")
 	f.str(&c.platformTenant, "platform-tenant", "auto", "id of the platform tenant whose owners and admins handle requests forwarded by resellers; auto: the install's first tenant")
 	f.duration(&c.linkTTL, "link-ttl", portal.DefaultLinkTTL, "how long a recovery link stays valid (at most 2h)")
+	f.int64(&c.signInPerAddr, "sign-in-per-address", portal.DefaultSignInPerAddress, "password attempts allowed per client address (IPv6: per /64) per 15 minutes, successful ones included: raise it for a team behind one NAT address")
+	f.int64(&c.factorPerAddr, "second-factor-per-address", portal.DefaultSecondFactorPerAddress, "second-factor attempts allowed per client address per 15 minutes")
 	f.str(&c.trustedProxies, "trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1 for a TLS terminator on this host)")
 	c.smtpPassword = auth.Secret(f.getenv(envSMTPPassword))
 }
@@ -225,6 +240,9 @@ func (c *config) validateServe() error {
 	}
 	if _, err := c.proxies(); err != nil {
 		return err
+	}
+	if c.signInPerAddr < 1 || c.factorPerAddr < 1 {
+		return errors.New("--sign-in-per-address and --second-factor-per-address must be at least 1")
 	}
 	return c.validateMail()
 }

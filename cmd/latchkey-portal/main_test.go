@@ -64,7 +64,8 @@ func runCmd(t *testing.T, te *testEnv, args ...string) int {
 
 func TestValidateServe(t *testing.T) {
 	ok := config{db: defaultDB, logLevel: "info", logFormat: "text", listen: defaultListen, keyring: "set", shutdownTimeout: defaultShutdownTimeout,
-		mailDir: "mail", issuer: "Portal", platformTenant: "auto", linkTTL: time.Hour, smtpSecurity: "starttls"}
+		mailDir: "mail", issuer: "Portal", platformTenant: "auto", linkTTL: time.Hour, smtpSecurity: "starttls",
+		signInPerAddr: 50, factorPerAddr: 30}
 	tests := []struct {
 		name string
 		mod  func(*config)
@@ -113,6 +114,7 @@ func TestValidateServe(t *testing.T) {
 		{"bad platform tenant", func(c *config) { c.platformTenant = "first" }, "--platform-tenant"},
 		{"platform tenant id", func(c *config) { c.platformTenant = "7" }, ""},
 		{"empty issuer", func(c *config) { c.issuer = " " }, "--issuer"},
+		{"no sign-ins allowed", func(c *config) { c.signInPerAddr = 0 }, "--sign-in-per-address"},
 		{"trusted proxies", func(c *config) { c.trustedProxies = "127.0.0.1, 10.0.0.0/8,::1" }, ""},
 		{"bad trusted proxy", func(c *config) { c.trustedProxies = "127.0.0.1,proxy.example" }, "--trusted-proxy \"proxy.example\""},
 	}

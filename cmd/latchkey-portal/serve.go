@@ -100,16 +100,18 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 	proxies, _ := c.proxies() // validated above
 	h, err := portal.New(portal.Options{
-		TrustedProxies:   proxies,
-		Store:            st,
-		Keyring:          kr,
-		Logger:           log,
-		BaseURL:          base,
-		HSTS:             tlsConfig != nil,
-		Mailer:           mailer,
-		Issuer:           c.issuer,
-		PlatformTenantID: platform,
-		LinkTTL:          c.linkTTL,
+		TrustedProxies:         proxies,
+		SignInPerAddress:       c.signInPerAddr,
+		SecondFactorPerAddress: c.factorPerAddr,
+		Store:                  st,
+		Keyring:                kr,
+		Logger:                 log,
+		BaseURL:                base,
+		HSTS:                   tlsConfig != nil,
+		Mailer:                 mailer,
+		Issuer:                 c.issuer,
+		PlatformTenantID:       platform,
+		LinkTTL:                c.linkTTL,
 	})
 	if err != nil {
 		_ = ln.Close()
