@@ -151,7 +151,11 @@ func (h *Handler) enrolmentURI(u store.User, secret string) (string, error) {
 // pendingFactor finds p's pending factor id and opens its secret.
 func (h *Handler) pendingFactor(ctx context.Context, p principal, id int64) (store.TOTPFactor, string, *flowError) {
 	gone := func(status int, msg string) (store.TOTPFactor, string, *flowError) {
-		return store.TOTPFactor{}, "", &flowError{status: status, code: portalsync.CodeInvalid, message: msg}
+		code := portalsync.CodeInvalid
+		if status == http.StatusConflict {
+			code = portalsync.CodeConflict
+		}
+		return store.TOTPFactor{}, "", &flowError{status: status, code: code, message: msg}
 	}
 	if id <= 0 {
 		return gone(http.StatusBadRequest, `member "factor_id" must be the factor_id of a begun enrolment`)
@@ -197,7 +201,7 @@ func (h *Handler) confirmEnrolment(ctx context.Context, r *http.Request, p princ
 	// then sign in.
 	switch _, err := h.opts.Store.ConfirmTOTPEnrolment(ctx, f.ID, int64(step)); {
 	case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrConflict):
-		return newCodes{}, &flowError{status: http.StatusConflict, code: portalsync.CodeInvalid,
+		return newCodes{}, &flowError{status: http.StatusConflict, code: portalsync.CodeConflict,
 			message: "this enrolment changed meanwhile (confirmed or replaced); begin again"}
 	case err != nil:
 		return newCodes{}, h.internal(ctx, "enrolment: confirm", err)
@@ -240,7 +244,7 @@ func (h *Handler) finishEnrolment(ctx context.Context, r *http.Request, p princi
 		return grant{}, h.internal(ctx, "enrolment: active factor", err)
 	}
 	if err != nil || f.EnrolledAt.Before(p.Session.CreatedAt) {
-		return grant{}, &flowError{status: http.StatusConflict, code: portalsync.CodeInvalid,
+		return grant{}, &flowError{status: http.StatusConflict, code: portalsync.CodeConflict,
 			message: "confirm a new authenticator in this session first"}
 	}
 	addr, _ := sourceAddress(r)

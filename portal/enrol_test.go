@@ -69,7 +69,7 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Errorf("session scope %q", si.Scope)
 	}
 	// Saying "saved" before confirming anything is refused.
-	e.failure(e.call("POST", portalsync.PathEnrolmentSaved, enrolTok, nil, homeAddr), http.StatusConflict, portalsync.CodeInvalid)
+	e.failure(e.call("POST", portalsync.PathEnrolmentSaved, enrolTok, nil, homeAddr), http.StatusConflict, portalsync.CodeConflict)
 
 	// Begin: a secret, its otpauth URI with the portal parameter.
 	w = e.call("POST", portalsync.PathEnrolment, enrolTok, nil, homeAddr)
@@ -110,7 +110,7 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Fatalf("codes: %d backup, recovery %d characters", len(codes.BackupCodes), len(codes.RecoveryCode))
 	}
 	// Confirming again is refused: the codes are shown once.
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, enrolTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr), http.StatusConflict, portalsync.CodeInvalid)
+	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, enrolTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr), http.StatusConflict, portalsync.CodeConflict)
 	if _, ok := outbox(t, e.h).Last(u.Email, "two-factor authentication changed"); !ok {
 		t.Error("no 2FA-change notice")
 	}
@@ -188,7 +188,7 @@ func TestReenrolmentReplacesFactor(t *testing.T) {
 	var en portalsync.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(first.Secret, en.Secret)
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: first.FactorID, Code: e.code(first.Secret)}, homeAddr), http.StatusConflict, portalsync.CodeInvalid)
+	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: first.FactorID, Code: e.code(first.Secret)}, homeAddr), http.StatusConflict, portalsync.CodeConflict)
 	// A stale one has expired.
 	e.clock.Add(EnrolmentTTL)
 	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr), http.StatusGone, portalsync.CodeInvalid)

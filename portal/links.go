@@ -142,7 +142,7 @@ func (h *Handler) postUserRecoveryLink(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	if u.Locked {
-		writeError(w, http.StatusConflict, portalsync.CodeInvalid, "the account is locked; unlock it before issuing a recovery link")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before issuing a recovery link")
 		return
 	}
 	issued, err := h.issueRecoveryLink(r, p, u, 0)

@@ -222,7 +222,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	constants := []string{
 		portalsync.CodeBadRequest, portalsync.CodeUnknownField, portalsync.CodeInvalid,
 		portalsync.CodeUnauthenticated, portalsync.CodeForbidden, portalsync.CodeNotFound,
-		portalsync.CodeMethodNotAllowed, portalsync.CodeTooLarge, portalsync.CodeUnsupportedMedia,
+		portalsync.CodeMethodNotAllowed, portalsync.CodeConflict, portalsync.CodeTooLarge, portalsync.CodeUnsupportedMedia,
 		portalsync.CodeRateLimited, portalsync.CodeInternal, portalsync.CodeUnavailable,
 	}
 	slices.Sort(documented)

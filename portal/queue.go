@@ -218,7 +218,7 @@ func (h *Handler) forwardRefusal(a policy.Actor, v recoveryView) *requestError {
 	case v.tenant.ID == h.opts.PlatformTenantID:
 		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "requests of the platform tenant are decided by its own admins")
 	case v.req.Status != store.RequestPending:
-		return refuse(http.StatusConflict, portalsync.CodeInvalid,
+		return refuse(http.StatusConflict, portalsync.CodeConflict,
 			"only a pending request can be forwarded; this one is "+strings.ReplaceAll(string(v.req.Status), "_", " "))
 	}
 	return nil
@@ -393,7 +393,7 @@ func (h *Handler) logRecoveryRefusal(r *http.Request, p principal, action policy
 
 // recoveryStateConflict answers 409 for a request no longer open to action.
 func recoveryStateConflict(w http.ResponseWriter, what string, st store.RequestStatus) {
-	writeError(w, http.StatusConflict, portalsync.CodeInvalid, fmt.Sprintf("this request is %s; it cannot be %s", strings.ReplaceAll(string(st), "_", " "), what))
+	writeError(w, http.StatusConflict, portalsync.CodeConflict, fmt.Sprintf("this request is %s; it cannot be %s", strings.ReplaceAll(string(st), "_", " "), what))
 }
 
 // decodeRecoveryBody decodes a body that may be absent: none at all is
@@ -431,7 +431,7 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 		recoveryStateConflict(w, "approved", v.req.Status)
 		return
 	case v.user.Locked:
-		writeError(w, http.StatusConflict, portalsync.CodeInvalid, "the account is locked; unlock it before approving its recovery")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before approving its recovery")
 		return
 	}
 	if !phrase.Equal(v.req.Phrase, in.Phrase) {
@@ -448,7 +448,7 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 	if v.req.Status != store.RequestApproved {
 		req, err := h.opts.Store.TransitionRecoveryRequest(ctx, v.req.ID, v.req.Status, store.RequestApproved, p.User.ID)
 		if errors.Is(err, store.ErrConflict) {
-			writeError(w, http.StatusConflict, portalsync.CodeInvalid, "someone else decided this request a moment ago; reload the queue")
+			writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 			return
 		}
 		if err != nil {
@@ -505,7 +505,7 @@ func (h *Handler) postDenyRecovery(w http.ResponseWriter, r *http.Request, p pri
 	ctx := r.Context()
 	req, err := h.opts.Store.TransitionRecoveryRequest(ctx, v.req.ID, v.req.Status, store.RequestDenied, p.User.ID)
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, http.StatusConflict, portalsync.CodeInvalid, "someone else decided this request a moment ago; reload the queue")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 		return
 	}
 	if err != nil {
@@ -566,7 +566,7 @@ func (h *Handler) postForwardRecovery(w http.ResponseWriter, r *http.Request, p 
 	}
 	req, err := h.opts.Store.TransitionRecoveryRequest(r.Context(), v.req.ID, store.RequestPending, store.RequestForwarded, p.User.ID)
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, http.StatusConflict, portalsync.CodeInvalid, "someone else decided this request a moment ago; reload the queue")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 		return
 	}
 	if err != nil {
