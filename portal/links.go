@@ -242,13 +242,36 @@ func (h *Handler) linkAudit(r *http.Request, action string, l store.RecoveryLink
 		Details: recoveryDetails(details)})
 }
 
-// noteLinkProblem audits an attempt on an expired link (the others need no
-// entry: unknown and malformed links name nobody, used and revoked ones
+// noteLinkProblem audits an attempt on an expired link, with the address
+// it came from, and sweeps expired links so this one's "link.expired" is
+// written now rather than at the next maintenance (the other problems need
+// no entry: unknown and malformed links name nobody, used and revoked ones
 // have theirs already).
 func (h *Handler) noteLinkProblem(r *http.Request, prob *linkProblem, l store.RecoveryLink, u store.User) {
 	if prob == linkExpired && l.ID != 0 {
-		_ = h.linkAudit(r, auditLinkExpired, l, u.TenantID, nil)
+		_ = h.linkAudit(r, auditLinkRefused, l, u.TenantID, map[string]any{"reason": "expired"})
+		_ = h.lapseRecoveryLinks(r.Context())
 	}
+}
+
+// lapseRecoveryLinks writes one "link.expired" entry for every link that
+// expired unused since the last sweep. The store hands each link to one
+// caller only, so concurrent sweeps on several nodes write each once.
+func (h *Handler) lapseRecoveryLinks(ctx context.Context) error {
+	links, err := h.opts.Store.LapseRecoveryLinks(ctx, h.now())
+	if err != nil {
+		return fmt.Errorf("lapsing recovery links: %w", err)
+	}
+	for _, l := range links {
+		e := store.AuditEntry{Action: auditLinkExpired, TargetUserID: l.UserID,
+			Details: recoveryDetails(map[string]any{"link_id": l.ID, "request_id": l.RequestID})}
+		if u, err := h.opts.Store.GetUser(ctx, l.UserID); err == nil {
+			e.TenantID = u.TenantID
+		}
+		// Nothing was granted; audit logs a failure to record it.
+		_ = h.audit(ctx, e)
+	}
+	return nil
 }
 
 // linkGrant is what redeeming a link gives: an enrol-only session.

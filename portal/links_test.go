@@ -670,8 +670,12 @@ func TestRecoveryExpiry(t *testing.T) {
 		t.Errorf("expired page: %s", w.Body)
 	}
 	rlWantStatus(t, "POST expired link", e.page(t, "POST", token, "https://portal.example.com"), http.StatusGone)
-	if n := rlCount(e.auditActions(t), auditLinkExpired); n != 2 {
-		t.Errorf("%d link.expired entries, want 2", n)
+	// Two refused attempts, one expiry.
+	if n := rlCount(e.auditActions(t), auditLinkRefused); n != 2 {
+		t.Errorf("%d link.refused entries, want 2", n)
+	}
+	if n := rlCount(e.auditActions(t), auditLinkExpired); n != 1 {
+		t.Errorf("%d link.expired entries, want 1", n)
 	}
 }
 
@@ -1010,5 +1014,39 @@ func TestMaintainExpiresRequests(t *testing.T) {
 	entries, _ := h.opts.Store.ListAudit(ctx, store.AuditFilter{Action: auditRecoveryExpired})
 	if len(entries) != 1 {
 		t.Errorf("%d expiry audit entries", len(entries))
+	}
+}
+
+// A link nobody opens gets its "link.expired" entry from maintenance,
+// once, however often maintenance runs.
+func TestMaintainLapsesLinks(t *testing.T) {
+	now := time.Now() // the store checks a new link's expiry with its own (real) clock
+	h, _ := newTestHandler(t, func(o *Options) { o.Now = func() time.Time { return now } })
+	tn := seedTenant(t, h, "Acme", 0, store.TenantPolicy{Require2FA: true})
+	u := seedUser(t, h, tn.ID, "ann@acme.example", store.RoleReadOnly, "correct horse battery staple")
+	ctx := context.Background()
+	if _, err := h.opts.Store.IssueRecoveryLink(ctx, store.NewRecoveryLink{UserID: u.ID, Purpose: store.LinkReenrol2FA,
+		TokenHash: store.TokenHash(auth.NewToken().Hash()), ExpiresAt: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	expired := func() []store.AuditEntry {
+		es, err := h.opts.Store.ListAudit(ctx, store.AuditFilter{Action: auditLinkExpired})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	if err := h.Maintain(ctx); err != nil || len(expired()) != 0 {
+		t.Fatalf("before expiry: %v, %d entries", err, len(expired()))
+	}
+	now = now.Add(2 * time.Minute)
+	for range 2 {
+		if err := h.Maintain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es := expired()
+	if len(es) != 1 || es[0].TargetUserID != u.ID || es[0].TenantID != tn.ID {
+		t.Fatalf("after expiry: %+v", es)
 	}
 }

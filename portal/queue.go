@@ -46,6 +46,7 @@ const (
 	auditLinkOpened             = "link.opened"
 	auditLinkUsed               = "link.used"
 	auditLinkExpired            = "link.expired"
+	auditLinkRefused            = "link.refused"
 )
 
 // recoveryQueueLimit bounds one queue answer (newest first): older
@@ -585,12 +586,16 @@ func (h *Handler) postForwardRecovery(w http.ResponseWriter, r *http.Request, p 
 const MaintenanceInterval = 5 * time.Minute
 
 // Maintain does the portal's periodic housekeeping: it expires (and
-// audits) recovery requests past their lifetime, so the queue and the
+// audits) recovery requests past their lifetime and links that lapsed
+// unused, so the audit log, the queue and the
 // directory's "recovery pending" stay true even when nobody polls, and
 // deletes expired sessions, e-mail tokens and rate-limit windows. Safe
 // on several nodes at once. Run it every MaintenanceInterval.
 func (h *Handler) Maintain(ctx context.Context) error {
 	if err := h.expireRecoveryRequests(ctx); err != nil {
+		return err
+	}
+	if err := h.lapseRecoveryLinks(ctx); err != nil {
 		return err
 	}
 	n, err := h.opts.Store.PruneExpired(ctx)

@@ -323,6 +323,7 @@ type RecoveryLink struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time
 	RevokedAt time.Time
+	LapsedAt  time.Time // when LapseRecoveryLinks found it expired unused
 }
 
 // NewRecoveryLink is the input of IssueRecoveryLink.
@@ -484,6 +485,12 @@ type Store interface {
 	// RevokeRecoveryLinks revokes the user's unused links (and drops their
 	// sealed deliveries); returns the links revoked.
 	RevokeRecoveryLinks(ctx context.Context, userID int64) (int64, error)
+	// LapseRecoveryLinks marks the links that expired (at or before now)
+	// unused and unrevoked and were not marked before, and returns them:
+	// each is returned to exactly one caller, once, so its expiry is
+	// audited once. now is the caller's clock, like ExpireRecoveryRequests'
+	// cutoff, so the portal's notion of "expired" is one clock.
+	LapseRecoveryLinks(ctx context.Context, now time.Time) ([]RecoveryLink, error)
 
 	// Sessions.
 	CreateSession(ctx context.Context, s NewSession) (Session, error)

@@ -149,6 +149,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecoveryRequests", testRequests},
 		{"RecoveryLinks", testLinks},
 		{"RecoveryLinkRedeemRace", testLinkRace},
+		{"RecoveryLinkLapse", testLinkLapse},
 		{"RecoveryLinkDelivery", testDelivery},
 		{"RecoveryLinkDeliveryRace", testDeliveryRace},
 		{"RecoveryQueueFilters", testRequestFilters},
@@ -1278,5 +1279,46 @@ func testRequestFilters(t *testing.T, e *env) {
 		if got := ids(tc.f); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// testLinkLapse: a link that expires unused is reported by
+// LapseRecoveryLinks exactly once; used, revoked and live links never are.
+func testLinkLapse(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	u1, u2, u3 := e.user(tn.ID, store.RoleReadOnly), e.user(tn.ID, store.RoleReadOnly), e.user(tn.ID, store.RoleReadOnly)
+	issue := func(userID int64, ttl time.Duration) (store.RecoveryLink, store.TokenHash) {
+		t.Helper()
+		h := hash()
+		l, err := e.s.IssueRecoveryLink(e.ctx, store.NewRecoveryLink{UserID: userID, Purpose: store.LinkReenrol2FA, TokenHash: h, ExpiresAt: e.clock.Now().Add(ttl)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l, h
+	}
+	lapsing, _ := issue(u1.ID, time.Minute)
+	_, usedHash := issue(u2.ID, time.Minute)
+	if _, err := e.s.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, usedHash); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := issue(u3.ID, time.Hour)
+
+	if got, err := e.s.LapseRecoveryLinks(e.ctx, e.clock.Now()); err != nil || len(got) != 0 {
+		t.Fatalf("before expiry: %d links, %v", len(got), err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	got, err := e.s.LapseRecoveryLinks(e.ctx, e.clock.Now())
+	if err != nil || len(got) != 1 || got[0].ID != lapsing.ID || got[0].LapsedAt.IsZero() || got[0].UserID != u1.ID {
+		t.Fatalf("after expiry: %+v, %v", got, err)
+	}
+	if again, err := e.s.LapseRecoveryLinks(e.ctx, e.clock.Now()); err != nil || len(again) != 0 {
+		t.Fatalf("a second sweep: %d links, %v", len(again), err)
+	}
+	if _, err := e.s.RevokeRecoveryLinks(e.ctx, u3.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Hour)
+	if got, err := e.s.LapseRecoveryLinks(e.ctx, e.clock.Now()); err != nil || len(got) != 0 {
+		t.Fatalf("the revoked link %d lapsed: %d links, %v", live.ID, len(got), err)
 	}
 }

@@ -166,13 +166,20 @@ func (s *DB) ExpireRecoveryRequests(ctx context.Context, cutoff time.Time) ([]in
 
 // --- recovery links --------------------------------------------------------
 
-const linkCols = "id, user_id, request_id, purpose, token_hash, issued_by, created_at, expires_at, used_at, revoked_at"
+// LapseRecoveryLinks marks unused, unrevoked links past their expiry, once.
+func (s *DB) LapseRecoveryLinks(ctx context.Context, now time.Time) ([]store.RecoveryLink, error) {
+	return queryAll(ctx, s, s.w, "lapse recovery links", `UPDATE recovery_links SET lapsed_at = ?
+		WHERE used_at IS NULL AND revoked_at IS NULL AND lapsed_at IS NULL AND expires_at <= ?
+		RETURNING `+linkCols, []any{s.t(s.clock()), s.t(now)}, scanLink)
+}
+
+const linkCols = "id, user_id, request_id, purpose, token_hash, issued_by, created_at, expires_at, used_at, revoked_at, lapsed_at"
 
 func scanLink(sc scanner) (store.RecoveryLink, error) {
 	var l store.RecoveryLink
 	var p string
 	err := sc.Scan(&l.ID, &l.UserID, idv{&l.RequestID}, &p, hv{&l.TokenHash}, idv{&l.IssuedBy}, tsv{&l.CreatedAt},
-		tsv{&l.ExpiresAt}, tsv{&l.UsedAt}, tsv{&l.RevokedAt})
+		tsv{&l.ExpiresAt}, tsv{&l.UsedAt}, tsv{&l.RevokedAt}, tsv{&l.LapsedAt})
 	l.Purpose = store.LinkPurpose(p)
 	return l, err
 }
