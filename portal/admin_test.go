@@ -595,8 +595,14 @@ func TestAdminIPVerificationAndLock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.audits(t, store.AuditFilter{TargetUserID: e.target.ID})
+			mails := len(outbox(t, e.h).To(e.target.Email))
 			w := e.raw(t, tt.as, "PUT", tt.path, "application/json", tt.body)
 			adminWant(t, w, tt.status, tt.code)
+			// A change of IP verification is a change to the user's sign-in
+			// security: they hear of it.
+			if wantMail := tt.audit == auditIPVerification; (len(outbox(t, e.h).To(e.target.Email)) > mails) != wantMail {
+				t.Errorf("notice e-mailed: %v, want %v", !wantMail, wantMail)
+			}
 			after := e.audits(t, store.AuditFilter{TargetUserID: e.target.ID})
 			switch {
 			case tt.audit == "" && len(after) != len(before):

@@ -288,6 +288,11 @@ func (h *Handler) putAdminIPVerification(w http.ResponseWriter, r *http.Request,
 		}{!*in.Skip, *in.Skip}) {
 			return
 		}
+		what := "An admin of your team turned on e-mail confirmation of sign-ins from new networks for your account."
+		if *in.Skip {
+			what = "An admin of your team turned off e-mail confirmation of sign-ins from new networks for your account: your password and second factor alone now sign you in from anywhere."
+		}
+		h.notify2FAChange(r.Context(), u, what)
 	}
 	h.adminAnswerUser(w, r, p, u, t)
 }

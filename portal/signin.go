@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -616,6 +617,7 @@ func (h *Handler) checkFactor(ctx context.Context, u store.User, t store.Tenant,
 			return "", h.internal(ctx, "second factor: using a backup code", err)
 		}
 		h.auditUser(ctx, u, addr, auditBackupCodeUsed, map[string]any{"remaining": len(unused) - 1})
+		h.notify2FAChange(ctx, u, fmt.Sprintf("One of your backup codes was used to sign in from %s; %d are left.", addr, len(unused)-1))
 		return "", nil
 
 	case portalsync.MethodRecoveryCode:

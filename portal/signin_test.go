@@ -179,6 +179,9 @@ func TestSecondFactors(t *testing.T) {
 		if got := actions(e.audits(u.ID)); !slices.Contains(got, auditBackupCodeUsed) {
 			t.Errorf("audit %v lacks %s", got, auditBackupCodeUsed)
 		}
+		if m, ok := outbox(t, e.h).Last(u.Email, "two-factor"); !ok || !strings.Contains(m.Text, "backup codes was used") || !strings.Contains(m.Text, "8 are left") {
+			t.Errorf("no notice of the used backup codes: %v", m)
+		}
 	})
 
 	t.Run("recovery code replaced when used", func(t *testing.T) {
