@@ -53,6 +53,21 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	addr, addrSubject := sourceAddress(r)
 
+	token := auth.NewToken()
+	if in.PollToken != "" {
+		t, err := auth.ParseToken(in.PollToken)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, `member "poll_token" is not a 43-character base64url token`)
+			return
+		}
+		token = t
+		// A resend of a request the portal already has: the same ticket,
+		// no second request, no second hit on the limits.
+		if h.answerResend(w, r, token, email) {
+			return
+		}
+	}
+
 	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAddress, ratelimit.Key(limitRecoveryAddress, addrSubject)) {
 		return
 	}
@@ -61,7 +76,6 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	}
 
 	words := phrase.New()
-	token := auth.NewToken()
 
 	var userID int64
 	u, err := h.opts.Store.GetUserByEmail(ctx, email)
@@ -82,6 +96,9 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 		RequesterTokenHash: store.TokenHash(token.Hash()),
 		SourceAddr:         addr,
 	})
+	if errors.Is(err, store.ErrConflict) && in.PollToken != "" && h.answerResend(w, r, token, email) {
+		return // a concurrent resend with the same token won the insert
+	}
 	if err != nil {
 		h.storeFailed(w, r, "recovery request: create", err)
 		return
@@ -111,6 +128,31 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 		PollToken: token.Encode(),
 		ExpiresAt: req.CreatedAt.Add(h.opts.RecoveryRequestTTL).UTC(),
 	}})
+}
+
+// answerResend answers a POST whose client-chosen poll token names an
+// existing request: with that request's ticket when the address is the
+// same (the client resends after a lost answer), 409 when it is not (the
+// token is the holder's secret, so this tells nobody anything new). It
+// reports whether it answered.
+func (h *Handler) answerResend(w http.ResponseWriter, r *http.Request, token auth.Token, email string) bool {
+	req, err := h.opts.Store.GetRecoveryRequestByToken(r.Context(), store.TokenHash(token.Hash()))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false
+	case err != nil:
+		h.storeFailed(w, r, "recovery request: resend look-up", err)
+		return true
+	case store.NormalizeEmail(req.Email) != store.NormalizeEmail(email):
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, `member "poll_token" belongs to another request; choose a new one`)
+		return true
+	}
+	writeJSON(w, http.StatusAccepted, portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+		Phrase:    req.Phrase,
+		PollToken: token.Encode(),
+		ExpiresAt: h.recoveryExpiry(req),
+	}})
+	return true
 }
 
 // allowRecovery counts one hit of key against limit per RecoveryWindow in

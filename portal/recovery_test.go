@@ -592,3 +592,66 @@ func TestRecoveryWireTypesRedact(t *testing.T) {
 		t.Errorf("formatting leaks: %s", out)
 	}
 }
+
+// A client that chose its poll token may resend after a lost answer: the
+// same ticket comes back and no second request reaches the admins, not
+// even from two resends racing each other; the same token for another
+// address is refused; a malformed one is named.
+func TestRecoveryRequestResendWithClientToken(t *testing.T) {
+	h, logs := newTestHandler(t, func(o *Options) { o.RecoveryPerAccount = 2 })
+	tn := seedTenant(t, h, "Acme", 0, store.TenantPolicy{Require2FA: true})
+	seedUser(t, h, tn.ID, "ann@acme.example", store.RoleReadOnly, "correct horse battery staple")
+	tok := portalsync.NewPollToken()
+	send := func(email, token string) *httptest.ResponseRecorder {
+		return callAPI(t, h, http.MethodPost, portalsync.PathRecoveryRequests, "",
+			portalsync.RecoveryRequestCreate{Email: email, Message: "new phone", PollToken: token})
+	}
+	var first portalsync.RecoveryRequestCreated
+	w := send("ann@acme.example", tok)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	decodeAnswer(t, w, &first)
+	if first.Request.PollToken != tok {
+		t.Fatal("the portal did not keep the client's token")
+	}
+
+	// Resends, sequential and concurrent: more than the account's limit of 2.
+	var wg sync.WaitGroup
+	answers := make([]*httptest.ResponseRecorder, 5)
+	for i := range answers {
+		wg.Add(1)
+		go func() { defer wg.Done(); answers[i] = send("ANN@acme.example ", tok) }()
+	}
+	wg.Wait()
+	for i, w := range answers {
+		var again portalsync.RecoveryRequestCreated
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("resend %d: %d %s", i, w.Code, w.Body)
+		}
+		decodeAnswer(t, w, &again)
+		if again.Request != first.Request {
+			t.Errorf("resend %d: another ticket", i)
+		}
+	}
+	ctx := context.Background()
+	reqs, _ := h.opts.Store.ListRecoveryRequests(ctx, store.RequestFilter{})
+	audits, _ := h.opts.Store.ListAudit(ctx, store.AuditFilter{Action: auditRecoveryRequested})
+	if len(reqs) != 1 || len(audits) != 1 {
+		t.Fatalf("%d requests, %d audit entries after resends, want 1 and 1", len(reqs), len(audits))
+	}
+
+	if w := send("bob@acme.example", tok); w.Code != http.StatusConflict || errorBody(t, w).Code != portalsync.CodeConflict {
+		t.Errorf("same token, another address: %d %s", w.Code, w.Body)
+	}
+	if w := send("ann@acme.example", tok[:20]); w.Code != http.StatusBadRequest || !strings.Contains(errorBody(t, w).Message, "poll_token") {
+		t.Errorf("truncated token: %d %s", w.Code, w.Body)
+	}
+	// A new token is a new request (within the limits).
+	if w := send("ann@acme.example", portalsync.NewPollToken()); w.Code != http.StatusAccepted {
+		t.Errorf("a second request: %d", w.Code)
+	}
+	if strings.Contains(logs.String(), tok) {
+		t.Error("the poll token reached the log")
+	}
+}

@@ -26,7 +26,9 @@ const (
 // have taken it, and the caller decides whether to send it again.
 func (c *Client) RequestRecovery(ctx context.Context, in RecoveryRequestCreate) (RecoveryTicket, error) {
 	var out RecoveryRequestCreated
-	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryRequests, in: in}, &out); err != nil {
+	// With a client-chosen poll token a resend files nothing new, so the
+	// POST may be retried like a GET.
+	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryRequests, in: in, idempotent: in.PollToken != ""}, &out); err != nil {
 		return RecoveryTicket{}, err
 	}
 	if err := out.Request.check(); err != nil {

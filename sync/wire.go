@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -120,9 +122,25 @@ const (
 // who lost their authenticator asks the admins of the account with this
 // e-mail address for a recovery link. Message is optional free text for the
 // admin. Both are the requester's data: String and LogValue redact them.
+//
+// PollToken is optional: a token the client chose (NewPollToken: 32 random
+// bytes, base64url without padding). The portal uses it as the request's
+// poll token, and a second POST with the same token and address answers
+// with the same ticket instead of filing a second request, so a client may
+// resend after an answer it never received without the admins seeing the
+// request twice. Without it the portal chooses the token.
 type RecoveryRequestCreate struct {
-	Email   string `json:"email"`
-	Message string `json:"message,omitempty"`
+	Email     string `json:"email"`
+	Message   string `json:"message,omitempty"`
+	PollToken string `json:"poll_token,omitempty"`
+}
+
+// NewPollToken returns a fresh client-chosen poll token for
+// RecoveryRequestCreate.PollToken.
+func NewPollToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // String prints the shape only, never the address or the message.

@@ -126,3 +126,36 @@ func TestPollAllSkipsWhatCannotChange(t *testing.T) {
 		t.Errorf("poll all: %+v", all)
 	}
 }
+
+// The portal filed the request but its answer was lost: the request is
+// queued, and sending it again names the same request (the token chosen
+// by the app), so the admins see it once and the phrase is the one the
+// portal made the first time.
+func TestRequestAnswerLostIsNotFiledTwice(t *testing.T) {
+	w := newWorld(t)
+	// Every attempt of the first try loses its answer (the client retries
+	// such a POST itself, since it names its request): it is queued.
+	lost := []companiontest.Fault{companiontest.LoseAnswer, companiontest.LoseAnswer, companiontest.LoseAnswer}
+	w.p.Fail("POST", portalsync.PathRecoveryRequests, lost...)
+	out, err := w.c.RequestRecovery(context.Background(), "a1", RequestOptions{Message: "lost my phone"})
+	if err != nil || out.Queued == nil {
+		t.Fatalf("request: %+v %v, want queued", out, err)
+	}
+	if _, err := w.c.Flush(context.Background(), FlushOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	r := w.account().Portal.Recovery
+	if r == nil || r.State != vault.RecoverySent || r.Phrase == "" {
+		t.Fatalf("after the resend: %+v", r)
+	}
+	q, err := w.admin.ListRecoveryRequests(context.Background(), w.ownerToken, portalsync.RecoveryPending)
+	if err != nil || len(q) != 1 {
+		t.Fatalf("the admins' queue holds %d requests (%v), want 1", len(q), err)
+	}
+	if q[0].Phrase != r.Phrase {
+		t.Error("the app shows another phrase than the admins see")
+	}
+	if hits := w.p.Hits("POST", portalsync.PathRecoveryRequests); hits != len(lost)+1 {
+		t.Errorf("%d POSTs, want %d: %d lost, then the resend", hits, len(lost)+1, len(lost))
+	}
+}

@@ -98,8 +98,11 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		}
 	}
 	now := c.now().UTC()
-	req := vault.RecoveryRequest{State: vault.RecoveryQueued, Message: msg, RequestedAt: now}
-	ticket, sendErr := c.send(ctx, *p, msg)
+	// The token is chosen here and kept with the queued request, so every
+	// resend (after a timeout the portal may have acted on) names the same
+	// request and the admins see it once.
+	req := vault.RecoveryRequest{State: vault.RecoveryQueued, Message: msg, RequestedAt: now, PollToken: portalsync.NewPollToken()}
+	ticket, sendErr := c.send(ctx, *p, msg, req.PollToken)
 	out := Outcome{Account: a}
 	switch {
 	case sendErr == nil:
@@ -131,13 +134,14 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	return out, nil
 }
 
-// send performs one request to the portal of p.
-func (c *Companion) send(ctx context.Context, p vault.Portal, msg string) (portalsync.RecoveryTicket, error) {
+// send performs one request to the portal of p with the client-chosen
+// poll token.
+func (c *Companion) send(ctx context.Context, p vault.Portal, msg, pollToken string) (portalsync.RecoveryTicket, error) {
 	cl, err := c.Client(p.URL)
 	if err != nil {
 		return portalsync.RecoveryTicket{}, err
 	}
-	return cl.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: p.Email, Message: msg})
+	return cl.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: p.Email, Message: msg, PollToken: pollToken})
 }
 
 func markSent(r *vault.RecoveryRequest, t portalsync.RecoveryTicket, now time.Time) {
@@ -351,7 +355,10 @@ func (c *Companion) Flush(ctx context.Context, opts FlushOptions) ([]Flushed, er
 
 func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.RecoveryRequest, now time.Time) (Flushed, error) {
 	next := r
-	ticket, sendErr := c.send(ctx, *a.Portal, r.Message)
+	if next.PollToken == "" { // queued by a release that let the portal choose
+		next.PollToken = portalsync.NewPollToken()
+	}
+	ticket, sendErr := c.send(ctx, *a.Portal, r.Message, next.PollToken)
 	switch {
 	case sendErr == nil:
 		markSent(&next, ticket, now)

@@ -94,7 +94,10 @@ func TestRequestRecoveryAnswers(t *testing.T) {
 		message string
 	}{
 		{"sent", nil, vault.RecoverySent, "", false, 1, "hi"},
-		{"503 queues", []int{503}, vault.RecoveryQueued, "", true, 1, ""},
+		// The request names itself (its poll token), so the client retries a
+		// 503 within the call, then queues it.
+		{"503 after retries queues", []int{503, 503, 503}, vault.RecoveryQueued, "", true, 3, ""},
+		{"503 then sent", []int{503}, vault.RecoverySent, "", false, 2, ""},
 		{"500 queues", []int{500}, vault.RecoveryQueued, "", true, 1, ""},
 		{"429 after retries queues", []int{429, 429, 429}, vault.RecoveryQueued, "", true, 3, ""},
 		{"400 is reported, not retried", []int{400}, "", "portal answered 400 c400: refused 400", false, 1, ""},
@@ -138,7 +141,7 @@ func TestRequestRecoveryAnswers(t *testing.T) {
 // sent again.
 func TestFlushRefusedIsNotRetried(t *testing.T) {
 	f := newFakePortal(t)
-	f.failWith(503, 422)
+	f.failWith(503, 503, 503, 422) // the client's three attempts, then the flush
 	v, _ := testVault(t, bound(f.srv.URL))
 	c := New(v, quickOptions(t, true))
 	ctx := context.Background()
@@ -150,7 +153,7 @@ func TestFlushRefusedIsNotRetried(t *testing.T) {
 	if err != nil || len(res) != 1 || !errors.As(res[0].Err, &apiErr) || apiErr.Status != 422 || res[0].Request.State != vault.RecoveryFailed {
 		t.Fatalf("flush: %+v, %v", res, err)
 	}
-	if res, err := c.Flush(ctx, FlushOptions{Force: true}); err != nil || len(res) != 0 || f.hits.Load() != 2 {
+	if res, err := c.Flush(ctx, FlushOptions{Force: true}); err != nil || len(res) != 0 || f.hits.Load() != 4 {
 		t.Fatalf("a failed request was sent again: %+v %v, %d requests", res, err, f.hits.Load())
 	}
 	p := c.Outstanding()
