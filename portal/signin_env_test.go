@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,30 +28,12 @@ import (
 // users seeded straight into the store with an authenticator, backup codes
 // and a recovery code, so each test starts at the step it checks.
 
-// signinClock is a settable clock shared by the portal and its store.
-type signinClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *signinClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *signinClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type signinEnv struct {
 	t      *testing.T
 	h      *Handler
 	logs   *syncBuffer
 	st     store.Store
-	clock  *signinClock
+	clock  *testClock
 	tenant store.Tenant
 	// secrets collects every secret a test handled, for the log check;
 	// shared by the copies at makes for subtests.
@@ -80,7 +61,7 @@ func newSigninEnv(t *testing.T, p store.TenantPolicy, mod func(*Options)) *signi
 	t.Helper()
 	ctx := context.Background()
 	// 09:00:10 UTC: well inside a TOTP step and far from any window edge.
-	clk := &signinClock{t: time.Date(2026, 11, 22, 9, 0, 10, 0, time.UTC)}
+	clk := &testClock{t: time.Date(2026, 11, 22, 9, 0, 10, 0, time.UTC)}
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -171,7 +171,7 @@ func TestAdminConsoleTeamAndFilters(t *testing.T) {
 	ae.pickUser("Carol Reader")
 	test.Tap(detailButton(t, ae.c.team.detail, "E-mail a recovery link…"))
 	test.Tap(buttonIn(t, "Yes", winObjects(ae.c.win)...))
-	if len(ae.p.out.To("carol@acme.example")) == 0 || !ae.shows("A recovery link was e-mailed to carol@acme.example") {
+	if len(ae.p.Outbox.To("carol@acme.example")) == 0 || !ae.shows("A recovery link was e-mailed to carol@acme.example") {
 		t.Errorf("no link e-mailed to carol, or not confirmed: %q", texts(t, ae.c.win.Content()))
 	}
 
@@ -222,7 +222,7 @@ func TestAdminConsoleApprovesWithPhrase(t *testing.T) {
 		t.Errorf("%d requests still pending after the approval", n)
 	}
 	mailed := false
-	for _, m := range ae.p.out.To("bob@acme.example") {
+	for _, m := range ae.p.Outbox.To("bob@acme.example") {
 		mailed = mailed || strings.Contains(m.Text, "/recover/link?token=")
 	}
 	if !mailed {

@@ -2,12 +2,7 @@ package ui
 
 import (
 	"context"
-	"io"
-	"log"
 	"net"
-	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,11 +13,10 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/latchkey/latchkey/app/companion/companiontest"
 	"github.com/latchkey/latchkey/portal"
 	"github.com/latchkey/latchkey/portal/auth"
-	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -62,15 +56,10 @@ func (p publishing) Go(work, then func()) {
 }
 
 // testPortal is a real portal (portal.New over SQLite) on a loopback
-// httptest server, seeded straight in its store.
+// httptest server (companiontest's), seeded straight in its store.
 type testPortal struct {
-	t   *testing.T
-	srv *httptest.Server
-	URL string
-	st  store.Store
-	kr  *auth.Keyring
-	pw  *auth.PasswordHasher
-	out *mail.Outbox
+	*companiontest.Portal
+	t *testing.T
 }
 
 const portalPassword = "portal password 1"
@@ -79,57 +68,13 @@ const portalPassword = "portal password 1"
 // address to listen on (a portal coming up where one was down).
 func newTestPortal(t *testing.T, now func() time.Time, addr string, mod func(*portal.Options)) *testPortal {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spec, err := auth.GenerateKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw, err := auth.NewPasswordHasher(auth.PasswordOptions{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &testPortal{t: t, st: st, kr: kr, pw: pw, out: &mail.Outbox{}}
-	p.srv = httptest.NewUnstartedServer(nil)
-	p.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	if addr != "" {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.srv.Listener.Close()
-		p.srv.Listener = l
-	}
-	p.URL = "http://" + p.srv.Listener.Addr().String()
-	base, _ := url.Parse(p.URL)
-	opts := portal.Options{Store: st, Keyring: kr, Now: now, Passwords: pw, Mailer: p.out, BaseURL: base}
-	if mod != nil {
-		mod(&opts)
-	}
-	h, err := portal.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.srv.Config.Handler = h
-	p.srv.Start()
-	t.Cleanup(p.srv.Close)
-	return p
+	p := companiontest.StartWith(t, companiontest.StartOptions{Now: now, Addr: addr, Modify: mod})
+	return &testPortal{Portal: p, t: t}
 }
 
 func (p *testPortal) tenant(name string, parent int64) store.Tenant {
 	p.t.Helper()
-	tn, err := p.st.CreateTenant(context.Background(), store.NewTenant{ParentID: parent, Name: name})
+	tn, err := p.Store.CreateTenant(context.Background(), store.NewTenant{ParentID: parent, Name: name})
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -141,30 +86,30 @@ func (p *testPortal) tenant(name string, parent int64) store.Tenant {
 func (p *testPortal) user(tenant int64, email, name string, role store.Role, secret string) store.User {
 	p.t.Helper()
 	ctx := context.Background()
-	hash, err := p.pw.Hash(ctx, portalPassword)
+	hash, err := p.Passwords.Hash(ctx, portalPassword)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	u, err := p.st.CreateUser(ctx, store.NewUser{TenantID: tenant, Email: email, Name: name, Role: role, PasswordHash: hash})
+	u, err := p.Store.CreateUser(ctx, store.NewUser{TenantID: tenant, Email: email, Name: name, Role: role, PasswordHash: hash})
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	yes := true
-	if u, err = p.st.UpdateUser(ctx, u.ID, store.UserUpdate{EmailVerified: &yes, SkipIPVerification: &yes}); err != nil {
+	if u, err = p.Store.UpdateUser(ctx, u.ID, store.UserUpdate{EmailVerified: &yes, SkipIPVerification: &yes}); err != nil {
 		p.t.Fatal(err)
 	}
 	if secret == "" {
 		return u
 	}
-	sealed, err := p.kr.Seal(auth.PurposeTOTPSecret, strconv.FormatInt(u.ID, 10), []byte(secret))
+	sealed, err := p.Keyring.Seal(auth.PurposeTOTPSecret, strconv.FormatInt(u.ID, 10), []byte(secret))
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	f, err := p.st.BeginTOTPEnrolment(ctx, u.ID, store.EncryptedSecret{KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext})
+	f, err := p.Store.BeginTOTPEnrolment(ctx, u.ID, store.EncryptedSecret{KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext})
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if _, err := p.st.ConfirmTOTPEnrolment(ctx, f.ID, 1); err != nil {
+	if _, err := p.Store.ConfirmTOTPEnrolment(ctx, f.ID, 1); err != nil {
 		p.t.Fatal(err)
 	}
 	return u
@@ -175,7 +120,7 @@ func (p *testPortal) user(tenant int64, email, name string, role store.Role, sec
 func (p *testPortal) session(u store.User, now time.Time) string {
 	p.t.Helper()
 	tok := auth.NewToken()
-	if _, err := p.st.CreateSession(context.Background(), store.NewSession{
+	if _, err := p.Store.CreateSession(context.Background(), store.NewSession{
 		UserID: u.ID, TokenHash: store.TokenHash(tok.Hash()), Scope: store.ScopeFull, SourceAddr: "127.0.0.1", ExpiresAt: now.Add(time.Hour),
 	}); err != nil {
 		p.t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -49,8 +50,10 @@ type Portal struct {
 	Keyring *auth.Keyring
 	Outbox  *mail.Outbox
 	Handler *portal.Handler
+	// Passwords is the portal's (cheapest) Argon2id hasher, for seeding
+	// users with passwords.
+	Passwords *auth.PasswordHasher
 
-	ph     *auth.PasswordHasher
 	now    func() time.Time
 	mu     gosync.Mutex
 	faults map[string][]Fault
@@ -61,6 +64,24 @@ type Portal struct {
 // ends.
 func Start(t testing.TB, now func() time.Time) *Portal {
 	t.Helper()
+	return StartWith(t, StartOptions{Now: now})
+}
+
+// StartOptions configure StartWith.
+type StartOptions struct {
+	// Now is the portal's and its store's clock; nil: time.Now.
+	Now func() time.Time
+	// Addr is where to listen ("": a free loopback port), e.g. where a
+	// portal was down and comes back.
+	Addr string
+	// Modify changes the portal's options before it starts.
+	Modify func(*portal.Options)
+}
+
+// StartWith runs a portal as o says until the test ends.
+func StartWith(t testing.TB, o StartOptions) *Portal {
+	t.Helper()
+	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
@@ -86,16 +107,28 @@ func Start(t testing.TB, now func() time.Time) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Portal{Store: st, Keyring: kr, Outbox: &mail.Outbox{}, ph: ph, now: now, faults: map[string][]Fault{}, hits: map[string]int{}}
+	p := &Portal{Store: st, Keyring: kr, Outbox: &mail.Outbox{}, Passwords: ph, now: now, faults: map[string][]Fault{}, hits: map[string]int{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if o.Addr != "" {
+		l, err := net.Listen("tcp", o.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = l
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	base, _ := url.Parse(srv.URL)
-	h, err := portal.New(portal.Options{
+	opts := portal.Options{
 		Store: st, Keyring: kr, Now: now, BaseURL: base, Passwords: ph, Mailer: p.Outbox, Issuer: Issuer,
-	})
+	}
+	if o.Modify != nil {
+		o.Modify(&opts)
+	}
+	h, err := portal.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +217,7 @@ type UserSpec struct {
 func (p *Portal) NewUser(t testing.TB, s UserSpec) store.User {
 	t.Helper()
 	ctx := context.Background()
-	hash, err := p.ph.Hash(ctx, s.Password)
+	hash, err := p.Passwords.Hash(ctx, s.Password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -772,31 +772,41 @@ func testLinkRace(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		const n = 200
-		var wins, used atomic.Int64
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, err := stores[i%2].RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h)
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case errors.Is(err, store.ErrUsed):
-					used.Add(1)
-				default:
-					t.Errorf("redeem: %v", err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if wins.Load() != 1 || used.Load() != n-1 {
-			t.Fatalf("round %d: %d successes, %d used; want exactly 1 and %d", round, wins.Load(), used.Load(), n-1)
+		wins, used := race(t, n, stores, func(st store.Store) error {
+			_, err := st.RedeemRecoveryLink(e.ctx, store.LinkReenrol2FA, h)
+			return err
+		}, store.ErrUsed)
+		if wins != 1 || used != n-1 {
+			t.Fatalf("round %d: %d successes, %d used; want exactly 1 and %d", round, wins, used, n-1)
 		}
 	}
+}
+
+// race starts n calls of try at once, alternating between stores, and
+// counts those that succeeded and those that failed with lost; any other
+// error fails the test.
+func race(t *testing.T, n int, stores []store.Store, try func(store.Store) error, lost error) (wins, losses int64) {
+	var w, l atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			switch err := try(stores[i%len(stores)]); {
+			case err == nil:
+				w.Add(1)
+			case errors.Is(err, lost):
+				l.Add(1)
+			default:
+				t.Errorf("call %d: %v", i, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return w.Load(), l.Load()
 }
 
 func testSessions(t *testing.T, e *env) {
@@ -1196,32 +1206,15 @@ func testDeliveryRace(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		const n = 100
-		var wins, gone atomic.Int64
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				got, err := stores[i%2].TakeRecoveryLinkDelivery(e.ctx, req.ID)
-				switch {
-				case err == nil:
-					if !reflect.DeepEqual(got, sealed(round)) {
-						t.Errorf("took %+v", got)
-					}
-					wins.Add(1)
-				case errors.Is(err, store.ErrNotFound):
-					gone.Add(1)
-				default:
-					t.Errorf("take: %v", err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if wins.Load() != 1 || gone.Load() != n-1 {
-			t.Fatalf("round %d: %d takes succeeded, %d found nothing; want exactly 1 and %d", round, wins.Load(), gone.Load(), n-1)
+		wins, gone := race(t, n, stores, func(st store.Store) error {
+			got, err := st.TakeRecoveryLinkDelivery(e.ctx, req.ID)
+			if err == nil && !reflect.DeepEqual(got, sealed(round)) {
+				t.Errorf("took %+v", got)
+			}
+			return err
+		}, store.ErrNotFound)
+		if wins != 1 || gone != n-1 {
+			t.Fatalf("round %d: %d takes succeeded, %d found nothing; want exactly 1 and %d", round, wins, gone, n-1)
 		}
 	}
 }
