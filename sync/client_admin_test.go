@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -19,7 +18,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -38,23 +36,8 @@ type adminPortal struct {
 func newAdminPortal(t *testing.T) *adminPortal {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spec, _ := auth.GenerateKey("test")
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ph, err := auth.NewPasswordHasher(auth.PasswordOptions{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, kr, ph := portalParts(t, nil)
+	var err error
 	p := &adminPortal{st: st, outbox: &mail.Outbox{}, tokens: map[int64]string{}}
 	if p.home, err = st.CreateTenant(ctx, store.NewTenant{Name: "Reseller", Policy: store.TenantPolicy{Require2FA: true}}); err != nil {
 		t.Fatal(err)
@@ -79,12 +62,7 @@ func newAdminPortal(t *testing.T) *adminPortal {
 	p.admin = user("admin@reseller.test", store.RoleAdmin)
 	p.tech = user("tech@reseller.test", store.RoleTechnician)
 	p.target = user("target@reseller.test", store.RoleTechnician)
-	h, err := portal.New(portal.Options{Store: st, Keyring: kr, Passwords: ph, Mailer: p.outbox})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.srv = httptest.NewTLSServer(h)
-	t.Cleanup(p.srv.Close)
+	p.srv = serveTLS(t, portal.Options{Store: st, Keyring: kr, Passwords: ph, Mailer: p.outbox})
 	return p
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -19,7 +18,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -36,14 +34,7 @@ type recoveryPortal struct {
 func newRecoveryPortal(t *testing.T) *recoveryPortal {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, kr, _ := portalParts(t, nil)
 	platform, err := st.CreateTenant(ctx, store.NewTenant{Name: "Platform"})
 	if err != nil {
 		t.Fatal(err)
@@ -68,17 +59,7 @@ func newRecoveryPortal(t *testing.T) *recoveryPortal {
 		t.Fatal(err)
 	}
 	p.adminSession = tok.Encode()
-	spec, _ := auth.GenerateKey("test")
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := portal.New(portal.Options{Store: st, Keyring: kr, Mailer: p.out, PlatformTenantID: platform.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.srv = httptest.NewTLSServer(h)
-	t.Cleanup(p.srv.Close)
+	p.srv = serveTLS(t, portal.Options{Store: st, Keyring: kr, Mailer: p.out, PlatformTenantID: platform.ID})
 	return p
 }
 

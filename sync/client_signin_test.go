@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -19,10 +18,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/latchkey/latchkey/portal"
-	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -50,30 +47,9 @@ func newSigninPortal(t *testing.T, p store.TenantPolicy) *signinPortal {
 	t.Helper()
 	ctx := context.Background()
 	clk := newSigninClock(time.Date(2026, 11, 22, 9, 0, 10, 0, time.UTC))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spec, _ := auth.GenerateKey("test")
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ph, err := auth.NewPasswordHasher(auth.PasswordOptions{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, kr, ph := portalParts(t, clk.Now)
 	box := &mail.Outbox{}
-	h, err := portal.New(portal.Options{Store: st, Keyring: kr, Now: clk.Now, Passwords: ph, Mailer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
+	srv := serveTLS(t, portal.Options{Store: st, Keyring: kr, Now: clk.Now, Passwords: ph, Mailer: box})
 	tn, err := st.CreateTenant(ctx, store.NewTenant{Name: "Analytical Engines", Policy: p})
 	if err != nil {
 		t.Fatal(err)

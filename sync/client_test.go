@@ -10,7 +10,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,9 +17,6 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/portal"
-	"github.com/latchkey/latchkey/portal/auth"
-	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -28,32 +24,13 @@ import (
 // from the system's.
 func portalServer(t *testing.T, offset time.Duration) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spec, _ := auth.GenerateKey("test")
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := portal.New(portal.Options{
+	st, kr, _ := portalParts(t, nil)
+	return serveTLS(t, portal.Options{
 		Store:   st,
 		Keyring: kr,
 		Now:     func() time.Time { return time.Now().Add(offset) },
 		HSTS:    true,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 // trusting returns a TLS config that trusts srv's certificate, and only it.
