@@ -5,19 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -43,7 +41,7 @@ type adminEnv struct {
 
 func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
-	h, logs := newTestHandler(t, func(o *Options) { o.Store = adminClockedStore(t, o.Now) })
+	h, logs := newTestHandler(t, func(o *Options) { o.Store = portaltest.Store(t, o.Now) })
 	e := &adminEnv{h: h, logs: logs, st: h.opts.Store, tokens: map[int64]string{}}
 	e.home = seedTenant(t, h, "Reseller", 0, store.TenantPolicy{Require2FA: true})
 	e.child = seedTenant(t, h, "Customer", e.home.ID, store.TenantPolicy{Require2FA: true})
@@ -56,22 +54,6 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	e.childUser = e.user(t, e.child, "user@customer.test", store.RoleAdmin)
 	e.otherUser = e.user(t, e.other, "user@stranger.test", store.RoleAdmin)
 	return e
-}
-
-// adminClockedStore is a store on the portal's clock, so the sessions and links
-// the tests make expire by the same time the handler reads.
-func adminClockedStore(t testing.TB, now func() time.Time) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 func (e *adminEnv) user(t *testing.T, tn store.Tenant, email string, role store.Role) store.User {

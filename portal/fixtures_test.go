@@ -18,19 +18,6 @@ import (
 // straight in the store, so each area's tests do not depend on another
 // area's endpoints.
 
-// testPasswords hashes with the cheapest Argon2id parameters: the tests
-// check the flows, portal/auth checks the hashing.
-func testPasswords(t testing.TB) *auth.PasswordHasher {
-	t.Helper()
-	ph, err := auth.NewPasswordHasher(auth.PasswordOptions{
-		Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ph
-}
-
 // outbox is the handler's in-memory mailer.
 func outbox(t testing.TB, h *Handler) *mail.Outbox {
 	t.Helper()

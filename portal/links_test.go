@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,7 +20,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -40,14 +39,7 @@ func newRLEnv(t *testing.T, mod func(*Options)) *rlEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := &testClock{t: fixedNow}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := portaltest.Store(t, clk.Now)
 	mk := func(name string, parent int64) store.Tenant {
 		tn, err := st.CreateTenant(ctx, store.NewTenant{Name: name, ParentID: parent})
 		if err != nil {

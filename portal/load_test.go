@@ -8,11 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -25,7 +25,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
 	"github.com/latchkey/latchkey/portal/store/postgres"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -41,15 +40,7 @@ import (
 // loadStores opens each store the benchmark runs on.
 func loadStores(b *testing.B) map[string]func(*testing.B) store.Store {
 	return map[string]func(*testing.B) store.Store{
-		"sqlite": func(b *testing.B) store.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "portal.db"), store.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = st.Close() })
-			migrate(b, st)
-			return st
-		},
+		"sqlite": func(b *testing.B) store.Store { return portaltest.Store(b, nil) },
 		"postgres": func(b *testing.B) store.Store {
 			dsn := os.Getenv("LATCHKEY_TEST_POSTGRES")
 			if dsn == "" {
@@ -183,8 +174,8 @@ func loadHandler(b *testing.B, st store.Store) *Handler {
 	b.Helper()
 	h, err := New(Options{
 		Store:     st,
-		Keyring:   testKeyring(b),
-		Passwords: testPasswords(b),
+		Keyring:   portaltest.Keyring(b),
+		Passwords: portaltest.Passwords(b),
 		// The limits would (rightly) stop one address after 20 requests.
 		RecoveryPerAccount: 1 << 40,
 		RecoveryPerAddress: 1 << 40,
@@ -241,7 +232,7 @@ func BenchmarkLoadSignInTOTP(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			kr := testKeyring(b)
+			kr := portaltest.Keyring(b)
 			now := time.Now()
 			h, err := New(Options{Store: st, Keyring: kr, Passwords: ph, Now: func() time.Time { return now },
 				// Every client is 127.0.0.1: lift the per-address limits.

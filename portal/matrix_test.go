@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"slices"
 	"strconv"
@@ -187,7 +188,7 @@ func newMatrixWorld(t *testing.T) *mxWorld {
 	ctx := context.Background()
 	var w *mxWorld
 	h, _ := newTestHandler(t, func(o *Options) {
-		o.Store = adminClockedStore(t, o.Now)
+		o.Store = portaltest.Store(t, o.Now)
 		w = &mxWorld{t: t, st: o.Store, tenants: map[mxTenant]store.Tenant{}}
 		// The platform tenant must exist before the handler knows its id.
 		for _, name := range mxTenants {

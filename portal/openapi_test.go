@@ -3,6 +3,7 @@ package portal
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -153,7 +154,7 @@ func (d openAPIDoc) responseSchema(t *testing.T, method, path string, status int
 
 func TestOpenAPIResponsesValidate(t *testing.T) {
 	doc := loadOpenAPI(t)
-	st := testStore(t)
+	st := portaltest.Store(t, nil)
 	h, _ := newTestHandler(t, func(o *Options) { o.Store = st; o.Now = time.Now })
 	errSchema := doc.resolve(t, obj(obj(doc["components"])["schemas"])["Error"])
 

@@ -2,13 +2,12 @@ package portal
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
-	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -40,33 +37,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func testKeyring(t testing.TB) *auth.Keyring {
-	t.Helper()
-	spec, err := auth.GenerateKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kr
-}
-
-func testStore(t testing.TB) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 // fixedNow is the clock of most tests.
 var fixedNow = time.Date(2026, 11, 22, 9, 0, 0, 123456789, time.UTC)
 
@@ -74,11 +44,11 @@ func newTestHandler(t testing.TB, mod func(*Options)) (*Handler, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	opts := Options{
-		Store:     testStore(t),
-		Keyring:   testKeyring(t),
+		Store:     portaltest.Store(t, nil),
+		Keyring:   portaltest.Keyring(t),
 		Now:       func() time.Time { return fixedNow },
 		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Passwords: testPasswords(t),
+		Passwords: portaltest.Passwords(t),
 		Mailer:    &mail.Outbox{},
 	}
 	if mod != nil {
@@ -134,10 +104,10 @@ func errorBody(t *testing.T, w *httptest.ResponseRecorder) portalsync.ErrorBody 
 }
 
 func TestNewRequiresStoreAndKeyring(t *testing.T) {
-	if _, err := New(Options{Keyring: testKeyring(t)}); err == nil {
+	if _, err := New(Options{Keyring: portaltest.Keyring(t)}); err == nil {
 		t.Error("New without a store succeeded")
 	}
-	if _, err := New(Options{Store: testStore(t)}); err == nil {
+	if _, err := New(Options{Store: portaltest.Store(t, nil)}); err == nil {
 		t.Error("New without a keyring succeeded")
 	}
 }
@@ -190,7 +160,7 @@ func TestHSTS(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	st := testStore(t)
+	st := portaltest.Store(t, nil)
 	h, logs := newTestHandler(t, func(o *Options) { o.Store = st })
 	w := do(h, "GET", "/healthz", "", "")
 	if w.Code != http.StatusOK {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,7 +19,6 @@ import (
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
@@ -59,17 +58,9 @@ const testPassword = "correct horse battery staple"
 
 func newSigninEnv(t *testing.T, p store.TenantPolicy, mod func(*Options)) *signinEnv {
 	t.Helper()
-	ctx := context.Background()
 	// 09:00:10 UTC: well inside a TOTP step and far from any window edge.
 	clk := &testClock{t: time.Date(2026, 11, 22, 9, 0, 10, 0, time.UTC)}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := portaltest.Store(t, clk.Now)
 	base, _ := url.Parse("https://portal.example.com/")
 	h, logs := newTestHandler(t, func(o *Options) {
 		o.Store = st

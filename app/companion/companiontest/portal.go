@@ -9,13 +9,13 @@ package companiontest
 import (
 	"context"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	gosync "sync"
 	"testing"
 	"time"
@@ -24,7 +24,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	"github.com/latchkey/latchkey/portal/store/sqlite"
 )
 
 // Issuer is the portal's name in otpauth URIs and e-mails.
@@ -85,28 +84,7 @@ func StartWith(t testing.TB, o StartOptions) *Portal {
 	if now == nil {
 		now = time.Now
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portal.db"), store.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spec, err := auth.GenerateKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := auth.ParseKeyring(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The cheapest Argon2id: the tests check the flows, not the hashing.
-	ph, err := auth.NewPasswordHasher(auth.PasswordOptions{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, kr, ph := portaltest.Store(t, now), portaltest.Keyring(t), portaltest.Passwords(t)
 	p := &Portal{Store: st, Keyring: kr, Outbox: &mail.Outbox{}, Passwords: ph, now: now, faults: map[string][]Fault{}, hits: map[string]int{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
