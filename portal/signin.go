@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -37,8 +36,10 @@ import (
 // let a correct guess through past it. The limits are set well above what
 // a person needs.
 const (
-	// SignInPerAccount bounds password attempts per e-mail address (known
-	// or not) per SignInWindow.
+	// SignInPerAccount bounds password attempts per account per
+	// SignInWindow from addresses it signed in from before, and is the
+	// first tier of the growing delays for every other address
+	// (signin_limits.go).
 	SignInPerAccount = 10
 	// DefaultSignInPerAddress bounds password attempts per source address
 	// (per /64 for IPv6) per SignInWindow; Options.SignInPerAddress
@@ -64,7 +65,6 @@ const (
 
 // Rate-limit scopes and audit actions of the sign-in area.
 const (
-	limitSignInAccount = "signin-account"
 	limitSignInAddress = "signin-addr"
 	limitFactorAccount = "signin-factor-account"
 	limitFactorAddress = "signin-factor-addr"
@@ -245,29 +245,13 @@ func validateSignIn(email, password string) (string, *flowError) {
 // do the same work (one Argon2id run, one audit entry) and get the same
 // answer.
 func (h *Handler) passwordStep(ctx context.Context, r *http.Request, email, password string) (signInResult, *flowError) {
-	addr, subject := sourceAddress(r)
-	if fe := h.limit(ctx, limitSignInAddress, subject, h.opts.SignInPerAddress, "too many sign-in attempts from your network; try again later"); fe != nil {
+	addr, _ := sourceAddress(r)
+	a, fe := h.admitPassword(ctx, r, email)
+	if fe != nil {
 		return signInResult{}, fe
 	}
-	if fe := h.limit(ctx, limitSignInAccount, store.NormalizeEmail(email), SignInPerAccount, "too many sign-in attempts for this account; try again later"); fe != nil {
-		return signInResult{}, fe
-	}
-	u, err := h.opts.Store.GetUserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return signInResult{}, h.internal(ctx, "sign-in: user look-up", err)
-	}
-	ok := false
-	if err == nil && u.PasswordHash != "" {
-		ok, err = h.opts.Passwords.Verify(ctx, password, u.PasswordHash)
-		if errors.Is(err, auth.ErrHashFormat) || errors.Is(err, auth.ErrHashParams) {
-			h.logError(ctx, "sign-in: stored password hash of user "+strconv.FormatInt(u.ID, 10), err)
-		}
-	} else {
-		// No such account, or one without a password (SSO only): the
-		// same work as a real verification, and the same answer.
-		_ = h.opts.Passwords.VerifyDummy(ctx, password)
-	}
-	if !ok {
+	u := a.user
+	if !h.checkPassword(ctx, a, password) {
 		h.auditFailure(ctx, u, addr, "password", "wrong_password")
 		return signInResult{}, errWrongPassword
 	}
@@ -350,7 +334,11 @@ func (h *Handler) secondFactorStep(ctx context.Context, r *http.Request, encoded
 	if fe := h.limit(ctx, limitFactorAccount, strconv.FormatInt(u.ID, 10), SecondFactorPerAccount, "too many sign-in codes tried for this account; try again later"); fe != nil {
 		return signInResult{}, fe
 	}
-	newRecovery, fe := h.checkFactor(ctx, u, t, addr, method, code)
+	// The factor is checked, then the challenge burnt, and only then the
+	// factor spent: a replayed challenge spends nothing (no backup code
+	// used up, no TOTP step taken), and of two concurrent uses of one
+	// challenge only the one that burnt it goes on.
+	spend, fe := h.verifyFactor(ctx, u, t, method, code)
 	if fe != nil {
 		if fe == errWrongCode {
 			h.auditFailure(ctx, u, addr, "second_factor", "wrong_"+method)
@@ -358,6 +346,10 @@ func (h *Handler) secondFactorStep(ctx context.Context, r *http.Request, encoded
 		return signInResult{}, fe
 	}
 	if fe := h.burn(ctx, c); fe != nil {
+		return signInResult{}, fe
+	}
+	newRecovery, fe := spend(addr)
+	if fe != nil {
 		return signInResult{}, fe
 	}
 	res, fe := h.finishSignIn(ctx, u, addr, store.ScopeFull, method)
@@ -554,124 +546,6 @@ func (h *Handler) methods(ctx context.Context, u store.User, t store.Tenant) ([]
 		out = append(out, portalsync.MethodEmailCode)
 	}
 	return out, nil
-}
-
-// checkFactor verifies one second factor and spends it: a TOTP step is
-// accepted once, a backup code used once, the recovery code replaced (the
-// new one is returned, to be shown once), an e-mailed code consumed.
-// errWrongCode covers every way a code can fail.
-func (h *Handler) checkFactor(ctx context.Context, u store.User, t store.Tenant, addr, method, code string) (string, *flowError) {
-	uid := strconv.FormatInt(u.ID, 10)
-	switch method {
-	case portalsync.MethodTOTP:
-		f, err := h.opts.Store.ActiveTOTPFactor(ctx, u.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", errWrongCode
-		}
-		if err != nil {
-			return "", h.internal(ctx, "second factor: active factor", err)
-		}
-		secret, err := h.opts.Keyring.Open(auth.PurposeTOTPSecret, uid, auth.Sealed{KeyID: f.Secret.KeyID, Ciphertext: f.Secret.Ciphertext})
-		if err != nil {
-			return "", h.internal(ctx, "second factor: opening the TOTP secret of user "+uid, err)
-		}
-		step, ok := auth.VerifyTOTP(string(secret), code, h.now(), uint64(max(f.LastStep, 0)))
-		if !ok {
-			return "", errWrongCode
-		}
-		// Two requests with one code race here: one wins, the other is a
-		// replay.
-		switch err := h.opts.Store.AcceptTOTPStep(ctx, f.ID, int64(step)); {
-		case errors.Is(err, store.ErrReplay), errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrInvalid):
-			return "", errWrongCode
-		case err != nil:
-			return "", h.internal(ctx, "second factor: accepting the TOTP step", err)
-		}
-		return "", nil
-
-	case portalsync.MethodBackupCode:
-		canonical, err := auth.CanonicalBackupCode(code)
-		if err != nil {
-			return "", errWrongCode
-		}
-		all, err := h.opts.Store.ListBackupCodes(ctx, u.ID)
-		if err != nil {
-			return "", h.internal(ctx, "second factor: backup codes", err)
-		}
-		var unused []store.BackupCode
-		var hashes []string
-		for _, c := range all {
-			if c.UsedAt.IsZero() {
-				unused = append(unused, c)
-				hashes = append(hashes, c.Hash)
-			}
-		}
-		i, ok := h.opts.Keyring.MatchCode(auth.KindBackupCode, uid, canonical, hashes)
-		if !ok {
-			return "", errWrongCode
-		}
-		switch err := h.opts.Store.UseBackupCode(ctx, u.ID, unused[i].ID); {
-		case isGone(err):
-			return "", errWrongCode
-		case err != nil:
-			return "", h.internal(ctx, "second factor: using a backup code", err)
-		}
-		h.auditUser(ctx, u, addr, auditBackupCodeUsed, map[string]any{"remaining": len(unused) - 1})
-		h.notify2FAChange(ctx, u, fmt.Sprintf("One of your backup codes was used to sign in from %s; %d are left.", addr, len(unused)-1))
-		return "", nil
-
-	case portalsync.MethodRecoveryCode:
-		canonical, err := auth.CanonicalRecoveryCode(code)
-		if err != nil {
-			return "", errWrongCode
-		}
-		rc, err := h.opts.Store.GetRecoveryCode(ctx, u.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", errWrongCode
-		}
-		if err != nil {
-			return "", h.internal(ctx, "second factor: recovery code", err)
-		}
-		if _, ok := h.opts.Keyring.MatchCode(auth.KindRecoveryCode, uid, canonical, []string{rc.Hash}); !ok {
-			return "", errWrongCode
-		}
-		next := auth.NewRecoveryCode()
-		nextCanonical, err := auth.CanonicalRecoveryCode(next)
-		if err != nil {
-			return "", h.internal(ctx, "second factor: new recovery code", err)
-		}
-		// Compare-and-swap: of two uses of one code, one replaces it and
-		// the other finds it gone.
-		switch err := h.opts.Store.ReplaceRecoveryCode(ctx, u.ID, rc.Hash, h.opts.Keyring.CodeHash(auth.KindRecoveryCode, uid, nextCanonical)); {
-		case isGone(err):
-			return "", errWrongCode
-		case err != nil:
-			return "", h.internal(ctx, "second factor: replacing the recovery code", err)
-		}
-		h.auditUser(ctx, u, addr, auditRecoveryCodeUsed, nil)
-		h.notify2FAChange(ctx, u, "Your recovery code was used to sign in from "+addr+" and has been replaced by a new one, shown once at that sign-in.")
-		return next, nil
-
-	case portalsync.MethodEmailCode:
-		if !t.Policy.AllowEmailCodes {
-			return "", errNoEmailCodes
-		}
-		canonical, err := auth.CanonicalEmailCode(code)
-		if err != nil {
-			return "", errWrongCode
-		}
-		for _, d := range h.opts.Keyring.CodeDigestCandidates(auth.KindEmailCode, uid, canonical) {
-			_, err := h.opts.Store.ConsumeEmailToken(ctx, store.PurposeSignInCode, store.TokenHash(d), u.ID)
-			if err == nil {
-				return "", nil
-			}
-			if !isGone(err) {
-				return "", h.internal(ctx, "second factor: e-mailed code", err)
-			}
-		}
-		return "", errWrongCode
-	}
-	return "", &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "method" is not a second factor`}
 }
 
 // grantSession creates the session of a completed sign-in, remembers the
