@@ -213,7 +213,7 @@ func (r *runner) adminLogin(ctx context.Context, c *companion.Companion, v *vaul
 	if a.Portal == nil || a.Portal.URL == "" {
 		return fmt.Errorf("%s is not linked to a portal: link it with 'latchkey portal link %s URL'", label(a), shellQuote(query))
 	}
-	password, err := r.portalPassword(a, f.passwordFile)
+	password, err := r.portalPassword(a, f.passwordFile, "admin login")
 	if err != nil {
 		return err
 	}
@@ -237,17 +237,18 @@ func (r *runner) adminLogin(ctx context.Context, c *companion.Companion, v *vaul
 	return nil
 }
 
-// portalPassword reads the portal password from file or the terminal.
-func (r *runner) portalPassword(a vault.Account, file string) (string, error) {
+// portalPassword reads the portal password of a from file or the
+// terminal, for the command cmd ("admin login").
+func (r *runner) portalPassword(a vault.Account, file, cmd string) (string, error) {
 	if file != "" {
 		p, err := readPassphraseFile(file)
 		if err != nil {
-			return "", usagef("admin login --password-file: %v", err)
+			return "", usagef("%s --password-file: %v", cmd, err)
 		}
 		return p, nil
 	}
 	if r.env.Terminal == nil {
-		return "", usagef("admin login: no terminal to ask for the portal password: use --password-file F")
+		return "", usagef("%s: no terminal to ask for the portal password: use --password-file F", cmd)
 	}
 	p, err := r.env.Terminal.ReadPassword(fmt.Sprintf("Password for %s at %s: ", a.Portal.Email, a.Portal.URL))
 	if err != nil {
@@ -520,12 +521,12 @@ func printDecision(w io.Writer, action string, d portalsync.RecoveryDecision) {
 		fmt.Fprintf(w, "Approved request %d of %s.", d.Request.ID, who)
 		if l := d.Link; l != nil {
 			switch {
-			case l.Emailed && l.ForApp:
-				fmt.Fprint(w, " A one-time link was e-mailed to them and reaches their app at its next check")
 			case l.ForApp:
-				fmt.Fprint(w, " The e-mail could not be sent; the one-time link reaches their app at its next check")
+				fmt.Fprint(w, " The one-time link reaches the app that asked (it proved their password) at its next check; their mailbox gets a notice")
 			case l.Emailed:
 				fmt.Fprint(w, " A one-time link was e-mailed to them")
+			default:
+				fmt.Fprint(w, " The e-mail with the one-time link could not be sent; ask them to file a new request later")
 			}
 			fmt.Fprintf(w, "; it works until %s.", l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
 		}

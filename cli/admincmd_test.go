@@ -174,7 +174,7 @@ func TestAdminCommands(t *testing.T) {
 		{[]string{"users", "--role", "owner", "--json"}, 0, `"email": "olga@acme.example"`, ""},
 		{[]string{"users", "--q", "nobody"}, 0, "No user matches.", ""},
 		{[]string{"approve", id, "--phrase", "wrong words here"}, 1, "", "the portal refused: the phrase does not match this request"},
-		{[]string{"approve", id, "--phrase", strings.ToUpper(ticket.Phrase)}, 0, "Approved request " + id + " of ann@acme.example. A one-time link was e-mailed to them and reaches their app at its next check; it works until 2026-11-22 10:00 UTC.", ""},
+		{[]string{"approve", id, "--phrase", strings.ToUpper(ticket.Phrase)}, 0, "Approved request " + id + " of ann@acme.example. A one-time link was e-mailed to them; it works until 2026-11-22 10:00 UTC.", ""},
 		{[]string{"deny", id}, 1, "", "the portal refused:"},
 		{[]string{"forward", id}, 1, "", "the portal refused:"},
 		{[]string{"requests", "--status", "link_issued"}, 0, "link_issued", ""},

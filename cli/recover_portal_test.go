@@ -73,9 +73,13 @@ func TestRecoverStatusAndComplete(t *testing.T) {
 	h := tm.vaultOf(t, tm.ann, tm.annSec)
 	h.runIn("11111-22222\n33333-44444\n", "backup-codes", "ann", "add").assert(t, 0, "Saved.", "")
 	old := h.document().Accounts[0]
+	pw := writeFile(t, annPassword+"\n")
 
-	r := h.run("recover", "request", "ann")
+	r := h.run("recover", "request", "ann", "--password-file", pw)
 	r.assert(t, 0, "Verification phrase:", "")
+	if !strings.Contains(r.stdout, "Once approved, the one-time link comes to this app.") {
+		t.Errorf("request does not say where the link goes:\n%s", r.stdout)
+	}
 	phrase := h.recoveryOf("ann").Phrase
 
 	r = h.run("recover", "status", "ann")
@@ -112,7 +116,7 @@ func TestRecoverStatusAndComplete(t *testing.T) {
 		t.Errorf("polled %d times", tm.p.Hits(http.MethodGet, portalsync.PathRecoveryStatus))
 	}
 
-	r = h.run("recover", "complete", "ann", "--json")
+	r = h.run("recover", "complete", "ann", "--json", "--password-file", pw)
 	r.assert(t, 0, "", "")
 	noRecoverySecrets(t, h, r)
 	var done completeJSON
@@ -127,7 +131,7 @@ func TestRecoverStatusAndComplete(t *testing.T) {
 		t.Error("the portal refuses the vault's new code")
 	}
 	h.run("recover", "status", "ann").assert(t, 0, `No recovery request for "Test Portal: ann@acme.example".`, "")
-	h.run("recover", "complete", "ann").assert(t, 1, "", "no recovery link has reached this vault yet: there is no recovery request: see 'latchkey recover status ann', or give the link from the e-mail with --link")
+	h.run("recover", "complete", "ann", "--password-file", pw).assert(t, 1, "", "no recovery link has reached this vault yet: there is no recovery request: see 'latchkey recover status ann', or give the link from the e-mail with --link")
 	r = h.run("backup-codes", "ann", "list")
 	if r.code != 0 || strings.Count(r.stdout, "(previous setup)") != 2 || strings.Count(r.stdout, "unused") != 10 {
 		t.Errorf("backup-codes list does not show the old codes as from the previous setup:\n%s%s", r.stdout, r.stderr)
@@ -147,7 +151,11 @@ func TestRecoverCompleteWithPastedLink(t *testing.T) {
 		t.Fatal("no link in the e-mail")
 	}
 	// Read from stdin, so the link is in no command line.
-	r := h.runIn(link+"\n", "recover", "complete", "ann", "--link", "-")
+	pw := writeFile(t, annPassword+"\n")
+	h.runIn(link+"\n", "recover", "complete", "ann", "--link", "-").assert(t, 2, "", "recover complete: no terminal to ask for the portal password: use --password-file F")
+	r := h.run("recover", "complete", "ann", "--link", link, "--password-file", writeFile(t, "not it\n"))
+	r.assert(t, 1, "", "the portal refused the e-mail address or the password; the link is still unused")
+	r = h.runIn(link+"\n", "recover", "complete", "ann", "--link", "-", "--password-file", pw)
 	r.assert(t, 0, `Recovered "Test Portal: ann@acme.example": a new authenticator is set up at `+tm.p.URL, "")
 	if !strings.Contains(r.stdout, "Saved 10 new backup codes and a new recovery code") || strings.Contains(r.stdout, "token=") {
 		t.Errorf("complete:\n%s", r.stdout)
@@ -155,7 +163,7 @@ func TestRecoverCompleteWithPastedLink(t *testing.T) {
 	if !tm.signsIn(t, h) {
 		t.Error("the portal refuses the vault's new code")
 	}
-	r = h.run("recover", "complete", "ann", "--link", link)
+	r = h.run("recover", "complete", "ann", "--link", link, "--password-file", pw)
 	r.assert(t, 1, "", "the recovery link no longer works (A recovery link works once, and this one has been used. If that was not you, tell your admin now.): ask for a new link with 'latchkey recover request ann --new'")
 	if strings.Contains(r.stderr, "token=") {
 		t.Error("the error shows the link")
@@ -166,14 +174,15 @@ func TestRecoverCompleteResumes(t *testing.T) {
 	tm := newTeam(t)
 	h := tm.vaultOf(t, tm.ann, tm.annSec)
 	old := h.document().Accounts[0]
-	h.run("recover", "request", "ann").assert(t, 0, "", "")
+	pw := writeFile(t, annPassword+"\n")
+	h.run("recover", "request", "ann", "--password-file", pw).assert(t, 0, "", "")
 	ctx := context.Background()
 	q, _ := tm.client.ListRecoveryRequests(ctx, tm.olgaToken, portalsync.RecoveryPending)
 	if _, err := tm.client.Approve(ctx, tm.olgaToken, q[0].ID, h.recoveryOf("ann").Phrase); err != nil {
 		t.Fatal(err)
 	}
 	tm.p.Fail(http.MethodPost, portalsync.PathEnrolmentConfirm, companiontest.Unavailable)
-	r := h.run("recover", "complete", "ann")
+	r := h.run("recover", "complete", "ann", "--password-file", pw)
 	r.assert(t, 1, "", "confirming the new authenticator of \"Test Portal: ann@acme.example\": portal answered 503")
 	if !strings.Contains(r.stderr, "the vault still holds what is needed: run 'latchkey recover complete ann' again") {
 		t.Errorf("the error does not say what to do: %s", r.stderr)

@@ -17,13 +17,18 @@ import (
 
 func init() {
 	register(&command{
-		name: "recover", args: "request QUERY [--message M] [--new]|request --flush [QUERY]|status [QUERY] [--offline] [--json]|complete QUERY [--link URL] [--json]",
+		name: "recover", args: "request QUERY [--message M] [--new] [--password-file F|--no-password]|request --flush [QUERY]|status [QUERY] [--offline] [--json]|complete QUERY [--link URL] [--password-file F] [--json]",
 		summary: "ask the admins of an account's portal for a recovery link, and use it\n\n" +
 			"  request QUERY   send the request (the account must be linked: see\n" +
 			"                  'latchkey portal') and print the verification phrase to\n" +
 			"                  compare when the admin contacts you; --message M adds a\n" +
-			"                  note. When the portal cannot be reached the request is\n" +
-			"                  queued in the vault; --new replaces a pending request\n" +
+			"                  note. It asks for the account's portal password: with it\n" +
+			"                  the approved link comes to this app; without it\n" +
+			"                  (--no-password, no terminal, or Enter) the link goes to\n" +
+			"                  the account's mailbox only. When the portal cannot be\n" +
+			"                  reached the request is queued in the vault (without the\n" +
+			"                  password, so its link goes by e-mail); --new replaces a\n" +
+			"                  pending request\n" +
 			"  request --flush send the queued requests now (QUERY: only that one);\n" +
 			"                  exit status 1 while any is left unsent\n" +
 			"  status [QUERY]  ask the portal where the requests stand and show them:\n" +
@@ -36,8 +41,10 @@ func init() {
 			"                  put its secret in place of the lost one and store the new\n" +
 			"                  backup codes and recovery code (the old ones are kept,\n" +
 			"                  marked from the previous setup). --link URL takes the link\n" +
-			"                  from the e-mail instead ('-': read it from stdin). Run it\n" +
-			"                  again if it stops: it resumes\n" +
+			"                  from the e-mail instead ('-': read it from stdin). The\n" +
+			"                  link replaces the second factor only: it asks for the\n" +
+			"                  portal password (or --password-file F). Run it again if\n" +
+			"                  it stops: it resumes\n" +
 			"--json prints {id, issuer, name, portal, email, state, phrase, requested_at,\n" +
 			"sent_at, expires_at, attempts, next_attempt_at, last_error, portal_status,\n" +
 			"checked_at, link_expires_at, check_error} (status and --flush: a list of\n" +
@@ -49,8 +56,8 @@ func init() {
 }
 
 type recoverFlags struct {
-	message, link               string
-	fresh, flush, json, offline bool
+	message, link, passwordFile             string
+	fresh, flush, json, offline, noPassword bool
 }
 
 func runRecover(ctx context.Context, r *runner, args []string) error {
@@ -61,6 +68,8 @@ func runRecover(ctx context.Context, r *runner, args []string) error {
 	fs.BoolVar(&f.flush, "flush", false, "request: send the queued requests now")
 	fs.BoolVar(&f.offline, "offline", false, "status: show what the vault holds without asking the portal")
 	fs.StringVar(&f.link, "link", "", "complete: the recovery link from the e-mail ('-': read it from stdin)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "request, complete: read the portal password from this file")
+	fs.BoolVar(&f.noPassword, "no-password", false, "request: send it without the password (the link then goes by e-mail)")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -111,6 +120,12 @@ func checkRecoverArgs(action string, params []string, f recoverFlags) error {
 	}
 	if f.offline && action != "status" {
 		return usagef("recover %s: --offline is for status", action)
+	}
+	if f.noPassword && (action != "request" || f.flush) {
+		return usagef("recover %s: --no-password is for a new request", action)
+	}
+	if f.passwordFile != "" && (f.noPassword || f.flush || action == "status") {
+		return usagef("recover %s: --password-file is for a new request or complete, without --no-password", action)
 	}
 	switch action {
 	case "request":
@@ -206,7 +221,11 @@ func timePtr(t time.Time) *time.Time {
 }
 
 func (r *runner) recoverRequest(ctx context.Context, c *companion.Companion, a vault.Account, query string, f recoverFlags) error {
-	out, err := c.RequestRecovery(ctx, a.ID, companion.RequestOptions{Message: f.message, Replace: f.fresh})
+	password, err := r.requestPassword(a, f)
+	if err != nil {
+		return err
+	}
+	out, err := c.RequestRecovery(ctx, a.ID, companion.RequestOptions{Message: f.message, Replace: f.fresh, Password: password})
 	if err != nil {
 		if out.Request.Phrase != "" {
 			// The portal took it but the vault could not keep it: the
@@ -231,11 +250,36 @@ func (r *runner) recoverRequest(ctx context.Context, c *companion.Companion, a v
 	return nil
 }
 
+// requestPassword is the portal password for a new request: from the
+// file, or asked on a terminal where Enter means none; never asked
+// without a terminal, where the request goes without it.
+func (r *runner) requestPassword(a vault.Account, f recoverFlags) (string, error) {
+	switch {
+	case f.noPassword || f.flush || a.Portal == nil:
+		return "", nil
+	case f.passwordFile != "":
+		return r.portalPassword(a, f.passwordFile, "recover request")
+	case r.env.Terminal == nil:
+		return "", nil
+	}
+	fmt.Fprintln(r.env.Stderr, "With your portal password the approved link comes to this app; press Enter to have it e-mailed instead.")
+	p, err := r.env.Terminal.ReadPassword(fmt.Sprintf("Password for %s at %s: ", a.Portal.Email, a.Portal.URL))
+	if err != nil {
+		return "", fmt.Errorf("reading the portal password: %w", err)
+	}
+	return p, nil
+}
+
 func (r *runner) printSent(a vault.Account, p *vault.Portal, req vault.RecoveryRequest) {
 	w := r.env.Stdout
 	fmt.Fprintf(w, "Recovery request for %s sent to %s as %s.\n", label(a), p.URL, p.Email)
 	fmt.Fprintf(w, "Verification phrase: %s\n", req.Phrase)
 	fmt.Fprintln(w, "Read this phrase to the admin when you talk on the phone: only an admin who hears it can approve the request.")
+	if req.LinkTo == portalsync.LinkToApp {
+		fmt.Fprintln(w, "Once approved, the one-time link comes to this app.")
+	} else {
+		fmt.Fprintf(w, "Once approved, the one-time link goes by e-mail to %s.\n", p.Email)
+	}
 	fmt.Fprintf(w, "The request lapses at %s unless an admin decides it.\n", req.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
 }
 
@@ -250,6 +294,8 @@ func (r *runner) explainRecovery(a vault.Account, query string, err error) error
 		return fmt.Errorf("%w: set it with 'latchkey portal link %s URL --email ADDRESS'", err, shellQuote(query))
 	case errors.Is(err, companion.ErrOutstanding):
 		return fmt.Errorf("%w: see 'latchkey recover status %s', or make another with --new", err, shellQuote(query))
+	case errors.Is(err, companion.ErrWrongPassword):
+		return fmt.Errorf("%w; nothing was sent: try again, or send it without the password (--no-password) to have the link e-mailed", err)
 	case errors.As(err, &pinErr):
 		return fmt.Errorf("%w; if the portal's admin confirms the new certificate, trust it with 'latchkey portal trust %s'", err, a.Portal.URL)
 	case errors.As(err, &certErr):
@@ -436,7 +482,14 @@ type completeJSON struct {
 }
 
 func (r *runner) recoverComplete(ctx context.Context, c *companion.Companion, a vault.Account, query string, f recoverFlags) error {
-	res, err := c.CompleteRecovery(ctx, a.ID, companion.CompleteOptions{Link: f.link})
+	var password string
+	if c.NeedsPassword(a, f.link != "") {
+		var err error
+		if password, err = r.portalPassword(a, f.passwordFile, "recover complete"); err != nil {
+			return err
+		}
+	}
+	res, err := c.CompleteRecovery(ctx, a.ID, companion.CompleteOptions{Link: f.link, Password: password})
 	if err != nil {
 		return r.explainComplete(a, query, err)
 	}
@@ -481,6 +534,8 @@ func (r *runner) explainComplete(a vault.Account, query string, err error) error
 		return fmt.Errorf("%w: use the link from the e-mail of the account's own portal", err)
 	case errors.Is(err, companion.ErrCodeRefused):
 		return fmt.Errorf("%w; see 'latchkey clock', then run 'latchkey recover complete %s' again", err, q)
+	case errors.Is(err, companion.ErrWrongPassword):
+		return fmt.Errorf("%w; the link is still unused: run 'latchkey recover complete %s' again with the right password", err, q)
 	case errors.Is(err, companion.ErrNotLinked), errors.Is(err, companion.ErrNoAccount):
 		return r.explainRecovery(a, query, err)
 	}

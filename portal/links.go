@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
@@ -55,20 +56,33 @@ func (h *Handler) recoveryRoutes() []endpoint {
 	}
 }
 
-// issueRecoveryLink issues a link for u on p's word: with requestID (an
-// approved request) the token is also sealed into the request for the
-// requesting app. The link is e-mailed to u's address; Emailed says
-// whether the mail server took it. The token never leaves this function
-// otherwise: the admin gets no copy, so cannot sign in as the user.
-func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, requestID int64) (portalsync.IssuedLink, error) {
+// issueRecoveryLink issues a link for u on p's word, for req (an approved
+// request) or, with req nil, directly. The token is sealed into the request
+// for the requesting app only when the request proved the account's
+// password (store.RecoveryRequest.PasswordProven); the e-mail to u's
+// address then says where the link went, without it. Every other link is
+// e-mailed, and only e-mailed. Emailed says whether the mail server took
+// the mail. The token never leaves this function otherwise: the admin gets
+// no copy, so cannot sign in as the user.
+//
+// One route per link, never both: a link handed to the app that proved the
+// password need not wait in a mailbox as well, where whoever reads the
+// mail (a shared or forwarded mailbox, a mail scanner, an attacker who
+// took the mailbox and reused the password) would hold a second copy.
+func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, req *store.RecoveryRequest) (portalsync.IssuedLink, error) {
 	ctx := r.Context()
 	tok := auth.NewToken()
 	encoded := tok.Encode()
+	var requestID int64
+	forApp := false
+	if req != nil {
+		requestID, forApp = req.ID, req.PasswordProven
+	}
 	in := store.NewRecoveryLink{
 		UserID: u.ID, RequestID: requestID, Purpose: store.LinkReenrol2FA, TokenHash: store.TokenHash(tok.Hash()),
 		IssuedBy: p.User.ID, ExpiresAt: h.now().Add(h.opts.LinkTTL),
 	}
-	if requestID != 0 {
+	if forApp {
 		sealed, err := h.opts.Keyring.Seal(linkDeliveryPurpose, strconv.FormatInt(requestID, 10), []byte(encoded))
 		if err != nil {
 			return portalsync.IssuedLink{}, fmt.Errorf("sealing the link of request %d for the app: %w", requestID, err)
@@ -82,7 +96,7 @@ func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, 
 	addr, _ := sourceAddress(r)
 	if err := h.audit(ctx, store.AuditEntry{
 		ActorID: p.User.ID, Action: auditLinkIssued, TargetUserID: u.ID, TenantID: u.TenantID, SourceAddr: addr,
-		Details: recoveryDetails(map[string]any{"link_id": l.ID, "request_id": requestID, "expires_at": l.ExpiresAt.UTC(), "for_app": requestID != 0}),
+		Details: recoveryDetails(map[string]any{"link_id": l.ID, "request_id": requestID, "expires_at": l.ExpiresAt.UTC(), "for_app": forApp}),
 	}); err != nil {
 		// A link nobody can account for must not work.
 		if _, rerr := h.opts.Store.RevokeRecoveryLinks(ctx, u.ID); rerr != nil {
@@ -91,15 +105,29 @@ func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, 
 		}
 		return portalsync.IssuedLink{}, fmt.Errorf("auditing recovery link %d: %w", l.ID, err)
 	}
-	intro := "An admin issued you a one-time link to recover your account without your authenticator."
-	if requestID != 0 {
-		intro = "An admin approved your request to recover your account without your authenticator."
+	mailErr := h.sendMail(ctx, h.linkMail(u, l, req, encoded))
+	return portalsync.IssuedLink{UserID: u.ID, ExpiresAt: l.ExpiresAt.UTC(), Emailed: mailErr == nil && !forApp, ForApp: forApp}, nil
+}
+
+// linkMail is the e-mail about link l for u: the link itself, or, when it
+// went to the app of a request that proved the password, a notice of
+// where it went.
+func (h *Handler) linkMail(u store.User, l store.RecoveryLink, req *store.RecoveryRequest, encoded string) mail.Message {
+	until := l.ExpiresAt.UTC().Format("15:04 MST on 2 January 2006")
+	var text string
+	switch {
+	case req != nil && req.PasswordProven:
+		text = fmt.Sprintf("Hello %s,\n\nAn admin approved your request to recover your account without your authenticator. The one-time link went to the Latchkey app that asked, from the address %s, and works once, until %s, with your password.\n\nIf you did not ask for this, change your password now and tell your admin: whoever asked knows it.\n\n— %s\n",
+			u.Name, req.SourceAddr, until, h.opts.Issuer)
+	default:
+		intro := "An admin issued you a one-time link to recover your account without your authenticator."
+		if req != nil {
+			intro = "An admin approved your request to recover your account without your authenticator."
+		}
+		text = fmt.Sprintf("Hello %s,\n\n%s\n\nOpen this link to remove the authenticator you lost and set up a new one. It works once, until %s, and asks for your password:\n\n%s\n\nIf you did not ask for this, do not open the link, and tell your admin.\n\n— %s\n",
+			u.Name, intro, until, h.absURL(PathRecoverLink, url.Values{"token": {encoded}}), h.opts.Issuer)
 	}
-	text := fmt.Sprintf("Hello %s,\n\n%s\n\nOpen this link to remove the authenticator you lost and set up a new one. It works once, until %s:\n\n%s\n\nIf you did not ask for this, do not open the link, and tell your admin.\n\n— %s\n",
-		u.Name, intro, l.ExpiresAt.UTC().Format("15:04 MST on 2 January 2006"),
-		h.absURL(PathRecoverLink, url.Values{"token": {encoded}}), h.opts.Issuer)
-	mailErr := h.sendMail(ctx, mail.Message{To: u.Email, Subject: h.opts.Issuer + ": your account recovery link", Text: text})
-	return portalsync.IssuedLink{UserID: u.ID, ExpiresAt: l.ExpiresAt.UTC(), Emailed: mailErr == nil, ForApp: requestID != 0}, nil
+	return mail.Message{To: u.Email, Subject: h.opts.Issuer + ": your account recovery link", Text: text}
 }
 
 // postUserRecoveryLink serves POST /v1/admin/users/{id}/recovery-link: an
@@ -145,7 +173,7 @@ func (h *Handler) postUserRecoveryLink(w http.ResponseWriter, r *http.Request, p
 		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before issuing a recovery link")
 		return
 	}
-	issued, err := h.issueRecoveryLink(r, p, u, 0)
+	issued, err := h.issueRecoveryLink(r, p, u, nil)
 	if err != nil {
 		h.storeFailed(w, r, "recovery link: issue", err)
 		return
@@ -183,6 +211,12 @@ var (
 		"A newer recovery link was issued, or this one was withdrawn. Use the newest e-mail, or ask your admin."}
 	linkExpired = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link has expired",
 		"Recovery links work for a limited time and this one is over. Ask your admin for a new one."}
+	linkNeedsPassword = &linkProblem{http.StatusUnauthorized, portalsync.CodeUnauthenticated, "Your password is needed",
+		"A recovery link replaces your authenticator, not your password. Type your account's password to continue."}
+	linkWrongPassword = &linkProblem{http.StatusUnauthorized, portalsync.CodeUnauthenticated, "The password is wrong",
+		"That is not your account's password. The link is still unused: try again."}
+	linkWithdrawn = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link was withdrawn",
+		"Too many wrong passwords were typed with this link, so it no longer works. Ask your admin for a new one."}
 	linkLocked = &linkProblem{http.StatusForbidden, portalsync.CodeForbidden, "This account is locked",
 		"The account this link is for is locked. Ask your admin."}
 )
@@ -274,21 +308,60 @@ func (h *Handler) lapseRecoveryLinks(ctx context.Context) error {
 	return nil
 }
 
+// linkPasswordWindow is the window of a link's wrong-password count: longer
+// than any link lives (MaxLinkTTL), so a link's count is never reset.
+const linkPasswordWindow = 24 * time.Hour
+
+// limitLinkPassword is the rate-limit scope of wrong passwords per link.
+const limitLinkPassword = "link-password"
+
+// checkLinkPassword verifies the password of l's user. A wrong one is
+// counted against the link; past MaxLinkPasswordAttempts the link is
+// withdrawn (whoever holds it is guessing) and audited.
+func (h *Handler) checkLinkPassword(r *http.Request, l store.RecoveryLink, u store.User, password string) (*linkProblem, error) {
+	ctx := r.Context()
+	if password == "" {
+		return linkNeedsPassword, nil
+	}
+	if h.checkPassword(ctx, passwordAttempt{user: u, found: true}, password) {
+		return nil, nil
+	}
+	win := ratelimit.Window{Counter: h.opts.Store, Limit: portalsync.MaxLinkPasswordAttempts, Window: linkPasswordWindow}
+	ok, _, err := win.Allow(ctx, ratelimit.Key(limitLinkPassword, strconv.FormatInt(l.ID, 10)))
+	if err != nil {
+		return nil, fmt.Errorf("counting wrong passwords of recovery link %d: %w", l.ID, err)
+	}
+	_ = h.linkAudit(r, auditLinkRefused, l, u.TenantID, map[string]any{"reason": "wrong_password"})
+	if ok {
+		return linkWrongPassword, nil
+	}
+	if _, err := h.opts.Store.RevokeRecoveryLinks(ctx, u.ID); err != nil {
+		return nil, fmt.Errorf("withdrawing recovery link %d after wrong passwords: %w", l.ID, err)
+	}
+	_ = h.linkAudit(r, auditLinkRevoked, l, u.TenantID, map[string]any{"reason": "wrong_passwords"})
+	return linkWithdrawn, nil
+}
+
 // linkGrant is what redeeming a link gives: an enrol-only session.
 type linkGrant struct {
 	token   string
 	expires time.Time
 }
 
-// redeemLink consumes the link and grants the enrol session: the link is
-// spent (exactly one concurrent caller wins), the user's authenticators
-// are disabled and sessions revoked, the change is audited and the user
-// notified.
-func (h *Handler) redeemLink(r *http.Request, raw string) (linkGrant, *linkProblem, error) {
+// redeemLink checks the account's password, then consumes the link and
+// grants the enrol session: the link is spent (exactly one concurrent
+// caller wins), the user's authenticators are disabled and sessions
+// revoked, the change is audited and the user notified. A link replaces
+// the second factor only: with a wrong password nothing is spent, and
+// after more than MaxLinkPasswordAttempts wrong ones the link is withdrawn.
+func (h *Handler) redeemLink(r *http.Request, raw, password string) (linkGrant, *linkProblem, error) {
 	ctx := r.Context()
 	l, u, prob, err := h.inspectLink(ctx, raw)
 	if err != nil || prob != nil {
 		h.noteLinkProblem(r, prob, l, u)
+		return linkGrant{}, prob, err
+	}
+	if prob, err := h.checkLinkPassword(r, l, u, password); err != nil || prob != nil {
 		return linkGrant{}, prob, err
 	}
 	l, err = h.opts.Store.RedeemRecoveryLink(ctx, store.LinkReenrol2FA, l.TokenHash)
@@ -340,7 +413,7 @@ func (h *Handler) postRedeemRecoveryLink(w http.ResponseWriter, r *http.Request)
 		writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, `member "token" is required`)
 		return
 	}
-	g, prob, err := h.redeemLink(r, in.Token)
+	g, prob, err := h.redeemLink(r, in.Token, in.Password)
 	if err != nil {
 		h.storeFailed(w, r, "recovery link: redeem", err)
 		return
@@ -357,6 +430,7 @@ type linkPage struct {
 	Token     string
 	FirstName string
 	ExpiresAt string
+	Error     string
 }
 
 // greetingName is the first word of name, or "" when that would show more
@@ -391,6 +465,22 @@ func (h *Handler) getRecoverLinkPage(w http.ResponseWriter, r *http.Request) {
 		ExpiresAt: l.ExpiresAt.UTC().Format("15:04 MST on 2 January 2006")})
 }
 
+// linkPage shows the link page again after a password problem, which
+// spent nothing: the same form, with the problem above it.
+func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request, raw string, prob *linkProblem) {
+	l, u, other, err := h.inspectLink(r.Context(), raw)
+	if err != nil {
+		h.pageFailed(w, r, err)
+		return
+	}
+	if other != nil {
+		h.pageMessage(w, r, other.status, messagePage{Title: other.title, Message: other.message})
+		return
+	}
+	h.page(w, r, prob.status, "link", linkPage{Token: raw, FirstName: greetingName(u.Name), Error: prob.message,
+		ExpiresAt: l.ExpiresAt.UTC().Format("15:04 MST on 2 January 2006")})
+}
+
 // postRecoverLinkPage serves the link page's button: the link is redeemed,
 // the enrol session set as the session cookie, and the browser sent on to
 // /enrol.
@@ -411,9 +501,13 @@ func (h *Handler) postRecoverLinkPage(w http.ResponseWriter, r *http.Request) {
 			Message: "Open the recovery link from your e-mail again and press the button."})
 		return
 	}
-	g, prob, err := h.redeemLink(r, r.PostForm.Get("token"))
+	g, prob, err := h.redeemLink(r, r.PostForm.Get("token"), r.PostForm.Get("password"))
 	if err != nil {
 		h.pageFailed(w, r, err)
+		return
+	}
+	if prob == linkWrongPassword || prob == linkNeedsPassword {
+		h.linkPage(w, r, r.PostForm.Get("token"), prob)
 		return
 	}
 	if prob != nil {

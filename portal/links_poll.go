@@ -45,8 +45,10 @@ func (h *Handler) getRecoveryStatus(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, "recovery status", err)
 		return
 	}
-	out := portalsync.RecoveryStatus{Status: string(req.Status), ExpiresAt: h.recoveryExpiry(req)}
-	if req.Status == store.RequestLinkIssued && req.DeliveryPending {
+	out := portalsync.RecoveryStatus{Status: string(req.Status), ExpiresAt: h.recoveryExpiry(req), LinkTo: linkTo(req)}
+	// PasswordProven is checked again here, not only when sealing: a
+	// request that did not prove the password never hands its link out.
+	if req.Status == store.RequestLinkIssued && req.DeliveryPending && req.PasswordProven {
 		link, err := h.takeLinkDelivery(r, req)
 		if err != nil {
 			h.storeFailed(w, r, "recovery status: link delivery", err)

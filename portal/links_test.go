@@ -77,14 +77,30 @@ type rlUser struct {
 
 func (e *rlEnv) user(t *testing.T, tn store.Tenant, name string, role store.Role) rlUser {
 	t.Helper()
-	u := seedUser(t, e.h, tn.ID, name+"@"+strings.ToLower(tn.Name)+".example", role, "correct horse battery")
+	u := seedUser(t, e.h, tn.ID, name+"@"+strings.ToLower(tn.Name)+".example", role, rlPassword)
 	return rlUser{User: u, session: sessionFor(t, e.h, u, store.ScopeFull)}
 }
 
-// request files a recovery request for email, as the requester's app does.
+// rlPassword is every seeded user's password.
+const rlPassword = "correct horse battery"
+
+// request files a recovery request for email with the account's password,
+// as the requester's app does, so its link comes to the app.
 func (e *rlEnv) request(t *testing.T, email string) portalsync.RecoveryTicket {
 	t.Helper()
-	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>"})
+	return e.requestWith(t, portalsync.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>", Password: rlPassword})
+}
+
+// requestUnproven files a recovery request for email without a password:
+// its link can only go by e-mail.
+func (e *rlEnv) requestUnproven(t *testing.T, email string) portalsync.RecoveryTicket {
+	t.Helper()
+	return e.requestWith(t, portalsync.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>"})
+}
+
+func (e *rlEnv) requestWith(t *testing.T, in portalsync.RecoveryRequestCreate) portalsync.RecoveryTicket {
+	t.Helper()
+	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryRequests, "", in)
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("recovery request: %d %s", w.Code, w.Body)
 	}
@@ -199,7 +215,7 @@ func (e *rlEnv) page(t *testing.T, method, token, origin string) *httptest.Respo
 	if method == http.MethodGet {
 		req = httptest.NewRequest(method, PathRecoverLink+"?token="+url.QueryEscape(token), nil)
 	} else {
-		req = httptest.NewRequest(method, PathRecoverLink, strings.NewReader(url.Values{"token": {token}}.Encode()))
+		req = httptest.NewRequest(method, PathRecoverLink, strings.NewReader(url.Values{"token": {token}, "password": {rlPassword}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if origin != "" {
 			req.Header.Set("Origin", origin)
@@ -285,21 +301,24 @@ func TestRecoveryLoop(t *testing.T) {
 	rlWantStatus(t, "approve", w, http.StatusOK)
 	var dec portalsync.RecoveryDecision
 	decodeAnswer(t, w, &dec)
-	if dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || !dec.Link.Emailed || !dec.Link.ForApp ||
+	if dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp ||
 		!dec.Link.ExpiresAt.Equal(e.clock.Now().Add(DefaultLinkTTL).Truncate(time.Microsecond)) || dec.Request.DecidedBy != admin.ID {
 		t.Fatalf("decision: %+v link %+v", dec.Request, dec.Link)
 	}
 
-	// The e-mail has the link, built on BaseURL.
-	token := e.mailedLink(t, ada.Email)
+	// The request proved the password, so the app gets the link on its
+	// next poll, and never again; the mailbox is told where it went.
+	got := e.poll(t, tk.PollToken)
+	if got.Status != portalsync.RecoveryLinkIssued || got.Link == nil || !got.Link.ExpiresAt.Equal(dec.Link.ExpiresAt) || got.LinkTo != portalsync.LinkToApp {
+		t.Fatalf("delivering poll: %+v", got)
+	}
+	token := got.Link.Token
 	if strings.Contains(w.Body.String(), token) {
 		t.Fatal("the approval answer holds the link")
 	}
-
-	// The app gets the same link on its next poll, and never again.
-	got := e.poll(t, tk.PollToken)
-	if got.Status != portalsync.RecoveryLinkIssued || got.Link == nil || got.Link.Token != token || !got.Link.ExpiresAt.Equal(dec.Link.ExpiresAt) {
-		t.Fatalf("delivering poll: %+v", got)
+	mails := e.out.To(ada.Email)
+	if len(mails) != 1 || strings.Contains(mails[0].Text, token) || !strings.Contains(mails[0].Text, "went to the Latchkey app") {
+		t.Fatalf("the notice mail: %+v", mails)
 	}
 	if again := e.poll(t, tk.PollToken); again.Status != portalsync.RecoveryLinkIssued || again.Link != nil {
 		t.Fatalf("second poll: %+v", again)
@@ -386,7 +405,7 @@ func TestRecoveryLoop(t *testing.T) {
 		t.Errorf("second POST page: %s", w.Body)
 	}
 	rlWantStatus(t, "GET after use", e.page(t, "GET", token, ""), http.StatusGone)
-	w = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token})
+	w = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword})
 	rlWantStatus(t, "API redeem after use", w, http.StatusGone)
 
 	// Everything is in the audit log, in order, once.
@@ -460,7 +479,7 @@ func TestRecoveryRedeemAPI(t *testing.T) {
 		t.Fatal("a refused redemption consumed the link")
 	}
 
-	w := redeem(`{"token":"`+link.Token+`"}`, "application/json")
+	w := redeem(`{"token":"`+link.Token+`","password":"`+rlPassword+`"}`, "application/json")
 	rlWantStatus(t, "redeem", w, http.StatusOK)
 	var got portalsync.RecoveryLinkRedeemed
 	decodeAnswer(t, w, &got)
@@ -471,7 +490,7 @@ func TestRecoveryRedeemAPI(t *testing.T) {
 	if s, err := e.st.GetSession(context.Background(), store.TokenHash(sh)); err != nil || s.Scope != store.ScopeEnrol || s.UserID != ada.ID {
 		t.Fatalf("session %+v, %v", s, err)
 	}
-	rlWantStatus(t, "second redeem", redeem(`{"token":"`+link.Token+`"}`, "application/json"), http.StatusGone)
+	rlWantStatus(t, "second redeem", redeem(`{"token":"`+link.Token+`","password":"`+rlPassword+`"}`, "application/json"), http.StatusGone)
 }
 
 // Who may decide what, and what everyone else gets.
@@ -495,7 +514,8 @@ func TestRecoveryDecisionPolicy(t *testing.T) {
 		tk := e.request(t, email)
 		return req{tk, e.requestID(t, tk)}
 	}
-	self, owner, child, own, ghost := file(rAdmin.Email), file(rOwner.Email), file(cTech.Email), file(rTech.Email), file("nobody@nowhere.example")
+	ghostTk := e.requestUnproven(t, "nobody@nowhere.example")
+	self, owner, child, own, ghost := file(rAdmin.Email), file(rOwner.Email), file(cTech.Email), file(rTech.Email), req{ghostTk, e.requestID(t, ghostTk)}
 
 	steps := []struct {
 		name   string
@@ -649,7 +669,7 @@ func TestRecoveryExpiry(t *testing.T) {
 	}
 
 	// A link unused for LinkTTL.
-	tk := e.request(t, ada.Email)
+	tk := e.requestUnproven(t, ada.Email)
 	rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
 	token := e.mailedLink(t, ada.Email)
 	e.clock.Add(DefaultLinkTTL)
@@ -680,7 +700,7 @@ func TestRecoveryDirectLink(t *testing.T) {
 	ada := e.user(t, e.reseller, "ada", store.RoleTechnician)
 	cTech := e.user(t, e.customer, "carl", store.RoleTechnician)
 
-	tk := e.request(t, ada.Email)
+	tk := e.requestUnproven(t, ada.Email)
 	rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
 	first := e.mailedLink(t, ada.Email)
 
@@ -761,7 +781,7 @@ func TestRecoveryLinkConcurrentRedeem(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			codes[i] = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token}).Code
+			codes[i] = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}).Code
 		}()
 	}
 	close(start)
@@ -910,7 +930,7 @@ func TestOpenAPIRecoveryLoopValidates(t *testing.T) {
 	}
 	tk := e.request(t, ada.Email)
 	id := e.requestID(t, tk)
-	ghost := e.requestID(t, e.request(t, "ghost@nowhere.example"))
+	ghost := e.requestID(t, e.requestUnproven(t, "ghost@nowhere.example"))
 	const (
 		status  = "/v1/recovery-requests/status"
 		queue   = "/v1/admin/recovery-requests"
@@ -940,9 +960,9 @@ func TestOpenAPIRecoveryLoopValidates(t *testing.T) {
 	check("POST", direct, callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(ada.ID), admin.session, nil), 200)
 	check("POST", direct, callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(admin.ID), admin.session, nil), 403)
 	token := e.mailedLink(t, ada.Email)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token}), 200)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token}), 410)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: "short"}), 400)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 200)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 410)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: "short", Password: rlPassword}), 400)
 	check("POST", redeem, do(e.h, "POST", redeem, "text/plain", "x"), 415)
 	// Queues with every optional member, and without, validate too.
 	support := e.user(t, e.platform, "pat", store.RoleAdmin)
@@ -967,7 +987,8 @@ func TestRecoveryLoopWireTypesRedact(t *testing.T) {
 		portalsync.DeliveredLink{Token: secret},
 		portalsync.RecoveryQueueItem{Phrase: secret, Email: secret, Message: secret},
 		portalsync.RecoveryApprove{Phrase: secret},
-		portalsync.RecoveryLinkRedeem{Token: secret},
+		portalsync.RecoveryLinkRedeem{Token: secret, Password: secret},
+		portalsync.RecoveryRequestCreate{Email: "a@b.example", Password: secret},
 		portalsync.RecoveryLinkRedeemed{SessionToken: secret},
 	}
 	var buf bytes.Buffer

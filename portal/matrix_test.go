@@ -88,6 +88,10 @@ type mxRule struct {
 	platform  []store.Role
 	notSelf   bool // nobody may, on their own account or request
 	ownerOnly bool // only an owner may, when the target is an owner
+	// notPlatform: nobody of the platform tenant may (it decides what is
+	// forwarded, so forwarding would let it approve as support what it
+	// may not decide as a reseller).
+	notPlatform bool
 	// precondition, when not nil, is the answer to an allowed call the
 	// endpoint still refuses for a reason that is not authorisation.
 	precondition func(t mxTarget) int
@@ -141,10 +145,10 @@ var mxRows = []mxRow{
 	{method: "POST", path: "/v1/admin/recovery-requests/{id}/deny", kind: mxKindRequest,
 		rule: mxRule{own: mxOwnerAdmin, platform: mxOwnerAdmin, notSelf: true, ownerOnly: true}, forwarded: true},
 	// Technicians forward too, for their customers as well; nobody
-	// forwards their own request, and the platform tenant's requests are
-	// its own admins' to decide (422).
+	// forwards their own request, platform support forwards nothing, and
+	// the platform tenant's requests are its own admins' to decide (422).
 	{method: "POST", path: "/v1/admin/recovery-requests/{id}/forward", kind: mxKindRequest,
-		rule: mxRule{own: mxQueueReaders, child: mxQueueReaders, notSelf: true, precondition: func(t mxTarget) int {
+		rule: mxRule{own: mxQueueReaders, child: mxQueueReaders, notSelf: true, notPlatform: true, precondition: func(t mxTarget) int {
 			if t.tenant == mxP {
 				return http.StatusUnprocessableEntity
 			}
@@ -311,6 +315,8 @@ func mxExpect(row mxRow, a mxActor, t mxTarget) (mxOutcome, int) {
 	case row.rule.notSelf && t.self:
 		return mxOutDeny, http.StatusForbidden
 	case row.rule.ownerOnly && t.role == store.RoleOwner && a.role != store.RoleOwner:
+		return mxOutDeny, http.StatusForbidden
+	case row.rule.notPlatform && a.tenant == mxP:
 		return mxOutDeny, http.StatusForbidden
 	}
 	if row.rule.precondition != nil {

@@ -47,7 +47,16 @@ const (
 	auditLinkUsed               = "link.used"
 	auditLinkExpired            = "link.expired"
 	auditLinkRefused            = "link.refused"
+	auditLinkRevoked            = "link.revoked"
 )
+
+// PhraseAttemptsPerRequest bounds the approvals tried on one request per
+// SignInWindow, so the phrase cannot be guessed by a run of attempts; the
+// one that matches counts too, and ends the request's approvals anyway.
+const PhraseAttemptsPerRequest = 5
+
+// limitPhraseAttempts is the rate-limit scope of approvals per request.
+const limitPhraseAttempts = "recovery-phrase"
 
 // recoveryQueueLimit bounds one queue answer (newest first): older
 // requests have long expired.
@@ -214,6 +223,11 @@ func (h *Handler) forwardRefusal(a policy.Actor, v recoveryView) *requestError {
 		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "this request matched no account; it can only be denied")
 	case v.user.ID == a.UserID:
 		return refuse(http.StatusForbidden, portalsync.CodeForbidden, "nobody may forward their own recovery request; ask another admin")
+	case a.Platform:
+		// Platform support decides what is forwarded to it: forwarding a
+		// request itself would let it approve, as support, what it may
+		// not decide as the customer's reseller.
+		return refuse(http.StatusForbidden, portalsync.CodeForbidden, "platform support decides forwarded requests; it cannot forward one to itself")
 	case h.opts.PlatformTenantID == 0:
 		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "this portal has no platform support to forward requests to")
 	case v.tenant.ID == h.opts.PlatformTenantID:
@@ -434,6 +448,14 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 	case v.user.Locked:
 		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before approving its recovery")
 		return
+	case v.req.ForwardedBy == p.User.ID:
+		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "nobody may approve a request they forwarded; another admin of platform support decides it")
+		return
+	}
+	if fe := h.limit(ctx, limitPhraseAttempts, strconv.FormatInt(v.req.ID, 10), PhraseAttemptsPerRequest,
+		"too many approvals of this request were tried; read the phrase back with the user again later"); fe != nil {
+		writeFlowError(w, fe)
+		return
 	}
 	if !phrase.Equal(v.req.Phrase, in.Phrase) {
 		if err := h.recoveryAudit(r, p, auditRecoveryPhraseMismatch, v, map[string]any{}); err != nil {
@@ -463,7 +485,7 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 			return
 		}
 	}
-	issued, err := h.issueRecoveryLink(r, p, v.user, v.req.ID)
+	issued, err := h.issueRecoveryLink(r, p, v.user, &v.req)
 	if err != nil {
 		h.storeFailed(w, r, "recovery approve: issue link", err)
 		return

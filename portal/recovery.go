@@ -25,21 +25,34 @@ import (
 const (
 	auditRecoveryRequested = "recovery.requested"
 	limitRecoveryAccount   = "recovery-account"
+	limitRecoveryKnown     = "recovery-account-known"
+	limitRecoveryProven    = "recovery-account-proven"
 	limitRecoveryAddress   = "recovery-addr"
 )
 
 // postRecoveryRequest serves POST /v1/recovery-requests, unauthenticated:
 // "I lost my authenticator" for the account with an e-mail address.
 //
-// The answer never tells whether the account exists (OWASP Forgot Password
-// Cheat Sheet: "return a consistent message for both existent and
-// non-existent accounts", "ensure that responses return in a consistent
-// amount of time"). Both paths do the same work in the same order: two
-// shared rate-limit hits, a phrase and a poll token from crypto/rand, one
-// user look-up, one request row (UserID 0 when nobody matched, which the
-// admins' queue shows as unmatched), one audit entry, and a 202 with the
-// same shape. The limits are keyed by the normalised address, not by the
-// account, so they trigger identically for known and unknown addresses.
+// A request may carry the account's password. Only then can the link of
+// the approved request go to the app that asked (a recovery link replaces
+// the second factor only); without it the link goes by e-mail to the
+// account's stored address, so whoever files a request in another's name
+// never receives its link, whoever approves it. A wrong password is
+// answered like a wrong sign-in, from the same limits (signin_limits.go),
+// since the answer tells whether the password is right.
+//
+// Without a password the answer never tells whether the account exists
+// (OWASP Forgot Password Cheat Sheet: "return a consistent message for both
+// existent and non-existent accounts", "ensure that responses return in a
+// consistent amount of time"). Both paths do the same work in the same
+// order: two shared rate-limit hits, a phrase and a poll token from
+// crypto/rand, one user look-up, one request row (UserID 0 when nobody
+// matched, which the admins' queue shows as unmatched), one audit entry,
+// and a 202 with the same shape. The limits are keyed by the normalised
+// address, not the account, so they trigger identically for known and
+// unknown addresses; a request from an address the account signed in from
+// before, or one that proved the password, spends a budget of the
+// account's own that strangers cannot touch.
 func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	var in portalsync.RecoveryRequestCreate
 	if !decodeJSON(w, r, &in) {
@@ -71,30 +84,20 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAddress, ratelimit.Key(limitRecoveryAddress, addrSubject)) {
 		return
 	}
-	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAccount, ratelimit.Key(limitRecoveryAccount, store.NormalizeEmail(email))) {
+	u, proven, ok := h.recoveryRequester(w, r, email, in.Password)
+	if !ok {
 		return
 	}
 
 	words := phrase.New()
-
-	var userID int64
-	u, err := h.opts.Store.GetUserByEmail(ctx, email)
-	switch {
-	case err == nil:
-		userID = u.ID
-	case errors.Is(err, store.ErrNotFound):
-		// Nobody: the request is stored all the same, with no user.
-	default:
-		h.storeFailed(w, r, "recovery request: user look-up", err)
-		return
-	}
 	req, err := h.opts.Store.CreateRecoveryRequest(ctx, store.NewRecoveryRequest{
-		UserID:             userID,
+		UserID:             u.ID,
 		Email:              email,
 		Message:            message,
 		Phrase:             words,
 		RequesterTokenHash: store.TokenHash(token.Hash()),
 		SourceAddr:         addr,
+		PasswordProven:     proven,
 	})
 	if errors.Is(err, store.ErrConflict) && in.PollToken != "" && h.answerResend(w, r, token, email) {
 		return // a concurrent resend with the same token won the insert
@@ -107,11 +110,12 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	// are in the request row (for the admins), the phrase is shown to
 	// them there, and the poll token is nowhere but in this answer.
 	details, _ := json.Marshal(struct {
-		RequestID int64 `json:"request_id"`
-	}{req.ID})
+		RequestID      int64 `json:"request_id"`
+		PasswordProven bool  `json:"password_proven"`
+	}{req.ID, req.PasswordProven})
 	if _, err := h.opts.Store.AppendAudit(ctx, store.AuditEntry{
 		Action:       auditRecoveryRequested,
-		TargetUserID: userID,
+		TargetUserID: u.ID,
 		TenantID:     req.TenantID,
 		SourceAddr:   addr,
 		Details:      details,
@@ -127,7 +131,67 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 		Phrase:    words,
 		PollToken: token.Encode(),
 		ExpiresAt: req.CreatedAt.Add(h.opts.RecoveryRequestTTL).UTC(),
+		LinkTo:    linkTo(req),
 	}})
+}
+
+// recoveryRequester finds the account a new request is for, checks the
+// password when one came, and spends the request's per-account budget. It
+// reports whether the password was proven, or answers and reports !ok.
+func (h *Handler) recoveryRequester(w http.ResponseWriter, r *http.Request, email, password string) (u store.User, proven, ok bool) {
+	ctx := r.Context()
+	if password != "" {
+		a, fe := h.admitPassword(ctx, r, email)
+		if fe == nil && !h.checkPassword(ctx, a, password) {
+			addr, _ := sourceAddress(r)
+			h.auditFailure(ctx, a.user, addr, "recovery_request", "wrong_password")
+			fe = errWrongPassword
+		}
+		if fe != nil {
+			writeFlowError(w, fe)
+			return store.User{}, false, false
+		}
+		if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAccount, ratelimit.Key(limitRecoveryProven, strconv.FormatInt(a.user.ID, 10))) {
+			return store.User{}, false, false
+		}
+		// A password an admin chose proves nothing about who asks: the
+		// admin knows it. Such a request's link goes by e-mail.
+		return a.user, !a.user.PasswordSetByAdmin, true
+	}
+	found, err := h.opts.Store.GetUserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		u = found
+	case errors.Is(err, store.ErrNotFound):
+		// Nobody: the request is stored all the same, with no user.
+	default:
+		h.storeFailed(w, r, "recovery request: user look-up", err)
+		return store.User{}, false, false
+	}
+	scope, subject := limitRecoveryAccount, store.NormalizeEmail(email)
+	if u.ID != 0 {
+		addr, _ := sourceAddress(r)
+		known, err := h.opts.Store.IsKnownAddress(ctx, u.ID, addr)
+		if err != nil {
+			h.storeFailed(w, r, "recovery request: known address", err)
+			return store.User{}, false, false
+		}
+		if known {
+			scope, subject = limitRecoveryKnown, strconv.FormatInt(u.ID, 10)
+		}
+	}
+	if !h.allowRecovery(ctx, w, h.opts.RecoveryPerAccount, ratelimit.Key(scope, subject)) {
+		return store.User{}, false, false
+	}
+	return u, false, true
+}
+
+// linkTo says where req's link goes.
+func linkTo(req store.RecoveryRequest) string {
+	if req.PasswordProven {
+		return portalsync.LinkToApp
+	}
+	return portalsync.LinkToEmail
 }
 
 // answerResend answers a POST whose client-chosen poll token names an
@@ -151,6 +215,7 @@ func (h *Handler) answerResend(w http.ResponseWriter, r *http.Request, token aut
 		Phrase:    req.Phrase,
 		PollToken: token.Encode(),
 		ExpiresAt: h.recoveryExpiry(req),
+		LinkTo:    linkTo(req),
 	}})
 	return true
 }

@@ -208,7 +208,7 @@ func TestRecoveryRequestKnownAndUnknownLookAlike(t *testing.T) {
 	if fmt.Sprint(headers[0]) != fmt.Sprint(headers[1]) {
 		t.Errorf("known and unknown headers differ:\n%v\n%v", headers[0], headers[1])
 	}
-	if skeletons[0] != `{"request":{"phrase":"PHRASE","poll_token":"TOKEN","expires_at":"2026-11-23T09:00:00.123456Z"}}`+"\n" {
+	if skeletons[0] != `{"request":{"phrase":"PHRASE","poll_token":"TOKEN","expires_at":"2026-11-23T09:00:00.123456Z","link_to":"email"}}`+"\n" {
 		t.Errorf("answer %s", skeletons[0])
 	}
 
@@ -277,7 +277,8 @@ func TestRecoveryRequestKnownAndUnknownLookAlike(t *testing.T) {
 	byReq := map[int64]store.AuditEntry{}
 	for _, a := range audits {
 		var d struct {
-			RequestID int64 `json:"request_id"`
+			RequestID      int64 `json:"request_id"`
+			PasswordProven bool  `json:"password_proven"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(a.Details))
 		dec.DisallowUnknownFields()

@@ -126,18 +126,19 @@ func (c *Client) IssueLink(ctx context.Context, sessionToken string, userID int6
 	return out.Link, nil
 }
 
-// RedeemLink uses a recovery link: link is its token (DeliveredLink.Token)
-// or the whole link from the e-mail. The link is spent, the user's old
-// authenticator disabled, and the answer is a session that can only enrol
-// a new one. A used, replaced or expired link is an *APIError with Status
-// 410.
-func (c *Client) RedeemLink(ctx context.Context, link string) (RecoveryLinkRedeemed, error) {
+// RedeemLink uses a recovery link with the account's password: link is
+// its token (DeliveredLink.Token) or the whole link from the e-mail. The
+// link is spent, the user's old authenticator disabled, and the answer is a
+// session that can only enrol a new one. A wrong password is an *APIError
+// with Status 401 (the link stays unused); a used, replaced, withdrawn or
+// expired link one with Status 410.
+func (c *Client) RedeemLink(ctx context.Context, link, password string) (RecoveryLinkRedeemed, error) {
 	token, err := LinkToken(link)
 	if err != nil {
 		return RecoveryLinkRedeemed{}, err
 	}
 	var out RecoveryLinkRedeemed
-	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryLinkRedeem, in: RecoveryLinkRedeem{Token: token}}, &out); err != nil {
+	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryLinkRedeem, in: RecoveryLinkRedeem{Token: token, Password: password}}, &out); err != nil {
 		return RecoveryLinkRedeemed{}, err
 	}
 	if err := checkRecoveryToken("session token", out.SessionToken); err != nil {

@@ -34,7 +34,7 @@ type recoveryPortal struct {
 func newRecoveryPortal(t *testing.T) *recoveryPortal {
 	t.Helper()
 	ctx := context.Background()
-	st, kr, _ := portalParts(t, nil)
+	st, kr, ph := portalParts(t, nil)
 	platform, err := st.CreateTenant(ctx, store.NewTenant{Name: "Platform"})
 	if err != nil {
 		t.Fatal(err)
@@ -43,8 +43,12 @@ func newRecoveryPortal(t *testing.T) *recoveryPortal {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hash, err := ph.Hash(ctx, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
 	mkUser := func(email string, role store.Role) store.User {
-		u, err := st.CreateUser(ctx, store.NewUser{TenantID: tn.ID, Email: email, Name: email, Role: role})
+		u, err := st.CreateUser(ctx, store.NewUser{TenantID: tn.ID, Email: email, Name: email, Role: role, PasswordHash: hash})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,14 +63,18 @@ func newRecoveryPortal(t *testing.T) *recoveryPortal {
 		t.Fatal(err)
 	}
 	p.adminSession = tok.Encode()
-	p.srv = serveTLS(t, portal.Options{Store: st, Keyring: kr, Mailer: p.out, PlatformTenantID: platform.ID})
+	p.srv = serveTLS(t, portal.Options{Store: st, Keyring: kr, Mailer: p.out, PlatformTenantID: platform.ID, Passwords: ph})
 	return p
 }
 
-// fileRequest posts a recovery request the way the requesting app does.
+// testPassword is every seeded user's portal password.
+const testPassword = "correct horse battery"
+
+// fileRequest posts a recovery request the way the requesting app does,
+// with the account's password, so its link comes to the app.
 func (p *recoveryPortal) fileRequest(t *testing.T, email string) portalsync.RecoveryTicket {
 	t.Helper()
-	body, _ := json.Marshal(portalsync.RecoveryRequestCreate{Email: email})
+	body, _ := json.Marshal(portalsync.RecoveryRequestCreate{Email: email, Password: testPassword})
 	resp, err := p.srv.Client().Post(p.srv.URL+portalsync.PathRecoveryRequests, "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -125,22 +133,22 @@ func TestRecoveryClientLoop(t *testing.T) {
 	_, err = c.Approve(ctx, p.adminSession, id, "not the phrase at all")
 	wantRecoveryAPIStatus(t, "wrong phrase", err, http.StatusUnprocessableEntity)
 	dec, err := c.Approve(ctx, p.adminSession, id, strings.ToUpper(tk.Phrase))
-	if err != nil || dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || !dec.Link.Emailed || !dec.Link.ForApp {
+	if err != nil || dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp {
 		t.Fatalf("approve: %v %v, %v", dec.Request, dec.Link, err)
 	}
 
 	st, err = c.PollRecovery(ctx, tk.PollToken)
-	if err != nil || st.Link == nil || !strings.HasSuffix(p.lastLink(t), st.Link.Token) {
+	if err != nil || st.Link == nil || st.LinkTo != portalsync.LinkToApp {
 		t.Fatalf("delivering poll: %v, %v", st, err)
 	}
 	if again, err := c.PollRecovery(ctx, tk.PollToken); err != nil || again.Link != nil {
 		t.Fatalf("second poll: %v, %v", again, err)
 	}
-	got, err := c.RedeemLink(ctx, st.Link.Token)
+	got, err := c.RedeemLink(ctx, st.Link.Token, testPassword)
 	if err != nil || got.Scope != "enrol" || got.SessionToken == "" || !got.ExpiresAt.After(time.Now()) {
 		t.Fatalf("redeem: %v, %v", got, err)
 	}
-	_, err = c.RedeemLink(ctx, st.Link.Token)
+	_, err = c.RedeemLink(ctx, st.Link.Token, testPassword)
 	wantRecoveryAPIStatus(t, "second redeem", err, http.StatusGone)
 	if st, err := c.PollRecovery(ctx, tk.PollToken); err != nil || st.Status != portalsync.RecoveryCompleted {
 		t.Fatalf("poll after use: %v, %v", st, err)
@@ -165,7 +173,7 @@ func TestRecoveryClientLoop(t *testing.T) {
 	if err != nil || !issued.Emailed || issued.ForApp || issued.UserID != p.user.ID {
 		t.Fatalf("issue: %v, %v", issued, err)
 	}
-	if _, err := c.RedeemLink(ctx, "  "+p.lastLink(t)+"\n"); err != nil {
+	if _, err := c.RedeemLink(ctx, "  "+p.lastLink(t)+"\n", testPassword); err != nil {
 		t.Fatalf("redeeming the pasted link: %v", err)
 	}
 	_, err = c.IssueLink(ctx, p.adminSession, p.admin.ID)
@@ -191,8 +199,8 @@ func TestRecoveryClientRefusesBadInput(t *testing.T) {
 		"zero id":            func() error { _, err := c.Deny(ctx, token, 0, ""); return err },
 		"negative id":        func() error { _, err := c.Forward(ctx, token, -1); return err },
 		"zero user":          func() error { _, err := c.IssueLink(ctx, token, 0); return err },
-		"link without token": func() error { _, err := c.RedeemLink(ctx, "https://portal.example/recover/link?x=1"); return err },
-		"empty link":         func() error { _, err := c.RedeemLink(ctx, ""); return err },
+		"link without token": func() error { _, err := c.RedeemLink(ctx, "https://portal.example/recover/link?x=1", "pw"); return err },
+		"empty link":         func() error { _, err := c.RedeemLink(ctx, "", "pw"); return err },
 	} {
 		err := call()
 		if err == nil {
@@ -243,7 +251,7 @@ func TestRecoveryClientWire(t *testing.T) {
 	_, _ = c.Deny(ctx, "sess-tok", 7, "")
 	_, _ = c.Forward(ctx, "sess-tok", 7)
 	_, _ = c.IssueLink(ctx, "sess-tok", 3)
-	_, err := c.RedeemLink(ctx, "link-tok")
+	_, err := c.RedeemLink(ctx, "link-tok", "pw")
 	want := []seen{
 		{"GET", "/v1/recovery-requests/status", "", "Bearer poll-tok", ""},
 		{"GET", "/v1/admin/recovery-requests", "status=forwarded", "Bearer sess-tok", ""},
@@ -251,7 +259,7 @@ func TestRecoveryClientWire(t *testing.T) {
 		{"POST", "/v1/admin/recovery-requests/7/deny", "", "Bearer sess-tok", `{}`},
 		{"POST", "/v1/admin/recovery-requests/7/forward", "", "Bearer sess-tok", `{}`},
 		{"POST", "/v1/admin/users/3/recovery-link", "", "Bearer sess-tok", `{}`},
-		{"POST", "/v1/recovery-links/redeem", "", "", `{"token":"link-tok"}`},
+		{"POST", "/v1/recovery-links/redeem", "", "", `{"token":"link-tok","password":"pw"}`},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("requests %+v", got)

@@ -129,10 +129,18 @@ const (
 // with the same ticket instead of filing a second request, so a client may
 // resend after an answer it never received without the admins seeing the
 // request twice. Without it the portal chooses the token.
+//
+// Password is optional: the account's password. A request filed with it
+// (and it matched) may have its link handed to the requesting app; without
+// it the link goes by e-mail to the account's stored address only, so
+// whoever files a request in someone else's name never receives its link.
+// A wrong password is refused like a wrong sign-in (401), and counts
+// against the same limits.
 type RecoveryRequestCreate struct {
 	Email     string `json:"email"`
 	Message   string `json:"message,omitempty"`
 	PollToken string `json:"poll_token,omitempty"`
+	Password  string `json:"password,omitempty"`
 }
 
 // NewPollToken returns a fresh client-chosen poll token for
@@ -145,7 +153,18 @@ func NewPollToken() string {
 
 // String prints the shape only, never the address or the message.
 func (r RecoveryRequestCreate) String() string {
-	return fmt.Sprintf("RecoveryRequestCreate{email: %d bytes, message: %d bytes}", len(r.Email), len(r.Message))
+	return fmt.Sprintf("RecoveryRequestCreate{email: %d bytes, message: %d bytes, password: %s}", len(r.Email), len(r.Message), redactedIf(r.Password != ""))
+}
+
+// GoString is String, so %#v prints no secret either.
+func (r RecoveryRequestCreate) GoString() string { return r.String() }
+
+// redactedIf prints whether a secret is present, never the secret.
+func redactedIf(present bool) string {
+	if present {
+		return "[REDACTED]"
+	}
+	return "none"
 }
 
 // LogValue keeps the address and message out of log/slog output.
@@ -162,11 +181,22 @@ type RecoveryRequestCreated struct {
 // requesting app polls with to receive the link once an admin approved
 // (the portal stores only its SHA-256); ExpiresAt, when the request lapses
 // unless decided. String and LogValue print Redacted for the secrets.
+//
+// LinkTo says where the link of this request will go once approved:
+// LinkToApp (the request proved the account's password) or LinkToEmail.
 type RecoveryTicket struct {
 	Phrase    string    `json:"phrase"`
 	PollToken string    `json:"poll_token"`
 	ExpiresAt time.Time `json:"expires_at"`
+	LinkTo    string    `json:"link_to"`
 }
+
+// Where the link of an approved request goes (RecoveryTicket.LinkTo,
+// RecoveryStatus.LinkTo).
+const (
+	LinkToApp   = "app"   // to the requesting app's next poll, once
+	LinkToEmail = "email" // to the account's stored e-mail address only
+)
 
 // String prints the expiry only; the phrase and the poll token are redacted.
 func (t RecoveryTicket) String() string {

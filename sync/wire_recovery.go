@@ -71,10 +71,15 @@ const MaxDenyReasonRunes = 500
 // RecoveryStatus is the answer of GET /v1/recovery-requests/status. Link
 // is present exactly once: in the first answer after an admin approved the
 // request (the portal then forgets it). String and LogValue redact it.
+//
+// LinkTo is where the link goes (LinkToApp or LinkToEmail): a request that
+// did not prove the account's password never has Link, and its requester
+// is told to look in the account's mailbox.
 type RecoveryStatus struct {
 	Status string `json:"status"`
 	// ExpiresAt is when the request lapses (or lapsed) unless decided.
 	ExpiresAt time.Time      `json:"expires_at"`
+	LinkTo    string         `json:"link_to"`
 	Link      *DeliveredLink `json:"link,omitempty"`
 }
 
@@ -211,14 +216,24 @@ type DirectLinkIssued struct {
 	Link IssuedLink `json:"link"`
 }
 
-// RecoveryLinkRedeem is the body of POST /v1/recovery-links/redeem. String
-// and LogValue redact the token.
+// RecoveryLinkRedeem is the body of POST /v1/recovery-links/redeem: the
+// link's token and the account's password. A link replaces the second
+// factor only, so it is refused (401, the link left unused) without the
+// right password; MaxLinkPasswordAttempts wrong ones withdraw it. String
+// and LogValue redact both.
 type RecoveryLinkRedeem struct {
-	Token string `json:"token"`
+	Token    string `json:"token"`
+	Password string `json:"password"`
 }
 
+// MaxLinkPasswordAttempts is how many wrong passwords a recovery link
+// survives: the next one withdraws it.
+const MaxLinkPasswordAttempts = 5
+
 // String prints the shape only.
-func (r RecoveryLinkRedeem) String() string { return "RecoveryLinkRedeem{token: [REDACTED]}" }
+func (r RecoveryLinkRedeem) String() string {
+	return "RecoveryLinkRedeem{token: [REDACTED], password: " + redactedIf(r.Password != "") + "}"
+}
 
 // GoString is String, so %#v prints no secret either.
 func (r RecoveryLinkRedeem) GoString() string { return r.String() }

@@ -32,7 +32,7 @@ func TestRecoveryDialogMarkup(t *testing.T) {
 	a.Portal.Recovery = &vault.RecoveryRequest{
 		State: vault.RecoverySent, Phrase: "maple river orbit candle", PollToken: "lkp_TESTPOLLTOKEN0123456789",
 		RequestedAt: recoverEpoch, SentAt: recoverEpoch, ExpiresAt: recoverEpoch.Add(24 * time.Hour),
-		PortalStatus: portalsync.RecoveryPending, CheckedAt: recoverEpoch,
+		PortalStatus: portalsync.RecoveryPending, CheckedAt: recoverEpoch, LinkTo: portalsync.LinkToApp,
 	}
 	e := newEnv(t, recoverEpoch).withAccounts(a)
 	w := e.open()

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion"
+	portalsync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -199,8 +200,14 @@ func (d *recoveryDialog) renderAsk(a vault.Account, r vault.RecoveryRequest, sta
 	msg.SetMinRowsVisible(3)
 	msg.Wrapping = fyne.TextWrapWord
 	d.box.Add(msg)
+	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder("Your password at " + host + " (optional)")
+	d.box.Add(password)
+	hint := wrapped("With your password, the approved link comes straight to Latchkey. Without it, the link is e-mailed to " + a.Portal.Email + ".")
+	hint.Importance = widget.LowImportance
+	d.box.Add(hint)
 	var send *widget.Button
-	send = widget.NewButtonWithIcon("Send request", theme.MailSendIcon(), func() { d.send(msg.Text, r.State != "", send) })
+	send = widget.NewButtonWithIcon("Send request", theme.MailSendIcon(), func() { d.send(msg.Text, password.Text, r.State != "", send) })
 	send.Importance = widget.HighImportance
 	d.setButtons(widget.NewButton("Close", d.dlg.Hide), send)
 }
@@ -228,7 +235,7 @@ func pastOutcome(r vault.RecoveryRequest, state vault.RecoveryState) string {
 	return ""
 }
 
-func (d *recoveryDialog) send(message string, replace bool, btn *widget.Button) {
+func (d *recoveryDialog) send(message, password string, replace bool, btn *widget.Button) {
 	if _, err := companion.CheckMessage(message); err != nil {
 		d.fail(sentenceOf(err.Error()))
 		return
@@ -245,7 +252,7 @@ func (d *recoveryDialog) send(message string, replace bool, btn *widget.Button) 
 	d.w.cfg.scheduler().Go(func() {
 		ctx, cancel := context.WithTimeout(d.ctx, portalBudget)
 		defer cancel()
-		out, err = comp.RequestRecovery(ctx, d.id, companion.RequestOptions{Message: message, Replace: replace})
+		out, err = comp.RequestRecovery(ctx, d.id, companion.RequestOptions{Message: message, Replace: replace, Password: password})
 	}, func() {
 		d.busy = false
 		if d.closed {
@@ -328,7 +335,11 @@ func (d *recoveryDialog) renderWaiting(a vault.Account, r vault.RecoveryRequest,
 		line = strings.TrimSuffix(line, ".") + "; the request expires at " + r.ExpiresAt.Local().Format("15:04 on 2 Jan") + "."
 	}
 	d.box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapped(line)))
-	note := wrapped("Latchkey checks for the admin's answer while this dialog is open; the link is also e-mailed to " + a.Portal.Email + ".")
+	where := "the link then comes here."
+	if r.LinkTo != portalsync.LinkToApp {
+		where = "the link then goes by e-mail to " + a.Portal.Email + "."
+	}
+	note := wrapped("Latchkey checks for the admin's answer while this dialog is open; " + where)
 	note.TextStyle.Italic = true
 	d.box.Add(note)
 	check := widget.NewButtonWithIcon("Check now", theme.ViewRefreshIcon(), func() { d.pollNow() })
@@ -342,20 +353,38 @@ func (d *recoveryDialog) renderEmailed(a vault.Account) {
 	d.setButtons(widget.NewButton("Close", d.dlg.Hide))
 }
 
-// pasteRow takes a link pasted from the e-mail and completes with it.
+// pasteRow takes a link pasted from the e-mail, and the password it
+// needs, and completes with them.
 func (d *recoveryDialog) pasteRow() {
 	pasted := widget.NewPasswordEntry() // the link is a secret: shown as dots
 	pasted.SetPlaceHolder("Paste the link from the e-mail")
+	password := d.passwordEntry()
 	var use *widget.Button
 	use = widget.NewButton("Re-enrol with this link", func() {
 		if strings.TrimSpace(pasted.Text) == "" {
 			d.fail("Paste the link from the e-mail first.")
 			return
 		}
+		if password.Text == "" {
+			d.fail("Type your portal password too: the link replaces your authenticator, not your password.")
+			return
+		}
 		use.Disable()
-		d.complete(pasted.Text, func() { use.Enable() })
+		d.complete(pasted.Text, password.Text, func() { use.Enable() })
 	})
-	d.box.Add(container.NewBorder(nil, nil, nil, use, pasted))
+	d.box.Add(pasted)
+	d.box.Add(container.NewBorder(nil, nil, nil, use, password))
+}
+
+// passwordEntry is the portal password field that redeeming a link needs.
+func (d *recoveryDialog) passwordEntry() *widget.Entry {
+	e := widget.NewPasswordEntry()
+	host := "the portal"
+	if a, _, ok := d.current(); ok && a.Portal != nil {
+		host = portalHost(a.Portal.URL)
+	}
+	e.SetPlaceHolder("Your password at " + host)
+	return e
 }
 
 // renderLink: the link is here (or re-enrolment was interrupted).
@@ -371,14 +400,23 @@ func (d *recoveryDialog) renderLink(a vault.Account, r vault.RecoveryRequest, st
 	}
 	d.box.Add(head)
 	d.box.Add(wrapped(text))
+	needs := d.w.companion() != nil && d.w.companion().NeedsPassword(a, false)
+	password := d.passwordEntry()
+	if needs {
+		d.box.Add(password)
+	}
 	var now *widget.Button
 	label := "Re-enrol now"
 	if state == vault.RecoveryEnrolling {
 		label = "Continue re-enrolment"
 	}
 	now = widget.NewButtonWithIcon(label, theme.ConfirmIcon(), func() {
+		if needs && password.Text == "" {
+			d.fail("Type your portal password: the link replaces your authenticator, not your password.")
+			return
+		}
 		now.Disable()
-		d.complete("", func() { now.Enable() })
+		d.complete("", password.Text, func() { now.Enable() })
 	})
 	now.Importance = widget.HighImportance
 	buttons := []fyne.CanvasObject{widget.NewButton("Close", d.dlg.Hide)}
@@ -408,7 +446,7 @@ func (d *recoveryDialog) openInBrowser(a vault.Account, r vault.RecoveryRequest)
 
 // complete re-enrols the account with the delivered link (or a pasted
 // one), off the UI goroutine, and shows the new codes.
-func (d *recoveryDialog) complete(pasted string, failed func()) {
+func (d *recoveryDialog) complete(pasted, password string, failed func()) {
 	comp := d.w.companion()
 	if comp == nil {
 		return
@@ -420,7 +458,7 @@ func (d *recoveryDialog) complete(pasted string, failed func()) {
 	d.w.cfg.scheduler().Go(func() {
 		ctx, cancel := context.WithTimeout(d.ctx, portalBudget)
 		defer cancel()
-		out, err = comp.CompleteRecovery(ctx, d.id, companion.CompleteOptions{Link: pasted})
+		out, err = comp.CompleteRecovery(ctx, d.id, companion.CompleteOptions{Link: pasted, Password: password})
 	}, func() {
 		d.busy = false
 		if d.closed {
@@ -453,6 +491,10 @@ func completeError(err error) string {
 		return "The portal refused the new authenticator's code: check this computer's clock, then continue."
 	case errors.Is(err, companion.ErrNoLink):
 		return "No recovery link has reached Latchkey yet."
+	case errors.Is(err, companion.ErrWrongPassword):
+		return "The portal refused the password. The link is still unused: type the right one and try again."
+	case errors.Is(err, companion.ErrPasswordNeeded):
+		return "Type your portal password: the link replaces your authenticator, not your password."
 	}
 	return errorSentence(err)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +50,13 @@ func (r *recoverEnv) stored() *vault.RecoveryRequest {
 	return r.vaultAccounts()[0].Portal.Recovery
 }
 
-// ask opens the dialog and sends a request with msg.
-func (r *recoverEnv) ask(msg string) {
+// ask opens the dialog and sends a request with msg and ann's portal
+// password, so the link comes to the app.
+func (r *recoverEnv) ask(msg string) { r.askWith(msg, portalPassword) }
+
+// askWith opens the dialog and sends a request with msg and password
+// ("": none, so the link goes by e-mail).
+func (r *recoverEnv) askWith(msg, password string) {
 	r.t.Helper()
 	r.w.list.showRecovery(r.w.list.shown[0])
 	var entry *widget.Entry
@@ -65,7 +71,24 @@ func (r *recoverEnv) ask(msg string) {
 		r.t.Fatalf("no message entry; the dialog shows %q", texts(r.t, overlays(r.w)...))
 	}
 	test.Type(entry, msg)
+	if password != "" {
+		r.typePassword(password)
+	}
 	test.Tap(button(r.t, r.w, "Send request"))
+}
+
+// typePassword types password into the dialog's portal password field.
+func (r *recoverEnv) typePassword(password string) {
+	r.t.Helper()
+	for _, o := range overlays(r.w) {
+		for _, en := range findAll[*widget.Entry](r.t, o) {
+			if en.Password && strings.HasPrefix(en.PlaceHolder, "Your password at") {
+				test.Type(en, password)
+				return
+			}
+		}
+	}
+	r.t.Fatalf("no password field; the dialog shows %q", texts(r.t, overlays(r.w)...))
 }
 
 func (r *recoverEnv) shows(want string) bool { return showsText(r.t, want, everything(r.w)...) }
@@ -100,6 +123,11 @@ func TestRecoverRequestApprovedReenrol(t *testing.T) {
 		t.Errorf("opening the link in the browser is not confirmed: %q", texts(t, overlays(r.w)...))
 	}
 	test.Tap(button(t, r.w, "Re-enrol now"))
+	if !r.shows("Type your portal password") {
+		t.Fatalf("re-enrolling without the password is not refused: %q", texts(t, overlays(r.w)...))
+	}
+	r.typePassword(portalPassword)
+	test.Tap(button(t, r.w, "Re-enrol now"))
 
 	got := r.vaultAccounts()[0]
 	if got.Secret == annSecret || got.Portal == nil || got.Portal.Recovery != nil || got.BackupCodesLeft() == 0 || got.RecoveryCode == "" {
@@ -133,6 +161,50 @@ func TestRecoverRequestApprovedReenrol(t *testing.T) {
 	test.Tap(done)
 	if len(overlays(r.w)) != 0 {
 		t.Error("the dialog stays open after Done")
+	}
+}
+
+// Without the password the link goes to the mailbox only: the dialog says
+// so, and re-enrolling with the pasted link asks for the password.
+func TestRecoverWithoutPasswordLinkByEmail(t *testing.T) {
+	r := newRecoverEnv(t, nil)
+	r.askWith("", "")
+	req := r.stored()
+	if req == nil || req.LinkTo != portalsync.LinkToEmail || !r.shows("goes by e-mail to ann@acme.example") {
+		t.Fatalf("the dialog does not say the link goes by e-mail: %v %q", req, texts(t, overlays(r.w)...))
+	}
+	r.clk.sync()
+	item := r.p.onlyRequest(r.admin)
+	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, req.Phrase); err != nil {
+		t.Fatal(err)
+	}
+	r.sched.advance(pollFirst + time.Second)
+	if !r.shows("The recovery link was e-mailed to ann@acme.example") || r.stored().Link != "" {
+		t.Fatalf("the app holds the link of a request without the password: %q", texts(t, overlays(r.w)...))
+	}
+	mails := r.p.Outbox.To("ann@acme.example")
+	link := regexp.MustCompile(`https?://\S+/recover/link\?token=\S+`).FindString(mails[len(mails)-1].Text)
+	var pasted *widget.Entry
+	for _, en := range findAll[*widget.Entry](t, overlays(r.w)[0]) {
+		if en.PlaceHolder == "Paste the link from the e-mail" {
+			pasted = en
+		}
+	}
+	if link == "" || pasted == nil {
+		t.Fatalf("no link mailed (%q) or no field to paste it", link)
+	}
+	test.Type(pasted, link)
+	test.Tap(button(t, r.w, "Re-enrol with this link"))
+	if !r.shows("Type your portal password too") {
+		t.Fatalf("the link was used without the password: %q", texts(t, overlays(r.w)...))
+	}
+	r.typePassword("not the password")
+	test.Tap(button(t, r.w, "Re-enrol with this link"))
+	if !r.shows("The portal refused the password") {
+		t.Fatalf("a wrong password is not explained: %q", texts(t, overlays(r.w)...))
+	}
+	if got := r.vaultAccounts()[0]; got.Secret != annSecret {
+		t.Fatal("a wrong password changed the account")
 	}
 }
 

@@ -67,6 +67,10 @@ type RecoveryRequest struct {
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	// LastError is why the last attempt failed, one sentence without secrets.
 	LastError string `json:"last_error,omitempty"`
+	// LinkTo is where the portal said the link will go: "app" (the
+	// request proved the account's password) or "email" (the account's
+	// mailbox only). Empty before the portal took the request.
+	LinkTo string `json:"link_to,omitempty"`
 
 	// PortalStatus is the portal's answer to the last poll of a sent
 	// request (one of sync's Recovery* states), CheckedAt when it came.

@@ -96,10 +96,23 @@ func (w *world) account() vault.Account {
 	return *a
 }
 
-// request sends ann's recovery request and returns its phrase.
+// request sends ann's recovery request with her password, so its link
+// comes to the app, and returns its phrase.
 func (w *world) request() string {
 	w.t.Helper()
-	out, err := w.c.RequestRecovery(context.Background(), "a1", RequestOptions{Message: "lost my phone"})
+	return w.requestWith(RequestOptions{Message: "lost my phone", Password: userPassword})
+}
+
+// requestByMail sends ann's recovery request without her password: its
+// link goes by e-mail only.
+func (w *world) requestByMail() string {
+	w.t.Helper()
+	return w.requestWith(RequestOptions{Message: "lost my phone"})
+}
+
+func (w *world) requestWith(opts RequestOptions) string {
+	w.t.Helper()
+	out, err := w.c.RequestRecovery(context.Background(), "a1", opts)
 	if err != nil || out.Queued != nil {
 		w.t.Fatalf("request: %v %v", err, out.Queued)
 	}

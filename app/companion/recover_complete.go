@@ -40,7 +40,14 @@ type CompleteOptions struct {
 	// Link is a recovery link pasted from the e-mail (the whole link or
 	// its token); "" uses the one the portal delivered to this vault.
 	Link string
+	// Password is the account's portal password, which redeeming a link
+	// needs (a link replaces the second factor only). Not needed to resume
+	// after the link was redeemed; never stored.
+	Password string
 }
+
+// ErrPasswordNeeded: redeeming a link needs the account's portal password.
+var ErrPasswordNeeded = errors.New("the recovery link needs the account's portal password")
 
 // Completed is the outcome of CompleteRecovery.
 type Completed struct {
@@ -102,7 +109,7 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 		if err != nil {
 			return Completed{}, err
 		}
-		if r, err = c.redeem(ctx, cl, a, r, token, false); err != nil {
+		if r, err = c.redeem(ctx, cl, a, r, token, opts.Password, false); err != nil {
 			return Completed{}, err
 		}
 	case r.State == vault.RecoveryEnrolling && r.EnrolSession != "" && now.Before(r.EnrolSessionExpiresAt):
@@ -121,11 +128,25 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 		if r.Link == "" {
 			return Completed{}, c.noLink(a, r)
 		}
-		if r, err = c.redeem(ctx, cl, a, r, r.Link, true); err != nil {
+		if r, err = c.redeem(ctx, cl, a, r, r.Link, opts.Password, true); err != nil {
 			return Completed{}, err
 		}
 	}
 	return c.enrol(ctx, cl, a, r)
+}
+
+// NeedsPassword reports whether CompleteRecovery of a (with a pasted link
+// or not) will redeem a link, and so needs CompleteOptions.Password: false
+// only when an earlier run redeemed it and its enrol session still lasts.
+func (c *Companion) NeedsPassword(a vault.Account, pasted bool) bool {
+	switch {
+	case a.Portal == nil:
+		return false // not linked: CompleteRecovery says so first
+	case pasted || a.Portal.Recovery == nil:
+		return true
+	}
+	r := a.Portal.Recovery
+	return r.State != vault.RecoveryEnrolling || r.EnrolSession == "" || !c.now().Before(r.EnrolSessionExpiresAt)
 }
 
 // noLink explains why there is nothing to redeem.
@@ -166,12 +187,18 @@ func linkFor(a vault.Account, pasted string) (string, error) {
 // redeem spends the link and saves the enrol session it grants as the
 // request's state. stored says the link is the one kept in the vault,
 // which a refusal then drops.
-func (c *Companion) redeem(ctx context.Context, cl *portalsync.Client, a vault.Account, r vault.RecoveryRequest, token string, stored bool) (vault.RecoveryRequest, error) {
-	g, err := cl.RedeemLink(ctx, token)
+func (c *Companion) redeem(ctx context.Context, cl *portalsync.Client, a vault.Account, r vault.RecoveryRequest, token, password string, stored bool) (vault.RecoveryRequest, error) {
+	if password == "" {
+		return r, fmt.Errorf("%s: %w", Label(a), ErrPasswordNeeded)
+	}
+	g, err := cl.RedeemLink(ctx, token, password)
 	if err != nil {
 		var apiErr *portalsync.APIError
 		if errors.As(err, &apiErr) {
 			switch apiErr.Status {
+			case http.StatusUnauthorized:
+				// Nothing was spent: the link stays, for the right password.
+				return r, fmt.Errorf("%s at %s: %w", Label(a), a.Portal.URL, ErrWrongPassword)
 			case http.StatusBadRequest, http.StatusNotFound, http.StatusGone:
 				if stored {
 					next := r

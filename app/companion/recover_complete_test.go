@@ -63,7 +63,7 @@ func TestCompleteRecovery(t *testing.T) {
 	w := newWorld(t)
 	w.linkReady()
 	old := w.account()
-	res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{})
+	res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Password: userPassword})
 	if err != nil || res.CodesLost || res.CodesErr != nil || res.SavedErr != nil {
 		t.Fatalf("complete: %+v %v", res, err)
 	}
@@ -78,7 +78,7 @@ func TestCompleteRecovery(t *testing.T) {
 		t.Errorf("saved was sent %d times", n)
 	}
 	// Nothing is left to complete.
-	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{}); !errors.Is(err, ErrNoLink) {
+	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Password: userPassword}); !errors.Is(err, ErrNoLink) {
 		t.Errorf("completing twice: %v", err)
 	}
 }
@@ -161,7 +161,7 @@ func TestCompleteRecoveryFailurePoints(t *testing.T) {
 			} else {
 				w.p.Fail(http.MethodPost, tt.path, tt.fault)
 			}
-			_, err := c.CompleteRecovery(ctx, "a1", CompleteOptions{})
+			_, err := c.CompleteRecovery(ctx, "a1", CompleteOptions{Password: userPassword})
 			if err == nil || (tt.err != "" && !strings.Contains(err.Error(), tt.err)) || (tt.errIs != nil && !errors.Is(err, tt.errIs)) {
 				t.Fatalf("error %v, want %q %v", err, tt.err, tt.errIs)
 			}
@@ -182,7 +182,7 @@ func TestCompleteRecoveryFailurePoints(t *testing.T) {
 			pending := r.EnrolURI
 
 			w.clk.Add(tt.later)
-			res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{})
+			res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Password: userPassword})
 			if tt.rerun != nil {
 				if !errors.Is(err, tt.rerun) {
 					t.Fatalf("second run: %v, want %v", err, tt.rerun)
@@ -218,7 +218,7 @@ func TestCompleteRecoverySavedFails(t *testing.T) {
 	w.linkReady()
 	old := w.account()
 	w.p.Fail(http.MethodPost, portalsync.PathEnrolmentSaved, companiontest.Unavailable)
-	res, err := w.c.CompleteRecovery(context.Background(), "a1", CompleteOptions{})
+	res, err := w.c.CompleteRecovery(context.Background(), "a1", CompleteOptions{Password: userPassword})
 	if err != nil || res.SavedErr == nil {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -236,19 +236,19 @@ func TestCompleteRecoveryWithPastedLink(t *testing.T) {
 	link := w.mailedLink()
 
 	other := strings.Replace(link, "127.0.0.1", "localhost", 1)
-	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: other}); !errors.Is(err, ErrLinkElsewhere) {
+	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: other, Password: userPassword}); !errors.Is(err, ErrLinkElsewhere) {
 		t.Fatalf("a link from elsewhere: %v", err)
 	}
-	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{}); !errors.Is(err, ErrNoLink) {
+	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Password: userPassword}); !errors.Is(err, ErrNoLink) {
 		t.Fatalf("no link: %v", err)
 	}
-	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "https://x.example/recover/link?tok=1"}); err == nil || !strings.Contains(err.Error(), "has no token") {
+	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "https://x.example/recover/link?tok=1", Password: userPassword}); err == nil || !strings.Contains(err.Error(), "has no token") {
 		t.Fatalf("a link without a token: %v", err)
 	}
 	if w.p.Hits(http.MethodPost, portalsync.PathRecoveryLinkRedeem) != 0 {
 		t.Fatal("a refused link reached the portal")
 	}
-	res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "  " + link + "\n"})
+	res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "  " + link + "\n", Password: userPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestCompleteRecoveryWithPastedLink(t *testing.T) {
 		t.Error("the portal refuses the new secret")
 	}
 	// The link works once.
-	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: link}); !errors.Is(err, ErrLinkUnusable) {
+	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: link, Password: userPassword}); !errors.Is(err, ErrLinkUnusable) {
 		t.Errorf("a used link: %v", err)
 	}
 	if a := w.account(); a.Portal.Recovery != nil {

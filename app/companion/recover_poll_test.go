@@ -44,8 +44,8 @@ func TestPollStates(t *testing.T) {
 			}
 		}, StateLinkEmailed, true, portalsync.RecoveryLinkIssued, false, 2, ""},
 		{"link used from the e-mail: completed", func(w *world) {
-			w.approve(w.request())
-			if _, err := w.admin.RedeemLink(ctx, w.mailedLink()); err != nil {
+			w.approve(w.requestByMail())
+			if _, err := w.admin.RedeemLink(ctx, w.mailedLink(), userPassword); err != nil {
 				w.t.Fatal(err)
 			}
 		}, StateCompleted, true, portalsync.RecoveryCompleted, false, 1, ""},

@@ -58,6 +58,12 @@ type RequestOptions struct {
 	// Replace makes a new request even when one is pending; the old one's
 	// phrase and token are dropped.
 	Replace bool
+	// Password is the account's portal password (optional, never
+	// stored). With it the approved link comes to this app; without it,
+	// or for a request queued offline and sent later, the link goes to the
+	// account's mailbox only. A wrong one is ErrWrongPassword and nothing
+	// is stored.
+	Password string
 }
 
 // Outcome is the result of RequestRecovery.
@@ -102,7 +108,7 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	// resend (after a timeout the portal may have acted on) names the same
 	// request and the admins see it once.
 	req := vault.RecoveryRequest{State: vault.RecoveryQueued, Message: msg, RequestedAt: now, PollToken: portalsync.NewPollToken()}
-	ticket, sendErr := c.send(ctx, *p, msg, req.PollToken)
+	ticket, sendErr := c.send(ctx, *p, msg, req.PollToken, opts.Password)
 	out := Outcome{Account: a}
 	switch {
 	case sendErr == nil:
@@ -110,6 +116,8 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	case Offline(sendErr):
 		c.markFailedAttempt(&req, sendErr, now)
 		out.Queued = sendErr
+	case isStatus(sendErr, 401):
+		return Outcome{}, fmt.Errorf("recovery request for %s at %s: %w", Label(a), p.URL, ErrWrongPassword)
 	default:
 		return Outcome{}, fmt.Errorf("recovery request for %s: %w", Label(a), sendErr)
 	}
@@ -135,18 +143,25 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 }
 
 // send performs one request to the portal of p with the client-chosen
-// poll token.
-func (c *Companion) send(ctx context.Context, p vault.Portal, msg, pollToken string) (portalsync.RecoveryTicket, error) {
+// poll token and, when given, the account's password.
+func (c *Companion) send(ctx context.Context, p vault.Portal, msg, pollToken, password string) (portalsync.RecoveryTicket, error) {
 	cl, err := c.Client(p.URL)
 	if err != nil {
 		return portalsync.RecoveryTicket{}, err
 	}
-	return cl.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: p.Email, Message: msg, PollToken: pollToken})
+	return cl.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: p.Email, Message: msg, PollToken: pollToken, Password: password})
+}
+
+// isStatus reports whether err is the portal's answer with that status.
+func isStatus(err error, status int) bool {
+	var apiErr *portalsync.APIError
+	return errors.As(err, &apiErr) && apiErr.Status == status
 }
 
 func markSent(r *vault.RecoveryRequest, t portalsync.RecoveryTicket, now time.Time) {
 	r.State = vault.RecoverySent
 	r.Phrase, r.PollToken, r.ExpiresAt = t.Phrase, t.PollToken, t.ExpiresAt.UTC()
+	r.LinkTo = t.LinkTo
 	r.SentAt = now
 	r.NextAttemptAt, r.LastError = time.Time{}, ""
 }
@@ -358,7 +373,9 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 	if next.PollToken == "" { // queued by a release that let the portal choose
 		next.PollToken = portalsync.NewPollToken()
 	}
-	ticket, sendErr := c.send(ctx, *a.Portal, r.Message, next.PollToken)
+	// A queued request was written without the password (it is never
+	// kept), so its link goes by e-mail.
+	ticket, sendErr := c.send(ctx, *a.Portal, r.Message, next.PollToken, "")
 	switch {
 	case sendErr == nil:
 		markSent(&next, ticket, now)

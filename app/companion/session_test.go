@@ -221,7 +221,7 @@ func TestAdminCalls(t *testing.T) {
 		{"reset own 2FA", func() (any, error) { return a.Reset2FA(ctx, w.owner.ID) }, 403, "for their own account", nil},
 		{"approve", func() (any, error) { return a.Approve(ctx, reqID, strings.ToUpper(phrase)) }, 0, "", func(v any) string {
 			d := v.(portalsync.RecoveryDecision)
-			if d.Link == nil || !d.Link.Emailed || !d.Link.ForApp || d.Request.Status != portalsync.RecoveryLinkIssued {
+			if d.Link == nil || d.Link.Emailed || !d.Link.ForApp || d.Request.Status != portalsync.RecoveryLinkIssued {
 				return fmt.Sprintf("decision %+v", d)
 			}
 			return ""

@@ -19,6 +19,7 @@ usage:
   latchkey-portal serve        [flags]   run the HTTP API (runs migrations first)
   latchkey-portal migrate      [flags]   apply the store's migrations and print the schema version
   latchkey-portal admin create [flags]   bootstrap the first owner and their tenant
+  latchkey-portal admin recover [flags]  break glass: a one-time recovery link for an owner, on the host
   latchkey-portal keygen       [--id ID] print a new secrets-keyring entry
 
 Every flag can be set in the environment as LATCHKEY_PORTAL_<FLAG>; the
@@ -39,11 +40,15 @@ func run(ctx context.Context, args []string, e env) int {
 	case "migrate":
 		err = migrate(ctx, rest, e)
 	case "admin":
-		if len(rest) == 0 || rest[0] != "create" {
-			fmt.Fprintln(e.stderr, "latchkey-portal admin: the only admin command is `admin create`")
+		switch {
+		case len(rest) > 0 && rest[0] == "create":
+			err = adminCreate(ctx, rest[1:], e)
+		case len(rest) > 0 && rest[0] == "recover":
+			err = adminRecover(ctx, rest[1:], e)
+		default:
+			fmt.Fprintln(e.stderr, "latchkey-portal admin: the admin commands are `admin create` and `admin recover`")
 			return exitUsage
 		}
-		err = adminCreate(ctx, rest[1:], e)
 	case "keygen":
 		err = keygen(rest, e)
 	case "help", "-h", "-help", "--help":
@@ -70,7 +75,7 @@ func run(ctx context.Context, args []string, e env) int {
 
 func commandName(args []string) string {
 	if args[0] == "admin" && len(args) > 1 {
-		return "admin create"
+		return "admin " + args[1]
 	}
 	return args[0]
 }

@@ -116,6 +116,9 @@ type User struct {
 	Locked             bool
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// PasswordSetByAdmin: the password is one an admin chose (at creation)
+	// and the user has not changed since.
+	PasswordSetByAdmin bool
 }
 
 // NewUser is the input of CreateUser.
@@ -277,6 +280,13 @@ type RecoveryRequest struct {
 	DeliveryPending bool
 	// DeliveredAt is when the requesting app took the link (zero: never).
 	DeliveredAt time.Time
+	// PasswordProven: whoever filed the request proved the account's
+	// password then. Only such a request's link may go to the requesting
+	// app; every other link goes by e-mail to the account's address.
+	PasswordProven bool
+	// ForwardedBy is who forwarded the request to platform support (0:
+	// nobody). It stays after the request is decided, unlike DecidedBy.
+	ForwardedBy int64
 }
 
 // NewRecoveryRequest is the input of CreateRecoveryRequest. TenantID is taken
@@ -288,6 +298,9 @@ type NewRecoveryRequest struct {
 	Phrase             string
 	RequesterTokenHash TokenHash
 	SourceAddr         string
+	// PasswordProven: the filer proved the account's password (ignored
+	// when UserID is 0).
+	PasswordProven bool
 }
 
 // RequestFilter selects recovery requests. Zero fields match all.

@@ -17,13 +17,14 @@ import (
 // requestCols never selects the sealed delivery itself: only
 // TakeRecoveryLinkDelivery reads it, in the statement that clears it.
 const requestCols = "id, user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, decided_at, decided_by, updated_at, " +
-	"delivery_ciphertext IS NOT NULL, delivered_at"
+	"delivery_ciphertext IS NOT NULL, delivered_at, password_proven, forwarded_by"
 
 func scanRequest(sc scanner) (store.RecoveryRequest, error) {
 	var r store.RecoveryRequest
 	var st string
 	err := sc.Scan(&r.ID, idv{&r.UserID}, idv{&r.TenantID}, &r.Email, &r.Message, &r.Phrase, hv{&r.RequesterTokenHash}, &st,
-		&r.SourceAddr, tsv{&r.CreatedAt}, tsv{&r.DecidedAt}, idv{&r.DecidedBy}, tsv{&r.UpdatedAt}, &r.DeliveryPending, tsv{&r.DeliveredAt})
+		&r.SourceAddr, tsv{&r.CreatedAt}, tsv{&r.DecidedAt}, idv{&r.DecidedBy}, tsv{&r.UpdatedAt}, &r.DeliveryPending, tsv{&r.DeliveredAt},
+		&r.PasswordProven, idv{&r.ForwardedBy})
 	r.Status = store.RequestStatus(st)
 	return r, err
 }
@@ -61,9 +62,10 @@ func (s *DB) CreateRecoveryRequest(ctx context.Context, in store.NewRecoveryRequ
 	}
 	now := s.t(s.clock())
 	r, err := scanRequest(s.w.QueryRowContext(ctx, s.q(`INSERT INTO recovery_requests
-		(user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, updated_at)
-		VALUES (?, (SELECT tenant_id FROM users WHERE id = ?), ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING `+requestCols),
-		id(in.UserID), in.UserID, strings.TrimSpace(in.Email), in.Message, in.Phrase, in.RequesterTokenHash[:], in.SourceAddr, now, now))
+		(user_id, tenant_id, email, message, phrase, requester_token_hash, status, source_addr, created_at, updated_at, password_proven)
+		VALUES (?, (SELECT tenant_id FROM users WHERE id = ?), ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING `+requestCols),
+		id(in.UserID), in.UserID, strings.TrimSpace(in.Email), in.Message, in.Phrase, in.RequesterTokenHash[:], in.SourceAddr, now, now,
+		in.PasswordProven && in.UserID != 0))
 	return r, s.fail(op, err)
 }
 
@@ -133,6 +135,10 @@ func (s *DB) TransitionRecoveryRequest(ctx context.Context, reqID int64, from, t
 		}
 		query += ", decided_at = ?, decided_by = ?"
 		args = append(args, now, decidedBy)
+		if to == store.RequestForwarded {
+			query += ", forwarded_by = ?"
+			args = append(args, decidedBy)
+		}
 	}
 	if final(to) {
 		query += ", " + clearDelivery
