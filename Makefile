@@ -12,7 +12,7 @@ export GOMODCACHE := $(shell $(GO) env GOMODCACHE)
 
 BIN := ./latchkey
 
-.PHONY: run build test deps deps-test lint unit keyring-test postgres-test smoke bench
+.PHONY: run build test deps deps-test lint unit security keyring-test postgres-test smoke bench
 
 run: build
 	$(BIN)
@@ -28,7 +28,7 @@ deps-test:
 
 # The whole suite: static checks, the unit tests with the race detector,
 # then the real OS keyring inside a throwaway D-Bus session.
-test: deps-test lint unit keyring-test postgres-test smoke
+test: deps-test lint unit security keyring-test postgres-test smoke
 
 lint:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" >&2; exit 1)
@@ -36,7 +36,13 @@ lint:
 	$(GO) tool staticcheck ./...
 
 unit:
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -timeout 20m -skip '^TestSecurity' ./...
+
+# The attacker's suite (SECURITY.md): one test per finding of the
+# adversarial reviews, named after it (TestSecurity…), run on its own so a
+# regression names the finding it reopens.
+security:
+	$(GO) test -race -timeout 10m -count=1 -run '^TestSecurity' -v ./...
 
 # gnome-keyring-daemon --unlock reads the login password from stdin and
 # unlocks a fresh login keyring under a temporary HOME, so no prompt appears.
