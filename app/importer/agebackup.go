@@ -28,10 +28,9 @@ const (
 	ageArmorHeader = "-----BEGIN AGE ENCRYPTED FILE-----"
 	backupFormat   = "latchkey-backup"
 	backupVersion  = 1
-	// maxBackupWorkFactor bounds the scrypt cost a file may ask for:
-	// 2^20 with age's r=8 is 1 GiB (MaxScryptMemory), four times what
-	// Latchkey writes.
-	maxBackupWorkFactor = 20
+	// backupWorkFactor is the scrypt work factor Latchkey's backups have:
+	// age's default (app/exporter leaves it).
+	backupWorkFactor = 18
 )
 
 func init() {
@@ -111,8 +110,9 @@ func checkAgeHeader(data []byte) error {
 		}
 		types = append(types, f[0])
 		if f[0] == "scrypt" && len(f) == 3 {
-			if n, err := strconv.Atoi(f[2]); err == nil && n > maxBackupWorkFactor {
-				return fmt.Errorf("%w: age scrypt work factor %d (at most %d)", ErrTooCostly, n, maxBackupWorkFactor)
+			if n, err := strconv.Atoi(f[2]); err == nil && n > MaxAgeWorkFactor {
+				return fmt.Errorf("%w: the age scrypt work factor is %d; Latchkey writes %d (age's default) and reads at most %d",
+					ErrTooCostly, n, backupWorkFactor, MaxAgeWorkFactor)
 			}
 		}
 	}
@@ -132,7 +132,7 @@ func decryptAge(data []byte, pass string) ([]byte, error) {
 	if err != nil {
 		return nil, ErrWrongPassword // age refuses only the empty passphrase
 	}
-	id.SetMaxWorkFactor(maxBackupWorkFactor)
+	id.SetMaxWorkFactor(MaxAgeWorkFactor)
 	r, err := age.Decrypt(bytes.NewReader(data), id)
 	if err != nil {
 		var nm *age.NoIdentityMatchError

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -116,6 +117,10 @@ func readAndOTPEncrypted(ctx context.Context, res *Result, data []byte, opts Opt
 	}
 	iterations := int(binary.BigEndian.Uint32(data))
 	if err := checkPBKDF2(iterations); err != nil {
+		if errors.Is(err, ErrTooCostly) {
+			return fmt.Errorf("andOTP encrypted backup: %w; andOTP writes %d to %d",
+				err, andotpMinIterations, andotpMaxIterations)
+		}
 		return fmt.Errorf("andOTP encrypted backup: %w", err)
 	}
 	salt := data[andotpIterLen : andotpIterLen+andotpSaltLen]
