@@ -154,10 +154,9 @@ func (r *runner) exportPassword(name, file string) func() (string, error) {
 	return nil
 }
 
-// maxInput bounds what is read of one file: the largest real exports are a
-// few megabytes, photos some tens.
-const maxInput = 128 << 20
-
+// readInput reads a file, or standard input for "-", up to one byte more
+// than importer.MaxInputBytes: importer.Read refuses anything larger, and
+// no more of it is read.
 func (r *runner) readInput(name string) ([]byte, error) {
 	var rd io.Reader
 	if name == "-" {
@@ -170,12 +169,9 @@ func (r *runner) readInput(name string) ([]byte, error) {
 		defer f.Close()
 		rd = f
 	}
-	data, err := io.ReadAll(io.LimitReader(rd, maxInput+1))
+	data, err := io.ReadAll(io.LimitReader(rd, importer.MaxInputBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
-	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("import %s: larger than %d MB", name, maxInput>>20)
 	}
 	return data, nil
 }

@@ -349,6 +349,9 @@ func readAegisContent(res *Result, content []byte) error {
 		return fmt.Errorf("the Aegis vault content version %d is not one Latchkey reads (1 to %d)", c.Version, aegisMaxContentVer)
 	}
 	for i, raw := range c.Entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e aegisEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)

@@ -101,6 +101,9 @@ func readAndOTPJSON(res *Result, data []byte) error {
 		return err
 	}
 	for i, raw := range entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e andotpEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)

@@ -131,6 +131,9 @@ func readBitwardenJSON(res *Result, data []byte) error {
 	folders, collections := namesByID(exp.Folders), namesByID(exp.Collections)
 	var tally bitwardenTally
 	for i, raw := range exp.Items {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var it bitwardenJSONItem
 		if problem := unmarshalExportEntry(raw, &it); problem != "" {
 			skipEntry(res, i, "", "", problem)
@@ -159,7 +162,7 @@ func readBitwardenCSV(res *Result, data []byte) error {
 		return damagedFilef("Bitwarden CSV export: no login_totp column")
 	}
 	var tally bitwardenTally
-	for i := 0; ; i++ {
+	for i := 0; !res.full(); i++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break

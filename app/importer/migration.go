@@ -33,7 +33,7 @@ func (b BatchStatus) String() string {
 func (im *Importer) addMigration(res *Result, source, link string) {
 	batch, err := otpauth.DecodeMigration(link)
 	if err != nil {
-		res.skip(source, err.Error())
+		res.skipAccount(source, err.Error())
 		return
 	}
 	if batch.BatchSize > 1 {
@@ -41,14 +41,14 @@ func (im *Importer) addMigration(res *Result, source, link string) {
 		im.markBatch(batch)
 	}
 	for _, a := range batch.Accounts {
-		res.Entries = append(res.Entries, Entry{Source: source, Account: a})
+		res.entry(source, a)
 	}
 	for _, s := range batch.Skipped {
 		label := otpauth.Label(s.Issuer, s.Name)
 		if label == "" {
 			label = fmt.Sprintf("entry %d", s.Index+1)
 		}
-		res.skip(source+": "+label, s.Reason)
+		res.skipAccount(source+": "+shorten(label), s.Reason)
 	}
 }
 

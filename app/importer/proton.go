@@ -85,6 +85,9 @@ func readProtonJSON(res *Result, data []byte) error {
 		return fmt.Errorf("unsupported Proton Authenticator export version %d (Latchkey reads version %d)", *exp.Version, protonVersion)
 	}
 	for i, raw := range exp.Entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e protonEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)

@@ -16,6 +16,23 @@ const (
 	// MaxJSONDepth bounds nesting: real exports nest five or six levels.
 	MaxJSONDepth = 64
 
+	// Size. A vault of a few hundred accounts is a large one; an MSP
+	// admin's with every customer's tenant a few thousand.
+
+	// MaxInputBytes bounds one input (a file, standard input, a drop): the
+	// largest real exports are a few megabytes with icons, photos of QR
+	// codes some tens (app/qrscan reads at most as much).
+	MaxInputBytes = 64 << 20
+	// MaxEntries bounds the accounts one import reads, its inputs together
+	// (an Importer): entries, and entries skipped with a reason.
+	MaxEntries = 5000
+	// MaxImportBytes bounds the account data one import keeps (icons and
+	// notes, mostly), its inputs together.
+	MaxImportBytes = 128 << 20
+	// MaxJSONArrayLen bounds the items of any one JSON list: decoding a list
+	// of empty items takes ten times the bytes they are written in.
+	MaxJSONArrayLen = 100_000
+
 	// Key derivation. The real apps write: Aegis scrypt N=2^15, r=8, p=1
 	// (4 MiB, a few tens of milliseconds); andOTP PBKDF2-SHA1 with
 	// 140,000–160,000 iterations; 2FAS PBKDF2-SHA256 10,000; Authenticator
@@ -61,6 +78,10 @@ const (
 // hang the app or exhaust memory.
 var ErrTooCostly = errors.New("the file asks for more key-derivation work than Latchkey allows")
 
+// ErrTooLarge is matched by the errors for an input beyond MaxInputBytes,
+// MaxEntries, MaxImportBytes or MaxJSONArrayLen.
+var ErrTooLarge = errors.New("the input is larger than Latchkey imports")
+
 // ErrTooDeep is returned for JSON nested beyond MaxJSONDepth.
 var ErrTooDeep = errors.New("JSON nested too deeply")
 
@@ -80,10 +101,15 @@ func decodeJSON(data []byte, v any) error {
 	return nil
 }
 
-// checkDepth scans for nesting beyond MaxJSONDepth without decoding: the
-// standard decoder recurses per level (10,000 levels is its own limit, far
-// more than real files and enough to cost real stack).
+// checkDepth scans for nesting beyond MaxJSONDepth and lists longer than
+// MaxJSONArrayLen without decoding: the standard decoder recurses per level
+// (10,000 levels is its own limit, far more than real files and enough to
+// cost real stack), and a list of empty items decodes into ten times the
+// bytes it is written in.
 func checkDepth(data []byte) error {
+	// items[d] counts the commas of the list open at depth d; -1 marks an
+	// object.
+	var items [MaxJSONDepth + 1]int
 	depth, inString, escaped := 0, false, false
 	for _, c := range data {
 		switch {
@@ -103,8 +129,20 @@ func checkDepth(data []byte) error {
 			if depth > MaxJSONDepth {
 				return fmt.Errorf("%w (more than %d levels)", ErrTooDeep, MaxJSONDepth)
 			}
+			items[depth] = -1
+			if c == '[' {
+				items[depth] = 0
+			}
+		case c == ',':
+			if depth > 0 && items[depth] >= 0 {
+				if items[depth]++; items[depth] >= MaxJSONArrayLen {
+					return tooLarge(fmt.Sprintf("a list of more than %d items; no real export has that many", MaxJSONArrayLen))
+				}
+			}
 		case c == '}' || c == ']':
-			depth--
+			if depth > 0 {
+				depth--
+			}
 		}
 	}
 	return nil

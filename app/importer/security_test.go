@@ -1,15 +1,24 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/latchkey/latchkey/app/exporter"
+	"github.com/latchkey/latchkey/vault"
 )
 
 // Tests of the findings of the adversarial review of imports, written from
@@ -203,6 +212,223 @@ func TestSecurityKDFWorkUnbounded(t *testing.T) {
 			}
 			if *calls > tt.maxCalls {
 				t.Errorf("%d derivations, want at most %d", *calls, tt.maxCalls)
+			}
+		})
+	}
+}
+
+// allocated is the heap memory f allocates, in bytes: a bound on it says an
+// import's memory does not grow with a hostile input, without timing.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// distinctSecret is a valid base32 secret of its own for every i.
+func distinctSecret(i int) string {
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte(fmt.Sprintf("account%010d", i)))
+}
+
+// linkList is n links, one per line; distinct gives each its own secret.
+func linkList(n int, distinct bool) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		secret := "JBSWY3DPEHPK3PXP"
+		if distinct {
+			secret = distinctSecret(i)
+		}
+		fmt.Fprintf(&b, "otpauth://totp/Acme:user%d?secret=%s&issuer=Acme\n", i, secret)
+	}
+	return b.Bytes()
+}
+
+// aegisPlainOf is a plain Aegis vault of n TOTP entries; icon, when set,
+// is every entry's icon.
+func aegisPlainOf(t *testing.T, n int, icon []byte) []byte {
+	c := aegisTestContent{Version: 3}
+	for i := range n {
+		e := aegisTestEntry{Type: "totp", UUID: fmt.Sprint(i), Name: fmt.Sprintf("user%d", i), Issuer: "Acme",
+			Info: aegisTestInfo{Secret: distinctSecret(i), Algo: "SHA1", Digits: 6, Period: 30}}
+		if icon != nil {
+			e.Icon, e.IconMime = ptr(base64.StdEncoding.EncodeToString(icon)), "image/png"
+		}
+		c.Entries = append(c.Entries, e)
+	}
+	return aegisFixture(t, mustJSON(t, c))
+}
+
+// migrationLink is an otpauth-migration link of one account whose payload
+// claims to be part index of a batch of size QR codes.
+func migrationLink(size, index int) string {
+	var params []byte
+	params = protowire.AppendTag(params, 1, protowire.BytesType)
+	params = protowire.AppendBytes(params, []byte("0123456789"))
+	params = protowire.AppendTag(params, 2, protowire.BytesType)
+	params = protowire.AppendString(params, "ann")
+	var p []byte
+	p = protowire.AppendTag(p, 1, protowire.BytesType)
+	p = protowire.AppendBytes(p, params)
+	for _, f := range []struct {
+		num protowire.Number
+		v   int
+	}{{2, 1}, {3, size}, {4, index}, {5, 77}} {
+		p = protowire.AppendTag(p, f.num, protowire.VarintType)
+		p = protowire.AppendVarint(p, uint64(f.v))
+	}
+	return "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(p))
+}
+
+type namedInput struct {
+	name string
+	data []byte
+}
+
+// TestSecurityUnboundedLinkLists: one import keeps at most MaxEntries
+// accounts and MaxImportBytes of account data, reads at most MaxInputBytes
+// of one input, and no JSON list of more than MaxJSONArrayLen items; beyond
+// any of those the input is refused with one error naming it, having
+// allocated about what the limit allows and not what the input holds. The
+// 100 MB list of 2 million duplicate links of the review took 4 GiB.
+func TestSecurityUnboundedLinkLists(t *testing.T) {
+	const mib = 1 << 20
+	bigIcon := append(fxPNG(t), make([]byte, 200<<10)...) // a PNG of about 200 KiB
+	tests := []struct {
+		name   string
+		inputs func(t *testing.T) []namedInput
+		// password, when set, opens the inputs.
+		password string
+		// maxBytes, when set, shrinks the import's MaxImportBytes so that
+		// the test need not build 128 MiB of icons.
+		maxBytes int
+		// The last input's error, or "" when every input reads.
+		err string
+		// The most the last Read may allocate, given its input's size.
+		maxAlloc func(input int) uint64
+		check    func(t *testing.T, res *Result)
+	}{
+		{name: "the review's list: 200,000 duplicate links",
+			inputs: func(*testing.T) []namedInput { return []namedInput{{"links.txt", linkList(200_000, false)}} },
+			err:    "links.txt: more than 5000 accounts; Latchkey imports at most 5000 at once",
+			// What 5000 accounts take, not what 200,000 would.
+			maxAlloc: func(input int) uint64 { return uint64(input) + MaxEntries*8<<10 }},
+		{name: "one account past the cap",
+			inputs: func(*testing.T) []namedInput {
+				return []namedInput{{"links.txt", linkList(MaxEntries+1, true)}}
+			},
+			err: "links.txt: more than 5000 accounts"},
+		{name: "exactly the cap",
+			inputs: func(*testing.T) []namedInput { return []namedInput{{"links.txt", linkList(MaxEntries, true)}} },
+			check: func(t *testing.T, res *Result) {
+				if len(res.Entries) != MaxEntries {
+					t.Errorf("%d entries, want %d", len(res.Entries), MaxEntries)
+				}
+			}},
+		{name: "the cap spans the inputs of one import",
+			inputs: func(*testing.T) []namedInput {
+				return []namedInput{{"a.txt", linkList(2000, true)}, {"b.txt", linkList(2000, true)}, {"c.txt", linkList(2000, true)}}
+			},
+			err: "c.txt: more than 5000 accounts together with the inputs before it"},
+		{name: "an input larger than MaxInputBytes",
+			inputs: func(*testing.T) []namedInput {
+				data := bytes.Repeat([]byte("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP\n"), MaxInputBytes/40+1)
+				return []namedInput{{"links.txt", data}}
+			},
+			err:      "links.txt: larger than 64 MiB",
+			maxAlloc: func(int) uint64 { return mib }},
+		{name: "an Aegis export past the cap",
+			inputs: func(t *testing.T) []namedInput {
+				return []namedInput{{"aegis.json", aegisPlainOf(t, MaxEntries+1, nil)}}
+			},
+			err: "aegis.json: more than 5000 accounts"},
+		{name: "an age backup past the cap", password: backupPass,
+			inputs: func(t *testing.T) []namedInput {
+				accounts := make([]vault.Account, MaxEntries+1)
+				for i := range accounts {
+					accounts[i] = vault.Account{Issuer: "Acme", Name: fmt.Sprint(i), Type: vault.TOTP, Secret: distinctSecret(i)}
+				}
+				data, err := exporter.AgeBackup(accounts, vault.Settings{}, backupPass, exporter.BackupOptions{WorkFactor: 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return []namedInput{{"backup.age", data}}
+			},
+			err: "backup.age: more than 5000 accounts"},
+		{name: "a JSON list of 200,000 empty items",
+			inputs: func(*testing.T) []namedInput {
+				data := `[{"secret":"JBSWY3DPEHPK3PXP","label":"x"}` + strings.Repeat(",{}", 200_000) + "]"
+				return []namedInput{{"andotp.json", []byte(data)}}
+			},
+			err:      "andotp.json: andOTP backup: a list of more than 100000 items",
+			maxAlloc: func(input int) uint64 { return uint64(input) + mib }},
+		{name: "account data past MaxImportBytes", maxBytes: mib,
+			inputs: func(t *testing.T) []namedInput { return []namedInput{{"icons.json", aegisPlainOf(t, 8, bigIcon)}} },
+			err:    "icons.json: its accounts hold more than 1 MiB"},
+		{name: "a migration link claiming 2^31-1 QR codes",
+			inputs: func(*testing.T) []namedInput {
+				return []namedInput{{"links.txt", []byte(migrationLink(1<<31-1, 0) + "\n" + uriAnn + "\n")}}
+			},
+			maxAlloc: func(int) uint64 { return mib },
+			check: func(t *testing.T, res *Result) {
+				if len(res.Entries) != 1 || len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "2147483647") {
+					t.Errorf("entries %d, skipped %q; want the link refused and the other read", len(res.Entries), fxSkipped(res))
+				}
+			}},
+		{name: "100,000 lines without a link are counted, not listed",
+			inputs: func(*testing.T) []namedInput {
+				return []namedInput{{"notes.txt", []byte(uriAnn + "\n" + strings.Repeat("not a link\n", 100_000))}}
+			},
+			maxAlloc: func(input int) uint64 { return uint64(input) + mib },
+			check: func(t *testing.T, res *Result) {
+				last := res.Skipped[len(res.Skipped)-1]
+				if len(res.Entries) != 1 || len(res.Skipped) > 100 || !strings.Contains(last.Reason, "more lines without") {
+					t.Errorf("%d entries, %d skipped, the last %q", len(res.Entries), len(res.Skipped), last.Reason)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inputs := tt.inputs(t)
+			im := New()
+			if tt.maxBytes != 0 {
+				im.maxBytes = tt.maxBytes
+			}
+			var res *Result
+			var err error
+			for i, in := range inputs {
+				last := i == len(inputs)-1
+				opts := Options{}
+				if tt.password != "" {
+					opts = withPass(tt.password)
+				}
+				n := allocated(func() { res, err = im.Read(context.Background(), in.name, in.data, "", opts) })
+				t.Logf("%s: %d KiB read, %d KiB allocated", in.name, len(in.data)>>10, n>>10)
+				if !last {
+					if err != nil {
+						t.Fatalf("%s: %v", in.name, err)
+					}
+					continue
+				}
+				if tt.maxAlloc != nil && n > tt.maxAlloc(len(in.data)) {
+					t.Errorf("reading %d bytes allocated %d MiB, want at most %d MiB",
+						len(in.data), n>>20, tt.maxAlloc(len(in.data))>>20)
+				}
+			}
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("err = %v, want %q", err, tt.err)
+			case tt.err != "" && !errors.Is(err, ErrTooLarge):
+				t.Errorf("err = %v, want ErrTooLarge", err)
+			case tt.err != "" && res != nil:
+				t.Error("a result with the error")
+			}
+			if tt.check != nil && err == nil {
+				tt.check(t, res)
 			}
 		})
 	}

@@ -13,6 +13,12 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
+// MaxBatchSize bounds the number of QR codes a migration link may say its
+// export has. Google Authenticator puts about ten accounts in each code, so
+// a thousand codes would be ten thousand accounts: more than any real
+// export, and more than one import takes (app/importer's MaxEntries).
+const MaxBatchSize = 1000
+
 // ErrInvalidMigration is wrapped by every error DecodeMigration returns for
 // a link it cannot read at all.
 var ErrInvalidMigration = errors.New("invalid otpauth-migration link")
@@ -134,6 +140,9 @@ func decodePayload(b []byte) (Batch, error) {
 	}
 	if len(entries) == 0 {
 		return Batch{}, migrationErr("it contains no accounts")
+	}
+	if batch.BatchSize > MaxBatchSize {
+		return Batch{}, migrationErr("it says it is one of %d QR codes; no export has more than %d", batch.BatchSize, MaxBatchSize)
 	}
 	for i, e := range entries {
 		a, skip := decodeEntry(e)

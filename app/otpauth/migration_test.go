@@ -207,6 +207,7 @@ func TestDecodeMigrationRejects(t *testing.T) {
 		{"version as bytes", link(append(good, message(entry{2, "1"})...)), "field 2 has wire type 2, not varint"},
 		{"control character", "otpauth-migration://offline?data=A\x01", "control character"},
 		{"too long", "otpauth-migration://offline?data=" + strings.Repeat("A", MaxURILength), "the limit is 65536"},
+		{"more parts than any export", link(append(good, message(entry{3, uint64(MaxBatchSize + 1)})...)), "one of 1001 QR codes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/latchkey/latchkey/vault"
+)
+
+// Tests of the findings of the adversarial review of imports, through the
+// command line as a user meets them.
+
+// accountsIn is the vault's accounts, opened from the harness's keyring.
+func accountsIn(t *testing.T, h *harness) []vault.Account {
+	t.Helper()
+	v, err := vault.Open(h.home, vault.Options{Keyring: h.keyring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Accounts()
+}
+
+// TestSecurityUnboundedLinkListsCLI: a link list beyond the import's limit
+// of accounts is refused with one sentence naming the file and the limit,
+// and the vault is unchanged, even for the good file before it.
+func TestSecurityUnboundedLinkListsCLI(t *testing.T) {
+	h := withVault(t)
+	var list strings.Builder
+	for range 200_000 {
+		list.WriteString(annURI + "\n")
+	}
+	good := writeNamed(t, "good.txt", []byte(rfcURI+"\n"))
+	huge := writeNamed(t, "links.txt", []byte(list.String()))
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"the list alone", []string{"import", huge}},
+		{"after a good file", []string{"import", good, huge}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.run(tt.args...)
+			r.assert(t, 1, "", "links.txt: more than 5000 accounts")
+			if !strings.Contains(r.stderr, "Latchkey imports at most 5000 at once") {
+				t.Errorf("the error does not name the limit: %q", r.stderr)
+			}
+			if n := len(accountsIn(t, h)); n != 0 {
+				t.Errorf("the vault holds %d accounts after a refused import", n)
+			}
+		})
+	}
+	h.run("import", good).assert(t, 0, "Added 1 account", "")
+}
