@@ -52,3 +52,43 @@ func TestSecurityUnboundedLinkListsCLI(t *testing.T) {
 	}
 	h.run("import", good).assert(t, 0, "Added 1 account", "")
 }
+
+// TestSecurityBidiControlsCLI: an account whose issuer or name holds a
+// bidirectional override or a control character is added with them taken
+// out, and add and import say so, naming the entry and the code point.
+func TestSecurityBidiControlsCLI(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	tests := []struct {
+		name   string
+		run    func(h *harness) result
+		issuer string
+		warn   string
+	}{
+		{"add URI", func(h *harness) result {
+			return h.run("add", "otpauth://totp/Acme%E2%80%AE:ann?secret="+secret+"&issuer=Acme%E2%80%AE")
+		}, "Acme", "U+202E from the issuer"},
+		{"import a link list", func(h *harness) result {
+			file := writeNamed(h.t, "links.txt", []byte("otpauth://totp/Acme:\u2067a%1Bnn?secret="+secret+"&issuer=Acme\n"))
+			return h.run("import", file)
+		}, "Acme", "U+2067, U+001B from the name"},
+		{"import --json", func(h *harness) result {
+			file := writeNamed(h.t, "links.txt", []byte("otpauth://totp/Ac\u202eme:ann?secret="+secret+"\n"))
+			return h.run("import", "--json", file)
+		}, "Acme", `"warnings": [`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := withVault(t)
+			r := tt.run(h)
+			r.assert(t, 0, tt.warn, "")
+			accounts := accountsIn(t, h)
+			if len(accounts) != 1 || accounts[0].Issuer != tt.issuer || accounts[0].Name != "ann" {
+				t.Fatalf("vault: %+v", accounts)
+			}
+			if strings.ContainsAny(r.stdout+r.stderr, "\u202e\u2067\x1b") || strings.Contains(r.stdout, secret) {
+				t.Errorf("the output holds a dangerous character or the secret: %q", r.stdout)
+			}
+			h.run("list").assert(t, 0, "Acme", "")
+		})
+	}
+}

@@ -190,11 +190,12 @@ func entrySource(res *Result, i int) string {
 // addExportEntry normalises entry i's account and records it, or records
 // why it was skipped under the entry's label.
 func addExportEntry(res *Result, i int, a vault.Account) {
-	if err := otpauth.Normalize(&a); err != nil {
+	removed, err := otpauth.NormalizeReporting(&a)
+	if err != nil {
 		skipEntry(res, i, a.Issuer, a.Name, err.Error())
 		return
 	}
-	res.entry(entrySource(res, i), a)
+	res.entry(entrySource(res, i), a, removed)
 }
 
 // skipEntry records why entry i yields no account, naming it by its label

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/vault"
@@ -54,6 +53,10 @@ type Entry struct {
 	Source string
 	// Account is normalised (otpauth.Normalize); ID and times are unset.
 	Account vault.Account
+	// Warnings say what was changed to make the account safe to show:
+	// control and bidirectional characters taken out of its texts
+	// (otpauth.Removed). The account is imported all the same.
+	Warnings []string
 }
 
 // Skipped is something in an input that yields no account, and why.
@@ -143,22 +146,29 @@ func (b *budget) together() string {
 	return ""
 }
 
-// add normalises a and records it, or records why it was skipped.
-func (r *Result) add(source string, a vault.Account) {
-	if err := otpauth.Normalize(&a); err != nil {
+// add normalises a and records it, or records why it was skipped. earlier
+// is what an earlier step (otpauth.ParseReporting) removed from its texts.
+func (r *Result) add(source string, a vault.Account, earlier ...otpauth.Removed) {
+	removed, err := otpauth.NormalizeReporting(&a)
+	if err != nil {
 		r.skipAccount(source, err.Error())
 		return
 	}
-	r.entry(source, a)
+	r.entry(source, a, append(earlier, removed...))
 }
 
-// entry records a normalised account, within the budget.
-func (r *Result) entry(source string, a vault.Account) {
+// entry records a normalised account, within the budget, with a warning
+// for each text normalising changed.
+func (r *Result) entry(source string, a vault.Account, removed []otpauth.Removed) {
 	source = printable(source)
 	if !r.count(accountSize(&a) + len(source)) {
 		return
 	}
-	r.Entries = append(r.Entries, Entry{Source: source, Account: a})
+	var warnings []string
+	for _, rm := range removed {
+		warnings = append(warnings, rm.String())
+	}
+	r.Entries = append(r.Entries, Entry{Source: source, Account: a, Warnings: warnings})
 }
 
 // skipAccount records an account the input holds that cannot be imported:
@@ -203,16 +213,13 @@ func sizeText(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// printable drops control characters: sources and reasons quote labels
-// from the file, and a hostile export must not put a newline or a terminal
-// escape into the CLI's output.
+// printable drops the characters otpauth.UnsafeRune reports: sources and
+// reasons quote labels and file names, and a hostile export must not put
+// a newline, a terminal escape or a bidirectional override into what the
+// user reads.
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
+	clean, _ := otpauth.CleanText(s)
+	return clean
 }
 
 // reader is one format: a cheap test of the content and the parser.
@@ -338,10 +345,10 @@ func (im *Importer) addLink(res *Result, source, link string) {
 		im.addMigration(res, source, link)
 		return
 	}
-	a, err := otpauth.Parse(link)
+	a, removed, err := otpauth.ParseReporting(link)
 	if err != nil {
 		res.skipAccount(source, err.Error())
 		return
 	}
-	res.entry(source, a)
+	res.entry(source, a, removed)
 }

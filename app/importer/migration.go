@@ -40,8 +40,8 @@ func (im *Importer) addMigration(res *Result, source, link string) {
 		source = fmt.Sprintf("%s (export part %d of %d)", source, batch.BatchIndex+1, batch.BatchSize)
 		im.markBatch(batch)
 	}
-	for _, a := range batch.Accounts {
-		res.entry(source, a)
+	for i, a := range batch.Accounts {
+		res.entry(source, a, batch.Cleaned[i])
 	}
 	for _, s := range batch.Skipped {
 		label := otpauth.Label(s.Issuer, s.Name)

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/latchkey/latchkey/app/exporter"
+	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -261,23 +262,26 @@ func aegisPlainOf(t *testing.T, n int, icon []byte) []byte {
 	return aegisFixture(t, mustJSON(t, c))
 }
 
-// migrationLink is an otpauth-migration link of one account whose payload
-// claims to be part index of a batch of size QR codes.
-func migrationLink(size, index int) string {
+// migrationLink is an otpauth-migration link of one account named name,
+// whose payload claims to be part index of a batch of size QR codes (size
+// 0: no batch header).
+func migrationLink(name string, size, index int) string {
 	var params []byte
 	params = protowire.AppendTag(params, 1, protowire.BytesType)
 	params = protowire.AppendBytes(params, []byte("0123456789"))
 	params = protowire.AppendTag(params, 2, protowire.BytesType)
-	params = protowire.AppendString(params, "ann")
+	params = protowire.AppendString(params, name)
 	var p []byte
 	p = protowire.AppendTag(p, 1, protowire.BytesType)
 	p = protowire.AppendBytes(p, params)
-	for _, f := range []struct {
-		num protowire.Number
-		v   int
-	}{{2, 1}, {3, size}, {4, index}, {5, 77}} {
-		p = protowire.AppendTag(p, f.num, protowire.VarintType)
-		p = protowire.AppendVarint(p, uint64(f.v))
+	if size != 0 {
+		for _, f := range []struct {
+			num protowire.Number
+			v   int
+		}{{2, 1}, {3, size}, {4, index}, {5, 77}} {
+			p = protowire.AppendTag(p, f.num, protowire.VarintType)
+			p = protowire.AppendVarint(p, uint64(f.v))
+		}
 	}
 	return "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(p))
 }
@@ -369,7 +373,7 @@ func TestSecurityUnboundedLinkLists(t *testing.T) {
 			err:    "icons.json: its accounts hold more than 1 MiB"},
 		{name: "a migration link claiming 2^31-1 QR codes",
 			inputs: func(*testing.T) []namedInput {
-				return []namedInput{{"links.txt", []byte(migrationLink(1<<31-1, 0) + "\n" + uriAnn + "\n")}}
+				return []namedInput{{"links.txt", []byte(migrationLink("ann", 1<<31-1, 0) + "\n" + uriAnn + "\n")}}
 			},
 			maxAlloc: func(int) uint64 { return mib },
 			check: func(t *testing.T, res *Result) {
@@ -429,6 +433,94 @@ func TestSecurityUnboundedLinkLists(t *testing.T) {
 			}
 			if tt.check != nil && err == nil {
 				tt.check(t, res)
+			}
+		})
+	}
+}
+
+// TestSecurityBidiControls: no import puts a control character, a
+// bidirectional control or a line separator into an account's issuer,
+// name, group or note (a note keeps its newlines and tabs), nor into the
+// sources and reasons the user reads. The characters are taken out, the
+// account is imported, and its entry carries a warning naming the field
+// and the code point (ARCHITECTURE.md, "Hostile input").
+func TestSecurityBidiControls(t *testing.T) {
+	const rlo, lri, rli, rlm = "\u202e", "\u2066", "\u2067", "\u200f"
+	const secret = "JBSWY3DPEHPK3PXP"
+	type want struct{ issuer, name, group, note string }
+	tests := []struct {
+		name, file string
+		data       []byte
+		want       []want
+		// warnings must each appear in the entry's warnings, in order.
+		warnings [][]string
+	}{
+		{name: "a link: issuer, percent-encoded", file: "links.txt",
+			data:     []byte("otpauth://totp/Evil%E2%80%AE:ann?secret=" + secret + "&issuer=Evil%E2%80%AE\n"),
+			want:     []want{{issuer: "Evil", name: "ann"}},
+			warnings: [][]string{{"U+202E from the issuer"}}},
+		{name: "a link: name, raw", file: "links.txt",
+			data:     []byte("otpauth://totp/Acme:moc.elgoog" + rlo + "@ann?secret=" + secret + "&issuer=Acme\n"),
+			want:     []want{{issuer: "Acme", name: "moc.elgoog@ann"}},
+			warnings: [][]string{{"U+202E from the name"}}},
+		{name: "a link: isolates and marks in both", file: "links.txt",
+			data:     []byte("otpauth://totp/" + lri + "Acme" + rlm + ":" + rli + "ann?secret=" + secret + "\n"),
+			want:     []want{{issuer: "Acme", name: "ann"}},
+			warnings: [][]string{{"U+2066, U+200F from the issuer", "U+2067 from the name"}}},
+		{name: "a link: an encoded newline and terminal escape", file: "links.txt",
+			data:     []byte("otpauth://totp/Acme:ann%0A%1B%5B2Jroot?secret=" + secret + "&issuer=Acme\n"),
+			want:     []want{{issuer: "Acme", name: "ann [2Jroot"}},
+			warnings: [][]string{{"U+000A, U+001B from the name"}}},
+		{name: "a Google Authenticator migration link", file: "links.txt",
+			data:     []byte(migrationLink("Acme:"+rlo+"ann", 0, 0) + "\n"),
+			want:     []want{{issuer: "Acme", name: "ann"}},
+			warnings: [][]string{{"U+202E from the name"}}},
+		{name: "an Aegis vault: issuer, name, group and note", file: "aegis.json",
+			data: aegisFixture(t, mustJSON(t, aegisTestContent{Version: 3,
+				Groups: []aegisGroup{{aegisGroupWork, "Wo" + rlo + "rk"}},
+				Entries: []aegisTestEntry{{Type: "totp", UUID: "e0", Issuer: "Acme" + rlo, Name: rli + "ann",
+					Note: ptr("line 1\r\nline 2\t" + rlo + "end"), Groups: &[]string{aegisGroupWork},
+					Info: aegisTestInfo{Secret: secret, Algo: "SHA1", Digits: 6, Period: 30}}}})),
+			want: []want{{issuer: "Acme", name: "ann", group: "Work", note: "line 1\nline 2\tend"}},
+			warnings: [][]string{{"U+202E from the issuer", "U+2067 from the name",
+				"U+202E from the group", "U+202E from the note"}}},
+		{name: "a Bitwarden export: the item's name and its link", file: "bitwarden.json",
+			data: []byte(`{"encrypted":false,"items":[{"name":"Acme` + rlo + `","login":{"username":"ann",` +
+				`"totp":"otpauth://totp/x%E2%80%AE?secret=` + secret + `"}}]}`),
+			want:     []want{{issuer: "Acme", name: "x"}},
+			warnings: [][]string{{"U+202E from the name", "U+202E from the issuer"}}},
+		{name: "a file name with an override", file: "codes" + rlo + "txt.png",
+			data: []byte("otpauth://totp/Acme:ann?secret=" + secret + "\n"),
+			want: []want{{issuer: "Acme", name: "ann"}}, warnings: [][]string{nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := New().Read(context.Background(), tt.file, tt.data, "", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Entries) != len(tt.want) || len(res.Skipped) != 0 {
+				t.Fatalf("%d entries, skipped %q; want %d entries", len(res.Entries), fxSkipped(res), len(tt.want))
+			}
+			for i, e := range res.Entries {
+				a := e.Account
+				got := want{a.Issuer, a.Name, a.Group, a.Note}
+				if got != tt.want[i] {
+					t.Errorf("entry %d: %+q, want %+q", i, got, tt.want[i])
+				}
+				for _, s := range []string{a.Issuer, a.Name, a.Group, strings.NewReplacer("\n", "", "\t", "").Replace(a.Note), e.Source} {
+					if i := strings.IndexFunc(s, otpauth.UnsafeRune); i >= 0 {
+						t.Errorf("entry %d keeps %U in %+q", i, []rune(s[i:])[0], s)
+					}
+				}
+				if len(e.Warnings) != len(tt.warnings[i]) {
+					t.Fatalf("entry %d: warnings %q, want %q", i, e.Warnings, tt.warnings[i])
+				}
+				for j, w := range tt.warnings[i] {
+					if !strings.Contains(e.Warnings[j], w) {
+						t.Errorf("entry %d: warning %q, want it to say %q", i, e.Warnings[j], w)
+					}
+				}
 			}
 		})
 	}
