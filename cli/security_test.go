@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -90,5 +91,72 @@ func TestSecurityBidiControlsCLI(t *testing.T) {
 			}
 			h.run("list").assert(t, 0, "Acme", "")
 		})
+	}
+}
+
+// TestSecuritySecretInArgv: 'latchkey add -' takes the link from standard
+// input, so the secret is never in the process list: piped, one or more
+// links a line up to 1 MiB; on a terminal one line read without echo. Help
+// and README show it before 'add URI', which keeps working and is
+// documented as exposing the secret to the process list.
+func TestSecuritySecretInArgv(t *testing.T) {
+	const secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	tests := []struct {
+		name     string
+		stdin    string
+		terminal *fakeTerminal
+		code     int
+		stdout   string
+		stderr   string
+		accounts int
+	}{
+		{name: "one link piped", stdin: hotpURI + "\n", stdout: "Added 1 account", accounts: 1},
+		{name: "several links piped", stdin: annURI + "\n" + rfcURI + "\r\n\n", stdout: "Added 2 accounts", accounts: 2},
+		{name: "pasted on a terminal", terminal: &fakeTerminal{answers: []string{hotpURI}}, stdout: "Added 1 account", accounts: 1},
+		{name: "a bad link names standard input", stdin: "otpauth://totp/x?secret=1" + secret + "\n",
+			code: 1, stderr: "standard input: invalid otpauth URI"},
+		{name: "nothing on standard input", stdin: "", code: 1, stderr: "nothing to import"},
+		{name: "more than 1 MiB", stdin: strings.Repeat(annURI+"\n", 1<<20/len(annURI)+1),
+			code: 1, stderr: "standard input: more than 1 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := withVault(t)
+			h.terminal = tt.terminal
+			r := h.runStdin(tt.stdin, "add", "-")
+			r.assert(t, tt.code, tt.stdout, tt.stderr)
+			if n := len(accountsIn(t, h)); n != tt.accounts {
+				t.Errorf("%d accounts in the vault, want %d", n, tt.accounts)
+			}
+			if strings.Contains(r.stdout+r.stderr, secret) || strings.Contains(r.stdout+r.stderr, "JBSWY3DPEHPK3PXP") {
+				t.Errorf("the output holds a secret: %q %q", r.stdout, r.stderr)
+			}
+			if tt.terminal != nil && (len(tt.terminal.prompts) != 1 || !strings.Contains(tt.terminal.prompts[0], "not shown")) {
+				t.Errorf("terminal prompts %q, want one for the link, read without echo", tt.terminal.prompts)
+			}
+		})
+	}
+
+	// Scripts rely on the argument form.
+	h := withVault(t)
+	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+
+	// Help and README show '-' first and say what the argument form exposes.
+	help := h.run("help", "add")
+	help.assert(t, 0, "process list", "")
+	if dash, uri := strings.Index(help.stdout, "add -"), strings.Index(help.stdout, "add URI"); dash < 0 || uri < 0 || dash > uri {
+		t.Errorf("help add shows 'add -' at %d and 'add URI' at %d, want '-' first:\n%s", dash, uri, help.stdout)
+	}
+	if list := h.run("help"); !strings.Contains(list.stdout, "add [--replace] [--dry-run] [--json] - | URI") {
+		t.Errorf("the command list does not show 'add -' first:\n%s", list.stdout)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	dash, uri := strings.Index(text, "latchkey add -"), strings.Index(text, "latchkey add 'otpauth")
+	if dash < 0 || uri < 0 || dash > uri || !strings.Contains(text, "process list") {
+		t.Errorf("README shows 'latchkey add -' at %d and 'latchkey add URI' at %d; want '-' first and the process list named", dash, uri)
 	}
 }
