@@ -19,6 +19,7 @@ import (
 
 	"github.com/latchkey/latchkey/app/exporter"
 	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/app/qrscan"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -435,6 +436,23 @@ func TestSecurityUnboundedLinkLists(t *testing.T) {
 				tt.check(t, res)
 			}
 		})
+	}
+}
+
+// TestSecurityUnboundedScreenCodes: QR codes decoded elsewhere (the screen,
+// the clipboard) count against the same limit; past it, nothing of them is
+// kept and the one skipped item says why.
+func TestSecurityUnboundedScreenCodes(t *testing.T) {
+	codes := make([]qrscan.Code, MaxEntries+1)
+	for i := range codes {
+		codes[i] = qrscan.Code{Text: fmt.Sprintf("otpauth://totp/Acme:u%d?secret=%s", i, distinctSecret(i)), Kind: qrscan.KindOTPAuth}
+	}
+	res := New().ReadCodes("the screen", codes)
+	if len(res.Entries) != 0 || len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "more than 5000 accounts") {
+		t.Errorf("%d entries, skipped %q; want none and the limit named", len(res.Entries), fxSkipped(res))
+	}
+	if res := New().ReadCodes("the screen", codes[:MaxEntries]); len(res.Entries) != MaxEntries {
+		t.Errorf("%d entries at the limit, want %d", len(res.Entries), MaxEntries)
 	}
 }
 
