@@ -34,6 +34,9 @@ type Item struct {
 	// Existing is the vault's account it duplicates or replaces.
 	Existing *vault.Account
 	Reason   string
+	// Warnings are the entry's (importer.Entry.Warnings): what was taken
+	// out of its texts to make them safe to show.
+	Warnings []string
 }
 
 // Plan is the effect of adding found accounts to a vault, computed before
@@ -57,7 +60,7 @@ func PlanAdd(existing []vault.Account, found []importer.Entry, replace bool) *Pl
 	plan := &Plan{}
 	planned := map[string]string{} // secret → source, within this list
 	for _, e := range found {
-		it := Item{Source: e.Source, Account: e.Account}
+		it := Item{Source: e.Source, Account: e.Account, Warnings: e.Warnings}
 		switch old, inVault := bySecret[e.Account.Secret]; {
 		case inVault:
 			it.Action, it.Existing = ActionSkip, old

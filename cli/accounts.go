@@ -76,7 +76,7 @@ func runList(_ context.Context, r *runner, args []string) error {
 		return writeJSON(r, out)
 	}
 	if len(accounts) == 0 {
-		fmt.Fprintln(r.env.Stdout, "No accounts. Add one with 'latchkey add URI' or 'latchkey import FILE'.")
+		fmt.Fprintln(r.env.Stdout, "No accounts. Add one with 'latchkey add -' (then paste the link) or 'latchkey import FILE'.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 4, 2, ' ', 0)

@@ -17,8 +17,13 @@ import (
 
 func init() {
 	register(&command{
-		name: "add", args: "[--replace] [--dry-run] [--json] URI",
+		name: "add", args: "[--replace] [--dry-run] [--json] - | URI",
 		summary: "add the accounts of an otpauth:// or otpauth-migration:// link\n\n" +
+			"'latchkey add -' reads the link from standard input: pasted on a terminal\n" +
+			"(one link, not shown), or piped, one or more per line (at most 1 MiB).\n" +
+			"'latchkey add URI' works too, but while it runs the link and its secret are\n" +
+			"in the process list, which other users of the computer can read (ps), and\n" +
+			"in the shell's history.\n\n" +
 			"An account whose secret is already in the vault is skipped. One with the\n" +
 			"same issuer and name but a new secret (its 2FA was set up again) is\n" +
 			"replaced after asking, or at once with --replace; the old entry's group,\n" +
@@ -77,10 +82,17 @@ func runAdd(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return usagef("add needs one URI (quote it: it holds & characters)")
+		return usagef("add needs - (the link on standard input) or one URI")
+	}
+	name, data := "the URI argument", []byte(rest[0])
+	if rest[0] == "-" {
+		name = "standard input"
+		if data, err = r.readLinks(); err != nil {
+			return err
+		}
 	}
 	im := importer.New()
-	res, err := im.Read(ctx, "the URI argument", []byte(rest[0]), importer.FormatURIs, importer.Options{})
+	res, err := im.Read(ctx, name, data, importer.FormatURIs, importer.Options{})
 	if err != nil {
 		return err
 	}
@@ -88,6 +100,32 @@ func runAdd(ctx context.Context, r *runner, args []string) error {
 		return fmt.Errorf("%s: %s", res.Skipped[0].Source, res.Skipped[0].Reason)
 	}
 	return r.addFound(im, []*importer.Result{res}, f)
+}
+
+// maxAddInput bounds what 'add -' reads: a few thousand links ('import'
+// takes files of any format, up to importer.MaxInputBytes).
+const maxAddInput = 1 << 20
+
+// readLinks reads the links of 'add -': on a terminal one line without
+// echo, since it holds a secret; otherwise standard input up to
+// maxAddInput.
+func (r *runner) readLinks() ([]byte, error) {
+	if r.env.Terminal != nil {
+		link, err := r.env.Terminal.ReadPassword("otpauth:// link (not shown): ")
+		if err != nil {
+			return nil, fmt.Errorf("standard input: %w", err)
+		}
+		return []byte(link), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r.env.Stdin, maxAddInput+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("standard input: %w", err)
+	case len(data) > maxAddInput:
+		return nil, fmt.Errorf("standard input: more than %d MiB; 'latchkey add -' reads at most %d MiB (use 'latchkey import -' for a larger list)",
+			maxAddInput>>20, maxAddInput>>20)
+	}
+	return data, nil
 }
 
 func runImport(ctx context.Context, r *runner, args []string) error {
@@ -154,10 +192,9 @@ func (r *runner) exportPassword(name, file string) func() (string, error) {
 	return nil
 }
 
-// maxInput bounds what is read of one file: the largest real exports are a
-// few megabytes, photos some tens.
-const maxInput = 128 << 20
-
+// readInput reads a file, or standard input for "-", up to one byte more
+// than importer.MaxInputBytes: importer.Read refuses anything larger, and
+// no more of it is read.
 func (r *runner) readInput(name string) ([]byte, error) {
 	var rd io.Reader
 	if name == "-" {
@@ -170,12 +207,9 @@ func (r *runner) readInput(name string) ([]byte, error) {
 		defer f.Close()
 		rd = f
 	}
-	data, err := io.ReadAll(io.LimitReader(rd, maxInput+1))
+	data, err := io.ReadAll(io.LimitReader(rd, importer.MaxInputBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
-	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("import %s: larger than %d MB", name, maxInput>>20)
 	}
 	return data, nil
 }

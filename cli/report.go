@@ -25,6 +25,9 @@ type reportItem struct {
 	Action     app.Action `json:"action"`
 	Reason     string     `json:"reason,omitempty"`
 	ExistingID string     `json:"existing_id,omitempty"`
+	// Warnings say what was taken out of the account's texts (control and
+	// bidirectional characters) to make them safe to show.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type reportSkip struct {
@@ -42,7 +45,7 @@ type reportBatch struct {
 func (rep *importReport) fill(plan *app.Plan, skipped []importer.Skipped, batches []importer.BatchStatus) {
 	for _, it := range plan.Items {
 		ri := reportItem{Source: it.Source, Issuer: it.Account.Issuer, Name: it.Account.Name,
-			Type: string(it.Account.Type), Action: it.Action, Reason: it.Reason}
+			Type: string(it.Account.Type), Action: it.Action, Reason: it.Reason, Warnings: it.Warnings}
 		if it.Existing != nil {
 			ri.ExistingID = it.Existing.ID
 		}
@@ -116,6 +119,14 @@ func (rep *importReport) print(w io.Writer) {
 	for _, it := range rep.Items {
 		if it.Action == app.ActionSkip {
 			fmt.Fprintf(w, "  skipped  %s: %s\n", display(it.Issuer, it.Name), it.Reason)
+		}
+	}
+	for _, it := range rep.Items {
+		if it.Action != app.ActionAdd && it.Action != app.ActionReplace {
+			continue
+		}
+		for _, warning := range it.Warnings {
+			fmt.Fprintf(w, "  warning  %s (%s): %s\n", display(it.Issuer, it.Name), it.Source, warning)
 		}
 	}
 	if p := rep.problems(); len(p) > 0 && len(rep.Items)+len(rep.Skipped) > 0 {

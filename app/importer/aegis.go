@@ -39,7 +39,13 @@ const (
 	// aegisMaxIcon bounds an icon kept as a data: URI (Aegis scales icons
 	// to 512 px, far below this).
 	aegisMaxIcon = 1 << 20
+	// The scrypt cost Aegis gives a password slot (SCryptParameters in
+	// Aegis's crypto code), for messages: the limits are in safety.go.
+	aegisScryptN, aegisScryptR, aegisScryptP = 1 << 15, 8, 1
 )
+
+// aegisWrites says what Aegis writes, after a refusal of a costlier slot.
+var aegisWrites = fmt.Sprintf("Aegis writes one password slot of N=%d, r=%d, p=%d", aegisScryptN, aegisScryptR, aegisScryptP)
 
 // aegisScrypt is scrypt.Key; the fuzz test swaps in a cheap stand-in so
 // that fuzzing explores parsing rather than key stretching.
@@ -212,19 +218,35 @@ type aegisKeySlot struct {
 }
 
 // aegisPasswordSlots decodes the password slots, refusing damaged ones
-// and KDF costs beyond the limits before any key is derived.
+// and KDF costs beyond the limits before any key is derived: each slot's,
+// the number of slots, and the work of trying all of them in every form
+// aegisPasswordForms may give the password.
 func aegisPasswordSlots(slots []aegisSlot) ([]aegisKeySlot, error) {
 	if len(slots) == 0 {
 		return nil, damagedFilef("Aegis vault is encrypted but has no key slots")
 	}
 	var out []aegisKeySlot
+	work := 0
 	for i, s := range slots {
 		if s.Type != aegisPasswordSlot {
 			continue
 		}
+		if len(out) == MaxAegisPasswordSlots {
+			return nil, fmt.Errorf("%w: the Aegis vault has more than %d password slots; %s",
+				ErrTooCostly, MaxAegisPasswordSlots, aegisWrites)
+		}
 		ks, err := s.decode(i)
 		if err != nil {
 			return nil, err
+		}
+		forms := 2 // the password, and maybe its legacy form
+		if ks.repaired {
+			forms = 1
+		}
+		work += forms * ks.n * ks.r * ks.p // each factor is bounded: no overflow
+		if work > MaxFileScryptWork {
+			return nil, fmt.Errorf("%w: the Aegis vault's password slots need more than %d of scrypt work (N·r·p) together; %s",
+				ErrTooCostly, MaxFileScryptWork, aegisWrites)
 		}
 		out = append(out, ks)
 	}
@@ -238,6 +260,9 @@ func aegisPasswordSlots(slots []aegisSlot) ([]aegisKeySlot, error) {
 func (s aegisSlot) decode(i int) (aegisKeySlot, error) {
 	where := fmt.Sprintf("key slot %d", i+1)
 	if err := checkScrypt(s.N, s.R, s.P); err != nil {
+		if errors.Is(err, ErrTooCostly) {
+			return aegisKeySlot{}, fmt.Errorf("%s of the Aegis vault: %w; %s", where, err, aegisWrites)
+		}
 		return aegisKeySlot{}, fmt.Errorf("%s of the Aegis vault: %w", where, err)
 	}
 	salt, err := hex.DecodeString(s.Salt)
@@ -324,6 +349,9 @@ func readAegisContent(res *Result, content []byte) error {
 		return fmt.Errorf("the Aegis vault content version %d is not one Latchkey reads (1 to %d)", c.Version, aegisMaxContentVer)
 	}
 	for i, raw := range c.Entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e aegisEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)

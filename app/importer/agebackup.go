@@ -28,10 +28,9 @@ const (
 	ageArmorHeader = "-----BEGIN AGE ENCRYPTED FILE-----"
 	backupFormat   = "latchkey-backup"
 	backupVersion  = 1
-	// maxBackupWorkFactor bounds the scrypt cost a file may ask for:
-	// 2^20 with age's r=8 is 1 GiB (MaxScryptMemory), four times what
-	// Latchkey writes.
-	maxBackupWorkFactor = 20
+	// backupWorkFactor is the scrypt work factor Latchkey's backups have:
+	// age's default (app/exporter leaves it).
+	backupWorkFactor = 18
 )
 
 func init() {
@@ -64,11 +63,14 @@ func readAgeBackup(res *Result, data []byte, opts Options) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := parseBackup(plain)
-	if err != nil {
+	accounts, err := parseBackup(plain, res)
+	if err != nil || res.full() {
 		return err
 	}
 	for i, a := range accounts {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		// The vault gives restored accounts their own ids; the other
 		// fields, times included, are kept.
 		a.ID = ""
@@ -111,8 +113,9 @@ func checkAgeHeader(data []byte) error {
 		}
 		types = append(types, f[0])
 		if f[0] == "scrypt" && len(f) == 3 {
-			if n, err := strconv.Atoi(f[2]); err == nil && n > maxBackupWorkFactor {
-				return fmt.Errorf("%w: age scrypt work factor %d (at most %d)", ErrTooCostly, n, maxBackupWorkFactor)
+			if n, err := strconv.Atoi(f[2]); err == nil && n > MaxAgeWorkFactor {
+				return fmt.Errorf("%w: the age scrypt work factor is %d; Latchkey writes %d (age's default) and reads at most %d",
+					ErrTooCostly, n, backupWorkFactor, MaxAgeWorkFactor)
 			}
 		}
 	}
@@ -132,7 +135,7 @@ func decryptAge(data []byte, pass string) ([]byte, error) {
 	if err != nil {
 		return nil, ErrWrongPassword // age refuses only the empty passphrase
 	}
-	id.SetMaxWorkFactor(maxBackupWorkFactor)
+	id.SetMaxWorkFactor(MaxAgeWorkFactor)
 	r, err := age.Decrypt(bytes.NewReader(data), id)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
@@ -155,8 +158,9 @@ type backupHeader struct {
 	Accounts json.RawMessage `json:"accounts"`
 }
 
-// parseBackup reads the accounts of a backup's plaintext.
-func parseBackup(plain []byte) ([]vault.Account, error) {
+// parseBackup reads the accounts of a backup's plaintext, unless they are
+// more than res may hold.
+func parseBackup(plain []byte, res *Result) ([]vault.Account, error) {
 	var h backupHeader
 	if err := decodeJSON(plain, &h); err != nil {
 		return nil, fmt.Errorf("decrypted, but not a Latchkey backup: %w", err)
@@ -169,18 +173,26 @@ func parseBackup(plain []byte) ([]vault.Account, error) {
 	case h.Version > backupVersion:
 		return nil, fmt.Errorf("a Latchkey backup of version %d, newer than this release reads (%d): update Latchkey", h.Version, backupVersion)
 	}
-	return backupAccounts(h.Accounts)
+	return backupAccounts(h.Accounts, res)
 }
 
 // backupAccounts decodes the accounts through vault.Document, whose
 // decoder keeps the members a newer Latchkey wrote, so that restoring does
-// not drop them.
-func backupAccounts(raw json.RawMessage) ([]vault.Account, error) {
+// not drop them. They are counted first: a vault account decodes into far
+// more memory than a hostile "{}" takes.
+func backupAccounts(raw json.RawMessage, res *Result) ([]vault.Account, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
 	if raw[0] != '[' {
 		return nil, errors.New("the Latchkey backup's accounts are not a list")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("the Latchkey backup's accounts: %w", err)
+	}
+	if !res.expect(len(items)) {
+		return nil, nil
 	}
 	doc := make([]byte, 0, len(raw)+32)
 	doc = append(doc, `{"schema":2,"accounts":`...)

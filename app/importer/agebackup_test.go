@@ -142,7 +142,7 @@ func TestParseBackup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseBackup([]byte(tt.plain))
+			got, err := parseBackup([]byte(tt.plain), &Result{})
 			if tt.err == "" && (err != nil || len(got) != tt.accounts) {
 				t.Fatalf("%d accounts, error %v", len(got), err)
 			}
@@ -185,7 +185,7 @@ func FuzzParseBackup(f *testing.F) {
 	f.Add([]byte(`{"format":"latchkey-backup","version":1,"accounts":[null,{"extra":{"a":[{}]}}]}`))
 	f.Add([]byte(`[`))
 	f.Fuzz(func(t *testing.T, plain []byte) {
-		accounts, err := parseBackup(plain)
+		accounts, err := parseBackup(plain, &Result{})
 		if err != nil {
 			return
 		}

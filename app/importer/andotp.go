@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -100,6 +101,9 @@ func readAndOTPJSON(res *Result, data []byte) error {
 		return err
 	}
 	for i, raw := range entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e andotpEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)
@@ -116,6 +120,10 @@ func readAndOTPEncrypted(ctx context.Context, res *Result, data []byte, opts Opt
 	}
 	iterations := int(binary.BigEndian.Uint32(data))
 	if err := checkPBKDF2(iterations); err != nil {
+		if errors.Is(err, ErrTooCostly) {
+			return fmt.Errorf("andOTP encrypted backup: %w; andOTP writes %d to %d",
+				err, andotpMinIterations, andotpMaxIterations)
+		}
 		return fmt.Errorf("andOTP encrypted backup: %w", err)
 	}
 	salt := data[andotpIterLen : andotpIterLen+andotpSaltLen]

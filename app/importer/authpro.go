@@ -119,6 +119,9 @@ func readAuthProJSON(res *Result, data []byte) error {
 	groups := b.groups()
 	icons := b.icons()
 	for i, raw := range b.Authenticators {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e authProAuthenticator
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)

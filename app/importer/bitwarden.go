@@ -131,6 +131,9 @@ func readBitwardenJSON(res *Result, data []byte) error {
 	folders, collections := namesByID(exp.Folders), namesByID(exp.Collections)
 	var tally bitwardenTally
 	for i, raw := range exp.Items {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var it bitwardenJSONItem
 		if problem := unmarshalExportEntry(raw, &it); problem != "" {
 			skipEntry(res, i, "", "", problem)
@@ -159,7 +162,7 @@ func readBitwardenCSV(res *Result, data []byte) error {
 		return damagedFilef("Bitwarden CSV export: no login_totp column")
 	}
 	var tally bitwardenTally
-	for i := 0; ; i++ {
+	for i := 0; !res.full(); i++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -212,12 +215,12 @@ func (t *bitwardenTally) add(res *Result, i int, item bitwardenItem) {
 		t.withoutTOTP++
 		return
 	}
-	a, err := item.account()
+	a, removed, err := item.account()
 	if err != nil {
 		skipEntry(res, i, item.name, item.username, err.Error())
 		return
 	}
-	res.add(entrySource(res, i), a)
+	res.add(entrySource(res, i), a, removed...)
 }
 
 func (t *bitwardenTally) report(res *Result) {
@@ -232,14 +235,16 @@ func (t *bitwardenTally) report(res *Result) {
 
 // account reads the TOTP field. A URI is parsed as such, with the item's
 // name and username filling an empty issuer and account name; a bare
-// secret is a default TOTP named after the item.
-func (it bitwardenItem) account() (vault.Account, error) {
+// secret is a default TOTP named after the item. removed is what parsing
+// the URI took out of its texts.
+func (it bitwardenItem) account() (vault.Account, []otpauth.Removed, error) {
 	totp := strings.TrimSpace(it.totp)
 	var a vault.Account
+	var removed []otpauth.Removed
 	if strings.Contains(totp, "://") {
 		var err error
-		if a, err = otpauth.Parse(totp); err != nil {
-			return a, err
+		if a, removed, err = otpauth.ParseReporting(totp); err != nil {
+			return a, nil, err
 		}
 	} else {
 		a = vault.Account{Type: vault.TOTP, Secret: totp}
@@ -254,5 +259,5 @@ func (it bitwardenItem) account() (vault.Account, error) {
 		a.Name = it.name // steam://, whose issuer is always "Steam"
 	}
 	a.Note, a.Group, a.Favourite = it.notes, it.folder, it.favourite
-	return a, nil
+	return a, removed, nil
 }

@@ -44,6 +44,9 @@ func readDuo(res *Result, data []byte) error {
 		return err
 	}
 	for i, raw := range list {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var d duoAccount
 		if problem := unmarshalExportEntry(raw, &d); problem != "" {
 			skipEntry(res, i, "", "", problem)

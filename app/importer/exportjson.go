@@ -156,6 +156,9 @@ func decodeExport(what string, data []byte, v any) error {
 		return damagedFilef("%s: the file is empty", what)
 	}
 	if err := decodeJSON(data, v); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return fmt.Errorf("%s: %w", what, err) // not damage: too much of it
+		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return damagedFile(what, errors.New("it ends early (truncated?)"))
 		}
@@ -187,11 +190,12 @@ func entrySource(res *Result, i int) string {
 // addExportEntry normalises entry i's account and records it, or records
 // why it was skipped under the entry's label.
 func addExportEntry(res *Result, i int, a vault.Account) {
-	if err := otpauth.Normalize(&a); err != nil {
+	removed, err := otpauth.NormalizeReporting(&a)
+	if err != nil {
 		skipEntry(res, i, a.Issuer, a.Name, err.Error())
 		return
 	}
-	res.Entries = append(res.Entries, Entry{Source: entrySource(res, i), Account: a})
+	res.entry(entrySource(res, i), a, removed)
 }
 
 // skipEntry records why entry i yields no account, naming it by its label
@@ -201,7 +205,7 @@ func skipEntry(res *Result, i int, issuer, name, reason string) {
 	if label := otpauth.Label(strings.TrimSpace(issuer), strings.TrimSpace(name)); label != "" {
 		source += " (" + shorten(label) + ")"
 	}
-	res.skip(source, reason)
+	res.skipAccount(source, reason)
 }
 
 // shorten keeps a label from a hostile file from flooding a message.

@@ -67,6 +67,9 @@ func readFreeOTP(res *Result, data []byte) error {
 		return damagedFilef("the FreeOTP+ export has no tokens list")
 	}
 	for i, raw := range exp.Tokens {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var t freeOTPToken
 		if problem := unmarshalExportEntry(raw, &t); problem != "" {
 			skipEntry(res, i, "", "", problem)

@@ -36,9 +36,15 @@ func (im *Importer) readImage(ctx context.Context, res *Result, data []byte) err
 
 // ReadCodes imports QR codes already decoded elsewhere (a screen capture, an
 // image from the clipboard); name names their origin in messages.
+//
+// Codes beyond the import's limits (MaxEntries, MaxImportBytes) make a
+// Result with no entries and that problem as its one skipped item.
 func (im *Importer) ReadCodes(name string, found []qrscan.Code) *Result {
-	res := &Result{Name: name, Format: FormatImage}
+	res := im.newResult(name, FormatImage)
 	im.addCodes(res, found)
+	if err := im.finish(res); err != nil {
+		return &Result{Name: name, Format: FormatImage, Skipped: []Skipped{{Source: printable(name), Reason: err.Error()}}}
+	}
 	return res
 }
 
@@ -48,6 +54,9 @@ func (im *Importer) addCodes(res *Result, found []qrscan.Code) {
 		return
 	}
 	for i, c := range found {
+		if res.full() {
+			return
+		}
 		source := res.Name
 		if len(found) > 1 {
 			source = fmt.Sprintf("%s code %d", res.Name, i+1)

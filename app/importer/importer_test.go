@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,10 +176,10 @@ func TestMigrationBatchAcrossImages(t *testing.T) {
 }
 
 func TestSplitLinksKeepsSpacesInLabels(t *testing.T) {
-	got := splitLinks(`otpauth://totp/ACME Co:john?secret=AAAA ,otpauth://totp/b?secret=BBBB`)
+	got := slices.Collect(links(`otpauth://totp/ACME Co:john?secret=AAAA ,otpauth://totp/b?secret=BBBB`))
 	want := []string{"otpauth://totp/ACME Co:john?secret=AAAA", "otpauth://totp/b?secret=BBBB"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("splitLinks = %q", got)
+		t.Errorf("links = %q", got)
 	}
 }
 

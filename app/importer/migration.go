@@ -33,22 +33,22 @@ func (b BatchStatus) String() string {
 func (im *Importer) addMigration(res *Result, source, link string) {
 	batch, err := otpauth.DecodeMigration(link)
 	if err != nil {
-		res.skip(source, err.Error())
+		res.skipAccount(source, err.Error())
 		return
 	}
 	if batch.BatchSize > 1 {
 		source = fmt.Sprintf("%s (export part %d of %d)", source, batch.BatchIndex+1, batch.BatchSize)
 		im.markBatch(batch)
 	}
-	for _, a := range batch.Accounts {
-		res.Entries = append(res.Entries, Entry{Source: source, Account: a})
+	for i, a := range batch.Accounts {
+		res.entry(source, a, batch.Cleaned[i])
 	}
 	for _, s := range batch.Skipped {
 		label := otpauth.Label(s.Issuer, s.Name)
 		if label == "" {
 			label = fmt.Sprintf("entry %d", s.Index+1)
 		}
-		res.skip(source+": "+label, s.Reason)
+		res.skipAccount(source+": "+shorten(label), s.Reason)
 	}
 }
 

@@ -85,29 +85,32 @@ func readProtonJSON(res *Result, data []byte) error {
 		return fmt.Errorf("unsupported Proton Authenticator export version %d (Latchkey reads version %d)", *exp.Version, protonVersion)
 	}
 	for i, raw := range exp.Entries {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var e protonEntry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)
 			continue
 		}
-		a, err := e.account()
+		a, removed, err := e.account()
 		if err != nil {
 			skipEntry(res, i, a.Issuer, deref(e.Content.Name), err.Error())
 			continue
 		}
-		res.add(entrySource(res, i), a)
+		res.add(entrySource(res, i), a, removed...)
 	}
 	return nil
 }
 
-func (e protonEntry) account() (vault.Account, error) {
-	var a vault.Account
-	var err error
+// account reads the entry; removed is what parsing its URI took out of
+// its texts.
+func (e protonEntry) account() (a vault.Account, removed []otpauth.Removed, err error) {
 	name := strings.TrimSpace(deref(e.Content.Name))
 	switch e.Content.EntryType {
 	case "Totp":
-		if a, err = otpauth.Parse(e.Content.URI); err != nil {
-			return a, err
+		if a, removed, err = otpauth.ParseReporting(e.Content.URI); err != nil {
+			return a, nil, err
 		}
 		// The exporter writes the label, or the issuer when there is none.
 		if a.Name == "" && name != a.Issuer {
@@ -115,14 +118,14 @@ func (e protonEntry) account() (vault.Account, error) {
 		}
 	case "Steam":
 		if a, err = protonSteam(e.Content.URI); err != nil {
-			return a, err
+			return a, nil, err
 		}
 		a.Name = name
 	default:
-		return a, fmt.Errorf("entry type %s is not supported (Totp, Steam)", quoteType(e.Content.EntryType))
+		return a, nil, fmt.Errorf("entry type %s is not supported (Totp, Steam)", quoteType(e.Content.EntryType))
 	}
 	a.Note = deref(e.Note)
-	return a, nil
+	return a, removed, nil
 }
 
 // protonSteam reads steam://<base64 key> into a Steam account.

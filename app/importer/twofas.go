@@ -105,6 +105,9 @@ func read2FAS(ctx context.Context, res *Result, data []byte, opts Options) error
 		}
 	}
 	for i, raw := range services {
+		if res.full() {
+			break // the import is refused: read no further
+		}
 		var s twofasService
 		if problem := unmarshalExportEntry(raw, &s); problem != "" {
 			skipEntry(res, i, "", "", problem)

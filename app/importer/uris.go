@@ -1,9 +1,10 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"slices"
+	"iter"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,70 +21,118 @@ func init() {
 
 var schemes = []string{"otpauth://", "otpauth-migration://", "steam://"}
 
+// maxLinelessListed bounds the lines without a link that a text input
+// lists one by one; the rest are counted in one more item.
+const maxLinelessListed = 50
+
 // isLinkList: the catch-all text format, tried after every structured one.
+// It reads the input once and copies none of it.
 func isLinkList(data []byte) bool {
-	if !utf8.Valid(data) {
-		return false
-	}
-	lower := strings.ToLower(string(data))
-	return slices.ContainsFunc(schemes, func(p string) bool { return strings.Contains(lower, p) })
+	return utf8.Valid(data) && nextLink(data, 0) >= 0
 }
 
 // readText reads a text file of links: one or more per line, separated by
 // anything (commas, spaces, quotes), as WinAuth, Ente Auth and hand-made
 // lists write them. Blank lines and lines starting with # are ignored;
-// other lines without a link are reported.
+// other lines without a link are reported. It goes line by line and stops
+// at the import's limits, so a list far beyond them costs no more than
+// the limits allow.
 func (im *Importer) readText(res *Result, data []byte) error {
-	text := strings.TrimPrefix(string(data), "\ufeff") // a BOM from Windows editors
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	for i, line := range lines {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+	text := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff"))) // a BOM from Windows editors
+	single := bytes.IndexByte(text, '\n') < 0
+	lineless := 0
+	for n := 1; len(text) > 0 && !res.full(); n++ {
+		var raw []byte
+		raw, text, _ = bytes.Cut(text, []byte("\n"))
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || raw[0] == '#' {
 			continue
 		}
-		source := fmt.Sprintf("%s line %d", res.Name, i+1)
-		if len(lines) == 1 {
-			source = res.Name // a single link, as given to 'add'
-		}
-		links := splitLinks(line)
-		if len(links) == 0 {
-			res.skip(source, "no otpauth link on this line")
+		first := nextLink(raw, 0)
+		if first < 0 {
+			if lineless++; lineless <= maxLinelessListed {
+				res.skip(lineSource(res.Name, n, single), "no otpauth link on this line")
+			}
 			continue
 		}
-		for j, link := range links {
+		source := lineSource(res.Name, n, single)
+		line := string(raw)
+		several := nextLink(line, first+schemeAt(line, first)) >= 0
+		j := 0
+		for link := range links(line) {
+			j++
 			src := source
-			if len(links) > 1 {
-				src = fmt.Sprintf("%s link %d", source, j+1)
+			if several {
+				src = fmt.Sprintf("%s link %d", source, j)
 			}
 			im.addLink(res, src, link)
-		}
-	}
-	return nil
-}
-
-// splitLinks cuts a line at every link scheme. Labels may hold raw spaces
-// in sloppy exports, so links are not split at whitespace, only trimmed of
-// separators at their ends.
-func splitLinks(line string) []string {
-	lower := strings.ToLower(line)
-	var starts []int
-	for i := 0; i < len(lower); i++ {
-		for _, s := range schemes {
-			if strings.HasPrefix(lower[i:], s) {
-				starts = append(starts, i)
-				i += len(s) - 1
+			if res.full() {
 				break
 			}
 		}
 	}
-	links := make([]string, 0, len(starts))
-	for k, start := range starts {
-		end := len(line)
-		if k+1 < len(starts) {
-			end = starts[k+1]
-		}
-		link := strings.TrimRight(line[start:end], " \t,;\"'")
-		links = append(links, link)
+	if lineless > maxLinelessListed {
+		res.skip(res.Name, fmt.Sprintf("and %d more lines without an otpauth link", lineless-maxLinelessListed))
 	}
-	return links
+	return nil
+}
+
+// lineSource names line n of a text input; a single line is named by the
+// input alone, as the link given to 'add'.
+func lineSource(name string, n int, single bool) string {
+	if single {
+		return name
+	}
+	return fmt.Sprintf("%s line %d", name, n)
+}
+
+// links yields the links of a line, cut at every link scheme. Labels may
+// hold raw spaces in sloppy exports, so links are not split at whitespace,
+// only trimmed of separators at their ends.
+func links(line string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for start := nextLink(line, 0); start >= 0; {
+			next := nextLink(line, start+schemeAt(line, start))
+			end := len(line)
+			if next >= 0 {
+				end = next
+			}
+			if !yield(strings.TrimRight(line[start:end], " \t,;\"'")) {
+				return
+			}
+			start = next
+		}
+	}
+}
+
+// nextLink is the index of the first link scheme in s at or after from,
+// in any case, or -1.
+func nextLink[T string | []byte](s T, from int) int {
+	for i := from; i < len(s); i++ {
+		if c := s[i] | 0x20; (c == 'o' || c == 's') && schemeAt(s, i) > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// schemeAt is the length of the link scheme s has at i, in any case, or 0.
+func schemeAt[T string | []byte](s T, i int) int {
+next:
+	for _, sc := range schemes {
+		if len(s)-i < len(sc) {
+			continue
+		}
+		for k := 0; k < len(sc); k++ {
+			c := s[i+k]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sc[k] {
+				continue next
+			}
+		}
+		return len(sc)
+	}
+	return 0
 }

@@ -7,7 +7,10 @@
 // # Normalised accounts
 //
 // Normalize trims the issuer and name (which must be valid UTF-8 without
-// control characters), spells the secret as upper-case base32 without padding
+// control characters) and takes the bidirectional controls and line
+// separators out of them and of the group and note (UnsafeRune);
+// NormalizeReporting, for imports, takes control characters out too and
+// says what it removed. It spells the secret as upper-case base32 without padding
 // (spaces and dashes removed, any case and padding accepted), and fills the
 // defaults: type totp, algorithm SHA1, digits 6 (Steam 5), period 30. HOTP
 // accounts keep period 30 too (the vault model never stores a zero period;

@@ -13,6 +13,12 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
+// MaxBatchSize bounds the number of QR codes a migration link may say its
+// export has. Google Authenticator puts about ten accounts in each code, so
+// a thousand codes would be ten thousand accounts: more than any real
+// export, and more than one import takes (app/importer's MaxEntries).
+const MaxBatchSize = 1000
+
 // ErrInvalidMigration is wrapped by every error DecodeMigration returns for
 // a link it cannot read at all.
 var ErrInvalidMigration = errors.New("invalid otpauth-migration link")
@@ -21,7 +27,10 @@ var ErrInvalidMigration = errors.New("invalid otpauth-migration link")
 // exports into several QR codes that share BatchID and have BatchIndex 0 to
 // BatchSize-1.
 type Batch struct {
-	Accounts   []vault.Account
+	Accounts []vault.Account
+	// Cleaned holds, by index in Accounts, what Normalize removed from
+	// an account's texts (see Removed); nil when nothing was.
+	Cleaned    map[int][]Removed
 	Skipped    []Skip
 	Version    int
 	BatchSize  int
@@ -45,7 +54,9 @@ func migrationErr(format string, args ...any) error {
 
 // DecodeMigration reads an otpauth-migration://offline?data=... link.
 // Entries that cannot become accounts are listed in Batch.Skipped; an error
-// means the link as a whole is unreadable.
+// means the link as a whole is unreadable. Accounts are normalised with
+// NormalizeReporting (an export cannot be retyped), what it removed in
+// Batch.Cleaned.
 func DecodeMigration(uri string) (Batch, error) {
 	data, err := migrationData(uri)
 	if err != nil {
@@ -135,12 +146,21 @@ func decodePayload(b []byte) (Batch, error) {
 	if len(entries) == 0 {
 		return Batch{}, migrationErr("it contains no accounts")
 	}
+	if batch.BatchSize > MaxBatchSize {
+		return Batch{}, migrationErr("it says it is one of %d QR codes; no export has more than %d", batch.BatchSize, MaxBatchSize)
+	}
 	for i, e := range entries {
-		a, skip := decodeEntry(e)
+		a, removed, skip := decodeEntry(e)
 		if skip != nil {
 			skip.Index = i
 			batch.Skipped = append(batch.Skipped, *skip)
 			continue
+		}
+		if removed != nil {
+			if batch.Cleaned == nil {
+				batch.Cleaned = map[int][]Removed{}
+			}
+			batch.Cleaned[len(batch.Accounts)] = removed
 		}
 		batch.Accounts = append(batch.Accounts, a)
 	}
@@ -272,17 +292,20 @@ func (p *otpParams) field(num protowire.Number, typ protowire.Type, b []byte) (i
 	return n, err
 }
 
-// decodeEntry turns one OtpParameters message into a normalised account, or
-// says why it cannot.
-func decodeEntry(b []byte) (vault.Account, *Skip) {
+// decodeEntry turns one OtpParameters message into a normalised account and
+// what normalising removed from its texts, or says why it cannot.
+func decodeEntry(b []byte) (vault.Account, []Removed, *Skip) {
 	p, err := parseParams(b)
 	if err != nil {
-		return vault.Account{}, &Skip{Reason: err.Error()}
+		return vault.Account{}, nil, &Skip{Reason: err.Error()}
 	}
 	a := vault.Account{Secret: b32.EncodeToString(p.secret)}
 	a.Issuer, a.Name = splitLabel(p.name, strings.TrimSpace(p.issuer))
-	skip := func(reason string) (vault.Account, *Skip) {
-		return vault.Account{}, &Skip{Issuer: a.Issuer, Name: a.Name, Reason: reason}
+	skip := func(reason string) (vault.Account, []Removed, *Skip) {
+		// The label is shown with the reason: clean it first.
+		issuer, _ := CleanText(a.Issuer)
+		name, _ := CleanText(a.Name)
+		return vault.Account{}, nil, &Skip{Issuer: strings.TrimSpace(issuer), Name: strings.TrimSpace(name), Reason: reason}
 	}
 	if len(p.secret) == 0 {
 		return skip("it has no secret")
@@ -290,14 +313,15 @@ func decodeEntry(b []byte) (vault.Account, *Skip) {
 	if err := p.apply(&a); err != nil {
 		return skip(err.Error())
 	}
-	if err := Normalize(&a); err != nil {
+	removed, err := NormalizeReporting(&a)
+	if err != nil {
 		var ae *codes.AccountError
 		if errors.As(err, &ae) {
 			return skip(ae.Problem)
 		}
 		return skip(err.Error())
 	}
-	return a, nil
+	return a, removed, nil
 }
 
 // apply maps the enums (unspecified means the default) and the counter.

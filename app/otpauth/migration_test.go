@@ -141,7 +141,7 @@ func TestDecodeMigrationEntries(t *testing.T) {
 		{"type 3", []entry{{1, secret}, {6, uint64(3)}}, nil, "type has the unknown value 3"},
 		{"no secret", []entry{{2, "Ex:alice"}}, nil, "no secret"},
 		{"empty secret", []entry{{1, []byte{}}, {2, "alice"}}, nil, "no secret"},
-		{"control character", []entry{{1, secret}, {2, "a\x00b"}}, nil, "U+0000"},
+		{"control character", []entry{{1, secret}, {2, "a\x00b"}}, ptr(totp("", "ab")), ""},
 		{"unknown field", []entry{{1, secret}, {9, uint64(1)}, {10, "x"}}, ptr(totp("", "")), ""},
 		{"wrong wire type", []entry{{1, secret}, {2, uint64(1)}}, nil, "field 2 has wire type 0, not bytes"},
 		{"enum as bytes", []entry{{1, secret}, {4, "x"}}, nil, "field 4 has wire type 2, not varint"},
@@ -207,6 +207,7 @@ func TestDecodeMigrationRejects(t *testing.T) {
 		{"version as bytes", link(append(good, message(entry{2, "1"})...)), "field 2 has wire type 2, not varint"},
 		{"control character", "otpauth-migration://offline?data=A\x01", "control character"},
 		{"too long", "otpauth-migration://offline?data=" + strings.Repeat("A", MaxURILength), "the limit is 65536"},
+		{"more parts than any export", link(append(good, message(entry{3, uint64(MaxBatchSize + 1)})...)), "one of 1001 QR codes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

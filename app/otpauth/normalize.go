@@ -22,50 +22,88 @@ const (
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Normalize canonicalises and validates the OTP fields, issuer and name of a
-// in place (see the package comment). On error a is left unchanged and the
-// error is a *codes.AccountError naming the field.
+// in place (see the package comment). Text a user reads is made safe to
+// show (see UnsafeRune): a control character in the issuer or name is an
+// error, as it always was (a form can say so and the user retype it); the
+// other unsafe characters are taken out of the issuer, name, group and note.
+// On error a is left unchanged and the error is a *codes.AccountError
+// naming the field.
 func Normalize(a *vault.Account) error {
-	if a == nil {
-		return &codes.AccountError{Field: "account", Problem: "no account"}
-	}
-	n := *a
-	steps := []func(*vault.Account) error{normText, normType, normAlgorithm, normNumbers, normSecret}
-	for _, step := range steps {
-		if err := step(&n); err != nil {
-			return err
-		}
-	}
-	if err := codes.Validate(n); err != nil {
-		return err
-	}
-	*a = n
-	return nil
-}
-
-func normText(a *vault.Account) error {
-	var err error
-	if a.Issuer, err = cleanText("issuer", a.Issuer); err != nil {
-		return err
-	}
-	a.Name, err = cleanText("name", a.Name)
+	_, err := normalize(a, true)
 	return err
 }
 
-// cleanText trims s and rejects what cannot be shown safely on one line.
-func cleanText(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > MaxTextLength {
-		return "", accountErr(field, "%s is longer than %d bytes", field, MaxTextLength)
+// NormalizeReporting is Normalize for what comes from a file or a link,
+// which cannot be retyped: control characters are taken out of the issuer
+// and name too, and it says what it removed from which field, for the
+// warning the importer shows.
+func NormalizeReporting(a *vault.Account) ([]Removed, error) {
+	return normalize(a, false)
+}
+
+func normalize(a *vault.Account, refuseControls bool) ([]Removed, error) {
+	if a == nil {
+		return nil, &codes.AccountError{Field: "account", Problem: "no account"}
 	}
-	if !utf8.ValidString(s) {
-		return "", accountErr(field, "%s is not valid UTF-8", field)
+	n := *a
+	removed, err := normText(&n, refuseControls)
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", accountErr(field, "%s contains the control character %U", field, r)
+	steps := []func(*vault.Account) error{normType, normAlgorithm, normNumbers, normSecret}
+	for _, step := range steps {
+		if err := step(&n); err != nil {
+			return nil, err
 		}
 	}
-	return s, nil
+	if err := codes.Validate(n); err != nil {
+		return nil, err
+	}
+	*a = n
+	return removed, nil
+}
+
+// normText cleans and checks the texts a user reads: issuer and name (one
+// line, trimmed, bounded), group (one line) and note (lines).
+func normText(a *vault.Account, refuseControls bool) ([]Removed, error) {
+	var removed []Removed
+	for _, f := range []struct {
+		field string
+		text  *string
+		clean func(string) (string, []rune)
+		label bool
+	}{
+		{"issuer", &a.Issuer, CleanText, true},
+		{"name", &a.Name, CleanText, true},
+		{"group", &a.Group, CleanText, false},
+		{"note", &a.Note, CleanNote, false},
+	} {
+		if !utf8.ValidString(*f.text) {
+			return nil, accountErr(f.field, "%s is not valid UTF-8", f.field)
+		}
+		text := *f.text
+		if f.label {
+			text = strings.TrimSpace(text)
+		}
+		if f.label && refuseControls {
+			if i := strings.IndexFunc(text, unicode.IsControl); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(text[i:])
+				return nil, accountErr(f.field, "%s contains the control character %U", f.field, r)
+			}
+		}
+		s, runes := f.clean(text)
+		if len(runes) > 0 {
+			removed = append(removed, Removed{Field: f.field, Runes: runes})
+		}
+		if f.label {
+			s = strings.TrimSpace(s)
+			if len(s) > MaxTextLength {
+				return nil, accountErr(f.field, "%s is longer than %d bytes", f.field, MaxTextLength)
+			}
+		}
+		*f.text = s
+	}
+	return removed, nil
 }
 
 func normType(a *vault.Account) error {

@@ -57,24 +57,48 @@ func fromAccountErr(err error) error {
 // zero for the caller to set. Errors wrap ErrInvalidURI, name the problem and
 // never contain the secret.
 func Parse(uri string) (vault.Account, error) {
+	a, _, err := parse(uri, true)
+	return a, err
+}
+
+// ParseReporting is Parse normalising with NormalizeReporting: for links
+// from a file, a QR code or a paste, which cannot be retyped, control
+// characters in the label are taken out rather than refused, and it says
+// what it removed (see Removed) so the caller can warn the user.
+func ParseReporting(uri string) (vault.Account, []Removed, error) {
+	return parse(uri, false)
+}
+
+func parse(uri string, refuseControls bool) (vault.Account, []Removed, error) {
 	s, problem := precheck(uri)
 	if problem != "" {
-		return vault.Account{}, uriErr("%s", problem)
+		return vault.Account{}, nil, uriErr("%s", problem)
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return vault.Account{}, uriErr("it does not start with otpauth://")
+		return vault.Account{}, nil, uriErr("it does not start with otpauth://")
 	}
 	rest, _, _ = strings.Cut(rest, "#") // a fragment means nothing here
+	var a vault.Account
+	var err error
 	switch strings.ToLower(scheme) {
 	case "otpauth":
-		return parseOTPAuth(rest)
+		a, err = parseOTPAuth(rest)
 	case "steam":
-		return parseSteam(rest)
+		a, err = parseSteam(rest)
 	case "otpauth-migration":
-		return vault.Account{}, &uriError{problem: ErrMigrationLink.Error() + ", not a single key", cause: ErrMigrationLink}
+		return vault.Account{}, nil, &uriError{problem: ErrMigrationLink.Error() + ", not a single key", cause: ErrMigrationLink}
+	default:
+		return vault.Account{}, nil, uriErr("scheme %s is not otpauth", quote(scheme))
 	}
-	return vault.Account{}, uriErr("scheme %s is not otpauth", quote(scheme))
+	if err != nil {
+		return vault.Account{}, nil, err
+	}
+	removed, err := normalize(&a, refuseControls)
+	if err != nil {
+		return vault.Account{}, nil, fromAccountErr(err)
+	}
+	return a, removed, nil
 }
 
 // precheck bounds and trims input and rejects control characters, which no
@@ -95,14 +119,15 @@ func precheck(uri string) (s, problem string) {
 	return s, ""
 }
 
-// parseSteam reads Bitwarden's steam://SECRET.
+// parseSteam reads Bitwarden's steam://SECRET; the account is not yet
+// normalised.
 func parseSteam(rest string) (vault.Account, error) {
 	secret, _, _ := strings.Cut(rest, "?")
 	secret = strings.Trim(secret, "/")
 	if secret == "" {
 		return vault.Account{}, uriErr("steam:// URI has no secret")
 	}
-	return finish(vault.Account{Type: vault.Steam, Issuer: "Steam", Secret: secret})
+	return vault.Account{Type: vault.Steam, Issuer: "Steam", Secret: secret}, nil
 }
 
 func parseOTPAuth(rest string) (vault.Account, error) {
@@ -124,13 +149,6 @@ func parseOTPAuth(rest string) (vault.Account, error) {
 	a.Issuer, a.Name = splitLabel(label, strings.TrimSpace(q["issuer"]))
 	if err := applyParams(&a, q); err != nil {
 		return vault.Account{}, err
-	}
-	return finish(a)
-}
-
-func finish(a vault.Account) (vault.Account, error) {
-	if err := Normalize(&a); err != nil {
-		return vault.Account{}, fromAccountErr(err)
 	}
 	return a, nil
 }
