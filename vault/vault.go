@@ -408,13 +408,17 @@ func (v *Vault) Settings() Settings {
 // and on disk is unchanged.
 //
 // Update gives new accounts an id, sets Created and Updated, and refuses
-// duplicate ids.
+// duplicate ids. An update that changes nothing writes nothing: no file of
+// the vault directory is touched, so no kept generation is pushed out.
 func (v *Vault) Update(fn func(*Document) error) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	next := v.doc.Clone()
 	if err := fn(next); err != nil {
 		return err
+	}
+	if !v.doc.upgraded && unchanged(v.doc, next, v.meta.VaultID) {
+		return nil
 	}
 	now := v.opts.now()
 	if err := stampAccounts(v.doc, next, now); err != nil {
@@ -434,6 +438,34 @@ func (v *Vault) Reload() error {
 	}
 	v.doc, v.stat = doc, st
 	return nil
+}
+
+// unchanged reports whether saving next in place of base would change
+// nothing but the stamps a save sets itself: the generation, the time saved,
+// the vault id and the schema numbers write raises. Everything else counts,
+// down to the order of the accounts and the time zone of a time: the
+// documents are compared by their encoding, which includes the members a
+// newer release wrote. Account stamps (Created, Updated) are set only for
+// accounts that changed, so they need no exception; next is compared before
+// they are set.
+func unchanged(base, next *Document, vaultID string) bool {
+	b, n := *base, *next // shallow copies: only top-level stamps are cleared
+	for _, d := range []*Document{&b, &n} {
+		d.Generation, d.Saved, d.VaultID = 0, time.Time{}, vaultID
+		stampSchema(d)
+	}
+	return sameJSON(&b, &n)
+}
+
+// stampSchema raises the schema numbers of a document about to be written
+// to those of this release, keeping a newer writer's.
+func stampSchema(d *Document) {
+	if d.Schema < Schema {
+		d.Schema = Schema
+	}
+	if d.MinReader == 0 {
+		d.MinReader = Schema
+	}
 }
 
 func stampAccounts(base, next *Document, now time.Time) error {
@@ -529,12 +561,8 @@ func (v *Vault) write(next *Document, now time.Time) error {
 	next.Generation = v.doc.Generation + 1
 	next.Saved = now
 	next.VaultID = v.meta.VaultID
-	if next.Schema < Schema {
-		next.Schema = Schema
-	}
-	if next.MinReader == 0 {
-		next.MinReader = Schema
-	}
+	next.upgraded = false
+	stampSchema(next)
 	plain, err := json.Marshal(next)
 	if err != nil {
 		return fmt.Errorf("save vault: encode: %w", err)
