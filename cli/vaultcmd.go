@@ -28,7 +28,9 @@ func init() {
 			"  passwd        set or change the passphrase (--new-passphrase-file F)\n" +
 			"  keyring on    keep the key in the OS keyring\n" +
 			"  keyring off   always ask for the passphrase; removes the keyring entry\n" +
-			"  restore N     make kept generation N (1 = newest) the current vault",
+			"  restore N     make kept generation N the current vault: 1 to 3 are the\n" +
+			"                previous saves (1 = newest), 4 on the last save of each of\n" +
+			"                the seven latest earlier days (see status)",
 		run: runVault,
 	})
 }
@@ -161,7 +163,7 @@ func (r *runner) vaultStatus() error {
 
 func writeGenerations(w io.Writer, gens []vault.GenerationInfo) {
 	for _, g := range gens {
-		fmt.Fprintf(w, "  %d  %s.%d  %s  %d bytes\n", g.N, vault.VaultFile, g.N, g.ModTime.Local().Format(time.DateTime), g.Size)
+		fmt.Fprintf(w, "  %d  %-20s  %s  %d bytes\n", g.N, g.Name, g.ModTime.Local().Format(time.DateTime), g.Size)
 	}
 }
 

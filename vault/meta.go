@@ -19,10 +19,7 @@ const (
 	VaultFile    = "vault.age"
 	IdentityFile = "identity.age"
 	LockFile     = "vault.lock"
-	// Generations is how many previous versions of vault.age are kept, as
-	// vault.age.1 (newest) to vault.age.3.
-	Generations = 3
-	metaFormat  = "latchkey-vault"
+	metaFormat   = "latchkey-vault"
 )
 
 // meta is the plaintext side of a vault: what is needed before anything can

@@ -2,9 +2,11 @@ package vault
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,7 +74,7 @@ func TestSecurityNoOpUpdateWritesNothing(t *testing.T) {
 	}{
 		{"nothing", func(*Document) {}},
 		{"same values written back", func(d *Document) {
-			d.Accounts[0].Note = d.Accounts[0].Note
+			d.Accounts[0].Note = strings.Clone(d.Accounts[0].Note)
 			d.Settings.AutoLockSeconds = 300
 		}},
 		{"edit undone", func(d *Document) {
@@ -151,5 +153,117 @@ func TestSecurityRealChangesAlwaysSave(t *testing.T) {
 				t.Fatalf("vault.age holds generation %v (%v), want %d", d, err, gen+1)
 			}
 		})
+	}
+}
+
+// keptNotes decrypts every kept generation in the directory (every
+// vault.age.* file) and returns the first account's note in each, by file.
+func keptNotes(t *testing.T, v *Vault) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(v.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := map[string]string{}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), VaultFile+".") {
+			continue
+		}
+		d, _, err := v.read(e.Name())
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		notes[e.Name()] = d.Accounts[0].Note
+	}
+	return notes
+}
+
+func hasValue(m map[string]string, want string) bool {
+	for _, v := range m {
+		if v == want {
+			return true
+		}
+	}
+	return false
+}
+
+// A burst of real saves must not push out every generation made before it:
+// the last generation of each earlier day stays.
+func TestSecurityBurstKeepsEarlierDays(t *testing.T) {
+	clock := time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC)
+	v, err := Create(t.TempDir(), CreateOptions{
+		Options:    Options{Keyring: NewMemoryKeyring(), WorkFactor: testWorkFactor, Now: func() time.Time { return clock }},
+		Passphrase: testPass, UseKeyring: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := func(s string) {
+		mustUpdate(t, v, func(d *Document) { d.Accounts = makeAccounts(1); d.Accounts[0].Note = s })
+	}
+	note("day 1")
+	clock = clock.Add(20 * time.Hour) // 21 November, 13:00
+	note("day 2 morning")
+	clock = clock.Add(5 * time.Hour)
+	note("day 2 evening")
+	clock = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < 20; i++ {
+		clock = clock.Add(time.Minute)
+		note(fmt.Sprintf("burst %d", i))
+	}
+	kept := keptNotes(t, v)
+	for _, want := range []string{"day 2 evening", "day 1"} {
+		if !hasValue(kept, want) {
+			t.Errorf("no generation of before the burst holds %q; kept: %v", want, kept)
+		}
+	}
+	// The listing offers it for restore, and restoring it brings it back.
+	for _, g := range v.Status().Generations {
+		if kept[g.Name] != "day 2 evening" {
+			continue
+		}
+		w, err := Restore(v.Dir(), g.N, Options{Keyring: v.opts.Keyring})
+		if err != nil {
+			t.Fatalf("restore %d (%s): %v", g.N, g.Name, err)
+		}
+		if got := w.Accounts()[0].Note; got != "day 2 evening" {
+			t.Errorf("restored %s holds %q", g.Name, got)
+		}
+		return
+	}
+	t.Errorf("status lists no generation of 21 November: %+v", v.Status().Generations)
+}
+
+// Daily generations are bounded: the three previous saves plus one for
+// each of the seven latest days on which generations were replaced.
+func TestDailyGenerationsKeepSevenDays(t *testing.T) {
+	clock := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	v, err := Create(t.TempDir(), CreateOptions{
+		Options:    Options{Keyring: NewMemoryKeyring(), WorkFactor: testWorkFactor, Now: func() time.Time { return clock }},
+		Passphrase: testPass, UseKeyring: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := 0; day < 12; day++ {
+		for i := 0; i < 3; i++ {
+			mustUpdate(t, v, func(d *Document) { d.Settings.AutoLockSeconds = day*10 + i + 1 })
+			clock = clock.Add(time.Hour)
+		}
+		clock = clock.Add(21 * time.Hour)
+	}
+	gens := v.Status().Generations
+	if len(gens) != Generations+DailyGenerations {
+		t.Fatalf("%d generations kept, want %d: %+v", len(gens), Generations+DailyGenerations, gens)
+	}
+	for i, g := range gens {
+		if g.N != i+1 {
+			t.Errorf("generation %d listed as %d", i+1, g.N)
+		}
+	}
+	// Newest first. vault.age.1 … .3 hold the 12th's first two saves and
+	// the 11th's last; the dailies are the last saves of the 10th to the 4th.
+	if gens[Generations].Name != VaultFile+".2026-11-10" || gens[len(gens)-1].Name != VaultFile+".2026-11-04" {
+		t.Errorf("dailies run from %s to %s", gens[Generations].Name, gens[len(gens)-1].Name)
 	}
 }

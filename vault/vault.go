@@ -373,15 +373,13 @@ func (v *Vault) withGoodGenerations(err error) error {
 	if !errors.As(err, &ce) || filepath.Base(ce.File) != VaultFile {
 		return err
 	}
-	for n := 1; n <= Generations; n++ {
-		if _, _, gerr := v.read(generationName(n)); gerr == nil {
-			ce.Good = append(ce.Good, n)
+	for _, g := range generations(v.dir) {
+		if _, _, gerr := v.read(g.Name); gerr == nil {
+			ce.Good = append(ce.Good, g.N)
 		}
 	}
 	return err
 }
-
-func generationName(n int) string { return fmt.Sprintf("%s.%d", VaultFile, n) }
 
 // Document returns a copy of the vault's document as last read or saved.
 func (v *Vault) Document() *Document {
@@ -596,22 +594,6 @@ func (v *Vault) write(next *Document, now time.Time) error {
 	return nil
 }
 
-// rotate shifts vault.age.1 … .N-1 up by one and makes the current vault.age
-// generation 1. vault.age itself is never moved away.
-func (v *Vault) rotate() error {
-	cur := v.path(VaultFile)
-	if _, err := os.Stat(cur); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	for n := Generations; n > 1; n-- {
-		err := renameReplace(v.path(generationName(n-1)), v.path(generationName(n)))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return linkOrCopy(cur, v.path(generationName(1)))
-}
-
 // Status describes an open vault for `latchkey vault status`.
 type Status struct {
 	Dir           string
@@ -624,13 +606,6 @@ type Status struct {
 	Generation    uint64
 	Saved         time.Time
 	Generations   []GenerationInfo
-}
-
-// GenerationInfo describes one kept previous version of vault.age.
-type GenerationInfo struct {
-	N       int
-	Size    int64
-	ModTime time.Time
 }
 
 // Status reports how the vault is stored and unlocked.
@@ -734,17 +709,19 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// Restore makes previous generation n the current vault. The damaged or
-// unwanted current file is kept as generation 1, so a restore loses nothing.
+// Restore makes kept generation n (see GenerationInfo.N) the current vault.
+// The damaged or unwanted current file is kept as generation 1, so a
+// restore loses nothing.
 func Restore(dir string, n int, opts Options) (*Vault, error) {
-	if n < 1 || n > Generations {
-		return nil, fmt.Errorf("restore: generation %d does not exist (1 to %d are kept)", n, Generations)
+	name, err := generationFile(dir, n)
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
 	}
 	v, err := unlocked(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	doc, _, err := v.read(generationName(n))
+	doc, _, err := v.read(name)
 	if err != nil {
 		return nil, fmt.Errorf("restore generation %d: %w", n, err)
 	}
@@ -756,7 +733,11 @@ func Restore(dir string, n int, opts Options) (*Vault, error) {
 	// Count on from the newest generation still readable, so the restored
 	// document reads as a new save to every other open copy.
 	gen := doc.Generation
-	for _, name := range []string{VaultFile, generationName(1), generationName(2), generationName(3)} {
+	names := []string{VaultFile}
+	for _, g := range generations(dir) {
+		names = append(names, g.Name)
+	}
+	for _, name := range names {
 		if d, _, err := v.read(name); err == nil && d.Generation > gen {
 			gen = d.Generation
 		}
@@ -795,14 +776,4 @@ func Inspect(dir string) (Info, error) {
 	}
 	return Info{Dir: dir, VaultID: m.VaultID, Keyring: m.Keyring, HasPassphrase: m.hasPassphrase(),
 		Generations: generations(dir)}, nil
-}
-
-func generations(dir string) []GenerationInfo {
-	var gens []GenerationInfo
-	for n := 1; n <= Generations; n++ {
-		if st, err := os.Stat(filepath.Join(dir, generationName(n))); err == nil {
-			gens = append(gens, GenerationInfo{N: n, Size: st.Size(), ModTime: st.ModTime()})
-		}
-	}
-	return gens
 }
