@@ -7,7 +7,7 @@ import (
 )
 
 // Sentinel errors. Every failure the vault reports matches one of these (or
-// is a *CorruptError or *VersionError) with errors.Is / errors.As, so callers
+// is a *CorruptError, *VersionError or *FileTypeError) with errors.Is / errors.As, so callers
 // can explain it to the user without parsing strings.
 var (
 	// ErrNotFound: there is no vault in the directory.
@@ -37,6 +37,8 @@ var (
 	ErrCorrupt = errors.New("vault file damaged")
 	// ErrNewerVersion matches every *VersionError.
 	ErrNewerVersion = errors.New("vault written by a newer Latchkey")
+	// ErrNotAFile matches every *FileTypeError.
+	ErrNotAFile = errors.New("not a regular file")
 )
 
 // CorruptError reports a file that fails authentication or parsing: a

@@ -91,6 +91,11 @@ func dailies(dir string) []string {
 
 // generationFile returns the file name of kept generation n of dir.
 func generationFile(dir string, n int) (string, error) {
+	if n >= 1 && n <= Generations {
+		if err := checkFile(filepath.Join(dir, generationName(n))); err != nil {
+			return "", err
+		}
+	}
 	gens := generations(dir)
 	for _, g := range gens {
 		if g.N == n {
@@ -111,6 +116,13 @@ func generationFile(dir string, n int) (string, error) {
 // generation 1; the generation pushed out of the last place is kept as its
 // day's. vault.age itself is never moved away.
 func (v *Vault) rotate() error {
+	// Renames never follow links, but a link or pipe moved along here
+	// would be read later: refuse to keep generations among them.
+	for _, name := range []string{VaultFile, generationName(1), generationName(2), generationName(3)} {
+		if err := checkFile(v.path(name)); err != nil {
+			return err
+		}
+	}
 	cur := v.path(VaultFile)
 	if _, err := os.Lstat(cur); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -160,7 +172,7 @@ func sameDay(a, b time.Time) bool {
 // member comes early in every document written, so only the start of the
 // file is decrypted (age authenticates each 64 KiB chunk on its own).
 func (v *Vault) savedAt(name string) (time.Time, error) {
-	f, err := os.Open(v.path(name))
+	f, err := openFile(v.path(name))
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 )
 
@@ -20,6 +19,8 @@ const (
 	IdentityFile = "identity.age"
 	LockFile     = "vault.lock"
 	metaFormat   = "latchkey-vault"
+	// maxMetaSize bounds what is read of meta.json, a few hundred bytes.
+	maxMetaSize = 1 << 20
 )
 
 // meta is the plaintext side of a vault: what is needed before anything can
@@ -60,7 +61,7 @@ func digest(data []byte) string {
 }
 
 func readMeta(path string) (meta, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, maxMetaSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return meta{}, fmt.Errorf("%w (%s missing)", ErrNotFound, path)
 	}

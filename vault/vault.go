@@ -256,6 +256,9 @@ func (v *Vault) readIdentityFile() ([]byte, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &CorruptError{File: p, Err: errors.New("missing, but meta.json says a passphrase is set")}
 		}
+		if errors.As(err, new(*FileTypeError)) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	if !v.meta.acceptsIdentity(data) {
@@ -320,21 +323,18 @@ func (v *Vault) encryptIdentity(pass string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxFileSize))
-}
+func readLimited(path string) ([]byte, error) { return readFile(path, maxFileSize) }
 
 // read decrypts and parses a vault file of the directory.
 func (v *Vault) read(name string) (*Document, os.FileInfo, error) {
 	p := v.path(name)
-	f, err := os.Open(p)
+	f, err := openFile(p)
 	if errors.Is(err, fs.ErrNotExist) && name == VaultFile {
 		return nil, nil, &CorruptError{File: p, Err: errors.New("missing")}
+	}
+	var fe *FileTypeError
+	if errors.As(err, &fe) {
+		return nil, nil, err
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", p, err)
@@ -493,7 +493,11 @@ func stampAccounts(base, next *Document, now time.Time) error {
 }
 
 func (v *Vault) lock() (*flock.Flock, error) {
-	lk := flock.New(v.path(LockFile))
+	path := v.path(LockFile)
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	lk := flock.New(path, flock.SetFlag(lockFileFlags))
 	timeout := v.opts.LockTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -502,10 +506,18 @@ func (v *Vault) lock() (*flock.Flock, error) {
 	defer cancel()
 	ok, err := lk.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("lock %s: %w", lk.Path(), err)
+		return nil, fmt.Errorf("lock %s: %w", path, notAFile(path, err))
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, lk.Path())
+		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, path)
+	}
+	// What was locked is what the name holds now, and a regular file.
+	if st, err := lk.Stat(); err != nil || !st.Mode().IsRegular() {
+		lk.Unlock()
+		if ferr := checkFile(path); ferr != nil {
+			return nil, ferr
+		}
+		return nil, fmt.Errorf("lock %s: not a regular file", path)
 	}
 	return lk, nil
 }
@@ -545,7 +557,7 @@ func (v *Vault) save(next *Document, now time.Time) error {
 // or wrote; every save renames a new file in, so identity of the file is
 // enough to tell.
 func (v *Vault) readIfChanged() (*Document, error) {
-	st, err := os.Stat(v.path(VaultFile))
+	st, err := os.Lstat(v.path(VaultFile))
 	if err == nil && v.stat != nil && os.SameFile(st, v.stat) && st.ModTime().Equal(v.stat.ModTime()) && st.Size() == v.stat.Size() {
 		return nil, nil
 	}
@@ -586,7 +598,7 @@ func (v *Vault) write(next *Document, now time.Time) error {
 		os.Remove(tmp)
 		return fmt.Errorf("save vault: %w", err)
 	}
-	st, err := os.Stat(v.path(VaultFile))
+	st, err := os.Lstat(v.path(VaultFile))
 	if err != nil {
 		return fmt.Errorf("save vault: %w", err)
 	}
