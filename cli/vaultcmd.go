@@ -148,6 +148,7 @@ func (r *runner) vaultStatus() error {
 		fmt.Fprintf(w, "Unlock:       not unlocked: %v\n", explain(r.unlockError(dir, err)))
 	} else {
 		st := v.Status()
+		r.reportRepairs(st)
 		how := st.UnlockedBy
 		if st.Keyring && st.UnlockedBy != vault.ByKeyring && st.KeyringErr != nil {
 			how += fmt.Sprintf(" (keyring: %v)", st.KeyringErr)
@@ -155,6 +156,9 @@ func (r *runner) vaultStatus() error {
 		fmt.Fprintf(w, "Unlocked by:  %s\n", how)
 		fmt.Fprintf(w, "Accounts:     %d\n", st.Accounts)
 		fmt.Fprintf(w, "Generation:   %d, saved %s\n", st.Generation, st.Saved.Local().Format(time.DateTime))
+		if len(st.Permissions) > 0 {
+			fmt.Fprintf(w, "Permissions:  %s\n", describeRepairs(st))
+		}
 	}
 	fmt.Fprintf(w, "Kept:         %d previous generations\n", len(info.Generations))
 	writeGenerations(w, info.Generations)
@@ -233,6 +237,7 @@ func (r *runner) vaultRestore(n int) error {
 		return r.unlockError(dir, err)
 	}
 	st := v.Status()
+	r.reportRepairs(st)
 	fmt.Fprintf(r.env.Stdout, "Restored generation %d: %d accounts. The replaced file is kept as %s.1.\n", n, st.Accounts, vault.VaultFile)
 	return nil
 }

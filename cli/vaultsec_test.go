@@ -5,8 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/vault"
 )
 
 // fileState is what a command could change about one file of the vault
@@ -88,4 +91,36 @@ func TestSecurityDuplicateAddsWriteNothing(t *testing.T) {
 		h.run("add", annURI).assert(t, 0, "skipped", "")
 	}
 	assertSameDir(t, h.home, before)
+}
+
+// The CLI says in one line on stderr what it tightened, and `vault status`
+// shows it.
+func TestSecurityLoosePermissionsReported(t *testing.T) {
+	h := withVault(t)
+	h.run("add", annURI).assert(t, 0, "Added 1 account", "")
+	loosen := func() {
+		os.Chmod(h.home, 0o777)
+		os.Chmod(filepath.Join(h.home, vault.VaultFile), 0o666)
+	}
+	loosen()
+	r := h.run("list")
+	r.assert(t, 0, "Acme", "vault.age")
+	if lines := strings.Count(r.stderr, "\n"); lines != 1 || !strings.Contains(r.stderr, "0666") || !strings.Contains(r.stderr, "0777") {
+		t.Errorf("stderr %q, want one line naming both repairs", r.stderr)
+	}
+	for name, want := range map[string]os.FileMode{"": 0o700, vault.VaultFile: 0o600} {
+		if st, _ := os.Stat(filepath.Join(h.home, name)); st.Mode().Perm() != want {
+			t.Errorf("%q is %v, want %v", name, st.Mode().Perm(), want)
+		}
+	}
+	h.run("list").assert(t, 0, "Acme", "")
+	if r := h.run("list"); r.stderr != "" {
+		t.Errorf("nothing to repair, yet stderr says %q", r.stderr)
+	}
+	loosen()
+	r = h.run("vault", "status")
+	r.assert(t, 0, "Permissions:", "vault.age")
+	if !strings.Contains(r.stdout, "0666") {
+		t.Errorf("status does not show the repair: %s", r.stdout)
+	}
 }

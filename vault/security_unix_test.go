@@ -177,3 +177,94 @@ func TestSecuritySymlinksNeverFollowed(t *testing.T) {
 		})
 	}
 }
+
+// Modes that let other users read or replace vault files are repaired on
+// open where the user owns the file, and every repair is reported.
+func TestSecurityLoosePermissionsRepaired(t *testing.T) {
+	v, kr := newTestVault(t)
+	for i := 0; i < 5; i++ {
+		mustUpdate(t, v, func(d *Document) { d.Accounts = makeAccounts(1); d.Settings.AutoLockSeconds = i + 1 })
+	}
+	dir := v.Dir()
+	loose := map[string]os.FileMode{
+		"": 0o777, MetaFile: 0o666, IdentityFile: 0o644, VaultFile: 0o666, LockFile: 0o660,
+		generationName(1): 0o604, generationName(3): 0o640,
+	}
+	want := map[string]os.FileMode{}
+	for name, mode := range loose {
+		if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+			t.Fatal(err)
+		}
+		want[filepath.Join(dir, name)] = 0o600
+	}
+	want[dir] = 0o700
+	tight := filepath.Join(dir, generationName(2)) // 0600 already: not reported
+	before := dirState(t, dir)
+
+	w, err := Open(dir, Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]PermRepair{}
+	for _, r := range w.Status().Permissions {
+		got[r.File] = r
+	}
+	for path, mode := range want {
+		st, _ := os.Stat(path)
+		if st.Mode().Perm() != mode {
+			t.Errorf("%s is %v after open, want %v", path, st.Mode().Perm(), mode)
+		}
+		r, ok := got[path]
+		name, _ := filepath.Rel(dir, path)
+		if name == "." {
+			name = ""
+		}
+		if !ok || r.Err != nil || r.Was != loose[name] || r.Now != mode {
+			t.Errorf("repair of %s reported as %+v, want %v → %v", path, r, loose[name], mode)
+		}
+		if ok && !strings.Contains(r.String(), filepath.Base(path)) {
+			t.Errorf("repair report %q does not name the file", r)
+		}
+	}
+	if _, ok := got[tight]; ok || len(got) != len(want) {
+		t.Errorf("reported %d repairs, want %d: %v", len(got), len(want), w.Status().Permissions)
+	}
+	// Only modes changed: every byte is as it was.
+	for name, b := range before {
+		b.mode = dirState(t, dir)[name].mode
+		before[name] = b
+	}
+	assertSameDir(t, dir, before)
+	// Nothing is left to repair, so nothing is reported the next time.
+	if w, err := Open(dir, Options{Keyring: kr}); err != nil || len(w.Status().Permissions) != 0 {
+		t.Errorf("second open: %v, repairs %v", err, w.Status().Permissions)
+	}
+}
+
+// A loose file another user owns cannot be repaired: it is reported as
+// such and left alone.
+func TestSecurityLoosePermissionsOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	v, kr := newTestVault(t)
+	p := v.path(IdentityFile)
+	if err := os.Chown(p, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p, 0o644)
+	w, err := Open(v.Dir(), Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps := w.Status().Permissions
+	if len(reps) != 1 || reps[0].File != p || reps[0].Err == nil || reps[0].Now != 0o644 {
+		t.Fatalf("repairs %+v, want identity.age reported as not repaired", reps)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o644 {
+		t.Errorf("another user's file changed to %v", st.Mode().Perm())
+	}
+	if !strings.Contains(reps[0].String(), "65534") {
+		t.Errorf("report %q does not say who owns it", reps[0])
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,9 +71,10 @@ type Vault struct {
 	meta       meta
 	identity   *age.X25519Identity
 	unlockedBy string
-	keyringErr error       // why the keyring did not unlock, if it did not
-	doc        *Document   // as last read or written: the base of merges
-	stat       os.FileInfo // of vault.age when doc was read or written
+	keyringErr error        // why the keyring did not unlock, if it did not
+	repaired   []PermRepair // loose modes found (and repaired) on open
+	doc        *Document    // as last read or written: the base of merges
+	stat       os.FileInfo  // of vault.age when doc was read or written
 }
 
 // CreateOptions choose how a new vault unlocks.
@@ -165,7 +167,9 @@ func unlocked(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{dir: dir, opts: opts, meta: m}
+	// Only once meta.json proved this is a vault: a mistyped --home must
+	// not have its modes changed. Before unlocking: that needs no key.
+	v := &Vault{dir: dir, opts: opts, meta: m, repaired: repairPermissions(dir)}
 	if err := v.unlock(); err != nil {
 		return nil, err
 	}
@@ -618,6 +622,10 @@ type Status struct {
 	Generation    uint64
 	Saved         time.Time
 	Generations   []GenerationInfo
+	// Permissions lists the vault files (and the directory) that other
+	// users had access to when the vault was opened; each was narrowed to
+	// 0600 (0700) unless its Err says why not.
+	Permissions []PermRepair
 }
 
 // Status reports how the vault is stored and unlocked.
@@ -628,7 +636,7 @@ func (v *Vault) Status() Status {
 		Dir: v.dir, VaultID: v.meta.VaultID, UnlockedBy: v.unlockedBy,
 		Keyring: v.meta.Keyring, KeyringErr: v.keyringErr, HasPassphrase: v.meta.hasPassphrase(),
 		Accounts: len(v.doc.Accounts), Generation: v.doc.Generation, Saved: v.doc.Saved,
-		Generations: generations(v.dir),
+		Generations: generations(v.dir), Permissions: slices.Clone(v.repaired),
 	}
 	return s
 }
