@@ -289,6 +289,14 @@ func explain(err error) string {
 	if errors.As(err, &ce) && len(ce.Good) > 0 {
 		return fmt.Sprintf("%v: run 'latchkey vault restore %d'", err, ce.Good[0])
 	}
+	var re *vault.RollbackError
+	if errors.As(err, &re) {
+		keep := "or, if you put the older copy there on purpose, 'latchkey vault restore 0' to keep it"
+		if len(re.Newer) > 0 {
+			return fmt.Sprintf("%v: run 'latchkey vault restore %d' to go back to it, %s", err, re.Newer[0], keep)
+		}
+		return fmt.Sprintf("%v: if you put it there on purpose, run 'latchkey vault restore 0' to keep it", err)
+	}
 	return err.Error()
 }
 

@@ -30,7 +30,9 @@ func init() {
 			"  keyring off   always ask for the passphrase; removes the keyring entry\n" +
 			"  restore N     make kept generation N the current vault: 1 to 3 are the\n" +
 			"                previous saves (1 = newest), 4 on the last save of each of\n" +
-			"                the seven latest earlier days (see status)",
+			"                the seven latest earlier days (see status); 0 keeps the\n" +
+			"                current vault.age although it is older than one this\n" +
+			"                computer has seen (after restoring a backup on purpose)",
 		run: runVault,
 	})
 }
@@ -159,6 +161,11 @@ func (r *runner) vaultStatus() error {
 		if len(st.Permissions) > 0 {
 			fmt.Fprintf(w, "Permissions:  %s\n", describeRepairs(st))
 		}
+		if st.SeenErr != nil {
+			fmt.Fprintf(w, "Rollback:     not checked: %v\n", st.SeenErr)
+		} else {
+			fmt.Fprintf(w, "Rollback:     checked (newest generation seen here: %d)\n", st.Seen)
+		}
 	}
 	fmt.Fprintf(w, "Kept:         %d previous generations\n", len(info.Generations))
 	writeGenerations(w, info.Generations)
@@ -238,6 +245,11 @@ func (r *runner) vaultRestore(n int) error {
 	}
 	st := v.Status()
 	r.reportRepairs(st)
-	fmt.Fprintf(r.env.Stdout, "Restored generation %d: %d accounts. The replaced file is kept as %s.1.\n", n, st.Accounts, vault.VaultFile)
+	if n == 0 {
+		fmt.Fprintf(r.env.Stdout, "Kept %s as it is: %s, saved again as generation %d. The file as it was is also kept as %s.1.\n",
+			vault.VaultFile, plural(st.Accounts, "account"), st.Generation, vault.VaultFile)
+		return nil
+	}
+	fmt.Fprintf(r.env.Stdout, "Restored generation %d: %s. The replaced file is kept as %s.1.\n", n, plural(st.Accounts, "account"), vault.VaultFile)
 	return nil
 }

@@ -124,3 +124,41 @@ func TestSecurityLoosePermissionsReported(t *testing.T) {
 		t.Errorf("status does not show the repair: %s", r.stdout)
 	}
 }
+
+// An older vault.age put in place is refused by every command, with both
+// ways out in the message; either way out works.
+func TestSecurityRollbackReported(t *testing.T) {
+	for _, way := range []string{"1", "0"} {
+		t.Run("restore "+way, func(t *testing.T) {
+			h := withVault(t)
+			h.run("add", annURI).assert(t, 0, "Added 1 account", "")
+			h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
+			h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+			// vault.age.2 has ann only; vault.age.1 ann and the RFC account.
+			old, err := os.ReadFile(filepath.Join(h.home, vault.VaultFile+".2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(h.home, vault.VaultFile))
+			os.WriteFile(filepath.Join(h.home, vault.VaultFile), old, 0o600)
+			before := dirState(t, h.home)
+			for _, args := range [][]string{{"list"}, {"add", "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXQ"}, {"code", "ann"}} {
+				h.run(args...).assert(t, 1, "", "older than generation")
+				r := h.run(args...)
+				if !strings.Contains(r.stderr, "latchkey vault restore 1") || !strings.Contains(r.stderr, "latchkey vault restore 0") {
+					t.Errorf("%v: stderr %q offers no way out", args, r.stderr)
+				}
+			}
+			h.run("vault", "status").assert(t, 0, "not unlocked", "")
+			assertSameDir(t, h.home, before)
+
+			h.run("vault", "restore", way).assert(t, 0, map[string]string{"1": "Restored generation 1: 2 accounts", "0": "Kept vault.age as it is: 1 account"}[way], "")
+			want := map[string]int{"1": 2, "0": 1}[way]
+			r := h.run("list")
+			r.assert(t, 0, "Acme", "")
+			if got := strings.Count(r.stdout, "\n") - 1; got != want {
+				t.Errorf("%d accounts after restore %s, want %d:\n%s", got, way, want, r.stdout)
+			}
+		})
+	}
+}

@@ -2,10 +2,12 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +267,199 @@ func TestDailyGenerationsKeepSevenDays(t *testing.T) {
 	// the 11th's last; the dailies are the last saves of the 10th to the 4th.
 	if gens[Generations].Name != VaultFile+".2026-11-10" || gens[len(gens)-1].Name != VaultFile+".2026-11-04" {
 		t.Errorf("dailies run from %s to %s", gens[Generations].Name, gens[len(gens)-1].Name)
+	}
+}
+
+// copyFile copies src over dst as someone with access to the vault's files
+// would: a new file, a new inode, a fresh mtime.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(dst)
+	if err := os.WriteFile(dst, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An older generation put in place of vault.age is refused: by Open, by a
+// vault already open when it saves or reloads; the error names the file,
+// says which generations are newer, and nothing is written.
+func TestSecurityRollbackDetected(t *testing.T) {
+	tests := []struct {
+		name      string
+		attack    func(t *testing.T, dir string, earlier map[string][]byte)
+		wantGen   uint64
+		wantNewer []int
+	}{
+		{"older generation copied over vault.age", func(t *testing.T, dir string, _ map[string][]byte) {
+			copyFile(t, filepath.Join(dir, generationName(2)), filepath.Join(dir, VaultFile))
+		}, 4, []int{1}},
+		{"older generation renamed over vault.age", func(t *testing.T, dir string, _ map[string][]byte) {
+			if err := os.Rename(filepath.Join(dir, generationName(3)), filepath.Join(dir, VaultFile)); err != nil {
+				t.Fatal(err)
+			}
+		}, 3, []int{1, 2}},
+		{"whole directory put back from an earlier copy", func(t *testing.T, dir string, earlier map[string][]byte) {
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if e.Name() != LockFile { // it holds nothing; a save takes it before looking
+					os.Remove(filepath.Join(dir, e.Name()))
+				}
+			}
+			for name, data := range earlier {
+				os.WriteFile(filepath.Join(dir, name), data, 0o600)
+			}
+		}, 3, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, kr := newTestVault(t)
+			dir := v.Dir()
+			mustUpdate(t, v, func(d *Document) { d.Accounts = makeAccounts(2) })
+			mustUpdate(t, v, func(d *Document) { d.Accounts[0].Note = "3" })
+			earlier := snapshot(t, dir) // generation 3
+			for _, note := range []string{"4", "5", "6"} {
+				mustUpdate(t, v, func(d *Document) { d.Accounts[0].Note = note })
+			}
+			stale, err := Open(dir, Options{Keyring: kr}) // open before the attack
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.attack(t, dir, earlier)
+			before := dirState(t, dir)
+
+			check := func(what string, err error) {
+				t.Helper()
+				var re *RollbackError
+				if !errors.As(err, &re) || !errors.Is(err, ErrRollback) {
+					t.Fatalf("%s = %v, want a RollbackError", what, err)
+				}
+				if re.File != filepath.Join(dir, VaultFile) || re.Generation != tt.wantGen || re.Seen != 6 || !reflect.DeepEqual(re.Newer, tt.wantNewer) {
+					t.Errorf("%s: %+v, want vault.age at generation %d of 6 seen, newer %v", what, re, tt.wantGen, tt.wantNewer)
+				}
+				msg := err.Error()
+				offer := "no newer generation is kept"
+				if len(tt.wantNewer) > 0 {
+					offer = fmt.Sprintf("kept generation %d", tt.wantNewer[0])
+				}
+				if !strings.Contains(msg, VaultFile) || !strings.Contains(msg, "older") || !strings.Contains(msg, offer) {
+					t.Errorf("%s: message %q does not name the file and offer %q", what, msg, offer)
+				}
+				if strings.Contains(msg, testPass) || strings.Contains(msg, "JBSWY3DP") {
+					t.Errorf("%s: message reveals a secret", what)
+				}
+				assertSameDir(t, dir, before)
+			}
+			_, err = Open(dir, Options{Keyring: kr})
+			check("Open", err)
+			_, err = Open(dir, Options{Passphrase: passphrase(testPass)})
+			check("Open by passphrase", err)
+			check("save of a vault opened before", stale.Update(func(d *Document) error { d.Accounts[1].Note = "buried?"; return nil }))
+			check("save of the vault that wrote 6", v.Update(func(d *Document) error { d.Accounts[1].Note = "buried?"; return nil }))
+			check("Reload", v.Reload())
+		})
+	}
+}
+
+// Going back on purpose still works: restoring a kept generation, or
+// keeping the older vault.age as it is (generation 0), is accepted from
+// then on, and unknown members survive either.
+func TestSecurityRollbackRestoreOnPurpose(t *testing.T) {
+	const newer = `{"schema":3,"min_reader":2,"vault_id":"VID","generation":50,"saved":"2026-11-22T09:00:00Z",
+	"sync_state":{"cursor":"abc"},"settings":{"tray_style":"mono"},
+	"accounts":[{"id":"a1","issuer":"RMM","name":"ann","type":"totp","secret":"JBSWY3DPEHPK3PXP","algorithm":"SHA1",
+	  "digits":6,"period":30,"created":"2026-01-01T00:00:00Z","updated":"2026-01-01T00:00:00Z","passkey":{"rp":"x"}}]}`
+	for _, n := range []int{0, 1} {
+		t.Run(fmt.Sprint("restore ", n), func(t *testing.T) {
+			v, kr := newTestVault(t)
+			dir := v.Dir()
+			writeRawDocument(t, v, strings.ReplaceAll(newer, "VID", v.meta.VaultID))
+			w, err := Open(dir, Options{Keyring: kr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, note := range []string{"51", "52"} {
+				mustUpdate(t, w, func(d *Document) { d.Accounts[0].Note = note })
+			}
+			// vault.age.1 is 51; put 50 in place of 52.
+			copyFile(t, filepath.Join(dir, generationName(2)), filepath.Join(dir, VaultFile))
+			if _, err := Open(dir, Options{Keyring: kr}); !errors.Is(err, ErrRollback) {
+				t.Fatalf("Open = %v, want a rollback", err)
+			}
+			rolledBack, _ := os.ReadFile(filepath.Join(dir, VaultFile))
+			r, err := Restore(dir, n, Options{Keyring: kr})
+			if err != nil {
+				t.Fatalf("Restore(%d): %v", n, err)
+			}
+			// The file it replaced is kept, not lost.
+			if kept, _ := os.ReadFile(filepath.Join(dir, generationName(1))); !bytes.Equal(kept, rolledBack) {
+				t.Errorf("the replaced vault.age is not kept as vault.age.1")
+			}
+			wantNote := map[int]string{0: "", 1: "51"}[n]
+			if got := r.Document(); got.Accounts[0].Note != wantNote || got.Generation <= 52 {
+				t.Errorf("restored note %q at generation %d, want %q above 52", got.Accounts[0].Note, got.Generation, wantNote)
+			}
+			o, err := Open(dir, Options{Keyring: kr})
+			if err != nil {
+				t.Fatalf("Open after restore: %v", err)
+			}
+			mustUpdate(t, o, func(d *Document) { d.Accounts[0].Note = "after" })
+			raw := decryptRaw(t, o, VaultFile)
+			for _, want := range []string{`"sync_state":{"cursor":"abc"}`, `"tray_style":"mono"`, `"passkey":{"rp":"x"}`} {
+				if !strings.Contains(raw, want) {
+					t.Errorf("restored document lacks %s", want)
+				}
+			}
+		})
+	}
+}
+
+// The mark is per vault and directory: a copy of the vault opened from
+// elsewhere (a backup) is not a rollback of the original, and neither
+// affects the other. A state directory inside the vault directory would be
+// rolled back with it: the check is then off, and Status says so.
+func TestRollbackMarkPerDirectory(t *testing.T) {
+	v, kr := newTestVault(t)
+	mustUpdate(t, v, func(d *Document) { d.Accounts = makeAccounts(1) })
+	backup := filepath.Join(t.TempDir(), "backup")
+	os.Mkdir(backup, 0o700)
+	for name, data := range snapshot(t, v.Dir()) {
+		os.WriteFile(filepath.Join(backup, name), data, 0o600)
+	}
+	for _, note := range []string{"3", "4"} {
+		mustUpdate(t, v, func(d *Document) { d.Accounts[0].Note = note })
+	}
+	b, err := Open(backup, Options{Keyring: kr})
+	if err != nil {
+		t.Fatalf("Open of an older copy elsewhere: %v", err)
+	}
+	mustUpdate(t, b, func(d *Document) { d.Accounts[0].Note = "in the backup" })
+	// The copy was taken at generation 2; its own save is 3, whatever the
+	// original saw since.
+	if st := b.Status(); st.Seen != 3 || st.SeenErr != nil {
+		t.Errorf("backup: seen %d (%v), want 3", st.Seen, st.SeenErr)
+	}
+	w, err := Open(v.Dir(), Options{Keyring: kr})
+	if err != nil {
+		t.Fatalf("Open of the original: %v", err)
+	}
+	if st := w.Status(); st.Seen != 4 || st.SeenErr != nil {
+		t.Errorf("original: seen %d (%v), want 4", st.Seen, st.SeenErr)
+	}
+	for name := range snapshot(t, v.Dir()) {
+		if strings.HasPrefix(name, "seen") {
+			t.Errorf("the mark is kept in the vault directory: %s", name)
+		}
+	}
+
+	inside, err := Open(v.Dir(), Options{Keyring: kr, StateDir: filepath.Join(v.Dir(), "state")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := inside.Status(); st.SeenErr == nil || !strings.Contains(st.SeenErr.Error(), "inside the vault directory") {
+		t.Errorf("state directory inside the vault: SeenErr %v", st.SeenErr)
 	}
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -39,6 +41,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// StateDir keeps, outside the vault directory, the newest generation
+	// this device has seen of each vault (see seen.go); empty means
+	// DefaultStateDir().
+	StateDir string
 }
 
 func (o *Options) keyring() Keyring {
@@ -73,6 +79,9 @@ type Vault struct {
 	unlockedBy string
 	keyringErr error        // why the keyring did not unlock, if it did not
 	repaired   []PermRepair // loose modes found (and repaired) on open
+	seen       uint64       // the newest generation this device has seen
+	seenOnFile uint64       // … as the mark outside the vault holds it
+	seenErr    error        // why the mark could not be read or kept
 	doc        *Document    // as last read or written: the base of merges
 	stat       os.FileInfo  // of vault.age when doc was read or written
 }
@@ -156,8 +165,44 @@ func Open(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, v.withGoodGenerations(err)
 	}
+	if err := v.checkRollback(doc); err != nil {
+		return nil, err
+	}
 	v.doc, v.stat = doc, st
+	v.noteSeen(doc.Generation)
 	return v, nil
+}
+
+// checkRollback refuses a document older than the newest generation this
+// device has seen. A document migrated from schema 1 has no generation to
+// compare, and is let through.
+func (v *Vault) checkRollback(doc *Document) error {
+	v.loadSeen()
+	if doc.upgraded || doc.Generation >= v.seen {
+		return nil
+	}
+	return &RollbackError{File: v.path(VaultFile), Generation: doc.Generation, Seen: v.seen, Newer: v.newerGenerations(doc.Generation)}
+}
+
+// newerGenerations lists the kept generations that open and are newer than
+// gen, newest first.
+func (v *Vault) newerGenerations(gen uint64) []int {
+	type kept struct {
+		n   int
+		gen uint64
+	}
+	var newer []kept
+	for _, g := range generations(v.dir) {
+		if d, _, err := v.read(g.Name); err == nil && d.Generation > gen {
+			newer = append(newer, kept{g.N, d.Generation})
+		}
+	}
+	slices.SortStableFunc(newer, func(a, b kept) int { return cmp.Compare(b.gen, a.gen) })
+	var ns []int
+	for _, k := range newer {
+		ns = append(ns, k.n)
+	}
+	return ns
 }
 
 // unlocked reads the metadata of the vault in dir and unlocks its identity;
@@ -438,7 +483,11 @@ func (v *Vault) Reload() error {
 	if err != nil {
 		return v.withGoodGenerations(err)
 	}
+	if err := v.checkRollback(doc); err != nil {
+		return err
+	}
 	v.doc, v.stat = doc, st
+	v.noteSeen(doc.Generation)
 	return nil
 }
 
@@ -502,16 +551,22 @@ func stampAccounts(base, next *Document, now time.Time) error {
 	return nil
 }
 
-func (v *Vault) lock() (*flock.Flock, error) {
-	path := v.path(LockFile)
+func (v *Vault) lock() (*flock.Flock, error) { return lockFile(v.path(LockFile), v.opts.lockTimeout()) }
+
+func (o *Options) lockTimeout() time.Duration {
+	if o.LockTimeout <= 0 {
+		return 10 * time.Second
+	}
+	return o.LockTimeout
+}
+
+// lockFile takes the lock file at path, waiting up to timeout for another
+// holder. It never follows a link at path and never waits on a named pipe.
+func lockFile(path string, timeout time.Duration) (*flock.Flock, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
 	lk := flock.New(path, flock.SetFlag(lockFileFlags))
-	timeout := v.opts.LockTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ok, err := lk.TryLockContext(ctx, 5*time.Millisecond)
@@ -548,8 +603,13 @@ func (v *Vault) save(next *Document, now time.Time) error {
 		return v.withGoodGenerations(err)
 	}
 	// Any other file than the one we read means another save (or a
-	// restore, which may reuse a generation number): merge with it.
+	// restore, which may reuse a generation number): merge with it, unless
+	// it is older than what this device has seen: then it was put back,
+	// and writing over it would bury the newer one for good.
 	if disk != nil {
+		if err := v.checkRollback(disk); err != nil {
+			return err
+		}
 		merged, err := merge(v.doc, next, disk)
 		if err != nil {
 			return err
@@ -578,7 +638,13 @@ func (v *Vault) readIfChanged() (*Document, error) {
 // write encrypts next as the generation after v.doc's and makes it
 // vault.age, keeping the previous ones.
 func (v *Vault) write(next *Document, now time.Time) error {
-	next.Generation = v.doc.Generation + 1
+	// Above anything this device has seen, so no save of ours can ever
+	// look like a rollback, here or to another open copy.
+	base := max(v.doc.Generation, v.seen)
+	if base == math.MaxUint64 {
+		return errors.New("save vault: the generation counter is exhausted")
+	}
+	next.Generation = base + 1
 	next.Saved = now
 	next.VaultID = v.meta.VaultID
 	next.upgraded = false
@@ -613,6 +679,7 @@ func (v *Vault) write(next *Document, now time.Time) error {
 		return fmt.Errorf("save vault: %w", err)
 	}
 	v.doc, v.stat = next, st
+	v.noteSeen(next.Generation)
 	return nil
 }
 
@@ -632,6 +699,11 @@ type Status struct {
 	// users had access to when the vault was opened; each was narrowed to
 	// 0600 (0700) unless its Err says why not.
 	Permissions []PermRepair
+	// Seen is the newest generation this device has seen of the vault,
+	// kept outside the vault directory to detect rollbacks; SeenErr says
+	// why it could not be read or kept, when it could not.
+	Seen    uint64
+	SeenErr error
 }
 
 // Status reports how the vault is stored and unlocked.
@@ -643,6 +715,7 @@ func (v *Vault) Status() Status {
 		Keyring: v.meta.Keyring, KeyringErr: v.keyringErr, HasPassphrase: v.meta.hasPassphrase(),
 		Accounts: len(v.doc.Accounts), Generation: v.doc.Generation, Saved: v.doc.Saved,
 		Generations: generations(v.dir), Permissions: slices.Clone(v.repaired),
+		Seen: v.seen, SeenErr: v.seenErr,
 	}
 	return s
 }
@@ -735,13 +808,19 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// Restore makes kept generation n (see GenerationInfo.N) the current vault.
-// The damaged or unwanted current file is kept as generation 1, so a
-// restore loses nothing.
+// Restore makes kept generation n (see GenerationInfo.N) the current vault;
+// n = 0 keeps the current vault.age as it is, accepting it although it is
+// older than a generation this device has seen (RollbackError). The damaged
+// or unwanted current file is kept as generation 1, so a restore loses
+// nothing. The restored document is written as a generation newer than any
+// seen, so it is what every open copy and this device accept from then on.
 func Restore(dir string, n int, opts Options) (*Vault, error) {
-	name, err := generationFile(dir, n)
-	if err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+	name := VaultFile
+	if n != 0 {
+		var err error
+		if name, err = generationFile(dir, n); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
 	}
 	v, err := unlocked(dir, opts)
 	if err != nil {
@@ -768,6 +847,7 @@ func Restore(dir string, n int, opts Options) (*Vault, error) {
 			gen = d.Generation
 		}
 	}
+	v.loadSeen()
 	v.doc = &Document{Generation: gen}
 	if err := v.write(doc.Clone(), v.opts.now()); err != nil {
 		return nil, fmt.Errorf("restore generation %d: %w", n, err)
