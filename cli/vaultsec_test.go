@@ -146,7 +146,7 @@ func TestSecurityRollbackReported(t *testing.T) {
 				h.run(args...).assert(t, 1, "", "older than generation")
 				r := h.run(args...)
 				if !strings.Contains(r.stderr, "latchkey vault restore 1") || !strings.Contains(r.stderr, "latchkey vault restore 0") {
-					t.Errorf("%v: stderr %q offers no way out", args, r.stderr)
+					t.Errorf("%s: stderr %q offers no way out", args[0], r.stderr)
 				}
 			}
 			h.run("vault", "status").assert(t, 0, "not unlocked", "")
