@@ -162,7 +162,7 @@ func (r *runner) vaultStatus() error {
 			fmt.Fprintf(w, "Permissions:  %s\n", describeRepairs(st))
 		}
 		if st.SeenErr != nil {
-			fmt.Fprintf(w, "Rollback:     not checked: %v\n", st.SeenErr)
+			fmt.Fprintf(w, "Rollback:     not fully checked: %v\n", st.SeenErr)
 		} else {
 			fmt.Fprintf(w, "Rollback:     checked (newest generation seen here: %d)\n", st.Seen)
 		}
