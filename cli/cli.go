@@ -12,6 +12,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -230,7 +231,42 @@ func (r *runner) openVault() (*vault.Vault, error) {
 	if err != nil {
 		return nil, r.unlockError(dir, err)
 	}
+	r.reportRepairs(v.Status())
 	return v, nil
+}
+
+// reportRepairs prints, in one line on stderr, the loose permissions the
+// vault found and narrowed on open.
+func (r *runner) reportRepairs(st vault.Status) {
+	if len(st.Permissions) == 0 {
+		return
+	}
+	fmt.Fprintf(r.env.Stderr, "latchkey: other users could reach the vault in %s: %s\n", st.Dir, describeRepairs(st))
+}
+
+// describeRepairs lists the repairs of st in one phrase, e.g. "tightened
+// the directory 0777→0700, vault.age 0666→0600".
+func describeRepairs(st vault.Status) string {
+	var done, failed []string
+	for _, p := range st.Permissions {
+		name, err := filepath.Rel(st.Dir, p.File)
+		if err != nil || name == "." {
+			name = "the directory"
+		}
+		if p.Err != nil {
+			failed = append(failed, fmt.Sprintf("%s %04o (%v)", name, p.Was, p.Err))
+		} else {
+			done = append(done, fmt.Sprintf("%s %04o→%04o", name, p.Was, p.Now))
+		}
+	}
+	var parts []string
+	if len(done) > 0 {
+		parts = append(parts, "tightened "+strings.Join(done, ", "))
+	}
+	if len(failed) > 0 {
+		parts = append(parts, "could not tighten "+strings.Join(failed, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (r *runner) unlockError(dir string, err error) error {
@@ -252,6 +288,14 @@ func explain(err error) string {
 	var ce *vault.CorruptError
 	if errors.As(err, &ce) && len(ce.Good) > 0 {
 		return fmt.Sprintf("%v: run 'latchkey vault restore %d'", err, ce.Good[0])
+	}
+	var re *vault.RollbackError
+	if errors.As(err, &re) {
+		keep := "or, if you put the older copy there on purpose, 'latchkey vault restore 0' to keep it"
+		if len(re.Newer) > 0 {
+			return fmt.Sprintf("%v: run 'latchkey vault restore %d' to go back to it, %s", err, re.Newer[0], keep)
+		}
+		return fmt.Sprintf("%v: if you put it there on purpose, run 'latchkey vault restore 0' to keep it", err)
 	}
 	return err.Error()
 }

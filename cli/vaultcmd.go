@@ -28,7 +28,11 @@ func init() {
 			"  passwd        set or change the passphrase (--new-passphrase-file F)\n" +
 			"  keyring on    keep the key in the OS keyring\n" +
 			"  keyring off   always ask for the passphrase; removes the keyring entry\n" +
-			"  restore N     make kept generation N (1 = newest) the current vault",
+			"  restore N     make kept generation N the current vault: 1 to 3 are the\n" +
+			"                previous saves (1 = newest), 4 on the last save of each of\n" +
+			"                the seven latest earlier days (see status); 0 keeps the\n" +
+			"                current vault.age although it is older than one this\n" +
+			"                computer has seen (after restoring a backup on purpose)",
 		run: runVault,
 	})
 }
@@ -146,6 +150,7 @@ func (r *runner) vaultStatus() error {
 		fmt.Fprintf(w, "Unlock:       not unlocked: %v\n", explain(r.unlockError(dir, err)))
 	} else {
 		st := v.Status()
+		r.reportRepairs(st)
 		how := st.UnlockedBy
 		if st.Keyring && st.UnlockedBy != vault.ByKeyring && st.KeyringErr != nil {
 			how += fmt.Sprintf(" (keyring: %v)", st.KeyringErr)
@@ -153,6 +158,14 @@ func (r *runner) vaultStatus() error {
 		fmt.Fprintf(w, "Unlocked by:  %s\n", how)
 		fmt.Fprintf(w, "Accounts:     %d\n", st.Accounts)
 		fmt.Fprintf(w, "Generation:   %d, saved %s\n", st.Generation, st.Saved.Local().Format(time.DateTime))
+		if len(st.Permissions) > 0 {
+			fmt.Fprintf(w, "Permissions:  %s\n", describeRepairs(st))
+		}
+		if st.SeenErr != nil {
+			fmt.Fprintf(w, "Rollback:     not fully checked: %v\n", st.SeenErr)
+		} else {
+			fmt.Fprintf(w, "Rollback:     checked (newest generation seen here: %d)\n", st.Seen)
+		}
 	}
 	fmt.Fprintf(w, "Kept:         %d previous generations\n", len(info.Generations))
 	writeGenerations(w, info.Generations)
@@ -161,7 +174,7 @@ func (r *runner) vaultStatus() error {
 
 func writeGenerations(w io.Writer, gens []vault.GenerationInfo) {
 	for _, g := range gens {
-		fmt.Fprintf(w, "  %d  %s.%d  %s  %d bytes\n", g.N, vault.VaultFile, g.N, g.ModTime.Local().Format(time.DateTime), g.Size)
+		fmt.Fprintf(w, "  %d  %-20s  %s  %d bytes\n", g.N, g.Name, g.ModTime.Local().Format(time.DateTime), g.Size)
 	}
 }
 
@@ -231,6 +244,12 @@ func (r *runner) vaultRestore(n int) error {
 		return r.unlockError(dir, err)
 	}
 	st := v.Status()
-	fmt.Fprintf(r.env.Stdout, "Restored generation %d: %d accounts. The replaced file is kept as %s.1.\n", n, st.Accounts, vault.VaultFile)
+	r.reportRepairs(st)
+	if n == 0 {
+		fmt.Fprintf(r.env.Stdout, "Kept %s as it is: %s, saved again as generation %d. The file as it was is also kept as %s.1.\n",
+			vault.VaultFile, plural(st.Accounts, "account"), st.Generation, vault.VaultFile)
+		return nil
+	}
+	fmt.Fprintf(r.env.Stdout, "Restored generation %d: %s. The replaced file is kept as %s.1.\n", n, plural(st.Accounts, "account"), vault.VaultFile)
 	return nil
 }

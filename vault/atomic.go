@@ -75,7 +75,7 @@ func commitTemp(tmp, path string) error {
 // copyDurably copies src to dst through writeAtomic, for keeping a previous
 // generation when hard links are not available.
 func copyDurably(src, dst string) error {
-	in, err := os.Open(src)
+	in, err := openFile(src)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,10 @@ type Document struct {
 	Settings   Settings  `json:"settings"`
 
 	extra extra
+	// upgraded marks a document migrated from an older schema on read: the
+	// file on disk still has the old layout, so even an update that changes
+	// nothing in the document is worth writing.
+	upgraded bool
 }
 
 // Settings are the preferences that travel with the vault. Window geometry
@@ -228,7 +232,12 @@ func migrateFromV1(name string, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, &CorruptError{File: name, Err: fmt.Errorf("schema 1 document: %w", err)}
 	}
-	return decodeDocument(name, migrated)
+	d, err := decodeDocument(name, migrated)
+	if err != nil {
+		return nil, err
+	}
+	d.upgraded = true
+	return d, nil
 }
 
 // migrateV1 rewrites a schema 1 document (the pre-release layout: "version"

@@ -7,7 +7,7 @@ import (
 )
 
 // Sentinel errors. Every failure the vault reports matches one of these (or
-// is a *CorruptError or *VersionError) with errors.Is / errors.As, so callers
+// is a *CorruptError, *VersionError, *FileTypeError or *RollbackError) with errors.Is / errors.As, so callers
 // can explain it to the user without parsing strings.
 var (
 	// ErrNotFound: there is no vault in the directory.
@@ -37,6 +37,10 @@ var (
 	ErrCorrupt = errors.New("vault file damaged")
 	// ErrNewerVersion matches every *VersionError.
 	ErrNewerVersion = errors.New("vault written by a newer Latchkey")
+	// ErrNotAFile matches every *FileTypeError.
+	ErrNotAFile = errors.New("not a regular file")
+	// ErrRollback matches every *RollbackError.
+	ErrRollback = errors.New("vault file older than one already seen")
 )
 
 // CorruptError reports a file that fails authentication or parsing: a
@@ -74,6 +78,34 @@ func (e *VersionError) Error() string {
 }
 
 func (e *VersionError) Is(target error) bool { return target == ErrNewerVersion }
+
+// RollbackError reports a vault.age older than a generation this device has
+// already read or written: an older copy was put in its place (by hand, by
+// a sync tool or a backup put back, or by someone with access to the vault's
+// files). Nothing is written while it is there; Restore takes a newer kept
+// generation back, or (generation 0) keeps this one on purpose.
+type RollbackError struct {
+	File       string // path of vault.age
+	Generation uint64 // the generation it holds
+	Seen       uint64 // the newest generation this device has seen
+	// Newer lists the kept generations (GenerationInfo.N) that are newer
+	// than the file, newest first.
+	Newer []int
+}
+
+func (e *RollbackError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s holds generation %d, older than generation %d, which this device has already seen: an older copy was put in its place; nothing was written",
+		e.File, e.Generation, e.Seen)
+	if len(e.Newer) > 0 {
+		fmt.Fprintf(&b, "; kept generation %d is newer and can be restored", e.Newer[0])
+	} else {
+		b.WriteString("; no newer generation is kept")
+	}
+	return b.String()
+}
+
+func (e *RollbackError) Is(target error) bool { return target == ErrRollback }
 
 // ConflictError names the data a stale save and the disk changed differently.
 type ConflictError struct {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 )
 
@@ -19,10 +18,9 @@ const (
 	VaultFile    = "vault.age"
 	IdentityFile = "identity.age"
 	LockFile     = "vault.lock"
-	// Generations is how many previous versions of vault.age are kept, as
-	// vault.age.1 (newest) to vault.age.3.
-	Generations = 3
-	metaFormat  = "latchkey-vault"
+	metaFormat   = "latchkey-vault"
+	// maxMetaSize bounds what is read of meta.json, a few hundred bytes.
+	maxMetaSize = 1 << 20
 )
 
 // meta is the plaintext side of a vault: what is needed before anything can
@@ -63,7 +61,7 @@ func digest(data []byte) string {
 }
 
 func readMeta(path string) (meta, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, maxMetaSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return meta{}, fmt.Errorf("%w (%s missing)", ErrNotFound, path)
 	}

@@ -14,11 +14,21 @@ import (
 )
 
 // The tests here start this test binary again as a child that works on a
-// vault, selected by LATCHKEY_TEST_CHILD.
+// vault, selected by LATCHKEY_TEST_CHILD. The marks of the newest
+// generation seen go to a throwaway state directory, which the children
+// share (they inherit the environment).
 func TestMain(m *testing.M) {
 	switch os.Getenv("LATCHKEY_TEST_CHILD") {
 	case "":
-		os.Exit(m.Run())
+		state, err := os.MkdirTemp("", "latchkey-state-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		os.Setenv("XDG_STATE_HOME", state)
+		code := m.Run()
+		os.RemoveAll(state)
+		os.Exit(code)
 	case "saver":
 		os.Exit(childSaver())
 	case "adder":

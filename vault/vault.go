@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +41,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// StateDir keeps, outside the vault directory, the newest generation
+	// this device has seen of each vault (see seen.go); empty means
+	// DefaultStateDir().
+	StateDir string
 }
 
 func (o *Options) keyring() Keyring {
@@ -70,9 +77,13 @@ type Vault struct {
 	meta       meta
 	identity   *age.X25519Identity
 	unlockedBy string
-	keyringErr error       // why the keyring did not unlock, if it did not
-	doc        *Document   // as last read or written: the base of merges
-	stat       os.FileInfo // of vault.age when doc was read or written
+	keyringErr error        // why the keyring did not unlock, if it did not
+	repaired   []PermRepair // loose modes found (and repaired) on open
+	seen       uint64       // the newest generation this device has seen
+	seenOnFile uint64       // … as the mark outside the vault holds it
+	seenErr    error        // why the mark could not be read or kept
+	doc        *Document    // as last read or written: the base of merges
+	stat       os.FileInfo  // of vault.age when doc was read or written
 }
 
 // CreateOptions choose how a new vault unlocks.
@@ -154,8 +165,44 @@ func Open(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, v.withGoodGenerations(err)
 	}
+	if err := v.checkRollback(doc); err != nil {
+		return nil, err
+	}
 	v.doc, v.stat = doc, st
+	v.noteSeen(doc.Generation)
 	return v, nil
+}
+
+// checkRollback refuses a document older than the newest generation this
+// device has seen. A document migrated from schema 1 has no generation to
+// compare, and is let through.
+func (v *Vault) checkRollback(doc *Document) error {
+	v.loadSeen()
+	if doc.upgraded || doc.Generation >= v.seen {
+		return nil
+	}
+	return &RollbackError{File: v.path(VaultFile), Generation: doc.Generation, Seen: v.seen, Newer: v.newerGenerations(doc.Generation)}
+}
+
+// newerGenerations lists the kept generations that open and are newer than
+// gen, newest first.
+func (v *Vault) newerGenerations(gen uint64) []int {
+	type kept struct {
+		n   int
+		gen uint64
+	}
+	var newer []kept
+	for _, g := range generations(v.dir) {
+		if d, _, err := v.read(g.Name); err == nil && d.Generation > gen {
+			newer = append(newer, kept{g.N, d.Generation})
+		}
+	}
+	slices.SortStableFunc(newer, func(a, b kept) int { return cmp.Compare(b.gen, a.gen) })
+	var ns []int
+	for _, k := range newer {
+		ns = append(ns, k.n)
+	}
+	return ns
 }
 
 // unlocked reads the metadata of the vault in dir and unlocks its identity;
@@ -165,7 +212,9 @@ func unlocked(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{dir: dir, opts: opts, meta: m}
+	// Only once meta.json proved this is a vault: a mistyped --home must
+	// not have its modes changed. Before unlocking: that needs no key.
+	v := &Vault{dir: dir, opts: opts, meta: m, repaired: repairPermissions(dir)}
 	if err := v.unlock(); err != nil {
 		return nil, err
 	}
@@ -256,6 +305,9 @@ func (v *Vault) readIdentityFile() ([]byte, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &CorruptError{File: p, Err: errors.New("missing, but meta.json says a passphrase is set")}
 		}
+		if errors.As(err, new(*FileTypeError)) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	if !v.meta.acceptsIdentity(data) {
@@ -320,21 +372,18 @@ func (v *Vault) encryptIdentity(pass string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxFileSize))
-}
+func readLimited(path string) ([]byte, error) { return readFile(path, maxFileSize) }
 
 // read decrypts and parses a vault file of the directory.
 func (v *Vault) read(name string) (*Document, os.FileInfo, error) {
 	p := v.path(name)
-	f, err := os.Open(p)
+	f, err := openFile(p)
 	if errors.Is(err, fs.ErrNotExist) && name == VaultFile {
 		return nil, nil, &CorruptError{File: p, Err: errors.New("missing")}
+	}
+	var fe *FileTypeError
+	if errors.As(err, &fe) {
+		return nil, nil, err
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", p, err)
@@ -373,15 +422,13 @@ func (v *Vault) withGoodGenerations(err error) error {
 	if !errors.As(err, &ce) || filepath.Base(ce.File) != VaultFile {
 		return err
 	}
-	for n := 1; n <= Generations; n++ {
-		if _, _, gerr := v.read(generationName(n)); gerr == nil {
-			ce.Good = append(ce.Good, n)
+	for _, g := range generations(v.dir) {
+		if _, _, gerr := v.read(g.Name); gerr == nil {
+			ce.Good = append(ce.Good, g.N)
 		}
 	}
 	return err
 }
-
-func generationName(n int) string { return fmt.Sprintf("%s.%d", VaultFile, n) }
 
 // Document returns a copy of the vault's document as last read or saved.
 func (v *Vault) Document() *Document {
@@ -408,13 +455,17 @@ func (v *Vault) Settings() Settings {
 // and on disk is unchanged.
 //
 // Update gives new accounts an id, sets Created and Updated, and refuses
-// duplicate ids.
+// duplicate ids. An update that changes nothing writes nothing: no file of
+// the vault directory is touched, so no kept generation is pushed out.
 func (v *Vault) Update(fn func(*Document) error) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	next := v.doc.Clone()
 	if err := fn(next); err != nil {
 		return err
+	}
+	if !v.doc.upgraded && unchanged(v.doc, next, v.meta.VaultID) {
+		return nil
 	}
 	now := v.opts.now()
 	if err := stampAccounts(v.doc, next, now); err != nil {
@@ -432,8 +483,46 @@ func (v *Vault) Reload() error {
 	if err != nil {
 		return v.withGoodGenerations(err)
 	}
+	if err := v.checkRollback(doc); err != nil {
+		return err
+	}
 	v.doc, v.stat = doc, st
+	v.noteSeen(doc.Generation)
 	return nil
+}
+
+// unchanged reports whether saving next in place of base would change
+// nothing but the stamps a save sets itself: the generation, the time saved,
+// the vault id and the schema numbers write raises. Everything else counts,
+// down to the order of the accounts and the time zone of a time, and the
+// members a newer release wrote. The comparison is field by field
+// (reflect.DeepEqual, as for the accounts' Updated stamps): equal values
+// always encode the same, and a difference the encoding would not show (a
+// nil list made empty) counts as a change, so a save is at worst not
+// needed, never skipped when it was. (Comparing encodings instead tripled
+// the time of a save of 1,000 accounts.) next is compared before accounts
+// are stamped, and their stamps are set only for accounts that changed.
+func unchanged(base, next *Document, vaultID string) bool {
+	b, n := *base, *next // shallow copies: only top-level stamps are cleared
+	for _, d := range []*Document{&b, &n} {
+		d.Generation, d.Saved, d.VaultID = 0, time.Time{}, vaultID
+		stampSchema(d)
+		if len(d.Accounts) == 0 {
+			d.Accounts = nil // Clone makes a missing list empty
+		}
+	}
+	return reflect.DeepEqual(b, n)
+}
+
+// stampSchema raises the schema numbers of a document about to be written
+// to those of this release, keeping a newer writer's.
+func stampSchema(d *Document) {
+	if d.Schema < Schema {
+		d.Schema = Schema
+	}
+	if d.MinReader == 0 {
+		d.MinReader = Schema
+	}
 }
 
 func stampAccounts(base, next *Document, now time.Time) error {
@@ -462,20 +551,38 @@ func stampAccounts(base, next *Document, now time.Time) error {
 	return nil
 }
 
-func (v *Vault) lock() (*flock.Flock, error) {
-	lk := flock.New(v.path(LockFile))
-	timeout := v.opts.LockTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
+func (v *Vault) lock() (*flock.Flock, error) { return lockFile(v.path(LockFile), v.opts.lockTimeout()) }
+
+func (o *Options) lockTimeout() time.Duration {
+	if o.LockTimeout <= 0 {
+		return 10 * time.Second
 	}
+	return o.LockTimeout
+}
+
+// lockFile takes the lock file at path, waiting up to timeout for another
+// holder. It never follows a link at path and never waits on a named pipe.
+func lockFile(path string, timeout time.Duration) (*flock.Flock, error) {
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	lk := flock.New(path, flock.SetFlag(lockFileFlags))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ok, err := lk.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("lock %s: %w", lk.Path(), err)
+		return nil, fmt.Errorf("lock %s: %w", path, notAFile(path, err))
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, lk.Path())
+		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, path)
+	}
+	// What was locked is what the name holds now, and a regular file.
+	if st, err := lk.Stat(); err != nil || !st.Mode().IsRegular() {
+		lk.Unlock()
+		if ferr := checkFile(path); ferr != nil {
+			return nil, ferr
+		}
+		return nil, fmt.Errorf("lock %s: not a regular file", path)
 	}
 	return lk, nil
 }
@@ -496,8 +603,13 @@ func (v *Vault) save(next *Document, now time.Time) error {
 		return v.withGoodGenerations(err)
 	}
 	// Any other file than the one we read means another save (or a
-	// restore, which may reuse a generation number): merge with it.
+	// restore, which may reuse a generation number): merge with it, unless
+	// it is older than what this device has seen: then it was put back,
+	// and writing over it would bury the newer one for good.
 	if disk != nil {
+		if err := v.checkRollback(disk); err != nil {
+			return err
+		}
 		merged, err := merge(v.doc, next, disk)
 		if err != nil {
 			return err
@@ -515,7 +627,7 @@ func (v *Vault) save(next *Document, now time.Time) error {
 // or wrote; every save renames a new file in, so identity of the file is
 // enough to tell.
 func (v *Vault) readIfChanged() (*Document, error) {
-	st, err := os.Stat(v.path(VaultFile))
+	st, err := os.Lstat(v.path(VaultFile))
 	if err == nil && v.stat != nil && os.SameFile(st, v.stat) && st.ModTime().Equal(v.stat.ModTime()) && st.Size() == v.stat.Size() {
 		return nil, nil
 	}
@@ -526,15 +638,17 @@ func (v *Vault) readIfChanged() (*Document, error) {
 // write encrypts next as the generation after v.doc's and makes it
 // vault.age, keeping the previous ones.
 func (v *Vault) write(next *Document, now time.Time) error {
-	next.Generation = v.doc.Generation + 1
+	// Above anything this device has seen, so no save of ours can ever
+	// look like a rollback, here or to another open copy.
+	base := max(v.doc.Generation, v.seen)
+	if base == math.MaxUint64 {
+		return errors.New("save vault: the generation counter is exhausted")
+	}
+	next.Generation = base + 1
 	next.Saved = now
 	next.VaultID = v.meta.VaultID
-	if next.Schema < Schema {
-		next.Schema = Schema
-	}
-	if next.MinReader == 0 {
-		next.MinReader = Schema
-	}
+	next.upgraded = false
+	stampSchema(next)
 	plain, err := json.Marshal(next)
 	if err != nil {
 		return fmt.Errorf("save vault: encode: %w", err)
@@ -560,28 +674,13 @@ func (v *Vault) write(next *Document, now time.Time) error {
 		os.Remove(tmp)
 		return fmt.Errorf("save vault: %w", err)
 	}
-	st, err := os.Stat(v.path(VaultFile))
+	st, err := os.Lstat(v.path(VaultFile))
 	if err != nil {
 		return fmt.Errorf("save vault: %w", err)
 	}
 	v.doc, v.stat = next, st
+	v.noteSeen(next.Generation)
 	return nil
-}
-
-// rotate shifts vault.age.1 … .N-1 up by one and makes the current vault.age
-// generation 1. vault.age itself is never moved away.
-func (v *Vault) rotate() error {
-	cur := v.path(VaultFile)
-	if _, err := os.Stat(cur); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	for n := Generations; n > 1; n-- {
-		err := renameReplace(v.path(generationName(n-1)), v.path(generationName(n)))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return linkOrCopy(cur, v.path(generationName(1)))
 }
 
 // Status describes an open vault for `latchkey vault status`.
@@ -596,13 +695,15 @@ type Status struct {
 	Generation    uint64
 	Saved         time.Time
 	Generations   []GenerationInfo
-}
-
-// GenerationInfo describes one kept previous version of vault.age.
-type GenerationInfo struct {
-	N       int
-	Size    int64
-	ModTime time.Time
+	// Permissions lists the vault files (and the directory) that other
+	// users had access to when the vault was opened; each was narrowed to
+	// 0600 (0700) unless its Err says why not.
+	Permissions []PermRepair
+	// Seen is the newest generation this device has seen of the vault,
+	// kept outside the vault directory to detect rollbacks; SeenErr says
+	// why it could not be read or kept, when it could not.
+	Seen    uint64
+	SeenErr error
 }
 
 // Status reports how the vault is stored and unlocked.
@@ -613,7 +714,8 @@ func (v *Vault) Status() Status {
 		Dir: v.dir, VaultID: v.meta.VaultID, UnlockedBy: v.unlockedBy,
 		Keyring: v.meta.Keyring, KeyringErr: v.keyringErr, HasPassphrase: v.meta.hasPassphrase(),
 		Accounts: len(v.doc.Accounts), Generation: v.doc.Generation, Saved: v.doc.Saved,
-		Generations: generations(v.dir),
+		Generations: generations(v.dir), Permissions: slices.Clone(v.repaired),
+		Seen: v.seen, SeenErr: v.seenErr,
 	}
 	return s
 }
@@ -706,17 +808,25 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// Restore makes previous generation n the current vault. The damaged or
-// unwanted current file is kept as generation 1, so a restore loses nothing.
+// Restore makes kept generation n (see GenerationInfo.N) the current vault;
+// n = 0 keeps the current vault.age as it is, accepting it although it is
+// older than a generation this device has seen (RollbackError). The damaged
+// or unwanted current file is kept as generation 1, so a restore loses
+// nothing. The restored document is written as a generation newer than any
+// seen, so it is what every open copy and this device accept from then on.
 func Restore(dir string, n int, opts Options) (*Vault, error) {
-	if n < 1 || n > Generations {
-		return nil, fmt.Errorf("restore: generation %d does not exist (1 to %d are kept)", n, Generations)
+	name := VaultFile
+	if n != 0 {
+		var err error
+		if name, err = generationFile(dir, n); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
 	}
 	v, err := unlocked(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	doc, _, err := v.read(generationName(n))
+	doc, _, err := v.read(name)
 	if err != nil {
 		return nil, fmt.Errorf("restore generation %d: %w", n, err)
 	}
@@ -728,11 +838,16 @@ func Restore(dir string, n int, opts Options) (*Vault, error) {
 	// Count on from the newest generation still readable, so the restored
 	// document reads as a new save to every other open copy.
 	gen := doc.Generation
-	for _, name := range []string{VaultFile, generationName(1), generationName(2), generationName(3)} {
+	names := []string{VaultFile}
+	for _, g := range generations(dir) {
+		names = append(names, g.Name)
+	}
+	for _, name := range names {
 		if d, _, err := v.read(name); err == nil && d.Generation > gen {
 			gen = d.Generation
 		}
 	}
+	v.loadSeen()
 	v.doc = &Document{Generation: gen}
 	if err := v.write(doc.Clone(), v.opts.now()); err != nil {
 		return nil, fmt.Errorf("restore generation %d: %w", n, err)
@@ -767,14 +882,4 @@ func Inspect(dir string) (Info, error) {
 	}
 	return Info{Dir: dir, VaultID: m.VaultID, Keyring: m.Keyring, HasPassphrase: m.hasPassphrase(),
 		Generations: generations(dir)}, nil
-}
-
-func generations(dir string) []GenerationInfo {
-	var gens []GenerationInfo
-	for n := 1; n <= Generations; n++ {
-		if st, err := os.Stat(filepath.Join(dir, generationName(n))); err == nil {
-			gens = append(gens, GenerationInfo{N: n, Size: st.Size(), ModTime: st.ModTime()})
-		}
-	}
-	return gens
 }
