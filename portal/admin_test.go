@@ -344,7 +344,7 @@ func TestAdminCreateUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if u.Email != in.Email || string(u.Role) != in.Role || u.TenantID != tt.as.TenantID || !u.EmailVerifiedAt.IsZero() || u.Locked {
+			if u.Email != in.Email || string(u.Role) != in.Role || u.TenantID != tt.as.TenantID || !u.EmailVerifiedAt.IsZero() || u.Locked || !u.PasswordSetByAdmin {
 				t.Errorf("stored %+v", u)
 			}
 			if got.User.EmailVerified || got.User.Enrolled || got.User.Email != in.Email || got.User.Role != in.Role {

@@ -105,9 +105,10 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 }
 
 // postAdminUser serves POST /v1/admin/users: a user in the caller's own
-// tenant, with an initial password the admin sets and hands over. The
-// address stays unverified, so the user's first sign-in verifies it and
-// enrols an authenticator. Only owners add owners.
+// tenant, with an initial password the admin sets and hands over (stored
+// with PasswordSetByAdmin). The address stays unverified, so the user's
+// first sign-in verifies it and enrols an authenticator. Only owners add
+// owners.
 func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p principal) {
 	var in portalsync.AdminUserCreate
 	if !decodeJSON(w, r, &in) {
@@ -134,7 +135,9 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 		h.storeFailed(w, r, "admin: password hash", err)
 		return
 	}
-	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: p.Tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash})
+	// The admin knows this password until the user changes it
+	// (POST /v1/account/password): PasswordSetByAdmin says so.
+	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: p.Tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address already exists")

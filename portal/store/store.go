@@ -114,6 +114,10 @@ type User struct {
 	EmailVerifiedAt    time.Time
 	SkipIPVerification bool // admin turned off new-address e-mail verification
 	Locked             bool
+	// PasswordSetByAdmin: the password is one an admin chose when creating
+	// the account, and the user has not changed it since. Whoever proves
+	// it proves only what the admin knows.
+	PasswordSetByAdmin bool
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
@@ -125,6 +129,8 @@ type NewUser struct {
 	Name         string
 	Role         Role
 	PasswordHash string
+	// PasswordSetByAdmin: an admin chose PasswordHash's password.
+	PasswordSetByAdmin bool
 }
 
 // UserUpdate changes the non-nil fields of a user.
@@ -135,6 +141,9 @@ type UserUpdate struct {
 	SkipIPVerification *bool
 	Locked             *bool
 	EmailVerified      *bool // true: set EmailVerifiedAt to now; false: clear it
+	// PasswordSetByAdmin: false when the user set PasswordHash themselves,
+	// true when an admin did.
+	PasswordSetByAdmin *bool
 }
 
 // TwoFAStatus filters the team directory.

@@ -311,6 +311,42 @@ func testUsers(t *testing.T, e *env) {
 	if g, _ := e.s.GetUser(e.ctx, u.ID); !reflect.DeepEqual(g, up) {
 		t.Fatalf("GetUser = %+v, want %+v", g, up)
 	}
+	if up.PasswordSetByAdmin {
+		t.Fatal("a user created without PasswordSetByAdmin has it set")
+	}
+
+	// PasswordSetByAdmin: kept as created, changed only when asked, and
+	// meaningless (false) without a password.
+	for _, tc := range []struct {
+		name, hash string
+		want       bool
+	}{
+		{"admin-set password", "h", true},
+		{"no password", "", false},
+	} {
+		n := userSeq.Add(1)
+		c, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: fmt.Sprintf("set%d@example.com", n), Name: "s", Role: store.RoleTechnician,
+			PasswordHash: tc.hash, PasswordSetByAdmin: true})
+		wantErr(t, "CreateUser "+tc.name, err, nil)
+		if g, _ := e.s.GetUser(e.ctx, c.ID); c.PasswordSetByAdmin != tc.want || g.PasswordSetByAdmin != tc.want {
+			t.Fatalf("%s: PasswordSetByAdmin = %v (read back %v), want %v", tc.name, c.PasswordSetByAdmin, g.PasswordSetByAdmin, tc.want)
+		}
+		if !tc.want {
+			continue
+		}
+		// A re-hash of the same password leaves the flag alone.
+		rehashed := "h2"
+		if c, err = e.s.UpdateUser(e.ctx, c.ID, store.UserUpdate{PasswordHash: &rehashed}); err != nil || !c.PasswordSetByAdmin {
+			t.Fatalf("after a re-hash: PasswordSetByAdmin = %v, %v", c.PasswordSetByAdmin, err)
+		}
+		own, no := "own", false
+		if c, err = e.s.UpdateUser(e.ctx, c.ID, store.UserUpdate{PasswordHash: &own, PasswordSetByAdmin: &no}); err != nil || c.PasswordSetByAdmin || c.PasswordHash != own {
+			t.Fatalf("after the user's own change: %+v, %v", c, err)
+		}
+		if g, _ := e.s.GetUser(e.ctx, c.ID); g.PasswordSetByAdmin {
+			t.Fatal("the user's own change did not last")
+		}
+	}
 }
 
 func testDirectory(t *testing.T, e *env) {

@@ -119,13 +119,13 @@ func (s *DB) mustAffect(op string, res sql.Result, err error) error {
 
 // --- users -----------------------------------------------------------------
 
-const userCols = "id, tenant_id, email, name, role, password_hash, email_verified_at, skip_ip_verification, locked, created_at, updated_at"
+const userCols = "id, tenant_id, email, name, role, password_hash, email_verified_at, skip_ip_verification, locked, password_set_by_admin, created_at, updated_at"
 
 func scanUser(sc scanner, extra ...any) (store.User, error) {
 	var u store.User
 	var role string
 	dest := append([]any{&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, tsv{&u.EmailVerifiedAt},
-		&u.SkipIPVerification, &u.Locked, tsv{&u.CreatedAt}, tsv{&u.UpdatedAt}}, extra...)
+		&u.SkipIPVerification, &u.Locked, &u.PasswordSetByAdmin, tsv{&u.CreatedAt}, tsv{&u.UpdatedAt}}, extra...)
 	err := sc.Scan(dest...)
 	u.Role = store.Role(role)
 	return u, err
@@ -148,9 +148,10 @@ func (s *DB) CreateUser(ctx context.Context, in store.NewUser) (store.User, erro
 		return store.User{}, failf(op, store.ErrInvalid, "unknown role")
 	}
 	now := s.t(s.clock())
-	row := s.w.QueryRowContext(ctx, s.q(`INSERT INTO users (tenant_id, email, email_norm, name, role, password_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols),
-		in.TenantID, strings.TrimSpace(in.Email), store.NormalizeEmail(in.Email), in.Name, string(in.Role), in.PasswordHash, now, now)
+	row := s.w.QueryRowContext(ctx, s.q(`INSERT INTO users (tenant_id, email, email_norm, name, role, password_hash, password_set_by_admin, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols),
+		in.TenantID, strings.TrimSpace(in.Email), store.NormalizeEmail(in.Email), in.Name, string(in.Role), in.PasswordHash,
+		in.PasswordSetByAdmin && in.PasswordHash != "", now, now)
 	u, err := scanUser(row)
 	return u, s.fail(op, err)
 }
@@ -187,6 +188,9 @@ func (s *DB) UpdateUser(ctx context.Context, userID int64, in store.UserUpdate) 
 	}
 	if in.SkipIPVerification != nil {
 		sets, args = append(sets, "skip_ip_verification = ?"), append(args, *in.SkipIPVerification)
+	}
+	if in.PasswordSetByAdmin != nil {
+		sets, args = append(sets, "password_set_by_admin = ?"), append(args, *in.PasswordSetByAdmin)
 	}
 	if in.Locked != nil {
 		sets, args = append(sets, "locked = ?"), append(args, *in.Locked)
