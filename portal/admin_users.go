@@ -178,23 +178,33 @@ func validateNewUser(in portalsync.AdminUserCreate, tp store.TenantPolicy) (emai
 	if name == "" {
 		return "", "", badRequest(portalsync.CodeInvalid, `member "name" is required`)
 	}
-	if in.Password == "" {
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" is required`)
+	if rerr := newPasswordProblem(in.Password, tp, "password"); rerr != nil {
+		return "", "", rerr
+	}
+	return email, name, nil
+}
+
+// newPasswordProblem checks a new password (in member) against the
+// tenant's rules: where 2FA is not required the password stands alone
+// and must be longer (NIST SP 800-63B-4). nil: it may be used. The
+// message names the member, never the value.
+func newPasswordProblem(pw string, tp store.TenantPolicy, member string) *requestError {
+	if pw == "" {
+		return badRequest(portalsync.CodeInvalid, `member %q is required`, member)
 	}
 	minRunes := auth.MinPasswordRunesSingleFactor
 	if tp.Require2FA {
 		minRunes = auth.MinPasswordRunesMFA
 	}
-	switch err := auth.CheckNewPassword(in.Password, minRunes); {
+	switch err := auth.CheckNewPassword(pw, minRunes); {
 	case err == nil:
+		return nil
 	case errors.Is(err, auth.ErrPasswordTooShort):
-		return "", "", adminUnprocessable(`member "password" is too short: this tenant needs at least %d characters`, minRunes)
+		return adminUnprocessable(`member %q is too short: this tenant needs at least %d characters`, member, minRunes)
 	case errors.Is(err, auth.ErrPasswordTooLong):
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" is longer than %d bytes`, auth.MaxPasswordBytes)
-	default:
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" must be text without control characters`)
+		return badRequest(portalsync.CodeInvalid, `member %q is longer than %d bytes`, member, auth.MaxPasswordBytes)
 	}
-	return email, name, nil
+	return badRequest(portalsync.CodeInvalid, `member %q must be text without control characters`, member)
 }
 
 // postAdminReset2FA serves POST /v1/admin/users/{id}/reset-2fa: the user's

@@ -216,7 +216,7 @@ func (h *Handler) routeTable() []endpoint {
 		{method: http.MethodPost, path: "/v1/recovery-requests", handler: h.postRecoveryRequest},
 	}
 	// Each area of the API registers its endpoints in its own file.
-	for _, area := range [][]endpoint{h.signInRoutes(), h.recoveryRoutes(), h.adminRoutes(), h.pageRoutes()} {
+	for _, area := range [][]endpoint{h.signInRoutes(), h.recoveryRoutes(), h.adminRoutes(), h.accountRoutes(), h.pageRoutes()} {
 		eps = append(eps, area...)
 	}
 	return eps

@@ -507,6 +507,9 @@ type Store interface {
 	GetSession(ctx context.Context, h TokenHash) (Session, error)
 	RevokeSession(ctx context.Context, h TokenHash) error
 	RevokeUserSessions(ctx context.Context, userID int64) (int64, error)
+	// RevokeOtherSessions revokes every live session of the user but
+	// keepID (the caller's own, after a password change).
+	RevokeOtherSessions(ctx context.Context, userID, keepID int64) (int64, error)
 
 	// Remembered sign-in addresses (new-address e-mail verification).
 	RememberAddress(ctx context.Context, userID int64, addr string) error

@@ -876,6 +876,38 @@ func testSessions(t *testing.T, e *env) {
 	wantErr(t, "unknown", err, store.ErrNotFound)
 	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: hash(), Scope: "admin", ExpiresAt: e.clock.Now().Add(time.Hour)})
 	wantErr(t, "bad scope", err, store.ErrInvalid)
+
+	// RevokeOtherSessions keeps one session and ends the user's others
+	// only: another user's session lives on.
+	other := e.user(u.TenantID, store.RoleTechnician)
+	var mine []store.Session
+	hs := []store.TokenHash{hash(), hash(), hash()}
+	for i, h := range hs {
+		scope := store.ScopeFull
+		if i == 2 {
+			scope = store.ScopeEnrol
+		}
+		s, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: scope, ExpiresAt: e.clock.Now().Add(time.Hour)})
+		wantErr(t, "create", err, nil)
+		mine = append(mine, s)
+	}
+	oh := hash()
+	if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: other.ID, TokenHash: oh, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.s.RevokeOtherSessions(e.ctx, u.ID, mine[0].ID); err != nil || n != 2 {
+		t.Fatalf("RevokeOtherSessions = %d, %v; want 2", n, err)
+	}
+	if _, err := e.s.GetSession(e.ctx, hs[0]); err != nil {
+		t.Fatalf("the kept session: %v", err)
+	}
+	for _, h := range hs[1:] {
+		_, err := e.s.GetSession(e.ctx, h)
+		wantErr(t, "another session of the user", err, store.ErrRevoked)
+	}
+	if _, err := e.s.GetSession(e.ctx, oh); err != nil {
+		t.Fatalf("another user's session: %v", err)
+	}
 	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h1, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
 	wantErr(t, "duplicate digest", err, store.ErrConflict)
 }

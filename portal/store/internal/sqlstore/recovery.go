@@ -416,6 +416,12 @@ func (s *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error
 		"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", s.t(s.clock()), userID)
 }
 
+// RevokeOtherSessions revokes every live session of the user except keepID.
+func (s *DB) RevokeOtherSessions(ctx context.Context, userID, keepID int64) (int64, error) {
+	return s.execCount(ctx, fmt.Sprintf("revoke other sessions of user %d", userID),
+		"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL", s.t(s.clock()), userID, keepID)
+}
+
 // --- rate limits -----------------------------------------------------------
 
 // HitRateLimit increments the counter of key's current fixed window.
