@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/policy"
@@ -16,9 +17,58 @@ import (
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
-// SessionCookie carries the session token of browser pages. The API takes
-// the same token as "Authorization: Bearer <token>".
-const SessionCookie = "latchkey_session"
+// The session cookie carries the session token of browser pages. The API
+// takes the same token as "Authorization: Bearer <token>".
+//
+// Over https (a TLS connection, Options.HSTS, or an https base URL, as
+// behind a TLS-terminating proxy: secureCookies) it is HostSessionCookie.
+// Browsers keep a "__Host-" cookie only when it is Secure, has Path=/ and
+// no Domain, so no other host under the portal's domain and no plain-http
+// page can set or shadow it (session fixation by cookie tossing). The
+// portal reads only the name it sets: over https a "latchkey_session"
+// cookie, which anyone on a sibling host could have planted, is ignored.
+// Over plain http (loopback, for development) browsers refuse "__Host-"
+// cookies, so the cookie is SessionCookie.
+const (
+	SessionCookie     = "latchkey_session"
+	HostSessionCookie = "__Host-latchkey_session"
+)
+
+// sessionCookieName is the session cookie's name for r.
+func (h *Handler) sessionCookieName(r *http.Request) string {
+	if h.secureCookies(r) {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// writeSessionCookie hands the browser the session token, valid until
+// expires: HttpOnly (no script reads it, and the pages have none),
+// SameSite=Strict (no other site's page sends it), Path=/ and no Domain,
+// and Secure with the "__Host-" name over https. Every page that sets the
+// session (sign-in, enrolment, a redeemed recovery link) goes through it.
+func (h *Handler) writeSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: h.sessionCookieName(r), Value: token, Path: "/",
+		MaxAge:   max(int(expires.Sub(h.now())/time.Second), 1),
+		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// clearSessionCookie tells the browser to drop the session cookie.
+func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: h.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode})
+}
+
+// sessionCookie is the session cookie's value ("" without one).
+func (h *Handler) sessionCookie(r *http.Request) string {
+	c, err := r.Cookie(h.sessionCookieName(r))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
 
 // principal is who a request is from: a live session, its user and the
 // user's tenant.
@@ -73,7 +123,7 @@ func (h *Handler) withSession(next sessionHandler, scopes ...store.SessionScope)
 
 // authenticate finds the principal or answers the request and reports false.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principal, bool) {
-	raw, cookie := sessionToken(r)
+	raw, cookie := h.sessionToken(r)
 	if raw == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal"`)
 		writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, "sign in first")
@@ -126,7 +176,7 @@ func (h *Handler) unauthenticated(w http.ResponseWriter, msg string) {
 }
 
 // sessionToken takes the bearer token, else the session cookie.
-func sessionToken(r *http.Request) (token string, cookie bool) {
+func (h *Handler) sessionToken(r *http.Request) (token string, cookie bool) {
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, tok, ok := strings.Cut(v, " ")
 		if ok && strings.EqualFold(scheme, "Bearer") {
@@ -134,8 +184,8 @@ func sessionToken(r *http.Request) (token string, cookie bool) {
 		}
 		return "", false
 	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value, true
+	if v := h.sessionCookie(r); v != "" {
+		return v, true
 	}
 	return "", false
 }

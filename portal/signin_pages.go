@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
@@ -293,21 +292,9 @@ func (h *Handler) pageResult(w http.ResponseWriter, r *http.Request, res signInR
 	}
 }
 
-// setSessionCookie hands the browser its session: HttpOnly (no script
-// reads it, and the pages have none), SameSite=Strict (no other site's
-// page sends it), Secure when the portal is reached over TLS
-// (secureCookies, shared with the recovery-link pages).
+// setSessionCookie hands the browser the session g (writeSessionCookie).
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, g grant) {
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: g.Token.Encode(), Path: "/",
-		MaxAge:   max(int(g.ExpiresAt.Sub(h.now())/time.Second), 1),
-		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode,
-	})
-}
-
-func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode})
+	h.writeSessionCookie(w, r, g.Token.Encode(), g.ExpiresAt)
 }
 
 // pagePrincipal authenticates a page request by its session cookie (pages
@@ -315,8 +302,8 @@ func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 // sign-in page; a session of another scope goes to its own page. On
 // failure it has answered.
 func (h *Handler) pagePrincipal(w http.ResponseWriter, r *http.Request, scopes ...store.SessionScope) (principal, bool) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
+	cookie := h.sessionCookie(r)
+	if cookie == "" {
 		http.Redirect(w, r, pathSignIn, http.StatusSeeOther)
 		return principal{}, false
 	}
@@ -326,7 +313,7 @@ func (h *Handler) pagePrincipal(w http.ResponseWriter, r *http.Request, scopes .
 		return principal{}, false
 	}
 	ctx := r.Context()
-	hash, err := auth.HashEncodedToken(c.Value)
+	hash, err := auth.HashEncodedToken(cookie)
 	var s store.Session
 	if err == nil {
 		s, err = h.opts.Store.GetSession(ctx, store.TokenHash(hash))
