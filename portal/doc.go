@@ -17,7 +17,9 @@
 //     id, the panic (redacted) and stack in the log only;
 //   - security headers: Referrer-Policy: no-referrer, X-Content-Type-Options:
 //     nosniff, X-Frame-Options: DENY, Cache-Control: no-store, and
-//     Strict-Transport-Security when Options.HSTS is set (served over TLS);
+//     Strict-Transport-Security whenever the portal is served over https:
+//     a TLS connection, Options.HSTS, or an https Options.BaseURL (behind
+//     a TLS-terminating proxy, where the request itself is plain http);
 //     JSON answers add Content-Security-Policy: default-src 'none';
 //   - a body limit (Options.MaxBodyBytes, 64 KiB by default): a declared
 //     Content-Length above it is refused with 413 before the handler runs,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,4 +146,26 @@ func cookieNames(w *httptest.ResponseRecorder) []string {
 		out = append(out, c.Name)
 	}
 	return out
+}
+
+// TestSecurityHSTS: every answer of a portal served over https carries
+// Strict-Transport-Security, also behind a TLS-terminating proxy where the
+// request reaching the portal is plain http but the base URL is https;
+// plain http on loopback (development) does not.
+func TestSecurityHSTS(t *testing.T) {
+	for _, d := range deployments {
+		t.Run(d.name, func(t *testing.T) {
+			e := d.env(t)
+			for _, path := range []string{"/v1/time", pathSignIn, "/nowhere"} {
+				got := d.serve(e, d.request("GET", path, nil)).Header().Get("Strict-Transport-Security")
+				age, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(strings.Split(got, ";")[0]), "max-age="))
+				switch {
+				case d.https && (err != nil || age < 365*24*3600):
+					t.Errorf("GET %s: Strict-Transport-Security %q, want max-age of a year or more", path, got)
+				case !d.https && got != "":
+					t.Errorf("GET %s over plain http: Strict-Transport-Security %q", path, got)
+				}
+			}
+		})
+	}
 }

@@ -39,7 +39,9 @@ type Options struct {
 	BaseURL *url.URL
 	// MaxBodyBytes bounds request bodies; 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// HSTS sends Strict-Transport-Security: set it when serving over TLS.
+	// HSTS says the portal is served over https (set it when serving over
+	// TLS): Strict-Transport-Security and the "__Host-" session cookie.
+	// An https BaseURL, or a request over TLS, has the same effect.
 	HSTS bool
 
 	// RecoveryPerAccount bounds recovery requests per e-mail address (known
