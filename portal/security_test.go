@@ -1,15 +1,21 @@
 package portal
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/latchkey/latchkey/portal/auth"
+	"github.com/latchkey/latchkey/portal/portaltest"
 	"github.com/latchkey/latchkey/portal/store"
+	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Tests of the hardening items of the adversarial review of the portal's
@@ -168,4 +174,148 @@ func TestSecurityHSTS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSecurityIdleSessionTimeout: a full session unused for the idle
+// timeout (30 minutes unless configured) is refused with 401 and a message
+// that says why, on the API and the pages, and stays dead; one in use
+// lives to its expiry. Its last use is written at most once a minute, so a
+// burst of requests is not a burst of writes. Enrol-only sessions keep
+// their own short lifetime instead.
+func TestSecurityIdleSessionTimeout(t *testing.T) {
+	type step struct {
+		wait time.Duration // before the request
+		want int           // GET /v1/session
+	}
+	tests := []struct {
+		name  string
+		idle  time.Duration // Options.SessionIdleTimeout; 0: the default
+		scope store.SessionScope
+		steps []step
+	}{
+		{"in use every 10 minutes for 3 hours", 0, store.ScopeFull, []step{
+			{10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200},
+			{10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200},
+			{10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200},
+			{10 * time.Minute, 200}, {10 * time.Minute, 200}, {10 * time.Minute, 200}}},
+		{"unused for 29 minutes", 0, store.ScopeFull, []step{{29 * time.Minute, 200}, {29 * time.Minute, 200}}},
+		{"unused for 31 minutes", 0, store.ScopeFull, []step{{5 * time.Minute, 200}, {31 * time.Minute, 401}, {0, 401}, {time.Second, 401}}},
+		{"unused for exactly 30 minutes", 0, store.ScopeFull, []step{{30 * time.Minute, 401}}},
+		{"a configured 5 minutes", 5 * time.Minute, store.ScopeFull, []step{{4 * time.Minute, 200}, {6 * time.Minute, 401}}},
+		{"a configured 2 hours", 2 * time.Hour, store.ScopeFull, []step{{90 * time.Minute, 200}, {119 * time.Minute, 200}}},
+		// An enrol session lives its 30 minutes whatever the idle timeout.
+		{"an enrol session unused for 25 minutes, idle timeout 5", 5 * time.Minute, store.ScopeEnrol, []step{{25 * time.Minute, 200}, {6 * time.Minute, 401}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSigninEnv(t, store.TenantPolicy{}, func(o *Options) { o.SessionIdleTimeout = tc.idle })
+			u := e.user("ada@example.com")
+			ttl := DefaultSessionTTL
+			if tc.scope == store.ScopeEnrol {
+				ttl = EnrolSessionTTL
+			}
+			tok := longSession(t, e, u.User, tc.scope, ttl)
+			said := false
+			for i, s := range tc.steps {
+				e.clock.Add(s.wait)
+				w := e.call("GET", portalsync.PathSession, tok, nil, homeAddr)
+				if w.Code != s.want {
+					t.Fatalf("step %d (after %v more): %d, want %d: %s", i, s.wait, w.Code, s.want, shown(w))
+				}
+				if s.want == http.StatusUnauthorized {
+					// The first refusal says why; the session has ended
+					// since, and later ones say that.
+					b := errorBody(t, w)
+					if tc.scope == store.ScopeFull && !said && (b.Code != portalsync.CodeUnauthenticated || !strings.Contains(b.Message, "unused for "+humanDuration(e.h.opts.SessionIdleTimeout))) {
+						t.Errorf("step %d: %s %q does not say the session was idle", i, b.Code, b.Message)
+					}
+					said = true
+					if w.Header().Get("WWW-Authenticate") == "" {
+						t.Errorf("step %d: no WWW-Authenticate", i)
+					}
+				}
+			}
+			e.checkLogs()
+		})
+	}
+
+	t.Run("the idle session stays ended", func(t *testing.T) {
+		e := newSigninEnv(t, store.TenantPolicy{}, nil)
+		u := e.user("ada@example.com")
+		tok := longSession(t, e, u.User, store.ScopeFull, DefaultSessionTTL)
+		e.clock.Add(31 * time.Minute)
+		e.failure(e.call("GET", portalsync.PathSession, tok, nil, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+		h, _ := auth.HashEncodedToken(tok)
+		if _, err := e.st.GetSession(context.Background(), store.TokenHash(h)); !errors.Is(err, store.ErrRevoked) {
+			t.Errorf("the idle session in the store: %v, want revoked", err)
+		}
+	})
+
+	t.Run("the last use is written at most once a minute", func(t *testing.T) {
+		e := newSigninEnv(t, store.TenantPolicy{}, nil)
+		u := e.user("ada@example.com")
+		tok := longSession(t, e, u.User, store.ScopeFull, DefaultSessionTTL)
+		h, _ := auth.HashEncodedToken(tok)
+		start := e.clock.Now()
+		lastUse := func() time.Duration {
+			t.Helper()
+			s, err := e.st.GetSession(context.Background(), store.TokenHash(h))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.LastUsedAt.Sub(start.Truncate(time.Microsecond))
+		}
+		for i, c := range []struct {
+			wait time.Duration
+			want time.Duration // recorded last use, from the start
+		}{
+			{10 * time.Second, 0}, {20 * time.Second, 0}, {29 * time.Second, 0}, // a burst within the minute: no write
+			{time.Second, time.Minute},      // a minute after the recorded use: written
+			{30 * time.Second, time.Minute}, // not again within the minute
+			{40 * time.Second, 130 * time.Second},
+		} {
+			e.clock.Add(c.wait)
+			if w := e.call("GET", portalsync.PathSession, tok, nil, homeAddr); w.Code != http.StatusOK {
+				t.Fatalf("request %d: %d", i, w.Code)
+			}
+			if got := lastUse(); got != c.want {
+				t.Errorf("request %d: recorded last use %v after the start, want %v", i, got, c.want)
+			}
+		}
+	})
+
+	t.Run("pages", func(t *testing.T) {
+		e := newSigninEnv(t, store.TenantPolicy{}, nil)
+		u := e.user("ada@example.com")
+		tok := longSession(t, e, u.User, store.ScopeFull, DefaultSessionTTL)
+		b := e.browser(homeAddr)
+		b.cookies[HostSessionCookie] = &http.Cookie{Name: HostSessionCookie, Value: tok}
+		wantPage(t, b.do("GET", pathAccount, nil), http.StatusOK, u.Email)
+		e.clock.Add(31 * time.Minute)
+		wantPage(t, b.do("GET", pathAccount, nil), http.StatusUnauthorized, "signed out after 30 minutes without activity")
+		if _, ok := b.cookies[HostSessionCookie]; ok {
+			t.Error("the idle session's cookie was not cleared")
+		}
+		e.checkLogs()
+	})
+
+	t.Run("a shorter idle timeout than the minimum is refused", func(t *testing.T) {
+		_, err := New(Options{Store: portaltest.Store(t, nil), Keyring: portaltest.Keyring(t), SessionIdleTimeout: time.Minute})
+		if err == nil {
+			t.Error("New took an idle timeout of a minute")
+		}
+	})
+}
+
+// longSession is a session of scope for u that lasts ttl (a sign-in grants
+// 12 hours), longer than sessionFor's hour.
+func longSession(t *testing.T, e *signinEnv, u store.User, scope store.SessionScope, ttl time.Duration) string {
+	t.Helper()
+	tok := auth.NewToken()
+	if _, err := e.st.CreateSession(context.Background(), store.NewSession{UserID: u.ID, TokenHash: store.TokenHash(tok.Hash()), Scope: scope,
+		SourceAddr: homeAddr, ExpiresAt: e.clock.Now().Add(ttl)}); err != nil {
+		t.Fatal(err)
+	}
+	e.keep(tok.Encode())
+	return tok.Encode()
 }

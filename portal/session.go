@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,8 +140,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 		return principal{}, false
 	}
 	ctx := r.Context()
-	s, err := h.opts.Store.GetSession(ctx, store.TokenHash(hash))
+	s, err := h.liveSession(ctx, store.TokenHash(hash))
 	switch {
+	case errors.Is(err, errSessionIdle):
+		h.unauthenticated(w, h.idleMessage())
+		return principal{}, false
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
 		h.unauthenticated(w, "the session has ended; sign in again")
 		return principal{}, false
@@ -168,6 +172,63 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 		return principal{}, false
 	}
 	return principal{Session: s, User: u, Tenant: t, Cookie: cookie}, true
+}
+
+// errSessionIdle: a full session was unused for longer than
+// Options.SessionIdleTimeout, and has been ended.
+var errSessionIdle = errors.New("the session was idle too long")
+
+// liveSession finds the live session of hash and applies the idle
+// timeout: a full session unused for Options.SessionIdleTimeout or longer
+// is revoked, so it stays dead whatever the setting later, and refused
+// with errSessionIdle. Enrol-only sessions are bounded by their short
+// EnrolSessionTTL instead. A use is recorded (TouchSession) only once
+// SessionTouchInterval has passed since the recorded one, so most
+// requests write nothing; the timeout is therefore measured to within
+// that interval.
+func (h *Handler) liveSession(ctx context.Context, hash store.TokenHash) (store.Session, error) {
+	s, err := h.opts.Store.GetSession(ctx, hash)
+	if err != nil {
+		return store.Session{}, err
+	}
+	now := h.now()
+	idle := now.Sub(s.LastUsedAt)
+	if s.Scope == store.ScopeFull && idle >= h.opts.SessionIdleTimeout {
+		if err := h.opts.Store.RevokeSession(ctx, hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// Refused all the same: the next request finds it idle too.
+			h.logError(ctx, "session: ending an idle session", err)
+		}
+		return store.Session{}, errSessionIdle
+	}
+	if idle >= SessionTouchInterval {
+		if err := h.opts.Store.TouchSession(ctx, hash, now); err != nil {
+			// The request goes on; the session may lapse a little early.
+			h.logError(ctx, "session: recording its use", err)
+		}
+	}
+	return s, nil
+}
+
+// idleMessage is the answer to an idle session.
+func (h *Handler) idleMessage() string {
+	return "the session was unused for " + humanDuration(h.opts.SessionIdleTimeout) + " or more and has ended; sign in again"
+}
+
+// humanDuration says d in words: "30 minutes", "1 hour", "90 seconds".
+func humanDuration(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
 }
 
 func (h *Handler) unauthenticated(w http.ResponseWriter, msg string) {

@@ -99,6 +99,7 @@ type (
 	accountPage struct {
 		Name, Email, Tenant, Role string
 		ExpiresAt                 string
+		Idle                      string // the idle timeout, in words
 	}
 )
 
@@ -316,10 +317,15 @@ func (h *Handler) pagePrincipal(w http.ResponseWriter, r *http.Request, scopes .
 	hash, err := auth.HashEncodedToken(cookie)
 	var s store.Session
 	if err == nil {
-		s, err = h.opts.Store.GetSession(ctx, store.TokenHash(hash))
+		s, err = h.liveSession(ctx, store.TokenHash(hash))
 	}
 	switch {
 	case err == nil:
+	case errors.Is(err, errSessionIdle):
+		h.clearSessionCookie(w, r)
+		h.page(w, r, http.StatusUnauthorized, "signin", signInPage{
+			Info: "You were signed out after " + humanDuration(h.opts.SessionIdleTimeout) + " without activity. Sign in again."})
+		return principal{}, false
 	case errors.Is(err, auth.ErrTokenFormat), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
 		h.clearSessionCookie(w, r)
 		http.Redirect(w, r, pathSignIn, http.StatusSeeOther)
@@ -462,6 +468,7 @@ func (h *Handler) getAccountPage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, http.StatusOK, "account", accountPage{
 		Name: p.User.Name, Email: p.User.Email, Tenant: p.Tenant.Name, Role: roleLabel(p.User.Role),
 		ExpiresAt: p.Session.ExpiresAt.UTC().Format("2006-01-02 15:04") + " UTC",
+		Idle:      humanDuration(h.opts.SessionIdleTimeout),
 	})
 }
 

@@ -368,6 +368,9 @@ type Session struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	RevokedAt  time.Time
+	// LastUsedAt is when the session was last used as recorded by
+	// TouchSession (CreatedAt until then), for the idle timeout.
+	LastUsedAt time.Time
 }
 
 // NewSession is the input of CreateSession.
@@ -506,6 +509,11 @@ type Store interface {
 	// GetSession returns a live session, or ErrNotFound/ErrExpired/ErrRevoked.
 	GetSession(ctx context.Context, h TokenHash) (Session, error)
 	RevokeSession(ctx context.Context, h TokenHash) error
+	// TouchSession records that the live session h was used at at (the
+	// caller's clock, like LapseRecoveryLinks'). LastUsedAt never moves
+	// backwards; a revoked or unknown session is left alone. Callers
+	// throttle it: it is a write.
+	TouchSession(ctx context.Context, h TokenHash, at time.Time) error
 	RevokeUserSessions(ctx context.Context, userID int64) (int64, error)
 	// RevokeOtherSessions revokes every live session of the user but
 	// keepID (the caller's own, after a password change).

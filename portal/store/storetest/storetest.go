@@ -154,6 +154,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecoveryLinkDeliveryRace", testDeliveryRace},
 		{"RecoveryQueueFilters", testRequestFilters},
 		{"Sessions", testSessions},
+		{"SessionLastUse", testSessionTouch},
 		{"RateLimits", testRateLimits},
 		{"KnownAddresses", testAddresses},
 		{"AuditAppendOnly", testAudit},
@@ -910,6 +911,59 @@ func testSessions(t *testing.T, e *env) {
 	}
 	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h1, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
 	wantErr(t, "duplicate digest", err, store.ErrConflict)
+}
+
+func testSessionTouch(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	h := hash()
+	created, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
+	wantErr(t, "create", err, nil)
+	if !created.LastUsedAt.Equal(created.CreatedAt) {
+		t.Fatalf("a new session's LastUsedAt = %v, want its CreatedAt %v", created.LastUsedAt, created.CreatedAt)
+	}
+	lastUse := func() time.Time {
+		t.Helper()
+		s, err := e.s.GetSession(e.ctx, h)
+		wantErr(t, "get", err, nil)
+		return s.LastUsedAt
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"forward", created.CreatedAt.Add(5 * time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"not backwards", created.CreatedAt.Add(time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"same instant", created.CreatedAt.Add(5 * time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"forward again, microseconds", created.CreatedAt.Add(6*time.Minute + 1500*time.Nanosecond), created.CreatedAt.Add(6*time.Minute + time.Microsecond)},
+	} {
+		wantErr(t, "TouchSession "+tc.name, e.s.TouchSession(e.ctx, h, tc.at), nil)
+		if got := lastUse(); !got.Equal(tc.want) {
+			t.Fatalf("%s: LastUsedAt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Another node's store sees it.
+	if s, err := e.reopen().GetSession(e.ctx, h); err != nil || !s.LastUsedAt.Equal(created.CreatedAt.Add(6*time.Minute+time.Microsecond)) {
+		t.Fatalf("reopened: %+v, %v", s, err)
+	}
+	// Unknown and revoked sessions are left alone, without an error.
+	wantErr(t, "touch unknown", e.s.TouchSession(e.ctx, hash(), e.clock.Now()), nil)
+	wantErr(t, "revoke", e.s.RevokeSession(e.ctx, h), nil)
+	wantErr(t, "touch revoked", e.s.TouchSession(e.ctx, h, created.CreatedAt.Add(time.Hour)), nil)
+	if _, err := e.s.GetSession(e.ctx, h); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("a touch revived a revoked session: %v", err)
+	}
+	// A session written before last_used_at existed counts from its start.
+	h2 := hash()
+	if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h2, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Exec(e.ctx, "UPDATE sessions SET last_used_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := e.s.GetSession(e.ctx, h2); err != nil || !s.LastUsedAt.Equal(s.CreatedAt) {
+		t.Fatalf("without last_used_at: %+v, %v", s, err)
+	}
 }
 
 func testRateLimits(t *testing.T, e *env) {
