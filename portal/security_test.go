@@ -319,3 +319,110 @@ func longSession(t *testing.T, e *signinEnv, u store.User, scope store.SessionSc
 	e.keep(tok.Encode())
 	return tok.Encode()
 }
+
+// TestSecurityReplaceFactorNeedsPassword: a full session may replace the
+// user's active authenticator only with the account's current password,
+// so a stolen session cannot swap the second factor for the thief's.
+// Without it, or with a wrong one, the answer is 400 or 401 and nothing is
+// begun. Enrol-only sessions (forced enrolment, a redeemed recovery link)
+// and a user's first authenticator need none.
+func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
+	e := newSigninEnv(t, store.TenantPolicy{}, nil)
+	ctx := context.Background()
+	ada := e.user("ada@example.com")
+	grace := e.user("grace@example.com")
+	fresh := e.user("new@example.com", noFactor)
+	link := e.user("lost@example.com")
+	if _, err := e.st.DisableTOTPFactors(ctx, link.ID); err != nil { // as a redeemed recovery link leaves it
+		t.Fatal(err)
+	}
+	adaFull := sessionFor(t, e.h, ada.User, store.ScopeFull)
+	e.keep(adaFull)
+	active, err := e.st.ActiveTOTPFactor(ctx, ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		user   seeded
+		scope  store.SessionScope
+		body   any // nil: no body
+		status int
+		code   string
+	}{
+		{"full session, no body", ada, store.ScopeFull, nil, 400, portalsync.CodeInvalid},
+		{"full session, empty object", ada, store.ScopeFull, map[string]any{}, 400, portalsync.CodeInvalid},
+		{"full session, empty password", ada, store.ScopeFull, portalsync.EnrolmentBegin{}, 400, portalsync.CodeInvalid},
+		{"full session, wrong password", ada, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: "not the password"}, 401, portalsync.CodeUnauthenticated},
+		{"full session, another user's password", ada, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: "grace's " + testPassword}, 401, portalsync.CodeUnauthenticated},
+		{"full session, unknown member", ada, store.ScopeFull, map[string]string{"password": testPassword}, 400, portalsync.CodeUnknownField},
+		{"full session, the password", grace, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: testPassword}, 201, ""},
+		{"full session, first authenticator, no body", fresh, store.ScopeFull, nil, 201, ""},
+		{"enrol-only session after a recovery link, no body", link, store.ScopeEnrol, nil, 201, ""},
+		{"enrol-only session, password given anyway", link, store.ScopeEnrol, portalsync.EnrolmentBegin{CurrentPassword: "ignored"}, 201, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := e.at(t)
+			tok := adaFull
+			if tc.user.ID != ada.ID {
+				tok = sessionFor(t, e.h, tc.user.User, tc.scope)
+				e.keep(tok)
+			}
+			w := e.call("POST", portalsync.PathEnrolment, tok, tc.body, homeAddr)
+			if tc.status != http.StatusCreated {
+				e.failure(w, tc.status, tc.code)
+				return
+			}
+			if w.Code != http.StatusCreated {
+				t.Fatalf("status %d, want 201: %s", w.Code, shown(w))
+			}
+			var en portalsync.Enrolment
+			decodeAnswer(t, w, &en)
+			e.keep(en.Secret, en.OTPAuthURI)
+		})
+	}
+
+	// The refusals changed nothing for ada: her authenticator is the same
+	// and still signs her in.
+	if f, err := e.st.ActiveTOTPFactor(ctx, ada.ID); err != nil || f.ID != active.ID {
+		t.Fatalf("ada's authenticator after the refusals: %+v, %v", f, err)
+	}
+	e.clock.Add(30 * time.Second)
+	if a := e.answer(e.factor(e.challengeFor(ada, homeAddr), portalsync.MethodTOTP, e.code(ada.Secret), homeAddr), 200); a.State != portalsync.StateSignedIn {
+		t.Fatalf("ada's authenticator after the refusals: %s", a.State)
+	}
+	if got := actions(e.audits(ada.ID)); !strings.Contains(strings.Join(got, " "), auditPasswordCheckFailed) {
+		t.Errorf("the wrong password was not audited: %v", got)
+	}
+
+	t.Run("pages", func(t *testing.T) {
+		e := e.at(t)
+		u := e.user("page@example.com")
+		b := e.browser(homeAddr)
+		tok := sessionFor(t, e.h, u.User, store.ScopeFull)
+		e.keep(tok)
+		b.cookies[HostSessionCookie] = &http.Cookie{Name: HostSessionCookie, Value: tok}
+		wantPage(t, b.do("GET", pathEnrol, nil), 200, `name="current_password"`)
+		w := b.do("POST", pathEnrol, url.Values{})
+		wantPage(t, w, http.StatusBadRequest, `name="current_password"`)
+		if strings.Contains(w.Body.String(), `id="qr"`) {
+			t.Error("a QR code without the password")
+		}
+		wantPage(t, b.do("POST", pathEnrol, url.Values{"current_password": {"not the password"}}), http.StatusUnauthorized, "The current password is wrong.")
+		wantPage(t, b.do("POST", pathEnrol, url.Values{"current_password": {testPassword}}), http.StatusOK, `id="qr"`)
+
+		// A forced enrolment's page asks for no password.
+		forced := e.user("forced@example.com", noFactor)
+		fb := e.browser(homeAddr)
+		ftok := sessionFor(t, e.h, forced.User, store.ScopeEnrol)
+		e.keep(ftok)
+		fb.cookies[HostSessionCookie] = &http.Cookie{Name: HostSessionCookie, Value: ftok}
+		if w := fb.do("GET", pathEnrol, nil); strings.Contains(w.Body.String(), "current_password") {
+			t.Error("the forced enrolment page asks for the password")
+		}
+		wantPage(t, fb.do("POST", pathEnrol, url.Values{}), http.StatusOK, `id="qr"`)
+	})
+	e.checkLogs()
+}

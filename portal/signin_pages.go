@@ -81,16 +81,19 @@ type (
 		Continue string
 	}
 	enrolPage struct {
-		Forced       bool // an enrol-only session: no way around it
-		Started      bool
-		FactorID     int64
-		QR           template.URL
-		URI          string
-		URILink      template.URL
-		Secret       string
-		ExpiresAt    string
-		Error        string
-		AccountLinks bool
+		Forced bool // an enrol-only session: no way around it
+		// NeedsPassword: replacing an active authenticator with a full
+		// session takes the current password.
+		NeedsPassword bool
+		Started       bool
+		FactorID      int64
+		QR            template.URL
+		URI           string
+		URILink       template.URL
+		Secret        string
+		ExpiresAt     string
+		Error         string
+		AccountLinks  bool
 	}
 	enrolCodesPage struct {
 		BackupCodes  []string
@@ -370,7 +373,19 @@ func (h *Handler) getEnrolPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.page(w, r, http.StatusOK, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull})
+	h.enrolForm(w, r, p, http.StatusOK, "")
+}
+
+// enrolForm shows the enrolment page's first step (with errMsg), asking
+// for the current password where replacing the authenticator needs it.
+func (h *Handler) enrolForm(w http.ResponseWriter, r *http.Request, p principal, status int, errMsg string) {
+	need, err := h.needsPassword(r.Context(), p)
+	if err != nil {
+		h.pageFailed(w, r, err)
+		return
+	}
+	h.page(w, r, status, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull,
+		NeedsPassword: need, Error: errMsg})
 }
 
 func (h *Handler) postEnrolPage(w http.ResponseWriter, r *http.Request) {
@@ -381,7 +396,7 @@ func (h *Handler) postEnrolPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e, fe := h.beginEnrolment(r.Context(), p)
+	e, fe := h.beginEnrolment(r.Context(), r, p, r.PostFormValue("current_password"))
 	if fe != nil {
 		h.enrolFailed(w, r, p, fe)
 		return
@@ -457,7 +472,7 @@ func (h *Handler) enrolFailed(w http.ResponseWriter, r *http.Request, p principa
 	if fe.status == http.StatusTooManyRequests {
 		setRetryAfter(w, fe.retryAfter)
 	}
-	h.page(w, r, fe.status, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull, Error: sentence(fe.message)})
+	h.enrolForm(w, r, p, fe.status, sentence(fe.message))
 }
 
 func (h *Handler) getAccountPage(w http.ResponseWriter, r *http.Request) {
