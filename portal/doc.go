@@ -34,8 +34,9 @@
 // Register it in routes() with its method and pattern (ServeMux syntax,
 // which is also OpenAPI's path syntax: /v1/users/{id}), describe it in
 // openapi.yaml (TestOpenAPIMatchesRoutes fails until both agree), decode
-// bodies with decodeJSON (strict: application/json, one JSON object, no
-// unknown members, no trailing data), answer with writeJSON / writeError,
+// bodies with decodeJSON (strict: application/json, valid UTF-8 without
+// lone surrogate escapes, one JSON object, no unknown members, no trailing
+// data), answer with writeJSON / writeError,
 // and put shared wire types in sync/ so the desktop client uses them too.
 // Never log a request body; pass anything from the request through
 // auth.Redact before it reaches a log line (see portal/auth's doc).

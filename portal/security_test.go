@@ -426,3 +426,73 @@ func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
 	})
 	e.checkLogs()
 }
+
+// TestSecurityJSONInvalidUTF8: a JSON body that is not valid UTF-8 (or
+// escapes half a surrogate pair, which is no character) is refused with a
+// 400 that says so, before any handler sees it. encoding/json would turn
+// both into U+FFFD, so two different requests would mean one thing, and
+// what an admin typed would not be what the portal stored.
+func TestSecurityJSONInvalidUTF8(t *testing.T) {
+	ran := 0 // bodies decoded
+	h, _ := withEndpoints(t, endpoint{method: "POST", path: "/echo", handler: func(w http.ResponseWriter, r *http.Request) {
+		var b echoBody
+		if !decodeJSON(w, r, &b) {
+			return
+		}
+		ran++
+		writeJSON(w, http.StatusOK, b)
+	}})
+	tests := []struct {
+		name, body string
+		ok         bool
+		at         string // the offset the message names
+	}{
+		{"plain ASCII", `{"name":"ada"}`, true, ""},
+		{"valid multi-byte UTF-8", `{"name":"Ada Lövelace 漢字 🔑"}`, true, ""},
+		{"a valid surrogate pair escape", `{"name":"\ud83d\udd11"}`, true, ""},
+		{"an escaped backslash before u", `{"name":"\\ud800"}`, true, ""},
+		{"U+FFFD itself", "{\"name\":\"\uFFFD\"}", true, ""},
+		{"a stray continuation byte", "{\"name\":\"a\x80b\"}", false, "byte 10"},
+		{"0xFF", "{\"name\":\"ad\xffa\"}", false, "byte 11"},
+		{"a truncated sequence", "{\"name\":\"\xe6\xbc\"}", false, "byte 9"},
+		{"an overlong slash", "{\"name\":\"\xc0\xaf\"}", false, "byte 9"},
+		{"an encoded surrogate", "{\"name\":\"\xed\xa0\x80\"}", false, "byte 9"},
+		{"invalid UTF-8 in a member name", "{\"na\xffme\":\"a\"}", false, "byte 4"},
+		{"a lone high surrogate escape", `{"name":"a\ud800"}`, false, "byte 10"},
+		{"a lone low surrogate escape", `{"name":"\udc00"}`, false, "byte 9"},
+		{"a high surrogate then another escape", `{"name":"\ud800\u0041"}`, false, "byte 9"},
+		{"reversed surrogates", `{"name":"\udc00\ud800"}`, false, "byte 9"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ran
+			w := do(h, "POST", "/echo", "application/json", tc.body)
+			if tc.ok {
+				if w.Code != http.StatusOK {
+					t.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				return
+			}
+			if w.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", w.Code, w.Body)
+			}
+			b := errorBody(t, w)
+			if b.Code != portalsync.CodeBadRequest || !strings.Contains(b.Message, "not valid UTF-8") || !strings.Contains(b.Message, tc.at) {
+				t.Errorf("error %s %q, want bad_request saying the body is not valid UTF-8 at %s", b.Code, b.Message, tc.at)
+			}
+			if ran != before {
+				t.Error("the handler got the decoded body")
+			}
+		})
+	}
+
+	// Through a real endpoint: nothing is created.
+	e := newAdminEnv(t)
+	for _, name := range []string{"Gr\xe6ce", `Gr\udc00ce`} {
+		body := `{"email":"grace@reseller.test","name":"` + name + `","role":"technician","password":"initial-Pa55word"}`
+		adminWant(t, e.raw(t, e.admin, "POST", portalsync.PathAdminUsers, "application/json", body), http.StatusBadRequest, portalsync.CodeBadRequest)
+	}
+	if _, err := e.st.GetUserByEmail(context.Background(), "grace@reseller.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a user was created from an invalid body: %v", err)
+	}
+}
