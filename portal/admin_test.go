@@ -323,7 +323,7 @@ func TestAdminCreateUser(t *testing.T) {
 		{"short password", e.admin, body("x8@reseller.test", "technician", "7chars!"), 422, portalsync.CodeInvalid},
 		{"password alone must be long", looseOwner, body("x9@loose.test", "technician", "twelve-chars"), 422, portalsync.CodeInvalid},
 		{"long password alone", looseOwner, body("x10@loose.test", "technician", "fifteen-chars-ok"), 201, ""},
-		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant_id": "1"}, 400, portalsync.CodeUnknownField},
+		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant": "1"}, 400, portalsync.CodeUnknownField},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -625,11 +625,12 @@ func TestAdminTenants(t *testing.T) {
 			as     store.User
 			manage bool
 			audit  bool
+			users  bool // may add users to the child tenant
 		}{
-			{e.owner, true, true},
-			{e.admin, false, true},
-			{e.tech, false, false},
-			{e.ro, false, false},
+			{e.owner, true, true, true},
+			{e.admin, false, true, true},
+			{e.tech, false, false, false},
+			{e.ro, false, false, false},
 		} {
 			w := e.call(t, c.as, "GET", portalsync.PathAdminTenants, nil)
 			adminWant(t, w, 200, "")
@@ -645,7 +646,7 @@ func TestAdminTenants(t *testing.T) {
 			if own.Allowed(portalsync.AdminActionManageTenant) != c.manage || own.Allowed(portalsync.AdminActionViewAudit) != c.audit || !own.Allowed(portalsync.AdminActionViewDirectory) {
 				t.Errorf("%s: own tenant actions %+v", c.as.Role, own.Actions)
 			}
-			if !child.Allowed(portalsync.AdminActionViewDirectory) || child.Allowed(portalsync.AdminActionManageTenant) || child.Allowed(portalsync.AdminActionViewAudit) || child.Allowed(portalsync.AdminActionManageUsers) {
+			if !child.Allowed(portalsync.AdminActionViewDirectory) || child.Allowed(portalsync.AdminActionManageTenant) || child.Allowed(portalsync.AdminActionViewAudit) || child.Allowed(portalsync.AdminActionManageUsers) != c.users {
 				t.Errorf("%s: child tenant actions %+v", c.as.Role, child.Actions)
 			}
 			if !own.Policy.Require2FA || own.Policy.IPAllowList == nil {

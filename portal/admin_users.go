@@ -105,10 +105,12 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 }
 
 // postAdminUser serves POST /v1/admin/users: a user in the caller's own
-// tenant, with an initial password the admin sets and hands over (stored
-// with PasswordSetByAdmin). The address stays unverified, so the user's
-// first sign-in verifies it and enrols an authenticator. Only owners add
-// owners.
+// tenant or, for a reseller's owners and admins, in a direct child tenant
+// (tenant_id), with an initial password the admin sets and hands over
+// (stored with PasswordSetByAdmin). The address stays unverified, so the
+// user's first sign-in verifies it and enrols an authenticator. Only
+// owners add owners; the password follows the new user's tenant's rules.
+// Another tenant answers 404, like one that does not exist.
 func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p principal) {
 	var in portalsync.AdminUserCreate
 	if !decodeJSON(w, r, &in) {
@@ -119,12 +121,20 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "role" must be owner, admin, technician or read_only`))
 		return
 	}
-	target := adminTenantTarget(p.Tenant)
+	if in.TenantID < 0 {
+		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "tenant_id" must be a tenant id`))
+		return
+	}
+	tenant, ok := h.adminLoadTenant(w, r, p, in.TenantID)
+	if !ok {
+		return
+	}
+	target := adminTenantTarget(tenant)
 	target.Role = role
 	if !h.adminAuthorize(w, r, p, policy.ManageUsers, target) {
 		return
 	}
-	email, name, rerr := validateNewUser(in, p.Tenant.Policy)
+	email, name, rerr := validateNewUser(in, tenant.Policy)
 	if rerr != nil {
 		adminRequestError(w, rerr)
 		return
@@ -137,7 +147,7 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	}
 	// The admin knows this password until the user changes it
 	// (POST /v1/account/password): PasswordSetByAdmin says so.
-	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: p.Tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
+	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address already exists")
@@ -154,7 +164,7 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	}{string(u.Role)}) {
 		return
 	}
-	writeJSON(w, http.StatusCreated, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, p.Tenant)})
+	writeJSON(w, http.StatusCreated, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, tenant)})
 }
 
 // validateNewUser checks the new user's address, name and password; the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -494,5 +495,73 @@ func TestSecurityJSONInvalidUTF8(t *testing.T) {
 	}
 	if _, err := e.st.GetUserByEmail(context.Background(), "grace@reseller.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a user was created from an invalid body: %v", err)
+	}
+}
+
+// TestSecurityChildTenantUsers: a reseller's owners and admins add users
+// to a direct child tenant (tenant_id), so a new customer can get its first
+// users; only owners add owners, technicians and read-only users add
+// nobody, and any other tenant (a grandchild, a stranger, the reseller
+// above) answers 404 exactly like a tenant that does not exist. The
+// password follows the new user's tenant's rules.
+func TestSecurityChildTenantUsers(t *testing.T) {
+	e := newAdminEnv(t)
+	grand := seedTenant(t, e.h, "Customer's customer", e.child.ID, store.TenantPolicy{Require2FA: true})
+	loose := seedTenant(t, e.h, "Customer without 2FA", e.home.ID, store.TenantPolicy{})
+	const pw = "initial-Pa55word" // 16 characters
+	n := 0
+	body := func(tenant int64, role string, password string) portalsync.AdminUserCreate {
+		n++
+		return portalsync.AdminUserCreate{Email: fmt.Sprintf("added%d@customer.test", n), Name: "Added", Role: role, Password: password, TenantID: tenant}
+	}
+	missing := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, body(999999, "technician", pw)).Body.String()
+	tests := []struct {
+		name   string
+		as     store.User
+		body   portalsync.AdminUserCreate
+		status int
+	}{
+		{"reseller admin adds a technician to a customer", e.admin, body(e.child.ID, "technician", pw), 201},
+		{"reseller admin adds an admin to a customer", e.admin, body(e.child.ID, "admin", pw), 201},
+		{"reseller owner adds an owner to a customer", e.owner, body(e.child.ID, "owner", pw), 201},
+		{"reseller admin may not add an owner to a customer", e.admin, body(e.child.ID, "owner", pw), 403},
+		{"reseller technician adds nobody to a customer", e.tech, body(e.child.ID, "read_only", pw), 403},
+		{"reseller read-only adds nobody to a customer", e.ro, body(e.child.ID, "read_only", pw), 403},
+		{"the customer's own password rules: 2FA not required, 15 characters", e.admin, body(loose.ID, "technician", "twelve-chars"), 422},
+		{"the customer's own password rules, met", e.admin, body(loose.ID, "technician", "fifteen-chars-ok"), 201},
+		{"own tenant by its id", e.admin, body(e.home.ID, "technician", pw), 201},
+		{"a grandchild is hidden", e.owner, body(grand.ID, "technician", pw), 404},
+		{"a stranger tenant is hidden", e.owner, body(e.other.ID, "technician", pw), 404},
+		{"a customer's admin cannot add to its reseller", e.childUser, body(e.home.ID, "technician", pw), 404},
+		{"a tenant that does not exist", e.owner, body(999998, "technician", pw), 404},
+		{"a negative tenant id", e.owner, body(-1, "technician", pw), 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.call(t, tc.as, "POST", portalsync.PathAdminUsers, tc.body)
+			adminWant(t, w, tc.status, "")
+			u, err := e.st.GetUserByEmail(context.Background(), tc.body.Email)
+			if tc.status != http.StatusCreated {
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("a refused call created the user: %v", err)
+				}
+				if tc.status == http.StatusNotFound && w.Body.String() != missing {
+					t.Errorf("a hidden tenant answers %s, a missing one %s", w.Body.String(), missing)
+				}
+				return
+			}
+			if err != nil || u.TenantID != tc.body.TenantID || string(u.Role) != tc.body.Role || !u.PasswordSetByAdmin {
+				t.Fatalf("created user %d in tenant %d as %s (set by an admin: %v), %v; want tenant %d", u.ID, u.TenantID, u.Role, u.PasswordSetByAdmin, err, tc.body.TenantID)
+			}
+			var got portalsync.AdminUserAnswer
+			decodeAnswer(t, w, &got)
+			if got.User.TenantID != tc.body.TenantID {
+				t.Errorf("answer in tenant %d", got.User.TenantID)
+			}
+			a := e.audits(t, store.AuditFilter{Action: auditUserCreated, TargetUserID: u.ID})
+			if len(a) != 1 || a[0].TenantID != tc.body.TenantID || a[0].ActorID != tc.as.ID {
+				t.Errorf("audit %+v", a)
+			}
+		})
 	}
 }

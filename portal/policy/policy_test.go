@@ -69,6 +69,13 @@ func TestCheck(t *testing.T) {
 		{"reseller owner IP skip customer", actor(1, reseller, store.RoleOwner), SetIPSkip, target(30, customer, store.RoleReadOnly), false, false},
 		{"reseller owner manages customer", actor(1, reseller, store.RoleOwner), ManageTenant, target(0, customer, ""), false, false},
 		{"reseller audit of customer", actor(1, reseller, store.RoleOwner), ViewAudit, target(0, customer, ""), false, false},
+		{"reseller admin adds a customer's technician", actor(1, reseller, store.RoleAdmin), ManageUsers, target(0, customer, store.RoleTechnician), true, false},
+		{"reseller owner adds a customer's owner", actor(1, reseller, store.RoleOwner), ManageUsers, target(0, customer, store.RoleOwner), true, false},
+		{"reseller admin adds a customer's owner", actor(1, reseller, store.RoleAdmin), ManageUsers, target(0, customer, store.RoleOwner), false, false},
+		{"reseller technician adds a customer's user", actor(1, reseller, store.RoleTechnician), ManageUsers, target(0, customer, store.RoleReadOnly), false, false},
+		{"reseller adds to a grandchild", actor(1, reseller, store.RoleOwner), ManageUsers, target(0, grand, store.RoleReadOnly), false, true},
+		{"customer adds to its reseller", actor(30, customer, store.RoleOwner), ManageUsers, target(0, reseller, store.RoleReadOnly), false, true},
+		{"stranger adds to a customer", actor(40, stranger, store.RoleOwner), ManageUsers, target(0, customer, store.RoleReadOnly), false, true},
 		{"read-only reseller forwards", actor(1, reseller, store.RoleReadOnly), ForwardRequest, target(30, customer, store.RoleAdmin), false, false},
 
 		{"grandchild is other", actor(1, reseller, store.RoleOwner), ViewDirectory, target(0, grand, ""), false, true},
