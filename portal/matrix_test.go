@@ -136,7 +136,8 @@ var mxRows = []mxRow{
 	{method: "POST", path: "/v1/admin/tenants", kind: mxKindOwnTenant, rule: mxRule{own: mxOwnerOnly}, body: mxFixed(map[string]any{"name": "Matrix customer"})},
 	{method: "PUT", path: "/v1/admin/tenants/{id}/policy", kind: mxKindTenant, rule: mxRule{own: mxOwnerOnly},
 		body: mxFixed(map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": []string{}})},
-	{method: "GET", path: "/v1/admin/audit?tenant={id}", kind: mxKindTenant, rule: mxRule{own: mxOwnerAdmin}},
+	// A tenant's log: its owners and admins, and its reseller's.
+	{method: "GET", path: "/v1/admin/audit?tenant={id}", kind: mxKindTenant, rule: mxRule{own: mxOwnerAdmin, child: mxOwnerAdmin}},
 
 	// The recovery queue (queue.go, links.go).
 	{method: "GET", path: "/v1/admin/recovery-requests", kind: mxKindOwnTenant, rule: mxRule{own: mxQueueReaders}},

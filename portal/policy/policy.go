@@ -19,6 +19,11 @@
 //   - A reseller's owners and admins add users to a direct child tenant (a
 //     new customer has nobody else to add its first users); only owners
 //     add owners there too.
+//   - A tenant's audit log is read by its owners and admins, and by its
+//     reseller's owners and admins: a customer tenant whose owner left, or
+//     that never had one (a reseller made it), still has readers, and the
+//     reseller answers for what happens in its customers' tenants.
+//     Technicians and read-only users read no audit log.
 //   - Platform support (owners and admins of the platform tenant, the
 //     install's first tenant) decides forwarded requests of any tenant, and
 //     nothing else outside its own tenant.
@@ -140,9 +145,9 @@ func Check(a Actor, action Action, t Target) error {
 		switch action {
 		case ViewDirectory, ViewRequests, ForwardRequest:
 			return nil
-		case ManageUsers:
-			// Owners and admins only (roleAllows), owners for owners
-			// (checkTarget).
+		case ManageUsers, ViewAudit:
+			// Owners and admins only (roleAllows); for ManageUsers,
+			// owners for owners (checkTarget).
 			return checkTarget(a, action, t)
 		}
 		return &Denial{Action: action, Reason: "admins of a reseller cannot " + describe(action) + " for a customer tenant's accounts; forward the request to platform support"}
