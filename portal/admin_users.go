@@ -150,7 +150,7 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address already exists")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address, or one that looks the same, already exists")
 		return
 	case errors.Is(err, store.ErrInvalid):
 		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`))

@@ -565,3 +565,73 @@ func TestSecurityChildTenantUsers(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurityEmailLookAlike: an address that only looks like admin2's
+// (a dotted capital I, another script's a, fullwidth letters, an invisible
+// joiner) neither signs in as admin2 with admin2's password, nor files a
+// recovery request for admin2, nor can become an account beside admin2's;
+// admin2's own address in upper case still does all three as admin2.
+func TestSecurityEmailLookAlike(t *testing.T) {
+	const admin2 = "admin2@x.example"
+	lookAlikes := []struct{ name, email string }{
+		{"dotted capital I (U+0130)", "admİn2@x.example"},
+		{"Cyrillic a", "\u0430dmin2@x.example"},
+		{"fullwidth letters", "ａｄｍｉｎ２@x.example"},
+		{"a zero-width joiner", "adm\u200Din2@x.example"},
+	}
+
+	t.Run("sign-in", func(t *testing.T) {
+		e := newSigninEnv(t, store.TenantPolicy{}, nil)
+		e.user(admin2)
+		for _, la := range lookAlikes {
+			e.at(t).failure(e.password(la.email, testPassword, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+		}
+		if a := e.answer(e.password("ADMIN2@X.EXAMPLE", testPassword, homeAddr), 200); a.State != portalsync.StateSecondFactor {
+			t.Errorf("admin2 in upper case: %s", a.State)
+		}
+	})
+
+	t.Run("recovery requests", func(t *testing.T) {
+		e := newRecoveryEnv(t, nil)
+		u, err := e.st.CreateUser(context.Background(), store.NewUser{TenantID: e.user.TenantID, Email: admin2, Name: "Admin 2", Role: store.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, la := range lookAlikes {
+			if w := e.post("application/json", recoveryBody(t, la.email, "locked out"), fmt.Sprintf("198.51.100.%d:4000", i+1)); w.Code/100 != 2 {
+				t.Fatalf("%s: %d %s", la.name, w.Code, w.Body)
+			}
+		}
+		if w := e.post("application/json", recoveryBody(t, "Admin2@X.Example", "locked out"), "198.51.100.99:4000"); w.Code/100 != 2 {
+			t.Fatalf("admin2 in upper case: %d %s", w.Code, w.Body)
+		}
+		for _, r := range e.requests(t) {
+			want := int64(0)
+			if r.Email == "Admin2@X.Example" {
+				want = u.ID
+			}
+			if r.UserID != want {
+				t.Errorf("a request for %q matched user %d, want %d", r.Email, r.UserID, want)
+			}
+		}
+	})
+
+	t.Run("creating a look-alike account", func(t *testing.T) {
+		e := newAdminEnv(t)
+		if w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: admin2, Name: "Admin 2", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
+			t.Fatalf("admin2: %d %s", w.Code, w.Body)
+		}
+		for _, la := range append(lookAlikes, struct{ name, email string }{"upper case", "ADMIN2@x.example"}) {
+			w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: la.email, Name: "Look-alike", Role: "owner", Password: "initial-Pa55word"})
+			if w.Code != http.StatusConflict {
+				t.Errorf("%s: %d, want 409: %s", la.name, w.Code, w.Body)
+			}
+			if _, err := e.st.GetUserByEmail(context.Background(), la.email); la.name != "upper case" && !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s: an account exists: %v", la.name, err)
+			}
+		}
+		if w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: "admin3@x.example", Name: "Admin 3", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
+			t.Errorf("a different address: %d %s", w.Code, w.Body)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,8 +82,9 @@ func v3(t *testing.T, path string, rows ...string) {
 }
 
 // TestUpgradeFromV3: migration 4 marks the users an admin created (who
-// could not change the admin's password before it) and starts existing
-// sessions' idle clock at their creation.
+// could not change the admin's password before it), starts existing
+// sessions' idle clock at their creation, and recomputes the e-mail forms
+// v3 stored with strings.ToLower.
 func TestUpgradeFromV3(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "portal.db")
@@ -91,7 +93,8 @@ func TestUpgradeFromV3(t *testing.T) {
 		`INSERT INTO users (id, tenant_id, email, email_norm, name, role, password_hash, created_at, updated_at) VALUES
 			(1, 1, 'owner@example.com', 'owner@example.com', 'Owner', 'owner', 'h1', 1, 1),
 			(2, 1, 'made@example.com', 'made@example.com', 'Made by an admin', 'technician', 'h2', 2, 2),
-			(3, 1, 'nopw@example.com', 'nopw@example.com', 'No password', 'technician', '', 3, 3)`,
+			(3, 1, 'nopw@example.com', 'nopw@example.com', 'No password', 'technician', '', 3, 3),
+			(4, 1, 'Émile@Example.com', 'émile@example.com', 'Émile', 'technician', 'h4', 4, 4)`,
 		`INSERT INTO audit_log (at, actor_id, action, target_user_id, tenant_id) VALUES
 			(1, NULL, 'owner.bootstrapped', 1, 1),
 			(2, 1, 'user.created', 2, 1),
@@ -104,7 +107,13 @@ func TestUpgradeFromV3(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate from v3: %v", err)
 	}
-	for id, want := range map[int64]bool{1: false, 2: true, 3: false} {
+	if u, err := s.GetUserByEmail(ctx, "\u00C9mile@EXAMPLE.com"); err != nil || u.ID != 4 {
+		t.Errorf("Émile after the upgrade: %d, %v", u.ID, err)
+	}
+	if _, err := s.CreateUser(ctx, store.NewUser{TenantID: 1, Email: "emile@example.com", Name: "x", Role: store.RoleTechnician}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a look-alike of Émile after the upgrade: %v", err)
+	}
+	for id, want := range map[int64]bool{1: false, 2: true, 3: false, 4: false} {
 		u, err := s.GetUser(ctx, id)
 		if err != nil {
 			t.Fatal(err)

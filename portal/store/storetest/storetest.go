@@ -141,6 +141,8 @@ func Run(t *testing.T, open Opener) {
 		{"MigrateIdempotent", testMigrate},
 		{"Tenants", testTenants},
 		{"Users", testUsers},
+		{"UserEmailLookAlikes", testEmailLookAlikes},
+		{"UserEmailBackfill", testEmailBackfill},
 		{"Directory", testDirectory},
 		{"TOTP", testTOTP},
 		{"TOTPReplayRace", testTOTPRace},
@@ -348,6 +350,87 @@ func testUsers(t *testing.T, e *env) {
 			t.Fatal("the user's own change did not last")
 		}
 	}
+}
+
+// testEmailLookAlikes: an address finds only its own account (ASCII case
+// aside), and no account can be created whose address looks like
+// another's.
+func testEmailLookAlikes(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "admin2@x.example", Name: "Admin", Role: store.RoleAdmin})
+	wantErr(t, "CreateUser", err, nil)
+	for _, tc := range []struct {
+		name, email string
+		found       bool  // GetUserByEmail finds admin2
+		create      error // CreateUser beside admin2
+	}{
+		{"upper case", "ADMIN2@X.EXAMPLE", true, store.ErrConflict},
+		{"dotted capital I", "admİn2@x.example", false, store.ErrConflict},
+		{"dotless i", "admın2@x.example", false, store.ErrConflict},
+		{"Cyrillic a", "\u0430dmin2@x.example", false, store.ErrConflict},
+		{"fullwidth", "ａｄｍｉｎ２@x.example", false, store.ErrConflict},
+		{"combining dot", "admi\u0307n2@x.example", false, store.ErrConflict},
+		{"zero-width joiner", "adm\u200Din2@x.example", false, store.ErrConflict},
+		{"a different address", "admin3@x.example", false, nil},
+	} {
+		got, err := e.s.GetUserByEmail(e.ctx, tc.email)
+		if tc.found && (err != nil || got.ID != admin.ID) {
+			t.Errorf("%s: GetUserByEmail = %d, %v; want admin2", tc.name, got.ID, err)
+		}
+		if !tc.found && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: GetUserByEmail found user %d (%v), want none", tc.name, got.ID, err)
+		}
+		_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: tc.email, Name: "X", Role: store.RoleTechnician})
+		if tc.create == nil && err != nil || tc.create != nil && !errors.Is(err, tc.create) {
+			t.Errorf("%s: CreateUser = %v, want %v", tc.name, err, tc.create)
+		}
+	}
+	// A non-ASCII address finds itself, whatever its Unicode encoding.
+	emile, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "\u00C9mile@x.example", Name: "Émile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser Émile", err, nil)
+	if got, err := e.s.GetUserByEmail(e.ctx, "E\u0301mile@X.example"); err != nil || got.ID != emile.ID {
+		t.Errorf("decomposed É: %d, %v", got.ID, err)
+	}
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "emile@x.example", Name: "Emile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser emile beside Émile", err, store.ErrConflict)
+}
+
+// testEmailBackfill: Migrate computes what SQL cannot for rows an older
+// binary wrote (email_norm by strings.ToLower, no skeleton), and never
+// fails on two look-alikes an older binary let in.
+func testEmailBackfill(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	emile, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "Émile@Example.com", Name: "Émile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser", err, nil)
+	admin, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "admin2@x.example", Name: "Admin", Role: store.RoleAdmin})
+	wantErr(t, "CreateUser", err, nil)
+	// As an older binary left them: ToLower's email_norm, no skeleton,
+	// and a look-alike of admin2 that it could not tell apart.
+	for _, q := range []string{
+		fmt.Sprintf("UPDATE users SET email_norm = 'émile@example.com', email_skeleton = NULL WHERE id = %d", emile.ID),
+		fmt.Sprintf("UPDATE users SET email_skeleton = NULL WHERE id = %d", admin.ID),
+		fmt.Sprintf("INSERT INTO users (tenant_id, email, email_norm, name, role, created_at, updated_at) SELECT tenant_id, '\u0430dmin2@x.example', '\u0430dmin2@x.example', 'Look-alike', role, created_at, updated_at FROM users WHERE id = %d", admin.ID),
+	} {
+		if err := e.db.Exec(e.ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := e.s.GetUserByEmail(e.ctx, "Émile@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("before Migrate the old email_norm should not match: %v", err)
+	}
+	wantErr(t, "Migrate", e.s.Migrate(e.ctx), nil)
+	if got, err := e.s.GetUserByEmail(e.ctx, "Émile@EXAMPLE.com"); err != nil || got.ID != emile.ID {
+		t.Errorf("after Migrate: %d, %v", got.ID, err)
+	}
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "emile@example.com", Name: "x", Role: store.RoleTechnician})
+	wantErr(t, "a look-alike of Émile after the backfill", err, store.ErrConflict)
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "adm\u0131n2@x.example", Name: "x", Role: store.RoleTechnician})
+	wantErr(t, "a look-alike of admin2 after the backfill", err, store.ErrConflict)
+	if got, err := e.s.GetUserByEmail(e.ctx, "\u0430dmin2@x.example"); err != nil || got.ID == admin.ID {
+		t.Errorf("the old look-alike lost its account: %d, %v", got.ID, err)
+	}
+	// Again: nothing left to do, and nothing breaks.
+	wantErr(t, "Migrate again", e.s.Migrate(e.ctx), nil)
 }
 
 func testDirectory(t *testing.T, e *env) {
