@@ -36,9 +36,10 @@ var migrationFiles embed.FS
 //
 // The database holds password hashes, personal data, the audit log and
 // verification phrases, so it is readable by the portal's user only: a
-// new database file is created 0600 (and its directory 0700, when Open
-// creates that too), and an existing one, with its -wal and -shm files,
-// loses any group and other permissions. SQLite creates -wal and -shm
+// new database file is created 0600, and an existing one, with its -wal
+// and -shm files, loses any group and other permissions. A missing
+// directory is an error, never created: a mistyped path must not start an
+// empty install. SQLite creates -wal and -shm
 // with the database file's mode, so they are 0600 whenever it makes them
 // later (TestSecurityFileModes checks this after writes, reopenings and a WAL
 // checkpoint).
@@ -105,17 +106,12 @@ func open(ctx context.Context, abs string, q url.Values, txlock string, conns in
 	return db, nil
 }
 
-// private prepares abs so that only the portal's user can read it: its
-// directory is created 0700 if missing; a missing database file is
-// created empty with mode 0600 (SQLite takes an empty file for a new
-// database, and gives its -wal and -shm files the same mode); an existing
-// one and its companions have group and other permissions removed.
+// private prepares abs so that only the portal's user can read it: a
+// missing database file is created empty with mode 0600 (SQLite takes an
+// empty file for a new database, and gives its -wal and -shm files the
+// same mode); an existing one and its companions have group and other
+// permissions removed.
 func private(abs string) error {
-	if _, err := os.Stat(filepath.Dir(abs)); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-			return err
-		}
-	}
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	switch {
 	case err == nil:
