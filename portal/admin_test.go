@@ -323,7 +323,7 @@ func TestAdminCreateUser(t *testing.T) {
 		{"short password", e.admin, body("x8@reseller.test", "technician", "7chars!"), 422, portalsync.CodeInvalid},
 		{"password alone must be long", looseOwner, body("x9@loose.test", "technician", "twelve-chars"), 422, portalsync.CodeInvalid},
 		{"long password alone", looseOwner, body("x10@loose.test", "technician", "fifteen-chars-ok"), 201, ""},
-		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant_id": "1"}, 400, portalsync.CodeUnknownField},
+		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant": "1"}, 400, portalsync.CodeUnknownField},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,7 +344,7 @@ func TestAdminCreateUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if u.Email != in.Email || string(u.Role) != in.Role || u.TenantID != tt.as.TenantID || !u.EmailVerifiedAt.IsZero() || u.Locked {
+			if u.Email != in.Email || string(u.Role) != in.Role || u.TenantID != tt.as.TenantID || !u.EmailVerifiedAt.IsZero() || u.Locked || !u.PasswordSetByAdmin {
 				t.Errorf("stored %+v", u)
 			}
 			if got.User.EmailVerified || got.User.Enrolled || got.User.Email != in.Email || got.User.Role != in.Role {
@@ -625,11 +625,12 @@ func TestAdminTenants(t *testing.T) {
 			as     store.User
 			manage bool
 			audit  bool
+			users  bool // may add users to the child tenant
 		}{
-			{e.owner, true, true},
-			{e.admin, false, true},
-			{e.tech, false, false},
-			{e.ro, false, false},
+			{e.owner, true, true, true},
+			{e.admin, false, true, true},
+			{e.tech, false, false, false},
+			{e.ro, false, false, false},
 		} {
 			w := e.call(t, c.as, "GET", portalsync.PathAdminTenants, nil)
 			adminWant(t, w, 200, "")
@@ -645,7 +646,7 @@ func TestAdminTenants(t *testing.T) {
 			if own.Allowed(portalsync.AdminActionManageTenant) != c.manage || own.Allowed(portalsync.AdminActionViewAudit) != c.audit || !own.Allowed(portalsync.AdminActionViewDirectory) {
 				t.Errorf("%s: own tenant actions %+v", c.as.Role, own.Actions)
 			}
-			if !child.Allowed(portalsync.AdminActionViewDirectory) || child.Allowed(portalsync.AdminActionManageTenant) || child.Allowed(portalsync.AdminActionViewAudit) || child.Allowed(portalsync.AdminActionManageUsers) {
+			if !child.Allowed(portalsync.AdminActionViewDirectory) || child.Allowed(portalsync.AdminActionManageTenant) || child.Allowed(portalsync.AdminActionViewAudit) != c.audit || child.Allowed(portalsync.AdminActionManageUsers) != c.users {
 				t.Errorf("%s: child tenant actions %+v", c.as.Role, child.Actions)
 			}
 			if !own.Policy.Require2FA || own.Policy.IPAllowList == nil {
@@ -845,6 +846,10 @@ func TestAdminAudit(t *testing.T) {
 	if _, err := e.st.AppendAudit(ctx, store.AuditEntry{Action: "test.even", TenantID: e.other.ID}); err != nil {
 		t.Fatal(err)
 	}
+	childEntry, err := e.st.AppendAudit(ctx, store.AuditEntry{Action: "test.child", TenantID: e.child.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	list := func(as store.User, query string) (portalsync.AdminAuditPage, *httptest.ResponseRecorder) {
 		w := e.call(t, as, "GET", portalsync.PathAdminAudit+query, nil)
 		var p portalsync.AdminAuditPage
@@ -900,7 +905,9 @@ func TestAdminAudit(t *testing.T) {
 	}{
 		{"technician", e.tech, "", 403},
 		{"read-only", e.ro, "", 403},
-		{"customer's log, by the reseller's owner", e.owner, fmt.Sprintf("?tenant=%d", e.child.ID), 403},
+		{"customer's log, by the reseller's owner", e.owner, fmt.Sprintf("?tenant=%d", e.child.ID), 200},
+		{"customer's log, by the reseller's admin", e.admin, fmt.Sprintf("?tenant=%d", e.child.ID), 200},
+		{"customer's log, by the reseller's technician", e.tech, fmt.Sprintf("?tenant=%d", e.child.ID), 403},
 		{"another tenant's log", e.owner, fmt.Sprintf("?tenant=%d", e.other.ID), 404},
 		{"missing tenant", e.owner, "?tenant=999999", 404},
 		{"zero before", e.owner, "?before=0", 400},
@@ -909,8 +916,11 @@ func TestAdminAudit(t *testing.T) {
 		{"unknown parameter", e.owner, "?since=yesterday", 400},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, w := list(c.as, c.query)
+			p, w := list(c.as, c.query)
 			adminWant(t, w, c.status, "")
+			if c.status == 200 && (len(p.Entries) != 1 || p.Entries[0].ID != childEntry.ID) {
+				t.Errorf("the customer's log: %+v, want its one entry", p.Entries)
+			}
 		})
 	}
 }

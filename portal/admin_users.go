@@ -105,9 +105,12 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 }
 
 // postAdminUser serves POST /v1/admin/users: a user in the caller's own
-// tenant, with an initial password the admin sets and hands over. The
-// address stays unverified, so the user's first sign-in verifies it and
-// enrols an authenticator. Only owners add owners.
+// tenant or, for a reseller's owners and admins, in a direct child tenant
+// (tenant_id), with an initial password the admin sets and hands over
+// (stored with PasswordSetByAdmin). The address stays unverified, so the
+// user's first sign-in verifies it and enrols an authenticator. Only
+// owners add owners; the password follows the new user's tenant's rules.
+// Another tenant answers 404, like one that does not exist.
 func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p principal) {
 	var in portalsync.AdminUserCreate
 	if !decodeJSON(w, r, &in) {
@@ -118,12 +121,20 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "role" must be owner, admin, technician or read_only`))
 		return
 	}
-	target := adminTenantTarget(p.Tenant)
+	if in.TenantID < 0 {
+		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "tenant_id" must be a tenant id`))
+		return
+	}
+	tenant, ok := h.adminLoadTenant(w, r, p, in.TenantID)
+	if !ok {
+		return
+	}
+	target := adminTenantTarget(tenant)
 	target.Role = role
 	if !h.adminAuthorize(w, r, p, policy.ManageUsers, target) {
 		return
 	}
-	email, name, rerr := validateNewUser(in, p.Tenant.Policy)
+	email, name, rerr := validateNewUser(in, tenant.Policy)
 	if rerr != nil {
 		adminRequestError(w, rerr)
 		return
@@ -134,10 +145,12 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 		h.storeFailed(w, r, "admin: password hash", err)
 		return
 	}
-	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: p.Tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash})
+	// The admin knows this password until the user changes it
+	// (POST /v1/account/password): PasswordSetByAdmin says so.
+	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address already exists")
+		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address, or one that looks the same, already exists")
 		return
 	case errors.Is(err, store.ErrInvalid):
 		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`))
@@ -151,7 +164,7 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	}{string(u.Role)}) {
 		return
 	}
-	writeJSON(w, http.StatusCreated, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, p.Tenant)})
+	writeJSON(w, http.StatusCreated, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, tenant)})
 }
 
 // validateNewUser checks the new user's address, name and password; the
@@ -175,23 +188,33 @@ func validateNewUser(in portalsync.AdminUserCreate, tp store.TenantPolicy) (emai
 	if name == "" {
 		return "", "", badRequest(portalsync.CodeInvalid, `member "name" is required`)
 	}
-	if in.Password == "" {
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" is required`)
+	if rerr := newPasswordProblem(in.Password, tp, "password"); rerr != nil {
+		return "", "", rerr
+	}
+	return email, name, nil
+}
+
+// newPasswordProblem checks a new password (in member) against the
+// tenant's rules: where 2FA is not required the password stands alone
+// and must be longer (NIST SP 800-63B-4). nil: it may be used. The
+// message names the member, never the value.
+func newPasswordProblem(pw string, tp store.TenantPolicy, member string) *requestError {
+	if pw == "" {
+		return badRequest(portalsync.CodeInvalid, `member %q is required`, member)
 	}
 	minRunes := auth.MinPasswordRunesSingleFactor
 	if tp.Require2FA {
 		minRunes = auth.MinPasswordRunesMFA
 	}
-	switch err := auth.CheckNewPassword(in.Password, minRunes); {
+	switch err := auth.CheckNewPassword(pw, minRunes); {
 	case err == nil:
+		return nil
 	case errors.Is(err, auth.ErrPasswordTooShort):
-		return "", "", adminUnprocessable(`member "password" is too short: this tenant needs at least %d characters`, minRunes)
+		return adminUnprocessable(`member %q is too short: this tenant needs at least %d characters`, member, minRunes)
 	case errors.Is(err, auth.ErrPasswordTooLong):
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" is longer than %d bytes`, auth.MaxPasswordBytes)
-	default:
-		return "", "", badRequest(portalsync.CodeInvalid, `member "password" must be text without control characters`)
+		return badRequest(portalsync.CodeInvalid, `member %q is longer than %d bytes`, member, auth.MaxPasswordBytes)
 	}
-	return email, name, nil
+	return badRequest(portalsync.CodeInvalid, `member %q must be text without control characters`, member)
 }
 
 // postAdminReset2FA serves POST /v1/admin/users/{id}/reset-2fa: the user's

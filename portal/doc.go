@@ -17,7 +17,9 @@
 //     id, the panic (redacted) and stack in the log only;
 //   - security headers: Referrer-Policy: no-referrer, X-Content-Type-Options:
 //     nosniff, X-Frame-Options: DENY, Cache-Control: no-store, and
-//     Strict-Transport-Security when Options.HSTS is set (served over TLS);
+//     Strict-Transport-Security whenever the portal is served over https:
+//     a TLS connection, Options.HSTS, or an https Options.BaseURL (behind
+//     a TLS-terminating proxy, where the request itself is plain http);
 //     JSON answers add Content-Security-Policy: default-src 'none';
 //   - a body limit (Options.MaxBodyBytes, 64 KiB by default): a declared
 //     Content-Length above it is refused with 413 before the handler runs,
@@ -32,8 +34,9 @@
 // Register it in routes() with its method and pattern (ServeMux syntax,
 // which is also OpenAPI's path syntax: /v1/users/{id}), describe it in
 // openapi.yaml (TestOpenAPIMatchesRoutes fails until both agree), decode
-// bodies with decodeJSON (strict: application/json, one JSON object, no
-// unknown members, no trailing data), answer with writeJSON / writeError,
+// bodies with decodeJSON (strict: application/json, valid UTF-8 without
+// lone surrogate escapes, one JSON object, no unknown members, no trailing
+// data), answer with writeJSON / writeError,
 // and put shared wire types in sync/ so the desktop client uses them too.
 // Never log a request body; pass anything from the request through
 // auth.Redact before it reaches a log line (see portal/auth's doc).

@@ -67,16 +67,17 @@ type newCodes struct {
 	Recovery string
 }
 
-// postEnrolment serves POST /v1/enrolment. It takes no body (or an empty
-// JSON object).
+// postEnrolment serves POST /v1/enrolment. It takes no body, or an
+// EnrolmentBegin (the current password, which a full session replacing an
+// active authenticator must give).
 func (h *Handler) postEnrolment(w http.ResponseWriter, r *http.Request, p principal) {
+	var in portalsync.EnrolmentBegin
 	if r.ContentLength != 0 {
-		var in struct{}
 		if !decodeJSON(w, r, &in) {
 			return
 		}
 	}
-	e, fe := h.beginEnrolment(r.Context(), p)
+	e, fe := h.beginEnrolment(r.Context(), r, p, in.CurrentPassword)
 	if fe != nil {
 		writeFlowError(w, fe)
 		return
@@ -116,8 +117,13 @@ func (h *Handler) postEnrolmentSaved(w http.ResponseWriter, r *http.Request, p p
 }
 
 // beginEnrolment draws and stores a pending authenticator for p's user.
-// Beginning again replaces a pending one (the store disables it).
-func (h *Handler) beginEnrolment(ctx context.Context, p principal) (pendingEnrolment, *flowError) {
+// Beginning again replaces a pending one (the store disables it). A full
+// session of a user with an active authenticator must prove password
+// first (replacementAllowed).
+func (h *Handler) beginEnrolment(ctx context.Context, r *http.Request, p principal, password string) (pendingEnrolment, *flowError) {
+	if fe := h.replacementAllowed(ctx, r, p, password); fe != nil {
+		return pendingEnrolment{}, fe
+	}
 	uid := strconv.FormatInt(p.User.ID, 10)
 	if fe := h.limit(ctx, limitEnrolments, uid, EnrolmentsPerUser, "too many enrolments begun; try again later"); fe != nil {
 		return pendingEnrolment{}, fe
@@ -136,6 +142,42 @@ func (h *Handler) beginEnrolment(ctx context.Context, p principal) (pendingEnrol
 		return pendingEnrolment{}, h.internal(ctx, "enrolment: store", err)
 	}
 	return pendingEnrolment{FactorID: f.ID, Secret: secret, URI: uri, ExpiresAt: f.CreatedAt.Add(EnrolmentTTL)}, nil
+}
+
+// needsPassword reports whether p must give the current password to
+// begin an enrolment: a full session whose user has an active
+// authenticator. Enrol-only sessions (a forced enrolment, a redeemed
+// recovery link) have proven what they can, and have no factor to keep.
+func (h *Handler) needsPassword(ctx context.Context, p principal) (bool, error) {
+	if p.Session.Scope != store.ScopeFull {
+		return false, nil
+	}
+	switch _, err := h.opts.Store.ActiveTOTPFactor(ctx, p.User.ID); {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+// replacementAllowed refuses, changing nothing, a full session that would
+// replace the user's active authenticator without the current password:
+// else whoever holds a stolen session could swap the second factor for
+// their own and keep the account after the session ends (OWASP MFA:
+// re-authenticate before changing a factor).
+func (h *Handler) replacementAllowed(ctx context.Context, r *http.Request, p principal, password string) *flowError {
+	need, err := h.needsPassword(ctx, p)
+	switch {
+	case err != nil:
+		return h.internal(ctx, "enrolment: active factor", err)
+	case !need:
+		return nil
+	case password == "":
+		return &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+			message: `member "current_password" is required to replace your authenticator`}
+	}
+	return h.checkCurrentPassword(ctx, r, p.User, password, "enrolment")
 }
 
 // enrolmentURI is the otpauth URI of secret for u, with the portal's base

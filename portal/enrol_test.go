@@ -180,11 +180,13 @@ func TestReenrolmentReplacesFactor(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
 	u := e.user("ada@example.com")
 	tok := sessionFor(t, e.h, u.User, store.ScopeFull)
-	w := e.call("POST", portalsync.PathEnrolment, tok, nil, homeAddr)
+	// Replacing an active authenticator takes the password again.
+	pw := portalsync.EnrolmentBegin{CurrentPassword: testPassword}
+	w := e.call("POST", portalsync.PathEnrolment, tok, pw, homeAddr)
 	var first portalsync.Enrolment
 	decodeAnswer(t, w, &first)
 	// Beginning again replaces the pending one.
-	w = e.call("POST", portalsync.PathEnrolment, tok, nil, homeAddr)
+	w = e.call("POST", portalsync.PathEnrolment, tok, pw, homeAddr)
 	var en portalsync.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(first.Secret, en.Secret)

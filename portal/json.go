@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	portalsync "github.com/latchkey/latchkey/sync"
 )
@@ -69,7 +71,24 @@ func decodeJSONBody(r *http.Request, dst any) error {
 		return &requestError{status: http.StatusUnsupportedMediaType, code: portalsync.CodeUnsupportedMedia,
 			message: "the request body must be application/json"}
 	}
-	br := bufio.NewReader(r.Body)
+	// The whole body (within the limit) first: encoding/json would turn
+	// invalid UTF-8, and \u escapes of lone surrogates, into U+FFFD
+	// without a word, so two different byte strings would decode to one
+	// value (and what a client sent would not be what is stored).
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if re := tooLarge(err); re != nil {
+			return re
+		}
+		return badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+	}
+	if i := invalidUTF8(body); i >= 0 {
+		return badRequest(portalsync.CodeBadRequest, "the request body is not valid UTF-8 (at byte %d)", i)
+	}
+	if i := loneSurrogateEscape(body); i >= 0 {
+		return badRequest(portalsync.CodeBadRequest, `the request body is not valid UTF-8: the \u escape at byte %d is half of a UTF-16 surrogate pair`, i)
+	}
+	br := bufio.NewReader(bytes.NewReader(body))
 	if err := expectObject(br); err != nil {
 		return err
 	}
@@ -87,6 +106,72 @@ func decodeJSONBody(r *http.Request, dst any) error {
 		return badRequest(portalsync.CodeBadRequest, "malformed JSON: data after the JSON object")
 	}
 	return nil
+}
+
+// invalidUTF8 is the offset of the first byte of b that is not part of
+// valid UTF-8 (overlong forms and encoded surrogates included), or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// loneSurrogateEscape is the offset of the first \uXXXX escape inside a
+// JSON string of b that is a UTF-16 surrogate without its other half, or
+// -1. Malformed escapes are left to the decoder, which refuses them.
+func loneSurrogateEscape(b []byte) int {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		var v rune
+		for _, c := range b[i+2 : i+6] {
+			switch {
+			case '0' <= c && c <= '9':
+				v = v<<4 | rune(c-'0')
+			case 'a' <= c && c <= 'f':
+				v = v<<4 | rune(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				v = v<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return v, true
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			v, ok := hex4(i)
+			switch {
+			case !ok:
+				i++ // a one-character escape (or a malformed one)
+			case 0xD800 <= v && v <= 0xDBFF:
+				if lo, ok := hex4(i + 6); ok && 0xDC00 <= lo && lo <= 0xDFFF {
+					i += 11
+					continue
+				}
+				return i
+			case 0xDC00 <= v && v <= 0xDFFF:
+				return i
+			default:
+				i += 5
+			}
+		}
+	}
+	return -1
 }
 
 // expectObject checks that the first non-space byte opens an object, so

@@ -514,10 +514,7 @@ func (h *Handler) postRecoverLinkPage(w http.ResponseWriter, r *http.Request) {
 		h.pageMessage(w, r, prob.status, messagePage{Title: prob.title, Message: prob.message})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: g.token, Path: "/", Expires: g.expires, MaxAge: int(EnrolSessionTTL / time.Second),
-		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode,
-	})
+	h.writeSessionCookie(w, r, g.token, g.expires)
 	w.Header().Set("Location", "/enrol")
 	h.page(w, r, http.StatusSeeOther, "link_done", nil)
 }

@@ -361,7 +361,7 @@ func TestRecoveryLoop(t *testing.T) {
 	}
 	var cookie *http.Cookie
 	for _, c := range w.Result().Cookies() {
-		if c.Name == SessionCookie {
+		if c.Name == HostSessionCookie {
 			cookie = c
 		}
 	}

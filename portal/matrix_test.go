@@ -114,8 +114,9 @@ type mxRow struct {
 	kind         mxKind
 	rule         mxRule
 	body         func(c *mxCell) any
-	// roles: for mxKindOwnTenant, the roles of the user the call creates
-	// (ManageUsers: only owners create owners); nil: one plain call.
+	// roles: for mxKindOwnTenant and mxKindTenant, the roles of the user
+	// the call creates (ManageUsers: only owners create owners); nil: one
+	// plain call per tenant.
 	roles []store.Role
 	// forwarded: for mxKindRequest, requests already forwarded to platform
 	// support are targets too (only pending ones otherwise).
@@ -127,7 +128,10 @@ type mxRow struct {
 var mxRows = []mxRow{
 	// The admin API (admin.go).
 	{method: "GET", path: "/v1/admin/users?tenant={id}", kind: mxKindTenant, rule: mxRule{own: mxAllRoles, child: mxAllRoles}},
-	{method: "POST", path: "/v1/admin/users", kind: mxKindOwnTenant, rule: mxRule{own: mxOwnerAdmin, ownerOnly: true}, body: mxNewUserBody,
+	// Users are added to the own tenant or, by a reseller's owners and
+	// admins, to a direct customer (tenant_id), which has nobody else to
+	// add its first users; only owners add owners.
+	{method: "POST", path: "/v1/admin/users", kind: mxKindTenant, rule: mxRule{own: mxOwnerAdmin, child: mxOwnerAdmin, ownerOnly: true}, body: mxNewUserBody,
 		roles: []store.Role{store.RoleTechnician, store.RoleOwner}},
 	{method: "POST", path: "/v1/admin/users/{id}/reset-2fa", kind: mxKindUser, rule: mxUserChanges},
 	{method: "PUT", path: "/v1/admin/users/{id}/ip-verification", kind: mxKindUser, rule: mxUserChanges, body: mxFixed(map[string]any{"skip": true})},
@@ -136,7 +140,8 @@ var mxRows = []mxRow{
 	{method: "POST", path: "/v1/admin/tenants", kind: mxKindOwnTenant, rule: mxRule{own: mxOwnerOnly}, body: mxFixed(map[string]any{"name": "Matrix customer"})},
 	{method: "PUT", path: "/v1/admin/tenants/{id}/policy", kind: mxKindTenant, rule: mxRule{own: mxOwnerOnly},
 		body: mxFixed(map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": []string{}})},
-	{method: "GET", path: "/v1/admin/audit?tenant={id}", kind: mxKindTenant, rule: mxRule{own: mxOwnerAdmin}},
+	// A tenant's log: its owners and admins, and its reseller's.
+	{method: "GET", path: "/v1/admin/audit?tenant={id}", kind: mxKindTenant, rule: mxRule{own: mxOwnerAdmin, child: mxOwnerAdmin}},
 
 	// The recovery queue (queue.go, links.go).
 	{method: "GET", path: "/v1/admin/recovery-requests", kind: mxKindOwnTenant, rule: mxRule{own: mxQueueReaders}},
@@ -163,7 +168,8 @@ var mxRows = []mxRow{
 func mxFixed(v any) func(*mxCell) any { return func(*mxCell) any { return v } }
 
 func mxNewUserBody(c *mxCell) any {
-	return map[string]any{"email": fmt.Sprintf("new%d@matrix.test", c.w.next()), "name": "New", "role": string(c.target.role), "password": "matrix password 1"}
+	return map[string]any{"email": fmt.Sprintf("new%d@matrix.test", c.w.next()), "name": "New", "role": string(c.target.role), "password": "matrix password 1",
+		"tenant_id": c.tenantID}
 }
 
 func mxApproveBody(c *mxCell) any { return map[string]any{"phrase": c.phrase} }
@@ -255,6 +261,8 @@ type mxCell struct {
 	actor  mxActor
 	target mxTarget
 	phrase string
+	// tenantID: the target tenant's id, for rows that name it in the body.
+	tenantID int64
 }
 
 // outcome classes.
@@ -342,7 +350,12 @@ func (row mxRow) targets(a mxActor) []mxTarget {
 		out = append(out, mxTarget{tenant: a.tenant, role: a.role, self: true})
 	case mxKindTenant:
 		for _, tn := range mxTenants {
-			out = append(out, mxTarget{tenant: tn})
+			if row.roles == nil {
+				out = append(out, mxTarget{tenant: tn})
+			}
+			for _, r := range row.roles {
+				out = append(out, mxTarget{tenant: tn, role: r})
+			}
 		}
 	case mxKindOwnTenant, mxKindSelf:
 		if row.roles == nil {
@@ -379,6 +392,7 @@ func (c *mxCell) prepare() (path, token string) {
 		}
 	case mxKindTenant:
 		id = w.tenants[t.tenant].ID
+		c.tenantID = id
 	}
 	return strings.ReplaceAll(c.row.path, "{id}", strconv.FormatInt(id, 10)), token
 }
@@ -465,7 +479,7 @@ func (w *mxWorld) missingAnswer(row mxRow) string {
 		return ""
 	}
 	owner := w.actors[slices.IndexFunc(w.actors, func(a mxActor) bool { return a.tenant == mxR && a.role == store.RoleOwner })]
-	c := &mxCell{w: w, row: row, actor: owner, target: mxTarget{tenant: mxR, role: store.RoleTechnician}, phrase: phrase.New()}
+	c := &mxCell{w: w, row: row, actor: owner, target: mxTarget{tenant: mxR, role: store.RoleTechnician}, phrase: phrase.New(), tenantID: 999999999}
 	var body any
 	if row.body != nil {
 		body = row.body(c)

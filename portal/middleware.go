@@ -49,7 +49,11 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("X-Frame-Options", "DENY")
 		hdr.Set("Cache-Control", "no-store")
-		if h.opts.HSTS {
+		// Whenever the portal is served over https, also behind a
+		// TLS-terminating proxy (an https base URL, r.TLS nil): browsers
+		// then never try it over plain http again (RFC 6797), and ignore
+		// the header on a plain-http answer anyway.
+		if h.secureCookies(r) {
 			hdr.Set("Strict-Transport-Security", "max-age=63072000")
 		}
 		rec := &recorder{ResponseWriter: w}

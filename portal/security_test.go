@@ -382,3 +382,35 @@ func TestSecurityReplayedChallengeSpendsNoFactor(t *testing.T) {
 		t.Fatal("the replay took the next TOTP step")
 	}
 }
+
+// TestSecurityAdminSetPasswordProvesNothing: an admin who created an
+// account chose its password, so a request proving that password could be
+// the admin's own: its link goes by e-mail. Once the user set a password
+// of their own, proving it brings the link to the app.
+func TestSecurityAdminSetPasswordProvesNothing(t *testing.T) {
+	e := newRLEnv(t, nil)
+	admin := e.user(t, e.reseller, "mallory", store.RoleAdmin)
+	const chosen, own = "the password mallory chose", "a password only nat knows"
+	w := callAPI(t, e.h, "POST", portalsync.PathAdminUsers, admin.session, portalsync.AdminUserCreate{
+		Email: "nat@reseller.example", Name: "Nat", Role: portalsync.AdminRoleTechnician, Password: chosen})
+	rlWantStatus(t, "create", w, http.StatusCreated)
+	u, err := e.st.GetUserByEmail(context.Background(), "nat@reseller.example")
+	if err != nil || !u.PasswordSetByAdmin {
+		t.Fatalf("the created user %+v (%v) is not marked as having an admin's password", u, err)
+	}
+	tk := e.requestWith(t, portalsync.RecoveryRequestCreate{Email: u.Email, Password: chosen})
+	if tk.LinkTo != portalsync.LinkToEmail {
+		t.Fatalf("a request proving the admin's password sends its link to %q", tk.LinkTo)
+	}
+	rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
+	if got := e.poll(t, tk.PollToken); got.Link != nil {
+		t.Fatal("the admin's password brought the link to the app")
+	}
+
+	w = callAPI(t, e.h, "POST", portalsync.PathAccountPassword, sessionFor(t, e.h, u, store.ScopeFull),
+		portalsync.PasswordChange{CurrentPassword: chosen, NewPassword: own})
+	rlWantStatus(t, "the user's own password", w, http.StatusOK)
+	if tk := e.requestWith(t, portalsync.RecoveryRequestCreate{Email: u.Email, Password: own}); tk.LinkTo != portalsync.LinkToApp {
+		t.Errorf("a request proving the user's own password sends its link to %q", tk.LinkTo)
+	}
+}

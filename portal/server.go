@@ -39,7 +39,9 @@ type Options struct {
 	BaseURL *url.URL
 	// MaxBodyBytes bounds request bodies; 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// HSTS sends Strict-Transport-Security: set it when serving over TLS.
+	// HSTS says the portal is served over https (set it when serving over
+	// TLS): Strict-Transport-Security and the "__Host-" session cookie.
+	// An https BaseURL, or a request over TLS, has the same effect.
 	HSTS bool
 
 	// RecoveryPerAccount bounds recovery requests per e-mail address (known
@@ -71,6 +73,11 @@ type Options struct {
 	LinkTTL time.Duration
 	// SessionTTL is how long a full sign-in lasts; 0: DefaultSessionTTL.
 	SessionTTL time.Duration
+	// SessionIdleTimeout ends a full session unused for that long (OWASP
+	// Session Management: idle timeout); 0: DefaultSessionIdleTimeout, at
+	// least MinSessionIdleTimeout. Enrol-only sessions keep their short
+	// EnrolSessionTTL instead.
+	SessionIdleTimeout time.Duration
 	// SignInPerAddress and SecondFactorPerAddress bound sign-in steps
 	// per source address (per /64 for IPv6) per SignInWindow, counted in
 	// the store; 0: DefaultSignInPerAddress, DefaultSecondFactorPerAddress.
@@ -94,6 +101,14 @@ const (
 	DefaultLinkTTL    = time.Hour
 	MaxLinkTTL        = 2 * time.Hour
 	DefaultSessionTTL = 12 * time.Hour
+	// DefaultSessionIdleTimeout and MinSessionIdleTimeout bound
+	// Options.SessionIdleTimeout.
+	DefaultSessionIdleTimeout = 30 * time.Minute
+	MinSessionIdleTimeout     = 2 * time.Minute
+	// SessionTouchInterval is how often at most a session's last use is
+	// written to the store: every request is not a write, and the idle
+	// timeout is measured to within this.
+	SessionTouchInterval = time.Minute
 	// EnrolSessionTTL bounds the limited session a recovery link or a
 	// forced enrolment grants.
 	EnrolSessionTTL = 30 * time.Minute
@@ -172,6 +187,12 @@ func New(opts Options) (*Handler, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
 	}
+	if opts.SessionIdleTimeout == 0 {
+		opts.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if opts.SessionIdleTimeout < MinSessionIdleTimeout {
+		return nil, fmt.Errorf("portal: the session idle timeout must be at least %v, not %v", MinSessionIdleTimeout, opts.SessionIdleTimeout)
+	}
 	if opts.SignInPerAddress <= 0 {
 		opts.SignInPerAddress = DefaultSignInPerAddress
 	}
@@ -216,7 +237,7 @@ func (h *Handler) routeTable() []endpoint {
 		{method: http.MethodPost, path: "/v1/recovery-requests", handler: h.postRecoveryRequest},
 	}
 	// Each area of the API registers its endpoints in its own file.
-	for _, area := range [][]endpoint{h.signInRoutes(), h.recoveryRoutes(), h.adminRoutes(), h.pageRoutes()} {
+	for _, area := range [][]endpoint{h.signInRoutes(), h.recoveryRoutes(), h.adminRoutes(), h.accountRoutes(), h.pageRoutes()} {
 		eps = append(eps, area...)
 	}
 	return eps

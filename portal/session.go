@@ -8,7 +8,9 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/policy"
@@ -16,9 +18,58 @@ import (
 	portalsync "github.com/latchkey/latchkey/sync"
 )
 
-// SessionCookie carries the session token of browser pages. The API takes
-// the same token as "Authorization: Bearer <token>".
-const SessionCookie = "latchkey_session"
+// The session cookie carries the session token of browser pages. The API
+// takes the same token as "Authorization: Bearer <token>".
+//
+// Over https (a TLS connection, Options.HSTS, or an https base URL, as
+// behind a TLS-terminating proxy: secureCookies) it is HostSessionCookie.
+// Browsers keep a "__Host-" cookie only when it is Secure, has Path=/ and
+// no Domain, so no other host under the portal's domain and no plain-http
+// page can set or shadow it (session fixation by cookie tossing). The
+// portal reads only the name it sets: over https a "latchkey_session"
+// cookie, which anyone on a sibling host could have planted, is ignored.
+// Over plain http (loopback, for development) browsers refuse "__Host-"
+// cookies, so the cookie is SessionCookie.
+const (
+	SessionCookie     = "latchkey_session"
+	HostSessionCookie = "__Host-latchkey_session"
+)
+
+// sessionCookieName is the session cookie's name for r.
+func (h *Handler) sessionCookieName(r *http.Request) string {
+	if h.secureCookies(r) {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// writeSessionCookie hands the browser the session token, valid until
+// expires: HttpOnly (no script reads it, and the pages have none),
+// SameSite=Strict (no other site's page sends it), Path=/ and no Domain,
+// and Secure with the "__Host-" name over https. Every page that sets the
+// session (sign-in, enrolment, a redeemed recovery link) goes through it.
+func (h *Handler) writeSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: h.sessionCookieName(r), Value: token, Path: "/",
+		MaxAge:   max(int(expires.Sub(h.now())/time.Second), 1),
+		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// clearSessionCookie tells the browser to drop the session cookie.
+func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: h.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode})
+}
+
+// sessionCookie is the session cookie's value ("" without one).
+func (h *Handler) sessionCookie(r *http.Request) string {
+	c, err := r.Cookie(h.sessionCookieName(r))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
 
 // principal is who a request is from: a live session, its user and the
 // user's tenant.
@@ -73,7 +124,7 @@ func (h *Handler) withSession(next sessionHandler, scopes ...store.SessionScope)
 
 // authenticate finds the principal or answers the request and reports false.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principal, bool) {
-	raw, cookie := sessionToken(r)
+	raw, cookie := h.sessionToken(r)
 	if raw == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal"`)
 		writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, "sign in first")
@@ -89,8 +140,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 		return principal{}, false
 	}
 	ctx := r.Context()
-	s, err := h.opts.Store.GetSession(ctx, store.TokenHash(hash))
+	s, err := h.liveSession(ctx, store.TokenHash(hash))
 	switch {
+	case errors.Is(err, errSessionIdle):
+		h.unauthenticated(w, h.idleMessage())
+		return principal{}, false
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
 		h.unauthenticated(w, "the session has ended; sign in again")
 		return principal{}, false
@@ -120,13 +174,70 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 	return principal{Session: s, User: u, Tenant: t, Cookie: cookie}, true
 }
 
+// errSessionIdle: a full session was unused for longer than
+// Options.SessionIdleTimeout, and has been ended.
+var errSessionIdle = errors.New("the session was idle too long")
+
+// liveSession finds the live session of hash and applies the idle
+// timeout: a full session unused for Options.SessionIdleTimeout or longer
+// is revoked, so it stays dead whatever the setting later, and refused
+// with errSessionIdle. Enrol-only sessions are bounded by their short
+// EnrolSessionTTL instead. A use is recorded (TouchSession) only once
+// SessionTouchInterval has passed since the recorded one, so most
+// requests write nothing; the timeout is therefore measured to within
+// that interval.
+func (h *Handler) liveSession(ctx context.Context, hash store.TokenHash) (store.Session, error) {
+	s, err := h.opts.Store.GetSession(ctx, hash)
+	if err != nil {
+		return store.Session{}, err
+	}
+	now := h.now()
+	idle := now.Sub(s.LastUsedAt)
+	if s.Scope == store.ScopeFull && idle >= h.opts.SessionIdleTimeout {
+		if err := h.opts.Store.RevokeSession(ctx, hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// Refused all the same: the next request finds it idle too.
+			h.logError(ctx, "session: ending an idle session", err)
+		}
+		return store.Session{}, errSessionIdle
+	}
+	if idle >= SessionTouchInterval {
+		if err := h.opts.Store.TouchSession(ctx, hash, now); err != nil {
+			// The request goes on; the session may lapse a little early.
+			h.logError(ctx, "session: recording its use", err)
+		}
+	}
+	return s, nil
+}
+
+// idleMessage is the answer to an idle session.
+func (h *Handler) idleMessage() string {
+	return "the session was unused for " + humanDuration(h.opts.SessionIdleTimeout) + " or more and has ended; sign in again"
+}
+
+// humanDuration says d in words: "30 minutes", "1 hour", "90 seconds".
+func humanDuration(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
+}
+
 func (h *Handler) unauthenticated(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal", error="invalid_token"`)
 	writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, msg)
 }
 
 // sessionToken takes the bearer token, else the session cookie.
-func sessionToken(r *http.Request) (token string, cookie bool) {
+func (h *Handler) sessionToken(r *http.Request) (token string, cookie bool) {
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, tok, ok := strings.Cut(v, " ")
 		if ok && strings.EqualFold(scheme, "Bearer") {
@@ -134,8 +245,8 @@ func sessionToken(r *http.Request) (token string, cookie bool) {
 		}
 		return "", false
 	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value, true
+	if v := h.sessionCookie(r); v != "" {
+		return v, true
 	}
 	return "", false
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
@@ -82,16 +81,19 @@ type (
 		Continue string
 	}
 	enrolPage struct {
-		Forced       bool // an enrol-only session: no way around it
-		Started      bool
-		FactorID     int64
-		QR           template.URL
-		URI          string
-		URILink      template.URL
-		Secret       string
-		ExpiresAt    string
-		Error        string
-		AccountLinks bool
+		Forced bool // an enrol-only session: no way around it
+		// NeedsPassword: replacing an active authenticator with a full
+		// session takes the current password.
+		NeedsPassword bool
+		Started       bool
+		FactorID      int64
+		QR            template.URL
+		URI           string
+		URILink       template.URL
+		Secret        string
+		ExpiresAt     string
+		Error         string
+		AccountLinks  bool
 	}
 	enrolCodesPage struct {
 		BackupCodes  []string
@@ -100,6 +102,7 @@ type (
 	accountPage struct {
 		Name, Email, Tenant, Role string
 		ExpiresAt                 string
+		Idle                      string // the idle timeout, in words
 	}
 )
 
@@ -293,21 +296,9 @@ func (h *Handler) pageResult(w http.ResponseWriter, r *http.Request, res signInR
 	}
 }
 
-// setSessionCookie hands the browser its session: HttpOnly (no script
-// reads it, and the pages have none), SameSite=Strict (no other site's
-// page sends it), Secure when the portal is reached over TLS
-// (secureCookies, shared with the recovery-link pages).
+// setSessionCookie hands the browser the session g (writeSessionCookie).
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, g grant) {
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: g.Token.Encode(), Path: "/",
-		MaxAge:   max(int(g.ExpiresAt.Sub(h.now())/time.Second), 1),
-		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode,
-	})
-}
-
-func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteStrictMode})
+	h.writeSessionCookie(w, r, g.Token.Encode(), g.ExpiresAt)
 }
 
 // pagePrincipal authenticates a page request by its session cookie (pages
@@ -315,8 +306,8 @@ func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 // sign-in page; a session of another scope goes to its own page. On
 // failure it has answered.
 func (h *Handler) pagePrincipal(w http.ResponseWriter, r *http.Request, scopes ...store.SessionScope) (principal, bool) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
+	cookie := h.sessionCookie(r)
+	if cookie == "" {
 		http.Redirect(w, r, pathSignIn, http.StatusSeeOther)
 		return principal{}, false
 	}
@@ -326,13 +317,18 @@ func (h *Handler) pagePrincipal(w http.ResponseWriter, r *http.Request, scopes .
 		return principal{}, false
 	}
 	ctx := r.Context()
-	hash, err := auth.HashEncodedToken(c.Value)
+	hash, err := auth.HashEncodedToken(cookie)
 	var s store.Session
 	if err == nil {
-		s, err = h.opts.Store.GetSession(ctx, store.TokenHash(hash))
+		s, err = h.liveSession(ctx, store.TokenHash(hash))
 	}
 	switch {
 	case err == nil:
+	case errors.Is(err, errSessionIdle):
+		h.clearSessionCookie(w, r)
+		h.page(w, r, http.StatusUnauthorized, "signin", signInPage{
+			Info: "You were signed out after " + humanDuration(h.opts.SessionIdleTimeout) + " without activity. Sign in again."})
+		return principal{}, false
 	case errors.Is(err, auth.ErrTokenFormat), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
 		h.clearSessionCookie(w, r)
 		http.Redirect(w, r, pathSignIn, http.StatusSeeOther)
@@ -377,7 +373,19 @@ func (h *Handler) getEnrolPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.page(w, r, http.StatusOK, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull})
+	h.enrolForm(w, r, p, http.StatusOK, "")
+}
+
+// enrolForm shows the enrolment page's first step (with errMsg), asking
+// for the current password where replacing the authenticator needs it.
+func (h *Handler) enrolForm(w http.ResponseWriter, r *http.Request, p principal, status int, errMsg string) {
+	need, err := h.needsPassword(r.Context(), p)
+	if err != nil {
+		h.pageFailed(w, r, err)
+		return
+	}
+	h.page(w, r, status, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull,
+		NeedsPassword: need, Error: errMsg})
 }
 
 func (h *Handler) postEnrolPage(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +396,7 @@ func (h *Handler) postEnrolPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e, fe := h.beginEnrolment(r.Context(), p)
+	e, fe := h.beginEnrolment(r.Context(), r, p, r.PostFormValue("current_password"))
 	if fe != nil {
 		h.enrolFailed(w, r, p, fe)
 		return
@@ -464,7 +472,7 @@ func (h *Handler) enrolFailed(w http.ResponseWriter, r *http.Request, p principa
 	if fe.status == http.StatusTooManyRequests {
 		setRetryAfter(w, fe.retryAfter)
 	}
-	h.page(w, r, fe.status, "enrol", enrolPage{Forced: p.Session.Scope == store.ScopeEnrol, AccountLinks: p.Session.Scope == store.ScopeFull, Error: sentence(fe.message)})
+	h.enrolForm(w, r, p, fe.status, sentence(fe.message))
 }
 
 func (h *Handler) getAccountPage(w http.ResponseWriter, r *http.Request) {
@@ -475,6 +483,7 @@ func (h *Handler) getAccountPage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, http.StatusOK, "account", accountPage{
 		Name: p.User.Name, Email: p.User.Email, Tenant: p.Tenant.Name, Role: roleLabel(p.User.Role),
 		ExpiresAt: p.Session.ExpiresAt.UTC().Format("2006-01-02 15:04") + " UTC",
+		Idle:      humanDuration(h.opts.SessionIdleTimeout),
 	})
 }
 

@@ -122,7 +122,7 @@ func TestSignInPages(t *testing.T) {
 	if loc := w.Header().Get("Location"); loc != pathAccount {
 		t.Fatalf("redirect to %q", loc)
 	}
-	c := b.cookies[SessionCookie]
+	c := b.cookies[HostSessionCookie]
 	if c == nil || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.MaxAge != int(DefaultSessionTTL/time.Second) {
 		t.Fatalf("session cookie %+v", c)
 	}
@@ -133,7 +133,7 @@ func TestSignInPages(t *testing.T) {
 	wantPage(t, b.do("POST", pathSignOut, url.Values{}), http.StatusForbidden, "")
 	b.site = "same-origin"
 	wantPage(t, b.do("POST", pathSignOut, url.Values{}), 200, "You are signed out.")
-	if _, ok := b.cookies[SessionCookie]; ok {
+	if _, ok := b.cookies[HostSessionCookie]; ok {
 		t.Error("the cookie survived sign-out")
 	}
 	// Without a session the account page sends to the sign-in page.
@@ -142,7 +142,7 @@ func TestSignInPages(t *testing.T) {
 		t.Errorf("signed out: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	// The revoked token in an old cookie is no better.
-	b.cookies[SessionCookie] = c
+	b.cookies[HostSessionCookie] = c
 	if w := b.do("GET", pathAccount, nil); w.Code != http.StatusSeeOther {
 		t.Errorf("revoked cookie: %d", w.Code)
 	}
@@ -204,13 +204,13 @@ func TestForcedEnrolmentPages(t *testing.T) {
 	for _, c := range codes {
 		e.keep(c[1])
 	}
-	enrolCookie := b.cookies[SessionCookie]
+	enrolCookie := b.cookies[HostSessionCookie]
 	w = b.do("POST", pathEnrolSaved, url.Values{})
 	wantPage(t, w, http.StatusSeeOther, "")
 	if loc := w.Header().Get("Location"); loc != pathAccount {
 		t.Fatalf("redirect to %q", loc)
 	}
-	if b.cookies[SessionCookie].Value == enrolCookie.Value {
+	if b.cookies[HostSessionCookie].Value == enrolCookie.Value {
 		t.Fatal("the session cookie was not replaced")
 	}
 	wantPage(t, b.do("GET", pathAccount, nil), 200, "grace@example.com")
@@ -248,7 +248,7 @@ func TestRecoveryCodePage(t *testing.T) {
 		t.Fatal("no new recovery code on the page")
 	}
 	e.keep(got[1])
-	if b.cookies[SessionCookie] == nil {
+	if b.cookies[HostSessionCookie] == nil {
 		t.Error("no session cookie with the new code")
 	}
 	// An expired challenge sends the user back to the sign-in form.

@@ -65,6 +65,18 @@ func (c *Client) BeginEnrolment(ctx context.Context, session string) (Enrolment,
 	return out, err
 }
 
+// BeginEnrolmentWithPassword starts replacing the authenticator of a user
+// who has one, with a full session: the portal asks for the current
+// password again. A wrong one is an *APIError with Status 401.
+func (c *Client) BeginEnrolmentWithPassword(ctx context.Context, session, currentPassword string) (Enrolment, error) {
+	if session == "" {
+		return Enrolment{}, errNoSession
+	}
+	var out Enrolment
+	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEnrolment, token: session, in: EnrolmentBegin{CurrentPassword: currentPassword}}, &out)
+	return out, err
+}
+
 // ConfirmEnrolment confirms the pending authenticator with its first code.
 // The answer's codes are shown this once.
 func (c *Client) ConfirmEnrolment(ctx context.Context, session string, req EnrolmentConfirm) (EnrolmentCodes, error) {

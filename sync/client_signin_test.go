@@ -148,6 +148,14 @@ func TestSignInClientAgainstPortal(t *testing.T) {
 	if err != nil || b.State != portalsync.StateSignedIn {
 		t.Fatalf("second factor: %v %v", b, err)
 	}
+	// Replacing that authenticator with a full session takes the password.
+	_, err = c.BeginEnrolment(ctx, b.Session.Token)
+	wantSigninAPIError(t, err, http.StatusBadRequest, portalsync.CodeInvalid)
+	_, err = c.BeginEnrolmentWithPassword(ctx, b.Session.Token, "wrong")
+	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	if again, err := c.BeginEnrolmentWithPassword(ctx, b.Session.Token, creds.Password); err != nil || again.FactorID == 0 {
+		t.Fatalf("begin a replacement with the password: %v", err)
+	}
 	if err := c.SignOut(ctx, b.Session.Token); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +178,11 @@ func TestSignInClientNeedsSession(t *testing.T) {
 	}
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"BeginEnrolment":   func() error { _, err := c.BeginEnrolment(ctx, ""); return err },
+		"BeginEnrolment": func() error { _, err := c.BeginEnrolment(ctx, ""); return err },
+		"BeginEnrolmentWithPassword": func() error {
+			_, err := c.BeginEnrolmentWithPassword(ctx, "", "pw")
+			return err
+		},
 		"ConfirmEnrolment": func() error { _, err := c.ConfirmEnrolment(ctx, "", portalsync.EnrolmentConfirm{}); return err },
 		"EnrolmentSaved":   func() error { _, err := c.EnrolmentSaved(ctx, ""); return err },
 		"Session":          func() error { _, err := c.Session(ctx, ""); return err },

@@ -151,19 +151,22 @@ type AdminUserList struct {
 }
 
 // AdminUserCreate is the body of POST /v1/admin/users: a user in the
-// signed-in admin's tenant with an initial password the admin hands over.
-// The address is unverified until the user's first sign-in, which also
-// enrols their authenticator. String and LogValue redact the password.
+// signed-in admin's tenant, or in TenantID (one of its direct child
+// tenants; 0: the admin's own), with an initial password the admin hands
+// over. The address is unverified until the user's first sign-in, which
+// also enrols their authenticator. String and LogValue redact the password.
 type AdminUserCreate struct {
 	Email    string `json:"email"`
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Password string `json:"password"`
+	TenantID int64  `json:"tenant_id,omitempty"`
 }
 
-// String prints the role only; the address, name and password are withheld.
+// String prints the role and tenant only; the address, name and password
+// are withheld.
 func (c AdminUserCreate) String() string {
-	return fmt.Sprintf("AdminUserCreate{role: %q, email: %d bytes, name: %d bytes, password: [REDACTED]}", c.Role, len(c.Email), len(c.Name))
+	return fmt.Sprintf("AdminUserCreate{role: %q, tenant_id: %d, email: %d bytes, name: %d bytes, password: [REDACTED]}", c.Role, c.TenantID, len(c.Email), len(c.Name))
 }
 
 // GoString is String, so %#v prints no password either.

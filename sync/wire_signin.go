@@ -22,8 +22,9 @@ const (
 	// PathEmailVerifications answers POST with an EmailVerificationRequest:
 	// consume the token of an e-mailed verification link.
 	PathEmailVerifications = "/v1/email-verifications"
-	// PathEnrolment answers POST (bearer session, full or enrol scope):
-	// begin enrolling a new authenticator (an Enrolment).
+	// PathEnrolment answers POST (bearer session, full or enrol scope;
+	// optional EnrolmentBegin body): begin enrolling a new authenticator
+	// (an Enrolment).
 	PathEnrolment = "/v1/enrolment"
 	// PathEnrolmentConfirm answers POST with an EnrolmentConfirm: the new
 	// authenticator's first code; the answer holds the new backup codes and
@@ -245,6 +246,25 @@ func (e Enrolment) GoString() string { return e.String() }
 
 // LogValue keeps the secret out of log/slog output.
 func (e Enrolment) LogValue() slog.Value { return slog.StringValue(e.String()) }
+
+// EnrolmentBegin is the optional body of POST /v1/enrolment. A full
+// session of a user who has an authenticator must give CurrentPassword:
+// replacing the second factor takes the password again. Enrol-only
+// sessions (forced enrolment, a redeemed recovery link) send none.
+// String, GoString and LogValue print no password.
+type EnrolmentBegin struct {
+	CurrentPassword string `json:"current_password,omitempty"`
+}
+
+func (b EnrolmentBegin) String() string {
+	return "EnrolmentBegin{current_password: " + secretShape(b.CurrentPassword) + "}"
+}
+
+// GoString is String, so %#v redacts too.
+func (b EnrolmentBegin) GoString() string { return b.String() }
+
+// LogValue keeps the password out of log/slog output.
+func (b EnrolmentBegin) LogValue() slog.Value { return slog.StringValue(b.String()) }
 
 // EnrolmentConfirm is the body of POST /v1/enrolment/confirm.
 type EnrolmentConfirm struct {

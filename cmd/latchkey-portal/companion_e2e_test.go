@@ -56,6 +56,7 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	mailDir := filepath.Join(dir, "mail")
 	env := []string{"LATCHKEY_PORTAL_KEYRING=" + testKeyringSpec(t)}
 	const olgaPassword, annPassword = "olga's long portal passphrase", "ann's long portal passphrase"
+	const adminSetPassword = "the first password olga chose for ann"
 	start := time.Now()
 
 	boot := exec.Command(bin, "admin", "create", "--db", db, "--tenant", "Acme", "--email", "olga@acme.example",
@@ -76,13 +77,17 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	olga := newDesk(t)
 	olgaSession := enrolThroughAPI(ctx, t, api, mailDir, olga, "olga@acme.example", olgaPassword)
 	if _, err := api.CreateAdminUser(ctx, olgaSession, portalsync.AdminUserCreate{
-		Email: "ann@acme.example", Name: "Ann", Role: portalsync.AdminRoleTechnician, Password: annPassword,
+		Email: "ann@acme.example", Name: "Ann", Role: portalsync.AdminRoleTechnician, Password: adminSetPassword,
 	}); err != nil {
 		t.Fatalf("create ann: %v", err)
 	}
 
 	lost := newDesk(t)
-	enrolThroughAPI(ctx, t, api, mailDir, lost, "ann@acme.example", annPassword)
+	annSession := enrolThroughAPI(ctx, t, api, mailDir, lost, "ann@acme.example", adminSetPassword)
+	// Olga chose ann's first password, so it proves nothing; ann sets her own.
+	if _, err := api.ChangePassword(ctx, annSession, portalsync.PasswordChange{CurrentPassword: adminSetPassword, NewPassword: annPassword}); err != nil {
+		t.Fatalf("ann's password change: %v", err)
+	}
 	lostSecret := lost.account(t, "ann").Secret
 	if err := os.RemoveAll(lost.home); err != nil {
 		t.Fatal(err)
@@ -129,7 +134,7 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	ann.mustSay(t, "No recovery request", "recover", "status", "ann")
 	olga.mustSay(t, "Signed out of", "admin", "logout")
 	p.stop(t)
-	for _, secret := range []string{olgaPassword, annPassword, phrase[1]} {
+	for _, secret := range []string{olgaPassword, annPassword, adminSetPassword, phrase[1]} {
 		if strings.Contains(p.output(), secret) {
 			t.Error("a secret reached the portal's log")
 		}

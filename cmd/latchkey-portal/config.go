@@ -66,6 +66,7 @@ type config struct {
 	trustedProxies   string
 	signInPerAddr    int64
 	factorPerAddr    int64
+	sessionIdle      time.Duration
 }
 
 // envSMTPPassword holds the SMTP password itself (there is no flag for it).
@@ -170,6 +171,7 @@ func (c *config) serveFlags(f *flags) {
 	f.duration(&c.linkTTL, "link-ttl", portal.DefaultLinkTTL, "how long a recovery link stays valid (at most 2h)")
 	f.int64(&c.signInPerAddr, "sign-in-per-address", portal.DefaultSignInPerAddress, "password attempts allowed per client address (IPv6: per /64) per 15 minutes, successful ones included: raise it for a team behind one NAT address")
 	f.int64(&c.factorPerAddr, "second-factor-per-address", portal.DefaultSecondFactorPerAddress, "second-factor attempts allowed per client address per 15 minutes")
+	f.duration(&c.sessionIdle, "session-idle-timeout", portal.DefaultSessionIdleTimeout, "sign a full session out after this long without a request (at least 2m; enrol-only sessions last 30m in any case)")
 	f.str(&c.trustedProxies, "trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1 for a TLS terminator on this host)")
 	c.smtpPassword = auth.Secret(f.getenv(envSMTPPassword))
 }
@@ -243,6 +245,9 @@ func (c *config) validateServe() error {
 	}
 	if c.signInPerAddr < 1 || c.factorPerAddr < 1 {
 		return errors.New("--sign-in-per-address and --second-factor-per-address must be at least 1")
+	}
+	if c.sessionIdle < portal.MinSessionIdleTimeout {
+		return fmt.Errorf("--session-idle-timeout must be at least %v, not %v", portal.MinSessionIdleTimeout, c.sessionIdle)
 	}
 	return c.validateMail()
 }

@@ -65,7 +65,7 @@ func runCmd(t *testing.T, te *testEnv, args ...string) int {
 func TestValidateServe(t *testing.T) {
 	ok := config{db: defaultDB, logLevel: "info", logFormat: "text", listen: defaultListen, keyring: "set", shutdownTimeout: defaultShutdownTimeout,
 		mailDir: "mail", issuer: "Portal", platformTenant: "auto", linkTTL: time.Hour, smtpSecurity: "starttls",
-		signInPerAddr: 50, factorPerAddr: 30}
+		signInPerAddr: 50, factorPerAddr: 30, sessionIdle: 30 * time.Minute}
 	tests := []struct {
 		name string
 		mod  func(*config)
@@ -115,6 +115,9 @@ func TestValidateServe(t *testing.T) {
 		{"platform tenant id", func(c *config) { c.platformTenant = "7" }, ""},
 		{"empty issuer", func(c *config) { c.issuer = " " }, "--issuer"},
 		{"no sign-ins allowed", func(c *config) { c.signInPerAddr = 0 }, "--sign-in-per-address"},
+		{"idle timeout of ten minutes", func(c *config) { c.sessionIdle = 10 * time.Minute }, ""},
+		{"idle timeout too short", func(c *config) { c.sessionIdle = time.Minute }, "--session-idle-timeout"},
+		{"no idle timeout", func(c *config) { c.sessionIdle = 0 }, "--session-idle-timeout"},
 		{"trusted proxies", func(c *config) { c.trustedProxies = "127.0.0.1, 10.0.0.0/8,::1" }, ""},
 		{"bad trusted proxy", func(c *config) { c.trustedProxies = "127.0.0.1,proxy.example" }, "--trusted-proxy \"proxy.example\""},
 	}

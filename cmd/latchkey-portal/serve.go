@@ -112,6 +112,7 @@ func serve(ctx context.Context, args []string, e env) error {
 		Issuer:                 c.issuer,
 		PlatformTenantID:       platform,
 		LinkTTL:                c.linkTTL,
+		SessionIdleTimeout:     c.sessionIdle,
 	})
 	if err != nil {
 		_ = ln.Close()

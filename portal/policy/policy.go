@@ -16,6 +16,14 @@
 //   - A reseller's admins see their customers' (child tenants') users and
 //     requests but cannot reset or recover them: they forward the request to
 //     the platform's support queue instead.
+//   - A reseller's owners and admins add users to a direct child tenant (a
+//     new customer has nobody else to add its first users); only owners
+//     add owners there too.
+//   - A tenant's audit log is read by its owners and admins, and by its
+//     reseller's owners and admins: a customer tenant whose owner left, or
+//     that never had one (a reseller made it), still has readers, and the
+//     reseller answers for what happens in its customers' tenants.
+//     Technicians and read-only users read no audit log.
 //   - Platform support (owners and admins of the platform tenant, the
 //     install's first tenant) decides forwarded requests of any tenant, and
 //     nothing else outside its own tenant.
@@ -42,7 +50,7 @@ const (
 	IssueLink      Action = "issue_link"      // issue a one-time recovery link
 	ResetFactor    Action = "reset_2fa"       // disable the target's 2FA: re-enrol at next sign-in
 	SetIPSkip      Action = "set_ip_skip"     // turn new-address verification off or on for the target
-	ManageUsers    Action = "manage_users"    // create users in the target's tenant
+	ManageUsers    Action = "manage_users"    // create users in the target's tenant (own or a direct child)
 	ManageTenant   Action = "manage_tenant"   // 2FA/SSO policy, IP allow list, child tenants
 	ViewAudit      Action = "view_audit"      // read the target tenant's audit log
 )
@@ -137,6 +145,10 @@ func Check(a Actor, action Action, t Target) error {
 		switch action {
 		case ViewDirectory, ViewRequests, ForwardRequest:
 			return nil
+		case ManageUsers, ViewAudit:
+			// Owners and admins only (roleAllows); for ManageUsers,
+			// owners for owners (checkTarget).
+			return checkTarget(a, action, t)
 		}
 		return &Denial{Action: action, Reason: "admins of a reseller cannot " + describe(action) + " for a customer tenant's accounts; forward the request to platform support"}
 	}

@@ -68,7 +68,14 @@ func TestCheck(t *testing.T) {
 		{"reseller owner links customer", actor(1, reseller, store.RoleOwner), IssueLink, target(30, customer, store.RoleReadOnly), false, false},
 		{"reseller owner IP skip customer", actor(1, reseller, store.RoleOwner), SetIPSkip, target(30, customer, store.RoleReadOnly), false, false},
 		{"reseller owner manages customer", actor(1, reseller, store.RoleOwner), ManageTenant, target(0, customer, ""), false, false},
-		{"reseller audit of customer", actor(1, reseller, store.RoleOwner), ViewAudit, target(0, customer, ""), false, false},
+		{"reseller audit of customer", actor(1, reseller, store.RoleOwner), ViewAudit, target(0, customer, ""), true, false},
+		{"reseller admin adds a customer's technician", actor(1, reseller, store.RoleAdmin), ManageUsers, target(0, customer, store.RoleTechnician), true, false},
+		{"reseller owner adds a customer's owner", actor(1, reseller, store.RoleOwner), ManageUsers, target(0, customer, store.RoleOwner), true, false},
+		{"reseller admin adds a customer's owner", actor(1, reseller, store.RoleAdmin), ManageUsers, target(0, customer, store.RoleOwner), false, false},
+		{"reseller technician adds a customer's user", actor(1, reseller, store.RoleTechnician), ManageUsers, target(0, customer, store.RoleReadOnly), false, false},
+		{"reseller adds to a grandchild", actor(1, reseller, store.RoleOwner), ManageUsers, target(0, grand, store.RoleReadOnly), false, true},
+		{"customer adds to its reseller", actor(30, customer, store.RoleOwner), ManageUsers, target(0, reseller, store.RoleReadOnly), false, true},
+		{"stranger adds to a customer", actor(40, stranger, store.RoleOwner), ManageUsers, target(0, customer, store.RoleReadOnly), false, true},
 		{"read-only reseller forwards", actor(1, reseller, store.RoleReadOnly), ForwardRequest, target(30, customer, store.RoleAdmin), false, false},
 
 		{"grandchild is other", actor(1, reseller, store.RoleOwner), ViewDirectory, target(0, grand, ""), false, true},
@@ -133,5 +140,67 @@ func TestNoEscalation(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSecurityAuditReaders: every tenant keeps someone who may read its
+// audit log, also one without an owner: its own owners and admins, and
+// its reseller's owners and admins (one level up only). Technicians and
+// read-only users read none; unrelated tenants and the grandparent are
+// hidden (404), like a tenant that does not exist. The tenants are named
+// so that each row reads as the rule.
+func TestSecurityAuditReaders(t *testing.T) {
+	// Acme is a reseller under the platform; Globex and Initech are Acme's
+	// customers (Initech has admins but no owner: it never had one);
+	// Hooli is Globex's own customer; Umbrella is unrelated.
+	const (
+		plat     = 100
+		acme     = 101
+		globex   = 102
+		initech  = 103
+		hooli    = 104
+		umbrella = 105
+	)
+	parent := map[int64]int64{acme: plat, globex: acme, initech: acme, hooli: globex}
+	who := func(tenant int64, role store.Role) Actor {
+		return Actor{UserID: 7, TenantID: tenant, Role: role, Platform: tenant == plat}
+	}
+	log := func(tenant int64) Target { return Target{TenantID: tenant, TenantParentID: parent[tenant]} }
+	tests := []struct {
+		name  string
+		a     Actor
+		log   int64
+		allow bool
+		hide  bool
+	}{
+		{"Initech's admin reads Initech's log (no owner there)", who(initech, store.RoleAdmin), initech, true, false},
+		{"Globex's owner reads Globex's log", who(globex, store.RoleOwner), globex, true, false},
+		{"Globex's admin reads Globex's log", who(globex, store.RoleAdmin), globex, true, false},
+		{"Acme's owner reads Initech's log", who(acme, store.RoleOwner), initech, true, false},
+		{"Acme's admin reads Initech's log", who(acme, store.RoleAdmin), initech, true, false},
+		{"Acme's admin reads Globex's log", who(acme, store.RoleAdmin), globex, true, false},
+		{"Acme's admin reads Acme's log", who(acme, store.RoleAdmin), acme, true, false},
+		{"the platform's admin reads Acme's log (its customer)", who(plat, store.RoleAdmin), acme, true, false},
+		{"Acme's technician reads no customer's log", who(acme, store.RoleTechnician), initech, false, false},
+		{"Acme's read-only user reads no customer's log", who(acme, store.RoleReadOnly), globex, false, false},
+		{"Initech's technician reads not even Initech's log", who(initech, store.RoleTechnician), initech, false, false},
+		{"Acme's owner does not read Hooli's log (a grandchild)", who(acme, store.RoleOwner), hooli, false, true},
+		{"the platform's owner does not read Globex's log (a grandchild)", who(plat, store.RoleOwner), globex, false, true},
+		{"Initech's admin does not read Acme's log (its reseller)", who(initech, store.RoleAdmin), acme, false, true},
+		{"Initech's admin does not read Globex's log (a sibling)", who(initech, store.RoleAdmin), globex, false, true},
+		{"Umbrella's owner does not read Initech's log", who(umbrella, store.RoleOwner), initech, false, true},
+		{"Acme's owner does not read Umbrella's log", who(acme, store.RoleOwner), umbrella, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Check(tc.a, ViewAudit, log(tc.log))
+			if (err == nil) != tc.allow {
+				t.Fatalf("Check = %v, want allow=%v", err, tc.allow)
+			}
+			var d *Denial
+			if err != nil && (!errors.As(err, &d) || d.Hide != tc.hide || d.Reason == "") {
+				t.Fatalf("denial %#v, want Hide=%v with a reason", err, tc.hide)
+			}
+		})
 	}
 }

@@ -28,6 +28,10 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Typed errors. Implementations wrap them with context; test with errors.Is.
@@ -103,7 +107,8 @@ type NewTenant struct {
 }
 
 // User is a portal account. Email keeps the case the user typed; uniqueness and
-// look-ups use [NormalizeEmail].
+// look-ups use [NormalizeEmail], and no new account may share another's
+// [EmailSkeleton].
 type User struct {
 	ID                 int64
 	TenantID           int64
@@ -114,11 +119,12 @@ type User struct {
 	EmailVerifiedAt    time.Time
 	SkipIPVerification bool // admin turned off new-address e-mail verification
 	Locked             bool
+	// PasswordSetByAdmin: the password is one an admin chose when creating
+	// the account, and the user has not changed it since. Whoever proves
+	// it proves only what the admin knows.
+	PasswordSetByAdmin bool
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
-	// PasswordSetByAdmin: the password is one an admin chose (at creation)
-	// and the user has not changed since.
-	PasswordSetByAdmin bool
 }
 
 // NewUser is the input of CreateUser.
@@ -128,6 +134,8 @@ type NewUser struct {
 	Name         string
 	Role         Role
 	PasswordHash string
+	// PasswordSetByAdmin: an admin chose PasswordHash's password.
+	PasswordSetByAdmin bool
 }
 
 // UserUpdate changes the non-nil fields of a user.
@@ -138,6 +146,9 @@ type UserUpdate struct {
 	SkipIPVerification *bool
 	Locked             *bool
 	EmailVerified      *bool // true: set EmailVerifiedAt to now; false: clear it
+	// PasswordSetByAdmin: false when the user set PasswordHash themselves,
+	// true when an admin did.
+	PasswordSetByAdmin *bool
 }
 
 // TwoFAStatus filters the team directory.
@@ -372,6 +383,9 @@ type Session struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	RevokedAt  time.Time
+	// LastUsedAt is when the session was last used as recorded by
+	// TouchSession (CreatedAt until then), for the idle timeout.
+	LastUsedAt time.Time
 }
 
 // NewSession is the input of CreateSession.
@@ -510,7 +524,15 @@ type Store interface {
 	// GetSession returns a live session, or ErrNotFound/ErrExpired/ErrRevoked.
 	GetSession(ctx context.Context, h TokenHash) (Session, error)
 	RevokeSession(ctx context.Context, h TokenHash) error
+	// TouchSession records that the live session h was used at at (the
+	// caller's clock, like LapseRecoveryLinks'). LastUsedAt never moves
+	// backwards; a revoked or unknown session is left alone. Callers
+	// throttle it: it is a write.
+	TouchSession(ctx context.Context, h TokenHash, at time.Time) error
 	RevokeUserSessions(ctx context.Context, userID int64) (int64, error)
+	// RevokeOtherSessions revokes every live session of the user but
+	// keepID (the caller's own, after a password change).
+	RevokeOtherSessions(ctx context.Context, userID, keepID int64) (int64, error)
 
 	// Remembered sign-in addresses (new-address e-mail verification).
 	RememberAddress(ctx context.Context, userID int64, addr string) error
@@ -540,8 +562,64 @@ type Options struct {
 	MaxOpenConns int
 }
 
-// NormalizeEmail returns the form used for uniqueness and look-ups:
-// trimmed and lower-cased.
+// NormalizeEmail returns the form used for uniqueness and look-ups
+// (users.email_norm): trimmed, in Unicode NFC (one text typed with
+// composed or decomposed accents, or a canonical equivalent such as the
+// Kelvin sign for K, is one address), with ASCII letters, and only those,
+// lower-cased. Full Unicode case mapping is what it must not do:
+// strings.ToLower maps "İ" (U+0130) to "i", so "admİn@…" would sign in
+// as, and file recovery requests for, "admin@…". Non-ASCII letters are
+// matched as typed.
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return strings.Map(asciiLower, norm.NFC.String(strings.TrimSpace(email)))
+}
+
+func asciiLower(r rune) rune {
+	if 'A' <= r && r <= 'Z' {
+		return r + ('a' - 'A')
+	}
+	return r
+}
+
+// EmailSkeleton folds an address so that addresses a reader cannot tell
+// apart meet (users.email_skeleton, unique): compatibility forms are
+// decomposed (NFKD: fullwidth letters, the Kelvin sign, mathematical
+// letters, ligatures), combining marks and invisible format characters
+// (zero-width joiners, soft hyphens) dropped, letters lower-cased in full,
+// and the letters of other scripts that look like Latin ones (a short
+// list, not Unicode's whole confusables table: Cyrillic, Greek and
+// Armenian look-alikes, dotless i, stroked letters) mapped to those. It
+// is never used to find an account, only to refuse a new one that would
+// look like another. An ASCII address's skeleton is its NormalizeEmail:
+// look-alikes within ASCII (rn and m, 0 and O, l and 1) are not folded.
+func EmailSkeleton(email string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(norm.NFKD.String(strings.TrimSpace(email))) {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+			continue
+		case r >= utf8.RuneSelf:
+			if l, ok := latinLookAlike[r]; ok {
+				r = l
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// latinLookAlike maps lower-case letters of other scripts (and Latin
+// letters NFKD leaves whole) to the ASCII letter they pass for, in lower
+// or upper case.
+var latinLookAlike = map[rune]rune{
+	// Cyrillic.
+	'а': 'a', 'в': 'b', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'н': 'h', 'і': 'i', 'ј': 'j', 'к': 'k',
+	'ӏ': 'l', 'м': 'm', 'о': 'o', 'р': 'p', 'ԛ': 'q', 'ѕ': 's', 'т': 't', 'у': 'y', 'ԝ': 'w', 'х': 'x',
+	// Greek.
+	'α': 'a', 'β': 'b', 'ϲ': 'c', 'ε': 'e', 'ι': 'i', 'ϳ': 'j', 'κ': 'k', 'μ': 'm', 'ν': 'v', 'ο': 'o',
+	'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'ζ': 'z',
+	// Armenian.
+	'օ': 'o', 'ս': 'u', 'հ': 'h', 'ո': 'n',
+	// Latin letters without a decomposition.
+	'ı': 'i', 'ȷ': 'j', 'ɑ': 'a', 'ɡ': 'g', 'ɩ': 'i', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ħ': 'h', 'ƅ': 'b',
 }

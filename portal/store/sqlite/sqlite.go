@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -32,6 +33,16 @@ var migrationFiles embed.FS
 
 // Open opens (creating if needed) the SQLite database at path. It does not
 // migrate: call Migrate.
+//
+// The database holds password hashes, personal data, the audit log and
+// verification phrases, so it is readable by the portal's user only: a
+// new database file is created 0600, and an existing one, with its -wal
+// and -shm files, loses any group and other permissions. A missing
+// directory is an error, never created: a mistyped path must not start an
+// empty install. SQLite creates -wal and -shm
+// with the database file's mode, so they are 0600 whenever it makes them
+// later (TestSecurityFileModes checks this after writes, reopenings and a WAL
+// checkpoint).
 func Open(ctx context.Context, path string, opts store.Options) (store.Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("store/sqlite: open: a file path is required")
@@ -39,6 +50,9 @@ func Open(ctx context.Context, path string, opts store.Options) (store.Store, er
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: open: %w", err)
+	}
+	if err := private(abs); err != nil {
+		return nil, fmt.Errorf("store/sqlite: open: making the database private to this user: %w", err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
@@ -90,6 +104,36 @@ func open(ctx context.Context, abs string, q url.Values, txlock string, conns in
 		return nil, fmt.Errorf("store/sqlite: open %s: %w", abs, err)
 	}
 	return db, nil
+}
+
+// private prepares abs so that only the portal's user can read it: a
+// missing database file is created empty with mode 0600 (SQLite takes an
+// empty file for a new database, and gives its -wal and -shm files the
+// same mode); an existing one and its companions have group and other
+// permissions removed.
+func private(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		return f.Close()
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm", abs + "-journal"} {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func cloneValues(v url.Values) url.Values {

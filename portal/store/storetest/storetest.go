@@ -141,6 +141,8 @@ func Run(t *testing.T, open Opener) {
 		{"MigrateIdempotent", testMigrate},
 		{"Tenants", testTenants},
 		{"Users", testUsers},
+		{"UserEmailLookAlikes", testEmailLookAlikes},
+		{"UserEmailBackfill", testEmailBackfill},
 		{"Directory", testDirectory},
 		{"TOTP", testTOTP},
 		{"TOTPReplayRace", testTOTPRace},
@@ -154,6 +156,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecoveryLinkDeliveryRace", testDeliveryRace},
 		{"RecoveryQueueFilters", testRequestFilters},
 		{"Sessions", testSessions},
+		{"SessionLastUse", testSessionTouch},
 		{"RateLimits", testRateLimits},
 		{"KnownAddresses", testAddresses},
 		{"AuditAppendOnly", testAudit},
@@ -311,6 +314,123 @@ func testUsers(t *testing.T, e *env) {
 	if g, _ := e.s.GetUser(e.ctx, u.ID); !reflect.DeepEqual(g, up) {
 		t.Fatalf("GetUser = %+v, want %+v", g, up)
 	}
+	if up.PasswordSetByAdmin {
+		t.Fatal("a user created without PasswordSetByAdmin has it set")
+	}
+
+	// PasswordSetByAdmin: kept as created, changed only when asked, and
+	// meaningless (false) without a password.
+	for _, tc := range []struct {
+		name, hash string
+		want       bool
+	}{
+		{"admin-set password", "h", true},
+		{"no password", "", false},
+	} {
+		n := userSeq.Add(1)
+		c, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: fmt.Sprintf("set%d@example.com", n), Name: "s", Role: store.RoleTechnician,
+			PasswordHash: tc.hash, PasswordSetByAdmin: true})
+		wantErr(t, "CreateUser "+tc.name, err, nil)
+		if g, _ := e.s.GetUser(e.ctx, c.ID); c.PasswordSetByAdmin != tc.want || g.PasswordSetByAdmin != tc.want {
+			t.Fatalf("%s: PasswordSetByAdmin = %v (read back %v), want %v", tc.name, c.PasswordSetByAdmin, g.PasswordSetByAdmin, tc.want)
+		}
+		if !tc.want {
+			continue
+		}
+		// A re-hash of the same password leaves the flag alone.
+		rehashed := "h2"
+		if c, err = e.s.UpdateUser(e.ctx, c.ID, store.UserUpdate{PasswordHash: &rehashed}); err != nil || !c.PasswordSetByAdmin {
+			t.Fatalf("after a re-hash: PasswordSetByAdmin = %v, %v", c.PasswordSetByAdmin, err)
+		}
+		own, no := "own", false
+		if c, err = e.s.UpdateUser(e.ctx, c.ID, store.UserUpdate{PasswordHash: &own, PasswordSetByAdmin: &no}); err != nil || c.PasswordSetByAdmin || c.PasswordHash != own {
+			t.Fatalf("after the user's own change: %+v, %v", c, err)
+		}
+		if g, _ := e.s.GetUser(e.ctx, c.ID); g.PasswordSetByAdmin {
+			t.Fatal("the user's own change did not last")
+		}
+	}
+}
+
+// testEmailLookAlikes: an address finds only its own account (ASCII case
+// aside), and no account can be created whose address looks like
+// another's.
+func testEmailLookAlikes(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	admin, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "admin2@x.example", Name: "Admin", Role: store.RoleAdmin})
+	wantErr(t, "CreateUser", err, nil)
+	for _, tc := range []struct {
+		name, email string
+		found       bool  // GetUserByEmail finds admin2
+		create      error // CreateUser beside admin2
+	}{
+		{"upper case", "ADMIN2@X.EXAMPLE", true, store.ErrConflict},
+		{"dotted capital I", "admİn2@x.example", false, store.ErrConflict},
+		{"dotless i", "admın2@x.example", false, store.ErrConflict},
+		{"Cyrillic a", "\u0430dmin2@x.example", false, store.ErrConflict},
+		{"fullwidth", "ａｄｍｉｎ２@x.example", false, store.ErrConflict},
+		{"combining dot", "admi\u0307n2@x.example", false, store.ErrConflict},
+		{"zero-width joiner", "adm\u200Din2@x.example", false, store.ErrConflict},
+		{"a different address", "admin3@x.example", false, nil},
+	} {
+		got, err := e.s.GetUserByEmail(e.ctx, tc.email)
+		if tc.found && (err != nil || got.ID != admin.ID) {
+			t.Errorf("%s: GetUserByEmail = %d, %v; want admin2", tc.name, got.ID, err)
+		}
+		if !tc.found && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: GetUserByEmail found user %d (%v), want none", tc.name, got.ID, err)
+		}
+		_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: tc.email, Name: "X", Role: store.RoleTechnician})
+		if tc.create == nil && err != nil || tc.create != nil && !errors.Is(err, tc.create) {
+			t.Errorf("%s: CreateUser = %v, want %v", tc.name, err, tc.create)
+		}
+	}
+	// A non-ASCII address finds itself, whatever its Unicode encoding.
+	emile, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "\u00C9mile@x.example", Name: "Émile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser Émile", err, nil)
+	if got, err := e.s.GetUserByEmail(e.ctx, "E\u0301mile@X.example"); err != nil || got.ID != emile.ID {
+		t.Errorf("decomposed É: %d, %v", got.ID, err)
+	}
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "emile@x.example", Name: "Emile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser emile beside Émile", err, store.ErrConflict)
+}
+
+// testEmailBackfill: Migrate computes what SQL cannot for rows an older
+// binary wrote (email_norm by strings.ToLower, no skeleton), and never
+// fails on two look-alikes an older binary let in.
+func testEmailBackfill(t *testing.T, e *env) {
+	tn := e.tenant("T", 0)
+	emile, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "Émile@Example.com", Name: "Émile", Role: store.RoleTechnician})
+	wantErr(t, "CreateUser", err, nil)
+	admin, err := e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "admin2@x.example", Name: "Admin", Role: store.RoleAdmin})
+	wantErr(t, "CreateUser", err, nil)
+	// As an older binary left them: ToLower's email_norm, no skeleton,
+	// and a look-alike of admin2 that it could not tell apart.
+	for _, q := range []string{
+		fmt.Sprintf("UPDATE users SET email_norm = 'émile@example.com', email_skeleton = NULL WHERE id = %d", emile.ID),
+		fmt.Sprintf("UPDATE users SET email_skeleton = NULL WHERE id = %d", admin.ID),
+		fmt.Sprintf("INSERT INTO users (tenant_id, email, email_norm, name, role, created_at, updated_at) SELECT tenant_id, '\u0430dmin2@x.example', '\u0430dmin2@x.example', 'Look-alike', role, created_at, updated_at FROM users WHERE id = %d", admin.ID),
+	} {
+		if err := e.db.Exec(e.ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := e.s.GetUserByEmail(e.ctx, "Émile@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("before Migrate the old email_norm should not match: %v", err)
+	}
+	wantErr(t, "Migrate", e.s.Migrate(e.ctx), nil)
+	if got, err := e.s.GetUserByEmail(e.ctx, "Émile@EXAMPLE.com"); err != nil || got.ID != emile.ID {
+		t.Errorf("after Migrate: %d, %v", got.ID, err)
+	}
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "emile@example.com", Name: "x", Role: store.RoleTechnician})
+	wantErr(t, "a look-alike of Émile after the backfill", err, store.ErrConflict)
+	_, err = e.s.CreateUser(e.ctx, store.NewUser{TenantID: tn.ID, Email: "adm\u0131n2@x.example", Name: "x", Role: store.RoleTechnician})
+	wantErr(t, "a look-alike of admin2 after the backfill", err, store.ErrConflict)
+	if got, err := e.s.GetUserByEmail(e.ctx, "\u0430dmin2@x.example"); err != nil || got.ID == admin.ID {
+		t.Errorf("the old look-alike lost its account: %d, %v", got.ID, err)
+	}
+	// Again: nothing left to do, and nothing breaks.
+	wantErr(t, "Migrate again", e.s.Migrate(e.ctx), nil)
 }
 
 func testDirectory(t *testing.T, e *env) {
@@ -840,8 +960,93 @@ func testSessions(t *testing.T, e *env) {
 	wantErr(t, "unknown", err, store.ErrNotFound)
 	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: hash(), Scope: "admin", ExpiresAt: e.clock.Now().Add(time.Hour)})
 	wantErr(t, "bad scope", err, store.ErrInvalid)
+
+	// RevokeOtherSessions keeps one session and ends the user's others
+	// only: another user's session lives on.
+	other := e.user(u.TenantID, store.RoleTechnician)
+	var mine []store.Session
+	hs := []store.TokenHash{hash(), hash(), hash()}
+	for i, h := range hs {
+		scope := store.ScopeFull
+		if i == 2 {
+			scope = store.ScopeEnrol
+		}
+		s, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: scope, ExpiresAt: e.clock.Now().Add(time.Hour)})
+		wantErr(t, "create", err, nil)
+		mine = append(mine, s)
+	}
+	oh := hash()
+	if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: other.ID, TokenHash: oh, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.s.RevokeOtherSessions(e.ctx, u.ID, mine[0].ID); err != nil || n != 2 {
+		t.Fatalf("RevokeOtherSessions = %d, %v; want 2", n, err)
+	}
+	if _, err := e.s.GetSession(e.ctx, hs[0]); err != nil {
+		t.Fatalf("the kept session: %v", err)
+	}
+	for _, h := range hs[1:] {
+		_, err := e.s.GetSession(e.ctx, h)
+		wantErr(t, "another session of the user", err, store.ErrRevoked)
+	}
+	if _, err := e.s.GetSession(e.ctx, oh); err != nil {
+		t.Fatalf("another user's session: %v", err)
+	}
 	_, err = e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h1, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
 	wantErr(t, "duplicate digest", err, store.ErrConflict)
+}
+
+func testSessionTouch(t *testing.T, e *env) {
+	u := e.user(e.tenant("T", 0).ID, store.RoleAdmin)
+	h := hash()
+	created, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)})
+	wantErr(t, "create", err, nil)
+	if !created.LastUsedAt.Equal(created.CreatedAt) {
+		t.Fatalf("a new session's LastUsedAt = %v, want its CreatedAt %v", created.LastUsedAt, created.CreatedAt)
+	}
+	lastUse := func() time.Time {
+		t.Helper()
+		s, err := e.s.GetSession(e.ctx, h)
+		wantErr(t, "get", err, nil)
+		return s.LastUsedAt
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"forward", created.CreatedAt.Add(5 * time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"not backwards", created.CreatedAt.Add(time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"same instant", created.CreatedAt.Add(5 * time.Minute), created.CreatedAt.Add(5 * time.Minute)},
+		{"forward again, microseconds", created.CreatedAt.Add(6*time.Minute + 1500*time.Nanosecond), created.CreatedAt.Add(6*time.Minute + time.Microsecond)},
+	} {
+		wantErr(t, "TouchSession "+tc.name, e.s.TouchSession(e.ctx, h, tc.at), nil)
+		if got := lastUse(); !got.Equal(tc.want) {
+			t.Fatalf("%s: LastUsedAt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Another node's store sees it.
+	if s, err := e.reopen().GetSession(e.ctx, h); err != nil || !s.LastUsedAt.Equal(created.CreatedAt.Add(6*time.Minute+time.Microsecond)) {
+		t.Fatalf("reopened: %+v, %v", s, err)
+	}
+	// Unknown and revoked sessions are left alone, without an error.
+	wantErr(t, "touch unknown", e.s.TouchSession(e.ctx, hash(), e.clock.Now()), nil)
+	wantErr(t, "revoke", e.s.RevokeSession(e.ctx, h), nil)
+	wantErr(t, "touch revoked", e.s.TouchSession(e.ctx, h, created.CreatedAt.Add(time.Hour)), nil)
+	if _, err := e.s.GetSession(e.ctx, h); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("a touch revived a revoked session: %v", err)
+	}
+	// A session written before last_used_at existed counts from its start.
+	h2 := hash()
+	if _, err := e.s.CreateSession(e.ctx, store.NewSession{UserID: u.ID, TokenHash: h2, Scope: store.ScopeFull, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Exec(e.ctx, "UPDATE sessions SET last_used_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := e.s.GetSession(e.ctx, h2); err != nil || !s.LastUsedAt.Equal(s.CreatedAt) {
+		t.Fatalf("without last_used_at: %+v, %v", s, err)
+	}
 }
 
 func testRateLimits(t *testing.T, e *env) {

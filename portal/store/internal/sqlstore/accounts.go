@@ -119,13 +119,13 @@ func (s *DB) mustAffect(op string, res sql.Result, err error) error {
 
 // --- users -----------------------------------------------------------------
 
-const userCols = "id, tenant_id, email, name, role, password_hash, email_verified_at, skip_ip_verification, locked, created_at, updated_at"
+const userCols = "id, tenant_id, email, name, role, password_hash, email_verified_at, skip_ip_verification, locked, password_set_by_admin, created_at, updated_at"
 
 func scanUser(sc scanner, extra ...any) (store.User, error) {
 	var u store.User
 	var role string
 	dest := append([]any{&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, tsv{&u.EmailVerifiedAt},
-		&u.SkipIPVerification, &u.Locked, tsv{&u.CreatedAt}, tsv{&u.UpdatedAt}}, extra...)
+		&u.SkipIPVerification, &u.Locked, &u.PasswordSetByAdmin, tsv{&u.CreatedAt}, tsv{&u.UpdatedAt}}, extra...)
 	err := sc.Scan(dest...)
 	u.Role = store.Role(role)
 	return u, err
@@ -137,8 +137,9 @@ func validEmail(e string) bool {
 	return at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t\r\n")
 }
 
-// CreateUser inserts a user. The email must be unique case-insensitively
-// across the install (ErrConflict); the tenant must exist (ErrNotFound).
+// CreateUser inserts a user. The email must be unique across the install
+// by NormalizeEmail, and must not look like another account's by
+// EmailSkeleton (ErrConflict); the tenant must exist (ErrNotFound).
 func (s *DB) CreateUser(ctx context.Context, in store.NewUser) (store.User, error) {
 	const op = "create user"
 	switch {
@@ -148,9 +149,12 @@ func (s *DB) CreateUser(ctx context.Context, in store.NewUser) (store.User, erro
 		return store.User{}, failf(op, store.ErrInvalid, "unknown role")
 	}
 	now := s.t(s.clock())
-	row := s.w.QueryRowContext(ctx, s.q(`INSERT INTO users (tenant_id, email, email_norm, name, role, password_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols),
-		in.TenantID, strings.TrimSpace(in.Email), store.NormalizeEmail(in.Email), in.Name, string(in.Role), in.PasswordHash, now, now)
+	// email_skeleton is unique: an address that looks like another
+	// account's is a conflict like the same address.
+	row := s.w.QueryRowContext(ctx, s.q(`INSERT INTO users (tenant_id, email, email_norm, email_skeleton, name, role, password_hash, password_set_by_admin, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols),
+		in.TenantID, strings.TrimSpace(in.Email), store.NormalizeEmail(in.Email), store.EmailSkeleton(in.Email), in.Name, string(in.Role), in.PasswordHash,
+		in.PasswordSetByAdmin && in.PasswordHash != "", now, now)
 	u, err := scanUser(row)
 	return u, s.fail(op, err)
 }
@@ -187,6 +191,9 @@ func (s *DB) UpdateUser(ctx context.Context, userID int64, in store.UserUpdate) 
 	}
 	if in.SkipIPVerification != nil {
 		sets, args = append(sets, "skip_ip_verification = ?"), append(args, *in.SkipIPVerification)
+	}
+	if in.PasswordSetByAdmin != nil {
+		sets, args = append(sets, "password_set_by_admin = ?"), append(args, *in.PasswordSetByAdmin)
 	}
 	if in.Locked != nil {
 		sets, args = append(sets, "locked = ?"), append(args, *in.Locked)
@@ -277,4 +284,73 @@ func (s *DB) IsKnownAddress(ctx context.Context, userID int64, addr string) (boo
 	var n int
 	err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM known_addresses WHERE user_id = ? AND addr = ?"), userID, addr).Scan(&n)
 	return n > 0, s.fail(fmt.Sprintf("check address for user %d", userID), err)
+}
+
+// backfillEmails fills email_skeleton, and recomputes email_norm with the
+// current NormalizeEmail, for users that have no skeleton: rows written
+// before schema version 4 (whose email_norm was strings.ToLower's), or by
+// a binary that did not know the column. It runs after every Migrate and
+// finds nothing to do once every row has its skeleton. A value another
+// row already holds is left out (an older binary let two look-alike
+// addresses in; the first keeps the skeleton, and the later one keeps its
+// old email_norm when the new one is taken), so it never fails on data.
+func (s *DB) backfillEmails(ctx context.Context, tx *sql.Tx) error {
+	const op = "migrate: e-mail skeletons"
+	var pending int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE email_skeleton IS NULL").Scan(&pending); err != nil {
+		return s.fail(op, err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	type row struct {
+		id          int64
+		email, norm string
+		skel        sql.NullString
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, email, email_norm, email_skeleton FROM users ORDER BY id")
+	if err != nil {
+		return s.fail(op, err)
+	}
+	var all []row
+	norms := map[string]int64{}
+	skels := map[string]int64{}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.email, &r.norm, &r.skel); err != nil {
+			rows.Close()
+			return s.fail(op, err)
+		}
+		all = append(all, r)
+		norms[r.norm] = r.id
+		if r.skel.Valid {
+			skels[r.skel.String] = r.id
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s.fail(op, err)
+	}
+	for _, r := range all {
+		if r.skel.Valid {
+			continue
+		}
+		n, sk := store.NormalizeEmail(r.email), store.EmailSkeleton(r.email)
+		if owner, taken := norms[n]; taken && owner != r.id {
+			n = r.norm
+		}
+		var skel any
+		if _, taken := skels[sk]; !taken {
+			skel, skels[sk] = sk, r.id
+		}
+		if n == r.norm && skel == nil {
+			continue
+		}
+		delete(norms, r.norm)
+		norms[n] = r.id
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE users SET email_norm = ?, email_skeleton = ? WHERE id = ?"), n, skel, r.id); err != nil {
+			return s.fail(op, err)
+		}
+	}
+	return nil
 }

@@ -365,12 +365,14 @@ func (s *DB) RevokeRecoveryLinks(ctx context.Context, userID int64) (int64, erro
 
 // --- sessions --------------------------------------------------------------
 
-const sessionCols = "id, user_id, token_hash, scope, source_addr, created_at, expires_at, revoked_at"
+// sessionCols: last_used_at is NULL only for sessions created before a
+// binary that wrote it; they count as unused since they began.
+const sessionCols = "id, user_id, token_hash, scope, source_addr, created_at, expires_at, revoked_at, COALESCE(last_used_at, created_at)"
 
 func scanSession(sc scanner) (store.Session, error) {
 	var x store.Session
 	var sc2 string
-	err := sc.Scan(&x.ID, &x.UserID, hv{&x.TokenHash}, &sc2, &x.SourceAddr, tsv{&x.CreatedAt}, tsv{&x.ExpiresAt}, tsv{&x.RevokedAt})
+	err := sc.Scan(&x.ID, &x.UserID, hv{&x.TokenHash}, &sc2, &x.SourceAddr, tsv{&x.CreatedAt}, tsv{&x.ExpiresAt}, tsv{&x.RevokedAt}, tsv{&x.LastUsedAt})
 	x.Scope = store.SessionScope(sc2)
 	return x, err
 }
@@ -385,8 +387,8 @@ func (s *DB) CreateSession(ctx context.Context, in store.NewSession) (store.Sess
 	case !in.ExpiresAt.After(now):
 		return store.Session{}, failf(op, store.ErrInvalid, "expiry not in the future")
 	}
-	x, err := scanSession(s.w.QueryRowContext(ctx, s.q(`INSERT INTO sessions (user_id, token_hash, scope, source_addr, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+sessionCols), in.UserID, in.TokenHash[:], string(in.Scope), in.SourceAddr, s.t(now), s.t(in.ExpiresAt)))
+	x, err := scanSession(s.w.QueryRowContext(ctx, s.q(`INSERT INTO sessions (user_id, token_hash, scope, source_addr, created_at, expires_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols), in.UserID, in.TokenHash[:], string(in.Scope), in.SourceAddr, s.t(now), s.t(in.ExpiresAt), s.t(now)))
 	return x, s.fail(op, err)
 }
 
@@ -416,10 +418,24 @@ func (s *DB) RevokeSession(ctx context.Context, h store.TokenHash) error {
 	return err
 }
 
+// TouchSession moves the session's last use forward to at; it never moves
+// it back, and leaves revoked and unknown sessions alone.
+func (s *DB) TouchSession(ctx context.Context, h store.TokenHash, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE sessions SET last_used_at = ?
+		WHERE token_hash = ? AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < ?)`), s.t(at), h[:], s.t(at))
+	return s.fail("touch session", err)
+}
+
 // RevokeUserSessions revokes every live session of the user.
 func (s *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error) {
 	return s.execCount(ctx, fmt.Sprintf("revoke sessions of user %d", userID),
 		"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", s.t(s.clock()), userID)
+}
+
+// RevokeOtherSessions revokes every live session of the user except keepID.
+func (s *DB) RevokeOtherSessions(ctx context.Context, userID, keepID int64) (int64, error) {
+	return s.execCount(ctx, fmt.Sprintf("revoke other sessions of user %d", userID),
+		"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL", s.t(s.clock()), userID, keepID)
 }
 
 // --- rate limits -----------------------------------------------------------
