@@ -1,70 +1,15 @@
 package cli
 
 import (
-	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/latchkey/latchkey/internal/dirsnap"
 
 	"github.com/latchkey/latchkey/vault"
 )
-
-// fileState is what a command could change about one file of the vault
-// directory.
-type fileState struct {
-	mode  fs.FileMode
-	size  int64
-	mtime time.Time
-	data  []byte
-}
-
-// dirState records every entry of dir (names, modes, sizes, mtimes, bytes),
-// the lock file included.
-func dirState(t *testing.T, dir string) map[string]fileState {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := map[string]fileState{}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsx := fileState{mode: st.Mode(), size: st.Size(), mtime: st.ModTime()}
-		if st.Mode().IsRegular() {
-			if fsx.data, err = os.ReadFile(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		state[e.Name()] = fsx
-	}
-	return state
-}
-
-func assertSameDir(t *testing.T, dir string, before map[string]fileState) {
-	t.Helper()
-	after := dirState(t, dir)
-	for name, b := range before {
-		a, ok := after[name]
-		switch {
-		case !ok:
-			t.Errorf("%s disappeared", name)
-		case a.mode != b.mode || a.size != b.size || !a.mtime.Equal(b.mtime) || !bytes.Equal(a.data, b.data):
-			t.Errorf("%s changed: mode %v→%v, size %d→%d, mtime %v→%v", name, b.mode, a.mode, b.size, a.size, b.mtime, a.mtime)
-		}
-	}
-	for name := range after {
-		if _, ok := before[name]; !ok {
-			t.Errorf("%s appeared", name)
-		}
-	}
-}
 
 // A command that changes nothing in the vault must write nothing: each such
 // save used to push a real generation out of vault.age.1 … .3.
@@ -74,11 +19,11 @@ func TestSecurityRejectedImportsWriteNothing(t *testing.T) {
 	h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
 	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
 	rejected := writeNamed(t, "rejected.txt", []byte("not a link\notpauth://totp/X?secret=\n"))
-	before := dirState(t, h.home)
+	before := dirsnap.Take(t, h.home)
 	for i := 0; i < 10; i++ {
 		h.run("import", rejected).assert(t, 1, "Added 0 accounts", "")
 	}
-	assertSameDir(t, h.home, before)
+	dirsnap.AssertSame(t, h.home, before)
 }
 
 func TestSecurityDuplicateAddsWriteNothing(t *testing.T) {
@@ -86,11 +31,11 @@ func TestSecurityDuplicateAddsWriteNothing(t *testing.T) {
 	h.run("add", annURI).assert(t, 0, "Added 1 account", "")
 	h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
 	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
-	before := dirState(t, h.home)
+	before := dirsnap.Take(t, h.home)
 	for i := 0; i < 10; i++ {
 		h.run("add", annURI).assert(t, 0, "skipped", "")
 	}
-	assertSameDir(t, h.home, before)
+	dirsnap.AssertSame(t, h.home, before)
 }
 
 // The CLI says in one line on stderr what it tightened, and `vault status`
@@ -141,7 +86,7 @@ func TestSecurityRollbackReported(t *testing.T) {
 			}
 			os.Remove(filepath.Join(h.home, vault.VaultFile))
 			os.WriteFile(filepath.Join(h.home, vault.VaultFile), old, 0o600)
-			before := dirState(t, h.home)
+			before := dirsnap.Take(t, h.home)
 			for _, args := range [][]string{{"list"}, {"add", "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXQ"}, {"code", "ann"}} {
 				h.run(args...).assert(t, 1, "", "older than generation")
 				r := h.run(args...)
@@ -150,7 +95,7 @@ func TestSecurityRollbackReported(t *testing.T) {
 				}
 			}
 			h.run("vault", "status").assert(t, 0, "not unlocked", "")
-			assertSameDir(t, h.home, before)
+			dirsnap.AssertSame(t, h.home, before)
 
 			h.run("vault", "restore", way).assert(t, 0, map[string]string{"1": "Restored generation 1: 2 accounts", "0": "Kept vault.age as it is: 1 account"}[way], "")
 			want := map[string]int{"1": 2, "0": 1}[way]

@@ -74,6 +74,12 @@ func sessionFor(t testing.TB, h *Handler, u store.User, scope store.SessionScope
 // token through the whole handler.
 func callAPI(t testing.TB, h http.Handler, method, path, token string, body any) *httptest.ResponseRecorder {
 	t.Helper()
+	return callFrom(t, h, method, path, token, body, "192.0.2.1")
+}
+
+// callFrom is callAPI from the client address remote (no port).
+func callFrom(t testing.TB, h http.Handler, method, path, token string, body any, remote string) *httptest.ResponseRecorder {
+	t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -85,7 +91,7 @@ func callAPI(t testing.TB, h http.Handler, method, path, token string, body any)
 		rd = bytes.NewReader(nil)
 	}
 	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = "192.0.2.1:40000"
+	req.RemoteAddr = remote + ":40000"
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -18,9 +18,7 @@ package portal
 //   - A replayed sign-in challenge spends no factor.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -32,32 +30,6 @@ import (
 	"github.com/latchkey/latchkey/portal/store"
 	portalsync "github.com/latchkey/latchkey/sync"
 )
-
-// callFrom is callAPI from the client address remote.
-func callFrom(t testing.TB, h http.Handler, method, path, token string, body any, remote string) *httptest.ResponseRecorder {
-	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = remote + ":40000"
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	return w
-}
 
 // attackerFiles files a request in victim's name with a poll token the
 // attacker chose, as the review did; password may be "".

@@ -1,10 +1,7 @@
 package portal
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/portal/portaltest"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -186,28 +185,10 @@ func (e *signinEnv) code(secret string) string {
 // call sends a JSON request from remote (an address without port).
 func (e *signinEnv) call(method, path, token string, body any, remote string) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = remote + ":40000"
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 		e.keep(token)
 	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	return w
+	return callFrom(e.t, e.h, method, path, token, body, remote)
 }
 
 // answer decodes a sign-in answer, failing unless the status is want.

@@ -204,7 +204,7 @@ func (d *recoveryDialog) renderAsk(a vault.Account, r vault.RecoveryRequest, sta
 	password.SetPlaceHolder("Your password at " + host + " (optional)")
 	d.box.Add(password)
 	hint := wrapped("With your password, the approved link comes straight to Latchkey. Without it, the link is e-mailed to " + a.Portal.Email + ".")
-	hint.Importance = widget.LowImportance
+	hint.TextStyle.Italic = true // low importance would read as disabled in the light theme
 	d.box.Add(hint)
 	var send *widget.Button
 	send = widget.NewButtonWithIcon("Send request", theme.MailSendIcon(), func() { d.send(msg.Text, password.Text, r.State != "", send) })

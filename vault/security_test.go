@@ -4,68 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/dirsnap"
 )
-
-// fileState is what an operation could change about one entry of the vault
-// directory.
-type fileState struct {
-	mode  fs.FileMode
-	size  int64
-	mtime time.Time
-	data  []byte
-}
-
-// dirState records every entry of dir, the lock file included: names, modes,
-// sizes, mtimes and bytes.
-func dirState(t testing.TB, dir string) map[string]fileState {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := map[string]fileState{}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := fileState{mode: st.Mode(), size: st.Size(), mtime: st.ModTime()}
-		if st.Mode().IsRegular() {
-			if s.data, err = os.ReadFile(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		state[e.Name()] = s
-	}
-	return state
-}
-
-func assertSameDir(t testing.TB, dir string, before map[string]fileState) {
-	t.Helper()
-	after := dirState(t, dir)
-	for name, b := range before {
-		a, ok := after[name]
-		switch {
-		case !ok:
-			t.Errorf("%s disappeared", name)
-		case a.mode != b.mode || a.size != b.size || !a.mtime.Equal(b.mtime) || !bytes.Equal(a.data, b.data):
-			t.Errorf("%s changed (mode %v→%v, size %d→%d)", name, b.mode, a.mode, b.size, a.size)
-		}
-	}
-	for name := range after {
-		if _, ok := before[name]; !ok {
-			t.Errorf("%s appeared", name)
-		}
-	}
-}
 
 // An update that changes nothing writes nothing; the stamps a save sets
 // itself (generation, saved, vault id, schema) are not changes.
@@ -95,12 +42,12 @@ func TestSecurityNoOpUpdateWritesNothing(t *testing.T) {
 			mustUpdate(t, v, func(d *Document) { d.Accounts = makeAccounts(3); d.Settings.AutoLockSeconds = 300 })
 			mustUpdate(t, v, func(d *Document) { d.Accounts[1].Note = "second" })
 			mustUpdate(t, v, func(d *Document) { d.Accounts[2].Note = "third" })
-			before := dirState(t, v.Dir())
+			before := dirsnap.Take(t, v.Dir())
 			gen := v.Document().Generation
 			for i := 0; i < 10; i++ {
 				mustUpdate(t, v, tt.fn)
 			}
-			assertSameDir(t, v.Dir(), before)
+			dirsnap.AssertSame(t, v.Dir(), before)
 			if got := v.Document().Generation; got != gen {
 				t.Errorf("generation moved from %d to %d in memory", gen, got)
 			}
@@ -112,7 +59,7 @@ func TestSecurityNoOpUpdateWritesNothing(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				mustUpdate(t, w, tt.fn)
 			}
-			assertSameDir(t, v.Dir(), before)
+			dirsnap.AssertSame(t, v.Dir(), before)
 		})
 	}
 }
@@ -332,7 +279,7 @@ func TestSecurityRollbackDetected(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.attack(t, dir, earlier)
-			before := dirState(t, dir)
+			before := dirsnap.Take(t, dir)
 
 			check := func(what string, err error) {
 				t.Helper()
@@ -354,7 +301,7 @@ func TestSecurityRollbackDetected(t *testing.T) {
 				if strings.Contains(msg, testPass) || strings.Contains(msg, "JBSWY3DP") {
 					t.Errorf("%s: message reveals a secret", what)
 				}
-				assertSameDir(t, dir, before)
+				dirsnap.AssertSame(t, dir, before)
 			}
 			_, err = Open(dir, Options{Keyring: kr})
 			check("Open", err)

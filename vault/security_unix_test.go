@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/dirsnap"
 )
 
 // within runs fn and fails the test if it has not returned after d, so an
@@ -102,11 +104,11 @@ func TestSecurityNamedPipesNeverBlock(t *testing.T) {
 			}
 			path := v.path(tt.file)
 			mkfifo(t, path)
-			before := dirState(t, v.Dir())
+			before := dirsnap.Take(t, v.Dir())
 			err := within(t, 5*time.Second, func() error { return tt.op(t, v, kr) })
 			wantFileType(t, err, path, "named pipe")
 			if tt.name != "open of a damaged vault" {
-				assertSameDir(t, v.Dir(), before)
+				dirsnap.AssertSame(t, v.Dir(), before)
 			}
 		})
 	}
@@ -164,16 +166,16 @@ func TestSecuritySymlinksNeverFollowed(t *testing.T) {
 			if err := os.Symlink(outside, path); err != nil {
 				t.Fatal(err)
 			}
-			outsideBefore := dirState(t, filepath.Dir(outside))
-			before := dirState(t, v.Dir())
+			outsideBefore := dirsnap.Take(t, filepath.Dir(outside))
+			before := dirsnap.Take(t, v.Dir())
 
 			err := within(t, 5*time.Second, func() error { return tt.op(v, kr) })
 			wantFileType(t, err, path, "symbolic link")
 			if !strings.Contains(err.Error(), outside) {
 				t.Errorf("error does not say where the link points: %v", err)
 			}
-			assertSameDir(t, v.Dir(), before)
-			assertSameDir(t, filepath.Dir(outside), outsideBefore)
+			dirsnap.AssertSame(t, v.Dir(), before)
+			dirsnap.AssertSame(t, filepath.Dir(outside), outsideBefore)
 		})
 	}
 }
@@ -199,7 +201,7 @@ func TestSecurityLoosePermissionsRepaired(t *testing.T) {
 	}
 	want[dir] = 0o700
 	tight := filepath.Join(dir, generationName(2)) // 0600 already: not reported
-	before := dirState(t, dir)
+	before := dirsnap.Take(t, dir)
 
 	w, err := Open(dir, Options{Keyring: kr})
 	if err != nil {
@@ -230,11 +232,7 @@ func TestSecurityLoosePermissionsRepaired(t *testing.T) {
 		t.Errorf("reported %d repairs, want %d: %v", len(got), len(want), w.Status().Permissions)
 	}
 	// Only modes changed: every byte is as it was.
-	for name, b := range before {
-		b.mode = dirState(t, dir)[name].mode
-		before[name] = b
-	}
-	assertSameDir(t, dir, before)
+	dirsnap.AssertSameButModes(t, dir, before)
 	// Nothing is left to repair, so nothing is reported the next time.
 	if w, err := Open(dir, Options{Keyring: kr}); err != nil || len(w.Status().Permissions) != 0 {
 		t.Errorf("second open: %v, repairs %v", err, w.Status().Permissions)
