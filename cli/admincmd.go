@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/companion"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -171,19 +171,19 @@ func checkAdminArgs(action string, params []string, f adminFlags) error {
 			return usagef("admin %s USER takes on or off, not %q", action, params[1])
 		}
 	case "users":
-		if f.role != "" && !slices.Contains([]string{portalsync.AdminRoleOwner, portalsync.AdminRoleAdmin, portalsync.AdminRoleTechnician, portalsync.AdminRoleReadOnly}, f.role) {
+		if f.role != "" && !slices.Contains([]string{api.AdminRoleOwner, api.AdminRoleAdmin, api.AdminRoleTechnician, api.AdminRoleReadOnly}, f.role) {
 			return usagef("admin users --role must be owner, admin, technician or read_only, not %q", f.role)
 		}
-		if f.status != "" && !slices.Contains([]string{portalsync.AdminStatusEnrolled, portalsync.AdminStatusNotEnrolled, portalsync.AdminStatusRecoveryPending, portalsync.AdminStatusLocked}, f.status) {
+		if f.status != "" && !slices.Contains([]string{api.AdminStatusEnrolled, api.AdminStatusNotEnrolled, api.AdminStatusRecoveryPending, api.AdminStatusLocked}, f.status) {
 			return usagef("admin users --status must be enrolled, not_enrolled, recovery_pending or locked, not %q", f.status)
 		}
 	case "requests":
-		if f.status != "" && !slices.Contains(portalsync.RecoveryStates, f.status) {
-			return usagef("admin requests --status must be one of %s, not %q", strings.Join(portalsync.RecoveryStates, ", "), f.status)
+		if f.status != "" && !slices.Contains(api.RecoveryStates, f.status) {
+			return usagef("admin requests --status must be one of %s, not %q", strings.Join(api.RecoveryStates, ", "), f.status)
 		}
 	case "audit":
-		if f.limit < 0 || f.limit > portalsync.MaxAdminPageSize {
-			return usagef("admin audit --limit must be 1 to %d", portalsync.MaxAdminPageSize)
+		if f.limit < 0 || f.limit > api.MaxAdminPageSize {
+			return usagef("admin audit --limit must be 1 to %d", api.MaxAdminPageSize)
 		}
 	}
 	if slices.Contains(spec.args, "REQUEST") {
@@ -327,7 +327,7 @@ func explainAdmin(a *companion.Admin, err error) error {
 		}
 		return fmt.Errorf("%w: sign in again with 'latchkey admin login %s'", err, shellQuote(q))
 	}
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if !errors.As(err, &apiErr) {
 		return err
 	}
@@ -345,7 +345,7 @@ func explainAdmin(a *companion.Admin, err error) error {
 func (r *runner) adminAct(ctx context.Context, a *companion.Admin, action string, params []string, f adminFlags) error {
 	switch action {
 	case "users":
-		l, err := a.Users(ctx, portalsync.AdminUserQuery{Query: f.q, Role: f.role, Status: f.status, TenantID: f.tenant})
+		l, err := a.Users(ctx, api.AdminUserQuery{Query: f.q, Role: f.role, Status: f.status, TenantID: f.tenant})
 		if err != nil {
 			return err
 		}
@@ -356,12 +356,12 @@ func (r *runner) adminAct(ctx context.Context, a *companion.Admin, action string
 			return err
 		}
 		if q == nil {
-			q = []portalsync.RecoveryQueueItem{}
+			q = []api.RecoveryQueueItem{}
 		}
 		return r.adminOut(f, q, func(w io.Writer) { printRequests(w, q) })
 	case "approve", "deny", "forward":
 		id, _ := strconv.ParseInt(params[0], 10, 64)
-		var d portalsync.RecoveryDecision
+		var d api.RecoveryDecision
 		var err error
 		switch action {
 		case "approve":
@@ -381,16 +381,16 @@ func (r *runner) adminAct(ctx context.Context, a *companion.Admin, action string
 			return err
 		}
 		if ts == nil {
-			ts = []portalsync.AdminTenant{}
+			ts = []api.AdminTenant{}
 		}
 		return r.adminOut(f, ts, func(w io.Writer) { printTenants(w, ts) })
 	case "audit":
-		p, err := a.Audit(ctx, portalsync.AdminAuditQuery{UserID: f.user, Action: f.action, Limit: f.limit})
+		p, err := a.Audit(ctx, api.AdminAuditQuery{UserID: f.user, Action: f.action, Limit: f.limit})
 		if err != nil {
 			return err
 		}
 		if p.Entries == nil {
-			p.Entries = []portalsync.AdminAuditEntry{}
+			p.Entries = []api.AdminAuditEntry{}
 		}
 		return r.adminOut(f, p, func(w io.Writer) { printAudit(w, p) })
 	}
@@ -459,7 +459,7 @@ func (r *runner) adminOut(f adminFlags, v any, human func(io.Writer)) error {
 	return nil
 }
 
-func printUsers(w io.Writer, l portalsync.AdminUserList) {
+func printUsers(w io.Writer, l api.AdminUserList) {
 	if len(l.Users) == 0 {
 		fmt.Fprintln(w, "No user matches.")
 		return
@@ -495,7 +495,7 @@ func printUsers(w io.Writer, l portalsync.AdminUserList) {
 	}
 }
 
-func printRequests(w io.Writer, q []portalsync.RecoveryQueueItem) {
+func printRequests(w io.Writer, q []api.RecoveryQueueItem) {
 	if len(q) == 0 {
 		fmt.Fprintln(w, "No recovery request.")
 		return
@@ -514,7 +514,7 @@ func printRequests(w io.Writer, q []portalsync.RecoveryQueueItem) {
 	fmt.Fprintln(w, "Approve only once the requester read you the same phrase: latchkey admin approve ID --phrase \"...\"")
 }
 
-func printDecision(w io.Writer, action string, d portalsync.RecoveryDecision) {
+func printDecision(w io.Writer, action string, d api.RecoveryDecision) {
 	who := cell(d.Request.Email, 60)
 	switch action {
 	case "approve":
@@ -538,7 +538,7 @@ func printDecision(w io.Writer, action string, d portalsync.RecoveryDecision) {
 	}
 }
 
-func printTenants(w io.Writer, ts []portalsync.AdminTenant) {
+func printTenants(w io.Writer, ts []api.AdminTenant) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tRELATION\tPARENT\t2FA REQUIRED\tE-MAIL CODES\tSSO\tALLOWED NETWORKS")
 	for _, t := range ts {
@@ -556,7 +556,7 @@ func printTenants(w io.Writer, ts []portalsync.AdminTenant) {
 	_ = tw.Flush()
 }
 
-func printAudit(w io.Writer, p portalsync.AdminAuditPage) {
+func printAudit(w io.Writer, p api.AdminAuditPage) {
 	if len(p.Entries) == 0 {
 		fmt.Fprintln(w, "No audit entry matches.")
 		return

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // harnessNow is the clock of harness.run; the test portals share it, so
@@ -30,7 +31,7 @@ type team struct {
 	olga, ann          store.User
 	olgaSecret, annSec string
 	olgaToken          string // a session made in the store, for set-up calls
-	client             *portalsync.Client
+	client             *lksync.Client
 }
 
 func newTeam(t *testing.T) *team {
@@ -43,7 +44,7 @@ func newTeam(t *testing.T) *team {
 	tm.olgaSecret, tm.annSec = tm.p.Enrol(t, tm.olga), tm.p.Enrol(t, tm.ann)
 	tm.olgaToken = tm.p.Session(t, tm.olga)
 	var err error
-	if tm.client, err = portalsync.New(tm.p.URL, portalClientOptions()); err != nil {
+	if tm.client, err = lksync.New(tm.p.URL, portalClientOptions()); err != nil {
 		t.Fatal(err)
 	}
 	return tm
@@ -145,7 +146,7 @@ func TestAdminCommands(t *testing.T) {
 	h := tm.vaultOf(t, tm.olga, tm.olgaSecret)
 	login(t, h, "olga", olgaPassword).assert(t, 0, "Signed in", "")
 
-	ticket, err := tm.client.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: tm.ann.Email, Message: "lost my phone\nplease call"})
+	ticket, err := tm.client.RequestRecovery(ctx, api.RecoveryRequestCreate{Email: tm.ann.Email, Message: "lost my phone\nplease call"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("requests lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	var queue []portalsync.RecoveryQueueItem
+	var queue []api.RecoveryQueueItem
 	r = h.run("admin", "requests", "--status", "pending", "--json")
 	if err := json.Unmarshal([]byte(r.stdout), &queue); err != nil || len(queue) != 1 || queue[0].Phrase != ticket.Phrase {
 		t.Fatalf("requests --json: %v %s", err, r.stdout)

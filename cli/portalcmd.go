@@ -12,7 +12,7 @@ import (
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/otpauth"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -42,7 +42,7 @@ func init() {
 
 // portalClientOptions is what portal clients start from; tests add a TLS
 // configuration or shorter timeouts.
-var portalClientOptions = func() portalsync.Options { return portalsync.Options{} }
+var portalClientOptions = func() lksync.Options { return lksync.Options{} }
 
 // portalBudget bounds one command's portal calls, retries included.
 var portalBudget = 30 * time.Second
@@ -290,7 +290,7 @@ func shortFingerprint(s string) string {
 func (r *runner) portalTrust(ctx context.Context, c *companion.Companion, portalURL string, f portalFlags) error {
 	if f.fingerprint != "" {
 		// A malformed fingerprint is a usage error, found before connecting.
-		if _, err := portalsync.ParseFingerprint(f.fingerprint); err != nil {
+		if _, err := lksync.ParseFingerprint(f.fingerprint); err != nil {
 			return usagef("portal trust --fingerprint: %v", err)
 		}
 	}
@@ -325,7 +325,7 @@ func (r *runner) portalTrust(ctx context.Context, c *companion.Companion, portal
 	return nil
 }
 
-func printCertificate(r *runner, ci *portalsync.CertificateInfo) {
+func printCertificate(r *runner, ci *lksync.CertificateInfo) {
 	w := r.env.Stdout
 	fmt.Fprintf(w, "Certificate of %s\n", ci.Origin)
 	fmt.Fprintf(w, "  Fingerprint: %s\n", ci.Fingerprint)

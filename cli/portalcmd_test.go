@@ -21,7 +21,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/app/clock/clocktest"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -63,7 +64,7 @@ func (p *testPortal) failWith(statuses ...int) {
 }
 
 func (p *testPortal) fingerprint() string {
-	return portalsync.CertFingerprint(p.srv.Certificate()).String()
+	return lksync.CertFingerprint(p.srv.Certificate()).String()
 }
 
 func (p *testPortal) serve(w http.ResponseWriter, r *http.Request) {
@@ -71,14 +72,14 @@ func (p *testPortal) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	off := p.clockOff
 	var status int
-	if r.URL.Path == portalsync.PathRecoveryRequests && len(p.fail) > 0 {
+	if r.URL.Path == api.PathRecoveryRequests && len(p.fail) > 0 {
 		status, p.fail = p.fail[0], p.fail[1:]
 	}
 	p.mu.Unlock()
 	switch {
-	case r.URL.Path == portalsync.PathTime:
-		_ = json.NewEncoder(w).Encode(portalsync.NewTimeResponse(time.Now().Add(off)))
-	case r.URL.Path != portalsync.PathRecoveryRequests || r.Method != http.MethodPost:
+	case r.URL.Path == api.PathTime:
+		_ = json.NewEncoder(w).Encode(api.NewTimeResponse(time.Now().Add(off)))
+	case r.URL.Path != api.PathRecoveryRequests || r.Method != http.MethodPost:
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"error":{"code":"not_found","message":"no such endpoint"}}`)
 	case status != 0:
@@ -88,7 +89,7 @@ func (p *testPortal) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		n := p.hits.Add(1)
 		w.WriteHeader(http.StatusAccepted)
-		_ = json.NewEncoder(w).Encode(portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+		_ = json.NewEncoder(w).Encode(api.RecoveryRequestCreated{Request: api.RecoveryTicket{
 			Phrase: fmt.Sprintf("copper lantern meadow %d", n), PollToken: cliPollToken,
 			ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
 		}})
@@ -110,8 +111,8 @@ func quickPortalClients(t *testing.T, trust bool) {
 		srv.Close()
 		tlsConfig = &tls.Config{RootCAs: pool}
 	}
-	portalClientOptions = func() portalsync.Options {
-		return portalsync.Options{Timeout: 2 * time.Second, Backoff: time.Millisecond, TLSConfig: tlsConfig}
+	portalClientOptions = func() lksync.Options {
+		return lksync.Options{Timeout: 2 * time.Second, Backoff: time.Millisecond, TLSConfig: tlsConfig}
 	}
 }
 

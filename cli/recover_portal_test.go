@@ -10,7 +10,7 @@ import (
 
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/app/companion/companiontest"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -55,7 +55,7 @@ func (tm *team) signsIn(t *testing.T, h *harness) bool {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ans, err := tm.client.SignIn(ctx, portalsync.SignInRequest{Email: tm.ann.Email, Password: annPassword})
+	ans, err := tm.client.SignIn(ctx, api.SignInRequest{Email: tm.ann.Email, Password: annPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,8 @@ func (tm *team) signsIn(t *testing.T, h *harness) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ans, err = tm.client.SecondFactor(ctx, portalsync.SecondFactorRequest{Challenge: ans.Challenge, Method: portalsync.MethodTOTP, Code: code})
-	return err == nil && ans.State == portalsync.StateSignedIn
+	ans, err = tm.client.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
+	return err == nil && ans.State == api.StateSignedIn
 }
 
 func TestRecoverStatusAndComplete(t *testing.T) {
@@ -91,7 +91,7 @@ func TestRecoverStatusAndComplete(t *testing.T) {
 	}
 	noRecoverySecrets(t, h, r)
 
-	q, err := tm.client.ListRecoveryRequests(ctx, tm.olgaToken, portalsync.RecoveryPending)
+	q, err := tm.client.ListRecoveryRequests(ctx, tm.olgaToken, api.RecoveryPending)
 	if err != nil || len(q) != 1 {
 		t.Fatalf("queue %v %v", q, err)
 	}
@@ -112,8 +112,8 @@ func TestRecoverStatusAndComplete(t *testing.T) {
 		t.Errorf("status does not say how to finish:\n%s", r.stdout)
 	}
 	noRecoverySecrets(t, h, r)
-	if tm.p.Hits(http.MethodGet, portalsync.PathRecoveryStatus) != 2 {
-		t.Errorf("polled %d times", tm.p.Hits(http.MethodGet, portalsync.PathRecoveryStatus))
+	if tm.p.Hits(http.MethodGet, api.PathRecoveryStatus) != 2 {
+		t.Errorf("polled %d times", tm.p.Hits(http.MethodGet, api.PathRecoveryStatus))
 	}
 
 	r = h.run("recover", "complete", "ann", "--json", "--password-file", pw)
@@ -177,11 +177,11 @@ func TestRecoverCompleteResumes(t *testing.T) {
 	pw := writeFile(t, annPassword+"\n")
 	h.run("recover", "request", "ann", "--password-file", pw).assert(t, 0, "", "")
 	ctx := context.Background()
-	q, _ := tm.client.ListRecoveryRequests(ctx, tm.olgaToken, portalsync.RecoveryPending)
+	q, _ := tm.client.ListRecoveryRequests(ctx, tm.olgaToken, api.RecoveryPending)
 	if _, err := tm.client.Approve(ctx, tm.olgaToken, q[0].ID, h.recoveryOf("ann").Phrase); err != nil {
 		t.Fatal(err)
 	}
-	tm.p.Fail(http.MethodPost, portalsync.PathEnrolmentConfirm, companiontest.Unavailable)
+	tm.p.Fail(http.MethodPost, api.PathEnrolmentConfirm, companiontest.Unavailable)
 	r := h.run("recover", "complete", "ann", "--password-file", pw)
 	r.assert(t, 1, "", "confirming the new authenticator of \"Test Portal: ann@acme.example\": portal answered 503")
 	if !strings.Contains(r.stderr, "the vault still holds what is needed: run 'latchkey recover complete ann' again") {

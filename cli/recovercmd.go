@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/companion"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -275,7 +276,7 @@ func (r *runner) printSent(a vault.Account, p *vault.Portal, req vault.RecoveryR
 	fmt.Fprintf(w, "Recovery request for %s sent to %s as %s.\n", label(a), p.URL, p.Email)
 	fmt.Fprintf(w, "Verification phrase: %s\n", req.Phrase)
 	fmt.Fprintln(w, "Read this phrase to the admin when you talk on the phone: only an admin who hears it can approve the request.")
-	if req.LinkTo == portalsync.LinkToApp {
+	if req.LinkTo == api.LinkToApp {
 		fmt.Fprintln(w, "Once approved, the one-time link comes to this app.")
 	} else {
 		fmt.Fprintf(w, "Once approved, the one-time link goes by e-mail to %s.\n", p.Email)
@@ -286,7 +287,7 @@ func (r *runner) printSent(a vault.Account, p *vault.Portal, req vault.RecoveryR
 // explainRecovery adds what to do to a request's error, in one sentence.
 func (r *runner) explainRecovery(a vault.Account, query string, err error) error {
 	var certErr *tls.CertificateVerificationError
-	var pinErr *portalsync.PinMismatchError
+	var pinErr *lksync.PinMismatchError
 	switch {
 	case errors.Is(err, companion.ErrNotLinked):
 		return fmt.Errorf("%w: link it with 'latchkey portal link %s URL', or ask your admin directly ('latchkey help locked-out %s')", err, shellQuote(query), shellQuote(query))
@@ -540,7 +541,7 @@ func (r *runner) explainComplete(a vault.Account, query string, err error) error
 		return r.explainRecovery(a, query, err)
 	}
 	var certErr *tls.CertificateVerificationError
-	var pinErr *portalsync.PinMismatchError
+	var pinErr *lksync.PinMismatchError
 	if errors.As(err, &certErr) || errors.As(err, &pinErr) {
 		return r.explainRecovery(a, query, err)
 	}

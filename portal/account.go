@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The signed-in user's own account: a password change, which takes the
@@ -27,11 +27,11 @@ const (
 // accountRoutes: the signed-in user's own account.
 func (h *Handler) accountRoutes() []endpoint {
 	return []endpoint{
-		{method: http.MethodPost, path: portalsync.PathAccountPassword, handler: h.withSession(h.postAccountPassword)},
+		{method: http.MethodPost, path: api.PathAccountPassword, handler: h.withSession(h.postAccountPassword)},
 	}
 }
 
-var errWrongCurrentPassword = &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+var errWrongCurrentPassword = &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 	message: "the current password is wrong"}
 
 // postAccountPassword serves POST /v1/account/password (full session):
@@ -39,7 +39,7 @@ var errWrongCurrentPassword = &flowError{status: http.StatusUnauthorized, code: 
 // caller's session goes on; the user's other sessions end, and the user
 // is told by e-mail.
 func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.PasswordChange
+	var in api.PasswordChange
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -48,7 +48,7 @@ func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request, p 
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.PasswordChanged{Status: "password_changed", SessionsEnded: n})
+	writeJSON(w, http.StatusOK, api.PasswordChanged{Status: "password_changed", SessionsEnded: n})
 }
 
 // changePassword replaces p's password once the current one is proven,
@@ -56,7 +56,7 @@ func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request, p 
 // refusal changes nothing.
 func (h *Handler) changePassword(ctx context.Context, r *http.Request, p principal, current, next string) (int64, *flowError) {
 	if current == "" {
-		return 0, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "current_password" is required`}
+		return 0, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "current_password" is required`}
 	}
 	// The new password's shape is checked first: it costs nothing and
 	// tells nothing about the account.
@@ -67,7 +67,7 @@ func (h *Handler) changePassword(ctx context.Context, r *http.Request, p princip
 		return 0, fe
 	}
 	if next == current {
-		return 0, &flowError{status: http.StatusUnprocessableEntity, code: portalsync.CodeInvalid,
+		return 0, &flowError{status: http.StatusUnprocessableEntity, code: api.CodeInvalid,
 			message: `member "new_password" must differ from the current password`}
 	}
 	hash, err := h.opts.Passwords.Hash(ctx, next)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // TestSecurityOwnPasswordChange: a user changes their own password with
@@ -52,7 +52,7 @@ func TestSecurityOwnPasswordChange(t *testing.T) {
 	e.keep(tok, other, enrol)
 	change := func(token string, body any) *http.Response {
 		t.Helper()
-		return e.call("POST", portalsync.PathAccountPassword, token, body, homeAddr).Result()
+		return e.call("POST", api.PathAccountPassword, token, body, homeAddr).Result()
 	}
 
 	refusals := []struct {
@@ -62,20 +62,20 @@ func TestSecurityOwnPasswordChange(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"no session", "", portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword}, 401, portalsync.CodeUnauthenticated},
-		{"an enrol-only session", enrol, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword}, 403, portalsync.CodeForbidden},
-		{"wrong current password", tok, portalsync.PasswordChange{CurrentPassword: "not the password", NewPassword: newPassword}, 401, portalsync.CodeUnauthenticated},
-		{"no current password", tok, portalsync.PasswordChange{NewPassword: newPassword}, 400, portalsync.CodeInvalid},
-		{"no new password", tok, portalsync.PasswordChange{CurrentPassword: testPassword}, 400, portalsync.CodeInvalid},
-		{"new password too short", tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: "7chars!"}, 422, portalsync.CodeInvalid},
-		{"new password with a control character", tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: "long enough\x00but not text"}, 400, portalsync.CodeInvalid},
-		{"new password is the current one", tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: testPassword}, 422, portalsync.CodeInvalid},
-		{"unknown member", tok, map[string]string{"current_password": testPassword, "new_password": newPassword, "confirm": newPassword}, 400, portalsync.CodeUnknownField},
+		{"no session", "", api.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword}, 401, api.CodeUnauthenticated},
+		{"an enrol-only session", enrol, api.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword}, 403, api.CodeForbidden},
+		{"wrong current password", tok, api.PasswordChange{CurrentPassword: "not the password", NewPassword: newPassword}, 401, api.CodeUnauthenticated},
+		{"no current password", tok, api.PasswordChange{NewPassword: newPassword}, 400, api.CodeInvalid},
+		{"no new password", tok, api.PasswordChange{CurrentPassword: testPassword}, 400, api.CodeInvalid},
+		{"new password too short", tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: "7chars!"}, 422, api.CodeInvalid},
+		{"new password with a control character", tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: "long enough\x00but not text"}, 400, api.CodeInvalid},
+		{"new password is the current one", tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: testPassword}, 422, api.CodeInvalid},
+		{"unknown member", tok, map[string]string{"current_password": testPassword, "new_password": newPassword, "confirm": newPassword}, 400, api.CodeUnknownField},
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.at(t)
-			b := e.failure(e.call("POST", portalsync.PathAccountPassword, tc.token, tc.body, homeAddr), tc.status, tc.code)
+			b := e.failure(e.call("POST", api.PathAccountPassword, tc.token, tc.body, homeAddr), tc.status, tc.code)
 			if strings.Contains(b.Message, testPassword) || strings.Contains(b.Message, newPassword) {
 				t.Error("the answer quotes a password")
 			}
@@ -93,11 +93,11 @@ func TestSecurityOwnPasswordChange(t *testing.T) {
 	if _, ok := outbox(t, e.h).Last(u.Email, "your password changed"); ok {
 		t.Fatal("mail before the change")
 	}
-	resp := change(tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword})
+	resp := change(tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: newPassword})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("change: %d", resp.StatusCode)
 	}
-	w := e.call("GET", portalsync.PathSession, tok, nil, homeAddr)
+	w := e.call("GET", api.PathSession, tok, nil, homeAddr)
 	if w.Code != http.StatusOK {
 		t.Errorf("the caller's session ended with the change: %d", w.Code)
 	}
@@ -124,8 +124,8 @@ func TestSecurityOwnPasswordChange(t *testing.T) {
 		t.Errorf("last audit action %v", got)
 	}
 	// The new password signs in; the old one does not.
-	e.failure(e.password(u.Email, testPassword, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
-	if a := e.answer(e.password(u.Email, newPassword, homeAddr), http.StatusOK); a.State != portalsync.StateSecondFactor {
+	e.failure(e.password(u.Email, testPassword, homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
+	if a := e.answer(e.password(u.Email, newPassword, homeAddr), http.StatusOK); a.State != api.StateSecondFactor {
 		t.Errorf("sign-in with the new password: %s", a.State)
 	}
 	e.checkLogs()
@@ -140,16 +140,16 @@ func TestSecurityOwnPasswordChangeLimited(t *testing.T) {
 	tok := sessionFor(t, e.h, u.User, store.ScopeFull)
 	e.keep(tok)
 	for i := 0; i < SignInPerAccount; i++ {
-		e.failure(e.call("POST", portalsync.PathAccountPassword, tok, portalsync.PasswordChange{CurrentPassword: "guess", NewPassword: "another passphrase"}, homeAddr),
-			http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+		e.failure(e.call("POST", api.PathAccountPassword, tok, api.PasswordChange{CurrentPassword: "guess", NewPassword: "another passphrase"}, homeAddr),
+			http.StatusUnauthorized, api.CodeUnauthenticated)
 	}
-	w := e.call("POST", portalsync.PathAccountPassword, tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: "another passphrase"}, homeAddr)
-	e.failure(w, http.StatusTooManyRequests, portalsync.CodeRateLimited)
+	w := e.call("POST", api.PathAccountPassword, tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: "another passphrase"}, homeAddr)
+	e.failure(w, http.StatusTooManyRequests, api.CodeRateLimited)
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
 	// And sign-in for the account is limited too: one budget.
-	e.failure(e.password(u.Email, testPassword, homeAddr), http.StatusTooManyRequests, portalsync.CodeRateLimited)
+	e.failure(e.password(u.Email, testPassword, homeAddr), http.StatusTooManyRequests, api.CodeRateLimited)
 	got, _ := e.st.GetUser(context.Background(), u.ID)
 	if got.PasswordHash != u.PasswordHash {
 		t.Error("the password changed past the limit")
@@ -163,7 +163,7 @@ func TestOpenAPIAccountAnswersValidate(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{Require2FA: true}, nil)
 	u := e.user("ada@example.com")
 	tok := sessionFor(t, e.h, u.User, store.ScopeFull)
-	path := portalsync.PathAccountPassword
+	path := api.PathAccountPassword
 	validAnswer := func(w *httptest.ResponseRecorder) {
 		t.Helper()
 		schema, _ := doc.responseSchema(t, "POST", path, w.Code)
@@ -177,7 +177,7 @@ func TestOpenAPIAccountAnswersValidate(t *testing.T) {
 			t.Errorf("%d: %s", w.Code, p)
 		}
 	}
-	body := portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: "a brand new passphrase"}
+	body := api.PasswordChange{CurrentPassword: testPassword, NewPassword: "a brand new passphrase"}
 	b, _ := json.Marshal(body)
 	var req any
 	_ = json.Unmarshal(b, &req)
@@ -186,8 +186,8 @@ func TestOpenAPIAccountAnswersValidate(t *testing.T) {
 		t.Error(p)
 	}
 	for _, w := range []*httptest.ResponseRecorder{
-		e.call("POST", path, tok, portalsync.PasswordChange{CurrentPassword: "wrong", NewPassword: body.NewPassword}, homeAddr),
-		e.call("POST", path, tok, portalsync.PasswordChange{CurrentPassword: testPassword, NewPassword: "short"}, homeAddr),
+		e.call("POST", path, tok, api.PasswordChange{CurrentPassword: "wrong", NewPassword: body.NewPassword}, homeAddr),
+		e.call("POST", path, tok, api.PasswordChange{CurrentPassword: testPassword, NewPassword: "short"}, homeAddr),
 		e.call("POST", path, tok, body, homeAddr),
 	} {
 		validAnswer(w)

@@ -13,9 +13,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The admin API serves the desktop app's admin console (and any other
@@ -43,20 +43,20 @@ const adminNotFoundMessage = "not found"
 // adminRoutes: the team directory, 2FA resets, IP settings, tenants and users, and the audit log.
 func (h *Handler) adminRoutes() []endpoint {
 	return []endpoint{
-		{method: http.MethodGet, path: portalsync.PathAdminUsers, handler: h.withSession(h.getAdminUsers)},
-		{method: http.MethodPost, path: portalsync.PathAdminUsers, handler: h.withSession(h.postAdminUser)},
-		{method: http.MethodPost, path: "/v1/admin/users/{id}/" + portalsync.AdminUserReset2FA, handler: h.withSession(h.postAdminReset2FA)},
-		{method: http.MethodPut, path: "/v1/admin/users/{id}/" + portalsync.AdminUserIPVerification, handler: h.withSession(h.putAdminIPVerification)},
-		{method: http.MethodPut, path: "/v1/admin/users/{id}/" + portalsync.AdminUserLock, handler: h.withSession(h.putAdminLock)},
-		{method: http.MethodGet, path: portalsync.PathAdminTenants, handler: h.withSession(h.getAdminTenants)},
-		{method: http.MethodPost, path: portalsync.PathAdminTenants, handler: h.withSession(h.postAdminTenant)},
+		{method: http.MethodGet, path: api.PathAdminUsers, handler: h.withSession(h.getAdminUsers)},
+		{method: http.MethodPost, path: api.PathAdminUsers, handler: h.withSession(h.postAdminUser)},
+		{method: http.MethodPost, path: "/v1/admin/users/{id}/" + api.AdminUserReset2FA, handler: h.withSession(h.postAdminReset2FA)},
+		{method: http.MethodPut, path: "/v1/admin/users/{id}/" + api.AdminUserIPVerification, handler: h.withSession(h.putAdminIPVerification)},
+		{method: http.MethodPut, path: "/v1/admin/users/{id}/" + api.AdminUserLock, handler: h.withSession(h.putAdminLock)},
+		{method: http.MethodGet, path: api.PathAdminTenants, handler: h.withSession(h.getAdminTenants)},
+		{method: http.MethodPost, path: api.PathAdminTenants, handler: h.withSession(h.postAdminTenant)},
 		{method: http.MethodPut, path: "/v1/admin/tenants/{id}/policy", handler: h.withSession(h.putAdminTenantPolicy)},
-		{method: http.MethodGet, path: portalsync.PathAdminAudit, handler: h.withSession(h.getAdminAudit)},
+		{method: http.MethodGet, path: api.PathAdminAudit, handler: h.withSession(h.getAdminAudit)},
 	}
 }
 
 func adminNotFound(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, portalsync.CodeNotFound, adminNotFoundMessage)
+	writeError(w, http.StatusNotFound, api.CodeNotFound, adminNotFoundMessage)
 }
 
 // adminPathID is the {id} of the path: a positive decimal. Anything else is an
@@ -90,7 +90,7 @@ func (h *Handler) adminAuthorize(w http.ResponseWriter, r *http.Request, p princ
 	if d.Hide {
 		adminNotFound(w)
 	} else {
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, d.Reason)
+		writeError(w, http.StatusForbidden, api.CodeForbidden, d.Reason)
 	}
 	return false
 }
@@ -157,25 +157,25 @@ type adminOffer struct {
 // the 2FA-reset rules: it is as disruptive, and as tempting to misuse on
 // oneself or an owner.
 var userOffers = []adminOffer{
-	{portalsync.AdminActionReset2FA, policy.ResetFactor},
-	{portalsync.AdminActionSetIPSkip, policy.SetIPSkip},
-	{portalsync.AdminActionLock, policy.ResetFactor},
-	{portalsync.AdminActionIssueLink, policy.IssueLink},
+	{api.AdminActionReset2FA, policy.ResetFactor},
+	{api.AdminActionSetIPSkip, policy.SetIPSkip},
+	{api.AdminActionLock, policy.ResetFactor},
+	{api.AdminActionIssueLink, policy.IssueLink},
 }
 
 var tenantOffers = []adminOffer{
-	{portalsync.AdminActionViewDirectory, policy.ViewDirectory},
-	{portalsync.AdminActionManageUsers, policy.ManageUsers},
-	{portalsync.AdminActionManageTenant, policy.ManageTenant},
-	{portalsync.AdminActionViewAudit, policy.ViewAudit},
+	{api.AdminActionViewDirectory, policy.ViewDirectory},
+	{api.AdminActionManageUsers, policy.ManageUsers},
+	{api.AdminActionManageTenant, policy.ManageTenant},
+	{api.AdminActionViewAudit, policy.ViewAudit},
 }
 
 // adminOffered evaluates offers for a on target, with the policy's reasons for
 // the refused ones.
-func adminOffered(a policy.Actor, offers []adminOffer, target policy.Target) []portalsync.AdminAction {
-	out := make([]portalsync.AdminAction, 0, len(offers))
+func adminOffered(a policy.Actor, offers []adminOffer, target policy.Target) []api.AdminAction {
+	out := make([]api.AdminAction, 0, len(offers))
 	for _, o := range offers {
-		act := portalsync.AdminAction{Action: o.name, Allowed: true}
+		act := api.AdminAction{Action: o.name, Allowed: true}
 		if err := policy.Check(a, o.action, target); err != nil {
 			act.Allowed = false
 			var d *policy.Denial
@@ -191,8 +191,8 @@ func adminOffered(a policy.Actor, offers []adminOffer, target policy.Target) []p
 }
 
 // adminUserRow is a directory row of l as a sees it.
-func adminUserRow(a policy.Actor, l store.UserListing, t store.Tenant) portalsync.AdminUser {
-	return portalsync.AdminUser{
+func adminUserRow(a policy.Actor, l store.UserListing, t store.Tenant) api.AdminUser {
+	return api.AdminUser{
 		ID:                 l.ID,
 		TenantID:           l.TenantID,
 		Email:              l.Email,
@@ -247,7 +247,7 @@ func (h *Handler) adminAnswerUser(w http.ResponseWriter, r *http.Request, p prin
 		h.storeFailed(w, r, "admin: user status", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), l, t)})
+	writeJSON(w, http.StatusOK, api.AdminUserAnswer{User: adminUserRow(h.actor(p), l, t)})
 }
 
 // auditAdmin records an admin's change. The change has already happened,
@@ -273,7 +273,7 @@ func (h *Handler) auditAdmin(w http.ResponseWriter, r *http.Request, p principal
 func adminQueryParams(r *http.Request, allowed ...string) (url.Values, *requestError) {
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, badRequest(portalsync.CodeBadRequest, "the query string is malformed")
+		return nil, badRequest(api.CodeBadRequest, "the query string is malformed")
 	}
 	for name, vals := range v {
 		known := false
@@ -281,10 +281,10 @@ func adminQueryParams(r *http.Request, allowed ...string) (url.Values, *requestE
 			known = known || a == name
 		}
 		if !known {
-			return nil, badRequest(portalsync.CodeInvalid, "unknown query parameter %q", clip(name, 40))
+			return nil, badRequest(api.CodeInvalid, "unknown query parameter %q", clip(name, 40))
 		}
 		if len(vals) > 1 {
-			return nil, badRequest(portalsync.CodeInvalid, "query parameter %q is given more than once", name)
+			return nil, badRequest(api.CodeInvalid, "query parameter %q is given more than once", name)
 		}
 	}
 	return v, nil
@@ -299,7 +299,7 @@ func adminIntParam(v url.Values, name string, lo, hi, def int64) (int64, *reques
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < lo || n > hi {
-		return 0, badRequest(portalsync.CodeInvalid, "query parameter %q must be a whole number from %d to %d", name, lo, hi)
+		return 0, badRequest(api.CodeInvalid, "query parameter %q must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
 }
@@ -311,21 +311,21 @@ func adminIntParam(v url.Values, name string, lo, hi, def int64) (int64, *reques
 func adminText(s, what string, maxRunes int) (string, *requestError) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
-		return "", badRequest(portalsync.CodeInvalid, "%s is not valid UTF-8", what)
+		return "", badRequest(api.CodeInvalid, "%s is not valid UTF-8", what)
 	}
 	if n := utf8.RuneCountInString(s); n > maxRunes {
-		return "", badRequest(portalsync.CodeInvalid, "%s is longer than %d characters", what, maxRunes)
+		return "", badRequest(api.CodeInvalid, "%s is longer than %d characters", what, maxRunes)
 	}
 	for i, c := range []rune(s) {
 		if unicode.IsControl(c) || isBidiControl(c) {
-			return "", badRequest(portalsync.CodeInvalid, "%s has a control character at character %d", what, i+1)
+			return "", badRequest(api.CodeInvalid, "%s has a control character at character %d", what, i+1)
 		}
 	}
 	return s, nil
 }
 
 func adminUnprocessable(format string, args ...any) *requestError {
-	return &requestError{status: http.StatusUnprocessableEntity, code: portalsync.CodeInvalid, message: fmt.Sprintf(format, args...)}
+	return &requestError{status: http.StatusUnprocessableEntity, code: api.CodeInvalid, message: fmt.Sprintf(format, args...)}
 }
 
 func adminRequestError(w http.ResponseWriter, re *requestError) {

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // maxAuditActionLen bounds the action filter; actions are short dotted
@@ -33,7 +33,7 @@ func (h *Handler) getAdminAudit(w http.ResponseWriter, r *http.Request, p princi
 		{"tenant", &tenantID, 1, 1 << 62, 0},
 		{"user", &f.TargetUserID, 1, 1 << 62, 0},
 		{"before", &f.BeforeID, 1, 1 << 62, 0},
-		{"limit", &limit, 1, portalsync.MaxAdminPageSize, portalsync.DefaultAdminAuditPage},
+		{"limit", &limit, 1, api.MaxAdminPageSize, api.DefaultAdminAuditPage},
 	} {
 		n, rerr := adminIntParam(v, q.name, q.lo, q.hi, q.def)
 		if rerr != nil {
@@ -44,7 +44,7 @@ func (h *Handler) getAdminAudit(w http.ResponseWriter, r *http.Request, p princi
 	}
 	if a := v.Get("action"); a != "" {
 		if !auditActionName(a) {
-			adminRequestError(w, badRequest(portalsync.CodeInvalid,
+			adminRequestError(w, badRequest(api.CodeInvalid,
 				`query parameter "action" must be an audit action such as factor.reset (lower-case letters, digits, '.', '_' and '-', at most %d)`, maxAuditActionLen))
 			return
 		}
@@ -62,7 +62,7 @@ func (h *Handler) getAdminAudit(w http.ResponseWriter, r *http.Request, p princi
 		h.storeFailed(w, r, "admin: audit log", err)
 		return
 	}
-	out := portalsync.AdminAuditPage{Entries: make([]portalsync.AdminAuditEntry, 0, min(len(entries), int(limit)))}
+	out := api.AdminAuditPage{Entries: make([]api.AdminAuditEntry, 0, min(len(entries), int(limit)))}
 	for i, e := range entries {
 		if i == int(limit) {
 			out.NextBefore = entries[i-1].ID
@@ -72,7 +72,7 @@ func (h *Handler) getAdminAudit(w http.ResponseWriter, r *http.Request, p princi
 		if len(details) == 0 || !json.Valid(details) {
 			details = json.RawMessage("{}")
 		}
-		out.Entries = append(out.Entries, portalsync.AdminAuditEntry{
+		out.Entries = append(out.Entries, api.AdminAuditEntry{
 			ID: e.ID, At: e.At.UTC(), ActorID: e.ActorID, Action: e.Action,
 			TargetUserID: e.TargetUserID, TenantID: e.TenantID, SourceAddr: e.SourceAddr, Details: details,
 		})

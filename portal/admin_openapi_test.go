@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The admin API's real answers, successes and refusals, validate against
@@ -37,20 +37,20 @@ func TestAdminAnswersMatchOpenAPI(t *testing.T) {
 		{e.owner, "GET", "/v1/admin/users?tenant=" + strconv.FormatInt(e.child.ID, 10), "/v1/admin/users", nil, 200},
 		{e.admin, "GET", "/v1/admin/users?role=root", "/v1/admin/users", nil, 400},
 		{e.admin, "GET", "/v1/admin/users?tenant=" + strconv.FormatInt(e.other.ID, 10), "/v1/admin/users", nil, 404},
-		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", portalsync.AdminUserCreate{Email: "n@reseller.test", Name: "N", Role: "read_only", Password: "long enough pw"}, 201},
-		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", portalsync.AdminUserCreate{Email: "n@reseller.test", Name: "N", Role: "read_only", Password: "long enough pw"}, 409},
-		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", portalsync.AdminUserCreate{Email: "m@reseller.test", Name: "N", Role: "owner", Password: "long enough pw"}, 403},
-		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", portalsync.AdminUserCreate{Email: "m@reseller.test", Name: "N", Role: "admin", Password: "short"}, 422},
+		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", api.AdminUserCreate{Email: "n@reseller.test", Name: "N", Role: "read_only", Password: "long enough pw"}, 201},
+		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", api.AdminUserCreate{Email: "n@reseller.test", Name: "N", Role: "read_only", Password: "long enough pw"}, 409},
+		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", api.AdminUserCreate{Email: "m@reseller.test", Name: "N", Role: "owner", Password: "long enough pw"}, 403},
+		{e.admin, "POST", "/v1/admin/users", "/v1/admin/users", api.AdminUserCreate{Email: "m@reseller.test", Name: "N", Role: "admin", Password: "short"}, 422},
 		{e.admin, "POST", "/v1/admin/users/" + id(e.target) + "/reset-2fa", "/v1/admin/users/{id}/reset-2fa", nil, 200},
 		{e.admin, "POST", "/v1/admin/users/" + id(e.owner) + "/reset-2fa", "/v1/admin/users/{id}/reset-2fa", nil, 403},
 		{e.admin, "POST", "/v1/admin/users/" + id(e.otherUser) + "/reset-2fa", "/v1/admin/users/{id}/reset-2fa", nil, 404},
-		{e.admin, "PUT", "/v1/admin/users/" + id(e.target) + "/ip-verification", "/v1/admin/users/{id}/ip-verification", portalsync.AdminIPVerification{Skip: true}, 200},
+		{e.admin, "PUT", "/v1/admin/users/" + id(e.target) + "/ip-verification", "/v1/admin/users/{id}/ip-verification", api.AdminIPVerification{Skip: true}, 200},
 		{e.admin, "PUT", "/v1/admin/users/" + id(e.target) + "/ip-verification", "/v1/admin/users/{id}/ip-verification", map[string]any{}, 400},
-		{e.admin, "PUT", "/v1/admin/users/" + id(e.target) + "/lock", "/v1/admin/users/{id}/lock", portalsync.AdminLock{Locked: true}, 200},
-		{e.tech, "PUT", "/v1/admin/users/" + id(e.target) + "/lock", "/v1/admin/users/{id}/lock", portalsync.AdminLock{Locked: true}, 403},
+		{e.admin, "PUT", "/v1/admin/users/" + id(e.target) + "/lock", "/v1/admin/users/{id}/lock", api.AdminLock{Locked: true}, 200},
+		{e.tech, "PUT", "/v1/admin/users/" + id(e.target) + "/lock", "/v1/admin/users/{id}/lock", api.AdminLock{Locked: true}, 403},
 		{e.ro, "GET", "/v1/admin/tenants", "/v1/admin/tenants", nil, 200},
-		{e.owner, "POST", "/v1/admin/tenants", "/v1/admin/tenants", portalsync.AdminTenantCreate{Name: "Acme"}, 201},
-		{e.admin, "POST", "/v1/admin/tenants", "/v1/admin/tenants", portalsync.AdminTenantCreate{Name: "Acme"}, 403},
+		{e.owner, "POST", "/v1/admin/tenants", "/v1/admin/tenants", api.AdminTenantCreate{Name: "Acme"}, 201},
+		{e.admin, "POST", "/v1/admin/tenants", "/v1/admin/tenants", api.AdminTenantCreate{Name: "Acme"}, 403},
 		{e.owner, "PUT", "/v1/admin/tenants/" + tenant + "/policy", "/v1/admin/tenants/{id}/policy", okPolicy, 200},
 		{e.owner, "PUT", "/v1/admin/tenants/" + tenant + "/policy", "/v1/admin/tenants/{id}/policy", map[string]any{"require_2fa": false, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": []string{}}, 422},
 		{e.owner, "PUT", "/v1/admin/tenants/999999/policy", "/v1/admin/tenants/{id}/policy", okPolicy, 404},

@@ -5,9 +5,9 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // newChildTenantPolicy is a new child tenant's policy: 2FA required, no e-mailed
@@ -28,7 +28,7 @@ func (h *Handler) getAdminTenants(w http.ResponseWriter, r *http.Request, p prin
 		return
 	}
 	a := h.actor(p)
-	out := portalsync.AdminTenantList{Tenants: []portalsync.AdminTenant{adminTenantRow(a, p.Tenant)}}
+	out := api.AdminTenantList{Tenants: []api.AdminTenant{adminTenantRow(a, p.Tenant)}}
 	for _, c := range children {
 		// The policy decides what a caller sees, not the query: a child
 		// the caller may not view is left out.
@@ -40,13 +40,13 @@ func (h *Handler) getAdminTenants(w http.ResponseWriter, r *http.Request, p prin
 	writeJSON(w, http.StatusOK, out)
 }
 
-func adminTenantRow(a policy.Actor, t store.Tenant) portalsync.AdminTenant {
+func adminTenantRow(a policy.Actor, t store.Tenant) api.AdminTenant {
 	target := adminTenantTarget(t)
-	rel := portalsync.AdminRelationChild
+	rel := api.AdminRelationChild
 	if policy.Relate(a, target) == policy.Own {
-		rel = portalsync.AdminRelationOwn
+		rel = api.AdminRelationOwn
 	}
-	return portalsync.AdminTenant{
+	return api.AdminTenant{
 		ID:        t.ID,
 		ParentID:  t.ParentID,
 		Name:      t.Name,
@@ -57,8 +57,8 @@ func adminTenantRow(a policy.Actor, t store.Tenant) portalsync.AdminTenant {
 	}
 }
 
-func adminWirePolicy(p store.TenantPolicy) portalsync.AdminTenantPolicy {
-	out := portalsync.AdminTenantPolicy{
+func adminWirePolicy(p store.TenantPolicy) api.AdminTenantPolicy {
+	out := api.AdminTenantPolicy{
 		Require2FA:      p.Require2FA,
 		AllowEmailCodes: p.AllowEmailCodes,
 		SSOEnforced:     p.SSOEnforced,
@@ -76,17 +76,17 @@ func (h *Handler) postAdminTenant(w http.ResponseWriter, r *http.Request, p prin
 	if !h.adminAuthorize(w, r, p, policy.ManageTenant, adminTenantTarget(p.Tenant)) {
 		return
 	}
-	var in portalsync.AdminTenantCreate
+	var in api.AdminTenantCreate
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	name, rerr := adminText(in.Name, `member "name"`, portalsync.MaxAdminNameRunes)
+	name, rerr := adminText(in.Name, `member "name"`, api.MaxAdminNameRunes)
 	if rerr != nil {
 		adminRequestError(w, rerr)
 		return
 	}
 	if name == "" {
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "name" is required`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "name" is required`))
 		return
 	}
 	t, err := h.opts.Store.CreateTenant(r.Context(), store.NewTenant{ParentID: p.Tenant.ID, Name: name, Policy: newChildTenantPolicy})
@@ -100,7 +100,7 @@ func (h *Handler) postAdminTenant(w http.ResponseWriter, r *http.Request, p prin
 	}{t.ID, t.Name}) {
 		return
 	}
-	writeJSON(w, http.StatusCreated, portalsync.AdminTenantAnswer{Tenant: adminTenantRow(h.actor(p), t)})
+	writeJSON(w, http.StatusCreated, api.AdminTenantAnswer{Tenant: adminTenantRow(h.actor(p), t)})
 }
 
 // adminPolicyIn is the body of PUT /v1/admin/tenants/{id}/policy. Every member
@@ -145,13 +145,13 @@ func (h *Handler) putAdminTenantPolicy(w http.ResponseWriter, r *http.Request, p
 		}
 		t.Policy = np
 		if !h.auditAdmin(w, r, p, auditTenantPolicySet, 0, t.ID, struct {
-			Old portalsync.AdminTenantPolicy `json:"old"`
-			New portalsync.AdminTenantPolicy `json:"new"`
+			Old api.AdminTenantPolicy `json:"old"`
+			New api.AdminTenantPolicy `json:"new"`
 		}{adminWirePolicy(old), adminWirePolicy(np)}) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, portalsync.AdminTenantAnswer{Tenant: adminTenantRow(h.actor(p), t)})
+	writeJSON(w, http.StatusOK, api.AdminTenantAnswer{Tenant: adminTenantRow(h.actor(p), t)})
 }
 
 // validateAdminPolicy turns the body into a policy. own: the tenant is the
@@ -167,7 +167,7 @@ func validateAdminPolicy(in adminPolicyIn, own bool, addr string) (store.TenantP
 		{"ip_allow_list", in.IPAllowList != nil},
 	} {
 		if !m.present {
-			return store.TenantPolicy{}, badRequest(portalsync.CodeInvalid, "member %q is required", m.name)
+			return store.TenantPolicy{}, badRequest(api.CodeInvalid, "member %q is required", m.name)
 		}
 	}
 	np := store.TenantPolicy{Require2FA: *in.Require2FA, AllowEmailCodes: *in.AllowEmailCodes, SSOEnforced: *in.SSOEnforced}
@@ -175,8 +175,8 @@ func validateAdminPolicy(in adminPolicyIn, own bool, addr string) (store.TenantP
 		return store.TenantPolicy{}, adminUnprocessable("two-factor authentication can be turned off only while SSO is enforced")
 	}
 	list := *in.IPAllowList
-	if len(list) > portalsync.MaxAllowListEntries {
-		return store.TenantPolicy{}, adminUnprocessable("the IP allow list has %d entries; at most %d are allowed", len(list), portalsync.MaxAllowListEntries)
+	if len(list) > api.MaxAllowListEntries {
+		return store.TenantPolicy{}, adminUnprocessable("the IP allow list has %d entries; at most %d are allowed", len(list), api.MaxAllowListEntries)
 	}
 	for i, s := range list {
 		pf, err := netip.ParsePrefix(s)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // adminPassword is every seeded user's password: the tests check it never
@@ -122,16 +122,16 @@ func adminWant(t *testing.T, w *httptest.ResponseRecorder, status int, code stri
 
 // adminErrorBody decodes an error answer without consuming the recorder's
 // body (errorBody does), so a test can look twice.
-func adminErrorBody(t *testing.T, w *httptest.ResponseRecorder) portalsync.ErrorBody {
+func adminErrorBody(t *testing.T, w *httptest.ResponseRecorder) api.ErrorBody {
 	t.Helper()
-	var er portalsync.ErrorResponse
+	var er api.ErrorResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &er); err != nil || er.Error.Code == "" || er.Error.Message == "" {
 		t.Fatalf("answer %d is not the error shape: %s", w.Code, w.Body.String())
 	}
 	return er.Error
 }
 
-func adminUserPath(id int64, action string) string { return portalsync.AdminUserPath(id, action) }
+func adminUserPath(id int64, action string) string { return api.AdminUserPath(id, action) }
 
 func TestAdminDirectory(t *testing.T) {
 	e := newAdminEnv(t)
@@ -144,7 +144,7 @@ func TestAdminDirectory(t *testing.T) {
 	if _, err := e.st.UpdateUser(ctx, e.target.ID, store.UserUpdate{Locked: &yes}); err != nil {
 		t.Fatal(err)
 	}
-	emails := func(l portalsync.AdminUserList) []string {
+	emails := func(l api.AdminUserList) []string {
 		var out []string
 		for _, u := range l.Users {
 			out = append(out, u.Email)
@@ -180,9 +180,9 @@ func TestAdminDirectory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := e.call(t, tt.as, "GET", portalsync.PathAdminUsers+tt.query, nil)
+			w := e.call(t, tt.as, "GET", api.PathAdminUsers+tt.query, nil)
 			adminWant(t, w, http.StatusOK, "")
-			var got portalsync.AdminUserList
+			var got api.AdminUserList
 			decodeAnswer(t, w, &got)
 			if !slices.Equal(emails(got), tt.want) || got.Total != tt.total || got.NextOffset != tt.next || got.ReadOnly != tt.readOnly {
 				t.Errorf("got %v total %d next %d read-only %v, want %v total %d next %d read-only %v",
@@ -195,9 +195,9 @@ func TestAdminDirectory(t *testing.T) {
 	}
 
 	t.Run("rows", func(t *testing.T) {
-		var got portalsync.AdminUserList
-		decodeAnswer(t, e.call(t, e.admin, "GET", portalsync.PathAdminUsers, nil), &got)
-		rows := map[string]portalsync.AdminUser{}
+		var got api.AdminUserList
+		decodeAnswer(t, e.call(t, e.admin, "GET", api.PathAdminUsers, nil), &got)
+		rows := map[string]api.AdminUser{}
 		for _, u := range got.Users {
 			rows[u.Email] = u
 		}
@@ -219,17 +219,17 @@ func TestAdminDirectory(t *testing.T) {
 			allowed       bool
 			reason        string
 		}{
-			{"target@reseller.test", portalsync.AdminActionReset2FA, true, ""},
-			{"target@reseller.test", portalsync.AdminActionLock, true, ""},
-			{"target@reseller.test", portalsync.AdminActionSetIPSkip, true, ""},
-			{"target@reseller.test", portalsync.AdminActionIssueLink, true, ""},
-			{"owner@reseller.test", portalsync.AdminActionReset2FA, false, "only an owner"},
-			{"owner@reseller.test", portalsync.AdminActionLock, false, "only an owner"},
-			{"admin@reseller.test", portalsync.AdminActionReset2FA, false, "their own account"},
-			{"admin@reseller.test", portalsync.AdminActionSetIPSkip, false, "their own account"},
+			{"target@reseller.test", api.AdminActionReset2FA, true, ""},
+			{"target@reseller.test", api.AdminActionLock, true, ""},
+			{"target@reseller.test", api.AdminActionSetIPSkip, true, ""},
+			{"target@reseller.test", api.AdminActionIssueLink, true, ""},
+			{"owner@reseller.test", api.AdminActionReset2FA, false, "only an owner"},
+			{"owner@reseller.test", api.AdminActionLock, false, "only an owner"},
+			{"admin@reseller.test", api.AdminActionReset2FA, false, "their own account"},
+			{"admin@reseller.test", api.AdminActionSetIPSkip, false, "their own account"},
 		} {
 			row := rows[c.email]
-			i := slices.IndexFunc(row.Actions, func(a portalsync.AdminAction) bool { return a.Action == c.action })
+			i := slices.IndexFunc(row.Actions, func(a api.AdminAction) bool { return a.Action == c.action })
 			if i < 0 {
 				t.Errorf("%s: no %s action in %+v", c.email, c.action, row.Actions)
 				continue
@@ -242,8 +242,8 @@ func TestAdminDirectory(t *testing.T) {
 	})
 
 	t.Run("child rows offer nothing", func(t *testing.T) {
-		var got portalsync.AdminUserList
-		decodeAnswer(t, e.call(t, e.owner, "GET", portalsync.PathAdminUsers+"?tenant="+strconv.FormatInt(e.child.ID, 10), nil), &got)
+		var got api.AdminUserList
+		decodeAnswer(t, e.call(t, e.owner, "GET", api.PathAdminUsers+"?tenant="+strconv.FormatInt(e.child.ID, 10), nil), &got)
 		for _, u := range got.Users {
 			for _, a := range u.Actions {
 				if a.Allowed || !strings.Contains(a.Reason, "reseller") {
@@ -254,29 +254,29 @@ func TestAdminDirectory(t *testing.T) {
 	})
 
 	t.Run("refused", func(t *testing.T) {
-		tenant := func(id int64) string { return portalsync.PathAdminUsers + "?tenant=" + strconv.FormatInt(id, 10) }
+		tenant := func(id int64) string { return api.PathAdminUsers + "?tenant=" + strconv.FormatInt(id, 10) }
 		for _, c := range []struct {
 			name, query string
 			status      int
 			code        string
 		}{
-			{"other tenant is hidden", tenant(e.other.ID), 404, portalsync.CodeNotFound},
-			{"missing tenant", tenant(999999), 404, portalsync.CodeNotFound},
-			{"unknown role", "?role=root", 400, portalsync.CodeInvalid},
-			{"unknown status", "?status=asleep", 400, portalsync.CodeInvalid},
-			{"zero limit", "?limit=0", 400, portalsync.CodeInvalid},
-			{"huge limit", "?limit=501", 400, portalsync.CodeInvalid},
-			{"negative offset", "?offset=-1", 400, portalsync.CodeInvalid},
-			{"tenant not a number", "?tenant=abc", 400, portalsync.CodeInvalid},
-			{"unknown parameter", "?sort=name", 400, portalsync.CodeInvalid},
-			{"repeated parameter", "?role=admin&role=owner", 400, portalsync.CodeInvalid},
-			{"control character", "?q=a%00b", 400, portalsync.CodeInvalid},
-			{"malformed escape", "?q=%zz", 400, portalsync.CodeBadRequest},
+			{"other tenant is hidden", tenant(e.other.ID), 404, api.CodeNotFound},
+			{"missing tenant", tenant(999999), 404, api.CodeNotFound},
+			{"unknown role", "?role=root", 400, api.CodeInvalid},
+			{"unknown status", "?status=asleep", 400, api.CodeInvalid},
+			{"zero limit", "?limit=0", 400, api.CodeInvalid},
+			{"huge limit", "?limit=501", 400, api.CodeInvalid},
+			{"negative offset", "?offset=-1", 400, api.CodeInvalid},
+			{"tenant not a number", "?tenant=abc", 400, api.CodeInvalid},
+			{"unknown parameter", "?sort=name", 400, api.CodeInvalid},
+			{"repeated parameter", "?role=admin&role=owner", 400, api.CodeInvalid},
+			{"control character", "?q=a%00b", 400, api.CodeInvalid},
+			{"malformed escape", "?q=%zz", 400, api.CodeBadRequest},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				path := c.query
 				if strings.HasPrefix(path, "?") {
-					path = portalsync.PathAdminUsers + path
+					path = api.PathAdminUsers + path
 				}
 				adminWant(t, e.call(t, e.admin, "GET", path, nil), c.status, c.code)
 			})
@@ -295,8 +295,8 @@ func TestAdminCreateUser(t *testing.T) {
 	loose := seedTenant(t, e.h, "No 2FA", 0, store.TenantPolicy{SSOEnforced: true})
 	looseOwner := e.user(t, loose, "owner@loose.test", store.RoleOwner)
 	const pw = "initial-Pa55word"
-	body := func(email, role, password string) portalsync.AdminUserCreate {
-		return portalsync.AdminUserCreate{Email: email, Name: "New Person", Role: role, Password: password}
+	body := func(email, role, password string) api.AdminUserCreate {
+		return api.AdminUserCreate{Email: email, Name: "New Person", Role: role, Password: password}
 	}
 	tests := []struct {
 		name   string
@@ -309,26 +309,26 @@ func TestAdminCreateUser(t *testing.T) {
 		{"admin adds an admin", e.admin, body("new.admin@reseller.test", "admin", pw), 201, ""},
 		{"owner adds an owner", e.owner, body("new.owner@reseller.test", "owner", pw), 201, ""},
 		{"eight characters where 2FA is required", e.owner, body("short.ok@reseller.test", "read_only", "8chars!!"), 201, ""},
-		{"admin may not add an owner", e.admin, body("x1@reseller.test", "owner", pw), 403, portalsync.CodeForbidden},
-		{"technician may not add users", e.tech, body("x2@reseller.test", "read_only", pw), 403, portalsync.CodeForbidden},
-		{"read-only may not add users", e.ro, body("x3@reseller.test", "read_only", pw), 403, portalsync.CodeForbidden},
-		{"duplicate address, other case", e.admin, body("TARGET@reseller.test", "technician", pw), 409, portalsync.CodeConflict},
-		{"duplicate address in another tenant", e.admin, body("user@stranger.test", "technician", pw), 409, portalsync.CodeConflict},
-		{"unknown role", e.admin, body("x4@reseller.test", "root", pw), 400, portalsync.CodeInvalid},
-		{"no address", e.admin, body("", "technician", pw), 400, portalsync.CodeInvalid},
-		{"not an address", e.admin, body("not-an-address", "technician", pw), 400, portalsync.CodeInvalid},
-		{"no name", e.admin, portalsync.AdminUserCreate{Email: "x5@reseller.test", Name: "  ", Role: "technician", Password: pw}, 400, portalsync.CodeInvalid},
-		{"bidi override in the name", e.admin, portalsync.AdminUserCreate{Email: "x6@reseller.test", Name: "evil\u202egnp.exe", Role: "technician", Password: pw}, 400, portalsync.CodeInvalid},
-		{"no password", e.admin, body("x7@reseller.test", "technician", ""), 400, portalsync.CodeInvalid},
-		{"short password", e.admin, body("x8@reseller.test", "technician", "7chars!"), 422, portalsync.CodeInvalid},
-		{"password alone must be long", looseOwner, body("x9@loose.test", "technician", "twelve-chars"), 422, portalsync.CodeInvalid},
+		{"admin may not add an owner", e.admin, body("x1@reseller.test", "owner", pw), 403, api.CodeForbidden},
+		{"technician may not add users", e.tech, body("x2@reseller.test", "read_only", pw), 403, api.CodeForbidden},
+		{"read-only may not add users", e.ro, body("x3@reseller.test", "read_only", pw), 403, api.CodeForbidden},
+		{"duplicate address, other case", e.admin, body("TARGET@reseller.test", "technician", pw), 409, api.CodeConflict},
+		{"duplicate address in another tenant", e.admin, body("user@stranger.test", "technician", pw), 409, api.CodeConflict},
+		{"unknown role", e.admin, body("x4@reseller.test", "root", pw), 400, api.CodeInvalid},
+		{"no address", e.admin, body("", "technician", pw), 400, api.CodeInvalid},
+		{"not an address", e.admin, body("not-an-address", "technician", pw), 400, api.CodeInvalid},
+		{"no name", e.admin, api.AdminUserCreate{Email: "x5@reseller.test", Name: "  ", Role: "technician", Password: pw}, 400, api.CodeInvalid},
+		{"bidi override in the name", e.admin, api.AdminUserCreate{Email: "x6@reseller.test", Name: "evil\u202egnp.exe", Role: "technician", Password: pw}, 400, api.CodeInvalid},
+		{"no password", e.admin, body("x7@reseller.test", "technician", ""), 400, api.CodeInvalid},
+		{"short password", e.admin, body("x8@reseller.test", "technician", "7chars!"), 422, api.CodeInvalid},
+		{"password alone must be long", looseOwner, body("x9@loose.test", "technician", "twelve-chars"), 422, api.CodeInvalid},
 		{"long password alone", looseOwner, body("x10@loose.test", "technician", "fifteen-chars-ok"), 201, ""},
-		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant": "1"}, 400, portalsync.CodeUnknownField},
+		{"unknown member", e.admin, map[string]string{"email": "x11@reseller.test", "name": "N", "role": "admin", "password": pw, "tenant": "1"}, 400, api.CodeUnknownField},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(e.audits(t, store.AuditFilter{Action: auditUserCreated}))
-			w := e.call(t, tt.as, "POST", portalsync.PathAdminUsers, tt.body)
+			w := e.call(t, tt.as, "POST", api.PathAdminUsers, tt.body)
 			adminWant(t, w, tt.status, tt.code)
 			after := e.audits(t, store.AuditFilter{Action: auditUserCreated})
 			if tt.status != 201 {
@@ -337,9 +337,9 @@ func TestAdminCreateUser(t *testing.T) {
 				}
 				return
 			}
-			var got portalsync.AdminUserAnswer
+			var got api.AdminUserAnswer
 			decodeAnswer(t, w, &got)
-			in := tt.body.(portalsync.AdminUserCreate)
+			in := tt.body.(api.AdminUserCreate)
 			u, err := e.st.GetUser(context.Background(), got.User.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -378,7 +378,7 @@ func TestAdminCreateUser(t *testing.T) {
 			{"wrong type", "application/json", `{"email":"a@b.c","name":"n","role":"admin","password":12345678}`, 400},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				adminWant(t, e.raw(t, e.admin, "POST", portalsync.PathAdminUsers, c.ct, c.body), c.status, "")
+				adminWant(t, e.raw(t, e.admin, "POST", api.PathAdminUsers, c.ct, c.body), c.status, "")
 			})
 		}
 	})
@@ -436,9 +436,9 @@ func TestAdminReset2FA(t *testing.T) {
 	ctx := context.Background()
 	code, link, session := resetFixture(t, e, e.target)
 
-	w := e.call(t, e.admin, "POST", adminUserPath(e.target.ID, portalsync.AdminUserReset2FA), nil)
+	w := e.call(t, e.admin, "POST", adminUserPath(e.target.ID, api.AdminUserReset2FA), nil)
 	adminWant(t, w, http.StatusOK, "")
-	var got portalsync.AdminUserAnswer
+	var got api.AdminUserAnswer
 	decodeAnswer(t, w, &got)
 	if got.User.ID != e.target.ID || got.User.Enrolled {
 		t.Errorf("answer %+v", got.User)
@@ -460,7 +460,7 @@ func TestAdminReset2FA(t *testing.T) {
 	if _, err := e.st.RedeemRecoveryLink(ctx, store.LinkReenrol2FA, store.TokenHash(link.Hash())); !errors.Is(err, store.ErrRevoked) {
 		t.Errorf("redeeming the old link: %v, want revoked", err)
 	}
-	adminWant(t, callAPI(t, e.h, "GET", portalsync.PathAdminUsers, session, nil), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	adminWant(t, callAPI(t, e.h, "GET", api.PathAdminUsers, session, nil), http.StatusUnauthorized, api.CodeUnauthenticated)
 
 	entries := e.audits(t, store.AuditFilter{Action: auditFactorReset})
 	if len(entries) != 1 {
@@ -506,14 +506,14 @@ func TestAdminReset2FA(t *testing.T) {
 			{"missing user", e.owner, 999999, 404},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				adminWant(t, e.call(t, c.as, "POST", adminUserPath(c.target, portalsync.AdminUserReset2FA), nil), c.status, "")
+				adminWant(t, e.call(t, c.as, "POST", adminUserPath(c.target, api.AdminUserReset2FA), nil), c.status, "")
 			})
 		}
 		for _, bad := range []string{"abc", "0", "-1", "99999999999999999999"} {
-			adminWant(t, e.call(t, e.owner, "POST", "/v1/admin/users/"+bad+"/reset-2fa", nil), 404, portalsync.CodeNotFound)
+			adminWant(t, e.call(t, e.owner, "POST", "/v1/admin/users/"+bad+"/reset-2fa", nil), 404, api.CodeNotFound)
 		}
-		hidden := e.call(t, e.owner, "POST", adminUserPath(e.otherUser.ID, portalsync.AdminUserReset2FA), nil).Body.String()
-		missing := e.call(t, e.owner, "POST", adminUserPath(999999, portalsync.AdminUserReset2FA), nil).Body.String()
+		hidden := e.call(t, e.owner, "POST", adminUserPath(e.otherUser.ID, api.AdminUserReset2FA), nil).Body.String()
+		missing := e.call(t, e.owner, "POST", adminUserPath(999999, api.AdminUserReset2FA), nil).Body.String()
 		if hidden != missing {
 			t.Errorf("hidden user %s, missing user %s", hidden, missing)
 		}
@@ -531,7 +531,7 @@ func TestAdminReset2FA(t *testing.T) {
 	t.Run("owner resets an owner", func(t *testing.T) {
 		second := e.user(t, e.home, "owner2@reseller.test", store.RoleOwner)
 		e.enrol(t, second)
-		adminWant(t, e.call(t, e.owner, "POST", adminUserPath(second.ID, portalsync.AdminUserReset2FA), nil), 200, "")
+		adminWant(t, e.call(t, e.owner, "POST", adminUserPath(second.ID, api.AdminUserReset2FA), nil), 200, "")
 		if _, err := e.st.ActiveTOTPFactor(ctx, second.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("factor after reset: %v", err)
 		}
@@ -541,8 +541,8 @@ func TestAdminReset2FA(t *testing.T) {
 func TestAdminIPVerificationAndLock(t *testing.T) {
 	e := newAdminEnv(t)
 	ctx := context.Background()
-	ip := adminUserPath(e.target.ID, portalsync.AdminUserIPVerification)
-	lock := adminUserPath(e.target.ID, portalsync.AdminUserLock)
+	ip := adminUserPath(e.target.ID, api.AdminUserIPVerification)
+	lock := adminUserPath(e.target.ID, api.AdminUserLock)
 	tests := []struct {
 		name      string
 		as        store.User
@@ -558,21 +558,21 @@ func TestAdminIPVerificationAndLock(t *testing.T) {
 		{"skip on", e.admin, ip, `{"skip":true}`, 200, "", auditIPVerification, true, false, true},
 		{"skip on again changes nothing", e.admin, ip, `{"skip":true}`, 200, "", "", true, false, true},
 		{"skip off", e.owner, ip, `{"skip":false}`, 200, "", auditIPVerification, false, false, true},
-		{"skip missing", e.admin, ip, `{}`, 400, portalsync.CodeInvalid, "", false, false, true},
-		{"skip not a bool", e.admin, ip, `{"skip":"yes"}`, 400, portalsync.CodeInvalid, "", false, false, true},
-		{"skip unknown member", e.admin, ip, `{"skip":true,"why":"x"}`, 400, portalsync.CodeUnknownField, "", false, false, true},
-		{"skip bad JSON", e.admin, ip, `{"skip":tru`, 400, portalsync.CodeBadRequest, "", false, false, true},
-		{"skip by technician", e.tech, ip, `{"skip":true}`, 403, portalsync.CodeForbidden, "", false, false, true},
-		{"skip of own account", e.admin, adminUserPath(e.admin.ID, portalsync.AdminUserIPVerification), `{"skip":true}`, 403, portalsync.CodeForbidden, "", false, false, true},
-		{"lock missing member", e.admin, lock, `{"lock":true}`, 400, portalsync.CodeUnknownField, "", false, false, true},
-		{"lock by read-only", e.ro, lock, `{"locked":true}`, 403, portalsync.CodeForbidden, "", false, false, true},
+		{"skip missing", e.admin, ip, `{}`, 400, api.CodeInvalid, "", false, false, true},
+		{"skip not a bool", e.admin, ip, `{"skip":"yes"}`, 400, api.CodeInvalid, "", false, false, true},
+		{"skip unknown member", e.admin, ip, `{"skip":true,"why":"x"}`, 400, api.CodeUnknownField, "", false, false, true},
+		{"skip bad JSON", e.admin, ip, `{"skip":tru`, 400, api.CodeBadRequest, "", false, false, true},
+		{"skip by technician", e.tech, ip, `{"skip":true}`, 403, api.CodeForbidden, "", false, false, true},
+		{"skip of own account", e.admin, adminUserPath(e.admin.ID, api.AdminUserIPVerification), `{"skip":true}`, 403, api.CodeForbidden, "", false, false, true},
+		{"lock missing member", e.admin, lock, `{"lock":true}`, 400, api.CodeUnknownField, "", false, false, true},
+		{"lock by read-only", e.ro, lock, `{"locked":true}`, 403, api.CodeForbidden, "", false, false, true},
 		{"lock", e.admin, lock, `{"locked":true}`, 200, "", auditUserLocked, false, true, false},
 		{"lock again changes nothing", e.admin, lock, `{"locked":true}`, 200, "", "", false, true, false},
 		{"unlock", e.admin, lock, `{"locked":false}`, 200, "", auditUserUnlocked, false, false, false},
-		{"lock oneself", e.admin, adminUserPath(e.admin.ID, portalsync.AdminUserLock), `{"locked":true}`, 403, portalsync.CodeForbidden, "", false, false, false},
-		{"lock an owner as admin", e.admin, adminUserPath(e.owner.ID, portalsync.AdminUserLock), `{"locked":true}`, 403, portalsync.CodeForbidden, "", false, false, false},
-		{"lock another tenant's user", e.owner, adminUserPath(e.otherUser.ID, portalsync.AdminUserLock), `{"locked":true}`, 404, portalsync.CodeNotFound, "", false, false, false},
-		{"lock a customer's user", e.owner, adminUserPath(e.childUser.ID, portalsync.AdminUserLock), `{"locked":true}`, 403, portalsync.CodeForbidden, "", false, false, false},
+		{"lock oneself", e.admin, adminUserPath(e.admin.ID, api.AdminUserLock), `{"locked":true}`, 403, api.CodeForbidden, "", false, false, false},
+		{"lock an owner as admin", e.admin, adminUserPath(e.owner.ID, api.AdminUserLock), `{"locked":true}`, 403, api.CodeForbidden, "", false, false, false},
+		{"lock another tenant's user", e.owner, adminUserPath(e.otherUser.ID, api.AdminUserLock), `{"locked":true}`, 404, api.CodeNotFound, "", false, false, false},
+		{"lock a customer's user", e.owner, adminUserPath(e.childUser.ID, api.AdminUserLock), `{"locked":true}`, 403, api.CodeForbidden, "", false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -600,13 +600,13 @@ func TestAdminIPVerificationAndLock(t *testing.T) {
 				t.Errorf("stored skip=%v locked=%v, want %v %v", u.SkipIPVerification, u.Locked, tt.skip, tt.locked)
 			}
 			if tt.status == 200 {
-				var got portalsync.AdminUserAnswer
+				var got api.AdminUserAnswer
 				decodeAnswer(t, w, &got)
 				if got.User.SkipIPVerification != tt.skip || got.User.Locked != tt.locked {
 					t.Errorf("answer %+v", got.User)
 				}
 			}
-			ok := callAPI(t, e.h, "GET", portalsync.PathAdminUsers, e.tokens[e.target.ID], nil).Code == 200
+			ok := callAPI(t, e.h, "GET", api.PathAdminUsers, e.tokens[e.target.ID], nil).Code == 200
 			if ok != tt.sessionOK {
 				t.Errorf("target's session works: %v, want %v", ok, tt.sessionOK)
 			}
@@ -632,9 +632,9 @@ func TestAdminTenants(t *testing.T) {
 			{e.tech, false, false, false},
 			{e.ro, false, false, false},
 		} {
-			w := e.call(t, c.as, "GET", portalsync.PathAdminTenants, nil)
+			w := e.call(t, c.as, "GET", api.PathAdminTenants, nil)
 			adminWant(t, w, 200, "")
-			var got portalsync.AdminTenantList
+			var got api.AdminTenantList
 			decodeAnswer(t, w, &got)
 			if len(got.Tenants) != 2 {
 				t.Fatalf("%s sees %d tenants", c.as.Role, len(got.Tenants))
@@ -643,10 +643,10 @@ func TestAdminTenants(t *testing.T) {
 			if own.ID != e.home.ID || own.Relation != "own" || child.ID != e.child.ID || child.Relation != "child" || child.ParentID != e.home.ID {
 				t.Errorf("tenants %+v", got.Tenants)
 			}
-			if own.Allowed(portalsync.AdminActionManageTenant) != c.manage || own.Allowed(portalsync.AdminActionViewAudit) != c.audit || !own.Allowed(portalsync.AdminActionViewDirectory) {
+			if own.Allowed(api.AdminActionManageTenant) != c.manage || own.Allowed(api.AdminActionViewAudit) != c.audit || !own.Allowed(api.AdminActionViewDirectory) {
 				t.Errorf("%s: own tenant actions %+v", c.as.Role, own.Actions)
 			}
-			if !child.Allowed(portalsync.AdminActionViewDirectory) || child.Allowed(portalsync.AdminActionManageTenant) || child.Allowed(portalsync.AdminActionViewAudit) != c.audit || child.Allowed(portalsync.AdminActionManageUsers) != c.users {
+			if !child.Allowed(api.AdminActionViewDirectory) || child.Allowed(api.AdminActionManageTenant) || child.Allowed(api.AdminActionViewAudit) != c.audit || child.Allowed(api.AdminActionManageUsers) != c.users {
 				t.Errorf("%s: child tenant actions %+v", c.as.Role, child.Actions)
 			}
 			if !own.Policy.Require2FA || own.Policy.IPAllowList == nil {
@@ -655,8 +655,8 @@ func TestAdminTenants(t *testing.T) {
 		}
 		// The customer's owner sees the customer only: its reseller is
 		// not theirs to see.
-		var got portalsync.AdminTenantList
-		decodeAnswer(t, e.call(t, e.childUser, "GET", portalsync.PathAdminTenants, nil), &got)
+		var got api.AdminTenantList
+		decodeAnswer(t, e.call(t, e.childUser, "GET", api.PathAdminTenants, nil), &got)
 		if len(got.Tenants) != 1 || got.Tenants[0].ID != e.child.ID {
 			t.Errorf("customer sees %+v", got.Tenants)
 		}
@@ -671,16 +671,16 @@ func TestAdminTenants(t *testing.T) {
 			code   string
 		}{
 			{"owner", e.owner, `{"name":"  Acme Ltd  "}`, 201, ""},
-			{"admin", e.admin, `{"name":"Acme 2"}`, 403, portalsync.CodeForbidden},
-			{"technician", e.tech, `{"name":"Acme 3"}`, 403, portalsync.CodeForbidden},
-			{"empty name", e.owner, `{"name":" "}`, 400, portalsync.CodeInvalid},
-			{"no name", e.owner, `{}`, 400, portalsync.CodeInvalid},
-			{"long name", e.owner, `{"name":"` + strings.Repeat("n", portalsync.MaxAdminNameRunes+1) + `"}`, 400, portalsync.CodeInvalid},
-			{"unknown member", e.owner, `{"name":"x","parent_id":1}`, 400, portalsync.CodeUnknownField},
+			{"admin", e.admin, `{"name":"Acme 2"}`, 403, api.CodeForbidden},
+			{"technician", e.tech, `{"name":"Acme 3"}`, 403, api.CodeForbidden},
+			{"empty name", e.owner, `{"name":" "}`, 400, api.CodeInvalid},
+			{"no name", e.owner, `{}`, 400, api.CodeInvalid},
+			{"long name", e.owner, `{"name":"` + strings.Repeat("n", api.MaxAdminNameRunes+1) + `"}`, 400, api.CodeInvalid},
+			{"unknown member", e.owner, `{"name":"x","parent_id":1}`, 400, api.CodeUnknownField},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				before := len(e.audits(t, store.AuditFilter{Action: auditTenantCreated}))
-				w := e.raw(t, c.as, "POST", portalsync.PathAdminTenants, "application/json", c.body)
+				w := e.raw(t, c.as, "POST", api.PathAdminTenants, "application/json", c.body)
 				adminWant(t, w, c.status, c.code)
 				after := e.audits(t, store.AuditFilter{Action: auditTenantCreated})
 				if c.status != 201 {
@@ -689,7 +689,7 @@ func TestAdminTenants(t *testing.T) {
 					}
 					return
 				}
-				var got portalsync.AdminTenantAnswer
+				var got api.AdminTenantAnswer
 				decodeAnswer(t, w, &got)
 				tn, err := e.st.GetTenant(context.Background(), got.Tenant.ID)
 				if err != nil {
@@ -709,8 +709,8 @@ func TestAdminTenants(t *testing.T) {
 
 func TestAdminTenantPolicy(t *testing.T) {
 	e := newAdminEnv(t)
-	own := portalsync.AdminTenantPolicyPath(e.home.ID)
-	type pol = portalsync.AdminTenantPolicy
+	own := api.AdminTenantPolicyPath(e.home.ID)
+	type pol = api.AdminTenantPolicy
 	tests := []struct {
 		name   string
 		as     store.User
@@ -723,25 +723,25 @@ func TestAdminTenantPolicy(t *testing.T) {
 	}{
 		{"allow e-mail codes", e.owner, own, pol{Require2FA: true, AllowEmailCodes: true, IPAllowList: []string{}}, 200, "", "",
 			&store.TenantPolicy{Require2FA: true, AllowEmailCodes: true}},
-		{"2FA off without SSO", e.owner, own, pol{IPAllowList: []string{}}, 422, portalsync.CodeInvalid, "SSO", nil},
+		{"2FA off without SSO", e.owner, own, pol{IPAllowList: []string{}}, 422, api.CodeInvalid, "SSO", nil},
 		{"2FA off with SSO", e.owner, own, pol{SSOEnforced: true, IPAllowList: []string{}}, 200, "", "",
 			&store.TenantPolicy{SSOEnforced: true}},
-		{"not a prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.0/24", "10.0.0.0/33"}}, 422, portalsync.CodeInvalid, `entry 2 ("10.0.0.0/33")`, nil},
-		{"an address, not a prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.1"}}, 422, portalsync.CodeInvalid, "entry 1", nil},
-		{"bits past the length", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.1/24"}}, 422, portalsync.CodeInvalid, "192.0.2.0/24", nil},
-		{"repeated entry", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.0/24", "192.0.2.0/24"}}, 422, portalsync.CodeInvalid, "repeats", nil},
-		{"mapped prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"::ffff:192.0.2.0/120"}}, 422, portalsync.CodeInvalid, "IPv4", nil},
-		{"too many entries", e.owner, own, pol{Require2FA: true, IPAllowList: adminManyPrefixes(portalsync.MaxAllowListEntries + 1)}, 422, portalsync.CodeInvalid, "at most", nil},
-		{"self lock-out", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"198.51.100.0/24", "2001:db8::/32"}}, 422, portalsync.CodeInvalid, "192.0.2.1", nil},
+		{"not a prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.0/24", "10.0.0.0/33"}}, 422, api.CodeInvalid, `entry 2 ("10.0.0.0/33")`, nil},
+		{"an address, not a prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.1"}}, 422, api.CodeInvalid, "entry 1", nil},
+		{"bits past the length", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.1/24"}}, 422, api.CodeInvalid, "192.0.2.0/24", nil},
+		{"repeated entry", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"192.0.2.0/24", "192.0.2.0/24"}}, 422, api.CodeInvalid, "repeats", nil},
+		{"mapped prefix", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"::ffff:192.0.2.0/120"}}, 422, api.CodeInvalid, "IPv4", nil},
+		{"too many entries", e.owner, own, pol{Require2FA: true, IPAllowList: adminManyPrefixes(api.MaxAllowListEntries + 1)}, 422, api.CodeInvalid, "at most", nil},
+		{"self lock-out", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"198.51.100.0/24", "2001:db8::/32"}}, 422, api.CodeInvalid, "192.0.2.1", nil},
 		{"allow list with the caller's address", e.owner, own, pol{Require2FA: true, IPAllowList: []string{"198.51.100.0/24", "192.0.2.0/24"}}, 200, "", "",
 			&store.TenantPolicy{Require2FA: true, IPAllowList: adminPrefixes("198.51.100.0/24", "192.0.2.0/24")}},
-		{"missing member", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false}, 400, portalsync.CodeInvalid, "ip_allow_list", nil},
-		{"null list is missing", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": nil}, 400, portalsync.CodeInvalid, "ip_allow_list", nil},
-		{"unknown member", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": []string{}, "mfa": 1}, 400, portalsync.CodeUnknownField, "", nil},
-		{"admin", e.admin, own, pol{Require2FA: true, IPAllowList: []string{}}, 403, portalsync.CodeForbidden, "", nil},
-		{"a customer's policy, by the reseller's owner", e.owner, portalsync.AdminTenantPolicyPath(e.child.ID), pol{Require2FA: true, IPAllowList: []string{}}, 403, portalsync.CodeForbidden, "reseller", nil},
-		{"another tenant's policy", e.owner, portalsync.AdminTenantPolicyPath(e.other.ID), pol{Require2FA: true, IPAllowList: []string{}}, 404, portalsync.CodeNotFound, "", nil},
-		{"missing tenant", e.owner, portalsync.AdminTenantPolicyPath(999999), pol{Require2FA: true, IPAllowList: []string{}}, 404, portalsync.CodeNotFound, "", nil},
+		{"missing member", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false}, 400, api.CodeInvalid, "ip_allow_list", nil},
+		{"null list is missing", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": nil}, 400, api.CodeInvalid, "ip_allow_list", nil},
+		{"unknown member", e.owner, own, map[string]any{"require_2fa": true, "allow_email_codes": false, "sso_enforced": false, "ip_allow_list": []string{}, "mfa": 1}, 400, api.CodeUnknownField, "", nil},
+		{"admin", e.admin, own, pol{Require2FA: true, IPAllowList: []string{}}, 403, api.CodeForbidden, "", nil},
+		{"a customer's policy, by the reseller's owner", e.owner, api.AdminTenantPolicyPath(e.child.ID), pol{Require2FA: true, IPAllowList: []string{}}, 403, api.CodeForbidden, "reseller", nil},
+		{"another tenant's policy", e.owner, api.AdminTenantPolicyPath(e.other.ID), pol{Require2FA: true, IPAllowList: []string{}}, 404, api.CodeNotFound, "", nil},
+		{"missing tenant", e.owner, api.AdminTenantPolicyPath(999999), pol{Require2FA: true, IPAllowList: []string{}}, 404, api.CodeNotFound, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -772,7 +772,7 @@ func TestAdminTenantPolicy(t *testing.T) {
 			if !adminSamePolicy(after.Policy, *tt.want) {
 				t.Errorf("stored %+v, want %+v", after.Policy, *tt.want)
 			}
-			var got portalsync.AdminTenantAnswer
+			var got api.AdminTenantAnswer
 			decodeAnswer(t, w, &got)
 			if got.Tenant.ID != e.home.ID || !slices.Equal(got.Tenant.Policy.IPAllowList, adminWirePolicy(*tt.want).IPAllowList) {
 				t.Errorf("answer %+v", got.Tenant)
@@ -780,7 +780,7 @@ func TestAdminTenantPolicy(t *testing.T) {
 			if len(entries) != audits+1 {
 				t.Fatalf("%d new policy entries, want 1", len(entries)-audits)
 			}
-			var d struct{ Old, New portalsync.AdminTenantPolicy }
+			var d struct{ Old, New api.AdminTenantPolicy }
 			if err := json.Unmarshal(entries[0].Details, &d); err != nil {
 				t.Fatal(err)
 			}
@@ -802,12 +802,12 @@ func TestAdminTenantPolicy(t *testing.T) {
 	})
 
 	t.Run("the allow list takes effect", func(t *testing.T) {
-		req := httptest.NewRequest("GET", portalsync.PathAdminUsers, nil)
+		req := httptest.NewRequest("GET", api.PathAdminUsers, nil)
 		req.RemoteAddr = "203.0.113.5:5000"
 		req.Header.Set("Authorization", "Bearer "+e.tokens[e.owner.ID])
 		w := httptest.NewRecorder()
 		e.h.ServeHTTP(w, req)
-		adminWant(t, w, http.StatusForbidden, portalsync.CodeForbidden)
+		adminWant(t, w, http.StatusForbidden, api.CodeForbidden)
 	})
 }
 
@@ -850,15 +850,15 @@ func TestAdminAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := func(as store.User, query string) (portalsync.AdminAuditPage, *httptest.ResponseRecorder) {
-		w := e.call(t, as, "GET", portalsync.PathAdminAudit+query, nil)
-		var p portalsync.AdminAuditPage
+	list := func(as store.User, query string) (api.AdminAuditPage, *httptest.ResponseRecorder) {
+		w := e.call(t, as, "GET", api.PathAdminAudit+query, nil)
+		var p api.AdminAuditPage
 		if w.Code == 200 {
 			decodeAnswer(t, w, &p)
 		}
 		return p, w
 	}
-	got := func(p portalsync.AdminAuditPage) []int64 {
+	got := func(p api.AdminAuditPage) []int64 {
 		var out []int64
 		for _, e := range p.Entries {
 			out = append(out, e.ID)

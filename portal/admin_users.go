@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // maxDirectoryOffset bounds the directory's offset: far beyond any team,
@@ -45,11 +45,11 @@ func (h *Handler) getAdminUsers(w http.ResponseWriter, r *http.Request, p princi
 		return
 	}
 	a := h.actor(p)
-	out := portalsync.AdminUserList{
+	out := api.AdminUserList{
 		TenantID: tenant.ID,
 		ReadOnly: policy.Relate(a, target) != policy.Own,
 		Total:    len(all),
-		Users:    []portalsync.AdminUser{},
+		Users:    []api.AdminUser{},
 	}
 	start := min(offset, len(all))
 	end := min(offset+limit, len(all))
@@ -70,14 +70,14 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 		}
 		return ""
 	}
-	q, rerr := adminText(get("q"), `query parameter "q"`, portalsync.MaxAdminNameRunes)
+	q, rerr := adminText(get("q"), `query parameter "q"`, api.MaxAdminNameRunes)
 	if rerr != nil {
 		return f, 0, 0, 0, rerr
 	}
 	f.NameContains = q
 	if s := get("role"); s != "" {
 		if !store.Role(s).Valid() {
-			return f, 0, 0, 0, badRequest(portalsync.CodeInvalid, `query parameter "role" must be owner, admin, technician or read_only`)
+			return f, 0, 0, 0, badRequest(api.CodeInvalid, `query parameter "role" must be owner, admin, technician or read_only`)
 		}
 		f.Role = store.Role(s)
 	}
@@ -85,7 +85,7 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 	case store.StatusAny, store.StatusEnrolled, store.StatusNotEnrolled, store.StatusRecoveryPending, store.StatusLocked:
 		f.Status = s
 	default:
-		return f, 0, 0, 0, badRequest(portalsync.CodeInvalid, `query parameter "status" must be enrolled, not_enrolled, recovery_pending or locked`)
+		return f, 0, 0, 0, badRequest(api.CodeInvalid, `query parameter "status" must be enrolled, not_enrolled, recovery_pending or locked`)
 	}
 	n, rerr := adminIntParam(v, "tenant", 1, 1<<62, 0)
 	if rerr != nil {
@@ -97,7 +97,7 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 		return f, 0, 0, 0, rerr
 	}
 	offset = int(n)
-	n, rerr = adminIntParam(v, "limit", 1, portalsync.MaxAdminPageSize, portalsync.DefaultAdminUserPage)
+	n, rerr = adminIntParam(v, "limit", 1, api.MaxAdminPageSize, api.DefaultAdminUserPage)
 	if rerr != nil {
 		return f, 0, 0, 0, rerr
 	}
@@ -112,17 +112,17 @@ func directoryQuery(v map[string][]string) (f store.UserFilter, offset, limit in
 // owners add owners; the password follows the new user's tenant's rules.
 // Another tenant answers 404, like one that does not exist.
 func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.AdminUserCreate
+	var in api.AdminUserCreate
 	if !decodeJSON(w, r, &in) {
 		return
 	}
 	role := store.Role(in.Role)
 	if !role.Valid() {
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "role" must be owner, admin, technician or read_only`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "role" must be owner, admin, technician or read_only`))
 		return
 	}
 	if in.TenantID < 0 {
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "tenant_id" must be a tenant id`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "tenant_id" must be a tenant id`))
 		return
 	}
 	tenant, ok := h.adminLoadTenant(w, r, p, in.TenantID)
@@ -150,10 +150,10 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	u, err := h.opts.Store.CreateUser(ctx, store.NewUser{TenantID: tenant.ID, Email: email, Name: name, Role: role, PasswordHash: hash, PasswordSetByAdmin: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "an account with this e-mail address, or one that looks the same, already exists")
+		writeError(w, http.StatusConflict, api.CodeConflict, "an account with this e-mail address, or one that looks the same, already exists")
 		return
 	case errors.Is(err, store.ErrInvalid):
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "email" is not an e-mail address`))
 		return
 	case err != nil:
 		h.storeFailed(w, r, "admin: create user", err)
@@ -164,29 +164,29 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 	}{string(u.Role)}) {
 		return
 	}
-	writeJSON(w, http.StatusCreated, portalsync.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, tenant)})
+	writeJSON(w, http.StatusCreated, api.AdminUserAnswer{User: adminUserRow(h.actor(p), store.UserListing{User: u}, tenant)})
 }
 
 // validateNewUser checks the new user's address, name and password; the
 // password's minimum length follows the tenant: where 2FA is not required
 // the password stands alone and must be longer (NIST SP 800-63B-4).
 // Messages name the member, never its value.
-func validateNewUser(in portalsync.AdminUserCreate, tp store.TenantPolicy) (email, name string, _ *requestError) {
+func validateNewUser(in api.AdminUserCreate, tp store.TenantPolicy) (email, name string, _ *requestError) {
 	email = strings.TrimSpace(in.Email)
 	switch {
 	case email == "":
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is required`)
-	case len(email) > portalsync.MaxRecoveryEmailBytes:
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is longer than %d bytes`, portalsync.MaxRecoveryEmailBytes)
+		return "", "", badRequest(api.CodeInvalid, `member "email" is required`)
+	case len(email) > api.MaxRecoveryEmailBytes:
+		return "", "", badRequest(api.CodeInvalid, `member "email" is longer than %d bytes`, api.MaxRecoveryEmailBytes)
 	case !plausibleEmail(email):
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`)
+		return "", "", badRequest(api.CodeInvalid, `member "email" is not an e-mail address`)
 	}
-	name, rerr := adminText(in.Name, `member "name"`, portalsync.MaxAdminNameRunes)
+	name, rerr := adminText(in.Name, `member "name"`, api.MaxAdminNameRunes)
 	if rerr != nil {
 		return "", "", rerr
 	}
 	if name == "" {
-		return "", "", badRequest(portalsync.CodeInvalid, `member "name" is required`)
+		return "", "", badRequest(api.CodeInvalid, `member "name" is required`)
 	}
 	if rerr := newPasswordProblem(in.Password, tp, "password"); rerr != nil {
 		return "", "", rerr
@@ -200,7 +200,7 @@ func validateNewUser(in portalsync.AdminUserCreate, tp store.TenantPolicy) (emai
 // message names the member, never the value.
 func newPasswordProblem(pw string, tp store.TenantPolicy, member string) *requestError {
 	if pw == "" {
-		return badRequest(portalsync.CodeInvalid, `member %q is required`, member)
+		return badRequest(api.CodeInvalid, `member %q is required`, member)
 	}
 	minRunes := auth.MinPasswordRunesSingleFactor
 	if tp.Require2FA {
@@ -212,9 +212,9 @@ func newPasswordProblem(pw string, tp store.TenantPolicy, member string) *reques
 	case errors.Is(err, auth.ErrPasswordTooShort):
 		return adminUnprocessable(`member %q is too short: this tenant needs at least %d characters`, member, minRunes)
 	case errors.Is(err, auth.ErrPasswordTooLong):
-		return badRequest(portalsync.CodeInvalid, `member %q is longer than %d bytes`, member, auth.MaxPasswordBytes)
+		return badRequest(api.CodeInvalid, `member %q is longer than %d bytes`, member, auth.MaxPasswordBytes)
 	}
-	return badRequest(portalsync.CodeInvalid, `member %q must be text without control characters`, member)
+	return badRequest(api.CodeInvalid, `member %q must be text without control characters`, member)
 }
 
 // postAdminReset2FA serves POST /v1/admin/users/{id}/reset-2fa: the user's
@@ -295,7 +295,7 @@ func (h *Handler) putAdminIPVerification(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if in.Skip == nil {
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "skip" is required`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "skip" is required`))
 		return
 	}
 	if u.SkipIPVerification != *in.Skip {
@@ -335,7 +335,7 @@ func (h *Handler) putAdminLock(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	if in.Locked == nil {
-		adminRequestError(w, badRequest(portalsync.CodeInvalid, `member "locked" is required`))
+		adminRequestError(w, badRequest(api.CodeInvalid, `member "locked" is required`))
 		return
 	}
 	ctx := r.Context()

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // healthTimeout bounds the store check of GET /healthz.
@@ -18,7 +18,7 @@ const healthTimeout = 2 * time.Second
 func (h *Handler) getTime(w http.ResponseWriter, _ *http.Request) {
 	now := h.now()
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
-	writeJSON(w, http.StatusOK, portalsync.NewTimeResponse(now))
+	writeJSON(w, http.StatusOK, api.NewTimeResponse(now))
 }
 
 // getHealth serves GET /healthz: 200 when the store answers, else 503.
@@ -29,8 +29,8 @@ func (h *Handler) getHealth(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "health check: store unreachable",
 			slog.String("id", RequestID(r.Context())), slog.String("err", auth.Redact(err.Error())))
-		writeError(w, http.StatusServiceUnavailable, portalsync.CodeUnavailable, "the portal cannot reach its store")
+		writeError(w, http.StatusServiceUnavailable, api.CodeUnavailable, "the portal cannot reach its store")
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.HealthResponse{Status: "ok", SchemaVersion: v})
+	writeJSON(w, http.StatusOK, api.HealthResponse{Status: "ok", SchemaVersion: v})
 }

@@ -17,9 +17,9 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Enrolment of a new authenticator, with a full session or the enrol-only
@@ -57,8 +57,8 @@ type pendingEnrolment struct {
 	ExpiresAt time.Time
 }
 
-func (e pendingEnrolment) wire() portalsync.Enrolment {
-	return portalsync.Enrolment{FactorID: e.FactorID, Secret: e.Secret, OTPAuthURI: e.URI, ExpiresAt: e.ExpiresAt.UTC()}
+func (e pendingEnrolment) wire() api.Enrolment {
+	return api.Enrolment{FactorID: e.FactorID, Secret: e.Secret, OTPAuthURI: e.URI, ExpiresAt: e.ExpiresAt.UTC()}
 }
 
 // newCodes are the codes a confirmed enrolment issues.
@@ -71,7 +71,7 @@ type newCodes struct {
 // EnrolmentBegin (the current password, which a full session replacing an
 // active authenticator must give).
 func (h *Handler) postEnrolment(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.EnrolmentBegin
+	var in api.EnrolmentBegin
 	if r.ContentLength != 0 {
 		if !decodeJSON(w, r, &in) {
 			return
@@ -87,7 +87,7 @@ func (h *Handler) postEnrolment(w http.ResponseWriter, r *http.Request, p princi
 
 // postEnrolmentConfirm serves POST /v1/enrolment/confirm.
 func (h *Handler) postEnrolmentConfirm(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.EnrolmentConfirm
+	var in api.EnrolmentConfirm
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -96,7 +96,7 @@ func (h *Handler) postEnrolmentConfirm(w http.ResponseWriter, r *http.Request, p
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.EnrolmentCodes{BackupCodes: codes.Backup, RecoveryCode: codes.Recovery})
+	writeJSON(w, http.StatusOK, api.EnrolmentCodes{BackupCodes: codes.Backup, RecoveryCode: codes.Recovery})
 }
 
 // postEnrolmentSaved serves POST /v1/enrolment/saved. It takes no body (or
@@ -113,7 +113,7 @@ func (h *Handler) postEnrolmentSaved(w http.ResponseWriter, r *http.Request, p p
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusOK, signInResult{State: portalsync.StateSignedIn, Session: &g}.wire())
+	writeJSON(w, http.StatusOK, signInResult{State: api.StateSignedIn, Session: &g}.wire())
 }
 
 // beginEnrolment draws and stores a pending authenticator for p's user.
@@ -174,7 +174,7 @@ func (h *Handler) replacementAllowed(ctx context.Context, r *http.Request, p pri
 	case !need:
 		return nil
 	case password == "":
-		return &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+		return &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 			message: `member "current_password" is required to replace your authenticator`}
 	}
 	return h.checkCurrentPassword(ctx, r, p.User, password, "enrolment")
@@ -193,9 +193,9 @@ func (h *Handler) enrolmentURI(u store.User, secret string) (string, error) {
 // pendingFactor finds p's pending factor id and opens its secret.
 func (h *Handler) pendingFactor(ctx context.Context, p principal, id int64) (store.TOTPFactor, string, *flowError) {
 	gone := func(status int, msg string) (store.TOTPFactor, string, *flowError) {
-		code := portalsync.CodeInvalid
+		code := api.CodeInvalid
 		if status == http.StatusConflict {
-			code = portalsync.CodeConflict
+			code = api.CodeConflict
 		}
 		return store.TOTPFactor{}, "", &flowError{status: status, code: code, message: msg}
 	}
@@ -204,7 +204,7 @@ func (h *Handler) pendingFactor(ctx context.Context, p principal, id int64) (sto
 	}
 	f, err := h.opts.Store.GetTOTPFactor(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && f.UserID != p.User.ID) {
-		return store.TOTPFactor{}, "", &flowError{status: http.StatusNotFound, code: portalsync.CodeNotFound, message: "no such enrolment; begin again"}
+		return store.TOTPFactor{}, "", &flowError{status: http.StatusNotFound, code: api.CodeNotFound, message: "no such enrolment; begin again"}
 	}
 	if err != nil {
 		return store.TOTPFactor{}, "", h.internal(ctx, "enrolment: factor", err)
@@ -228,7 +228,7 @@ func (h *Handler) pendingFactor(ctx context.Context, p principal, id int64) (sto
 // issues new backup codes and a new recovery code.
 func (h *Handler) confirmEnrolment(ctx context.Context, r *http.Request, p principal, id int64, code string) (newCodes, *flowError) {
 	if strings.TrimSpace(code) == "" {
-		return newCodes{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "code" is required`}
+		return newCodes{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "code" is required`}
 	}
 	f, secret, fe := h.pendingFactor(ctx, p, id)
 	if fe != nil {
@@ -236,14 +236,14 @@ func (h *Handler) confirmEnrolment(ctx context.Context, r *http.Request, p princ
 	}
 	step, ok := auth.VerifyTOTP(secret, code, h.now(), 0)
 	if !ok {
-		return newCodes{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+		return newCodes{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 			message: "the code does not match; type the newest code the app shows, and check that the phone's clock is right"}
 	}
 	// The confirming step is recorded as used, so the same code cannot
 	// then sign in.
 	switch _, err := h.opts.Store.ConfirmTOTPEnrolment(ctx, f.ID, int64(step)); {
 	case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrConflict):
-		return newCodes{}, &flowError{status: http.StatusConflict, code: portalsync.CodeConflict,
+		return newCodes{}, &flowError{status: http.StatusConflict, code: api.CodeConflict,
 			message: "this enrolment changed meanwhile (confirmed or replaced); begin again"}
 	case err != nil:
 		return newCodes{}, h.internal(ctx, "enrolment: confirm", err)
@@ -286,7 +286,7 @@ func (h *Handler) finishEnrolment(ctx context.Context, r *http.Request, p princi
 		return grant{}, h.internal(ctx, "enrolment: active factor", err)
 	}
 	if err != nil || f.EnrolledAt.Before(p.Session.CreatedAt) {
-		return grant{}, &flowError{status: http.StatusConflict, code: portalsync.CodeConflict,
+		return grant{}, &flowError{status: http.StatusConflict, code: api.CodeConflict,
 			message: "confirm a new authenticator in this session first"}
 	}
 	addr, _ := sourceAddress(r)

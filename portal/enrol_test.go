@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Forced enrolment end to end: a user whose tenant requires 2FA signs in
@@ -26,11 +26,11 @@ func TestForcedEnrolment(t *testing.T) {
 	u := e.user("grace@example.com", noFactor, unverified, unknownAddr)
 
 	a := e.answer(e.password(u.Email, testPassword, homeAddr), http.StatusOK)
-	if a.State != portalsync.StateVerifyEmail || a.Session != nil || a.Challenge == "" {
+	if a.State != api.StateVerifyEmail || a.Session != nil || a.Challenge == "" {
 		t.Fatalf("answer %v", a)
 	}
 	// Until the link is confirmed, completing repeats the waiting state.
-	if w := e.answer(e.call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200); w.State != portalsync.StateVerifyEmail || w.Challenge != a.Challenge {
+	if w := e.answer(e.call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200); w.State != api.StateVerifyEmail || w.Challenge != a.Challenge {
 		t.Fatalf("waiting: %v", w)
 	}
 	path, token := e.link(u.Email, "confirm your e-mail address")
@@ -46,16 +46,16 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Fatal("a GET verified the address")
 	}
 	// Confirmed (here through the API, from a phone on another network).
-	w := e.call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: token}, otherAddr)
+	w := e.call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: token}, otherAddr)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"verify_email"`) {
 		t.Fatalf("verification: %d %s", w.Code, shown(w))
 	}
-	e.failure(e.call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: token}, otherAddr), http.StatusGone, portalsync.CodeInvalid)
+	e.failure(e.call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: token}, otherAddr), http.StatusGone, api.CodeInvalid)
 
 	// The sign-in completes from its own address: the address that asked
 	// for the confirmation counts as known, so no second e-mail.
-	a = e.answer(e.call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200)
-	if a.State != portalsync.StateSignedIn || a.Session.Scope != portalsync.ScopeEnrol {
+	a = e.answer(e.call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200)
+	if a.State != api.StateSignedIn || a.Session.Scope != api.ScopeEnrol {
 		t.Fatalf("complete: %v", a)
 	}
 	if len(outbox(t, e.h).To(u.Email)) != 1 {
@@ -65,18 +65,18 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Errorf("enrol session expires %v", a.Session.ExpiresAt)
 	}
 	enrolTok := a.Session.Token
-	if si, _ := e.session(enrolTok); si.Scope != portalsync.ScopeEnrol {
+	if si, _ := e.session(enrolTok); si.Scope != api.ScopeEnrol {
 		t.Errorf("session scope %q", si.Scope)
 	}
 	// Saying "saved" before confirming anything is refused.
-	e.failure(e.call("POST", portalsync.PathEnrolmentSaved, enrolTok, nil, homeAddr), http.StatusConflict, portalsync.CodeConflict)
+	e.failure(e.call("POST", api.PathEnrolmentSaved, enrolTok, nil, homeAddr), http.StatusConflict, api.CodeConflict)
 
 	// Begin: a secret, its otpauth URI with the portal parameter.
-	w = e.call("POST", portalsync.PathEnrolment, enrolTok, nil, homeAddr)
+	w = e.call("POST", api.PathEnrolment, enrolTok, nil, homeAddr)
 	if w.Code != http.StatusCreated {
 		t.Fatalf("begin: %d %s", w.Code, shown(w))
 	}
-	var en portalsync.Enrolment
+	var en api.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(en.Secret, en.OTPAuthURI)
 	acct, err := otpauth.Parse(en.OTPAuthURI)
@@ -91,18 +91,18 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Errorf("portal parameter %q (%v)", q.Get("portal"), err)
 	}
 	// A wrong code is refused and changes nothing.
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, enrolTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: "000000"}, homeAddr), 400, portalsync.CodeInvalid)
+	e.failure(e.call("POST", api.PathEnrolmentConfirm, enrolTok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: "000000"}, homeAddr), 400, api.CodeInvalid)
 	// Another user's factor id is not found.
 	other := e.user("other@example.com")
 	otherTok := sessionFor(t, e.h, other.User, store.ScopeFull)
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, otherTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr), 404, portalsync.CodeNotFound)
+	e.failure(e.call("POST", api.PathEnrolmentConfirm, otherTok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr), 404, api.CodeNotFound)
 
 	code := e.code(en.Secret)
-	w = e.call("POST", portalsync.PathEnrolmentConfirm, enrolTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr)
+	w = e.call("POST", api.PathEnrolmentConfirm, enrolTok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr)
 	if w.Code != 200 {
 		t.Fatalf("confirm: %d %s", w.Code, shown(w))
 	}
-	var codes portalsync.EnrolmentCodes
+	var codes api.EnrolmentCodes
 	decodeAnswer(t, w, &codes)
 	e.keep(codes.RecoveryCode)
 	e.keep(codes.BackupCodes...)
@@ -110,24 +110,24 @@ func TestForcedEnrolment(t *testing.T) {
 		t.Fatalf("codes: %d backup, recovery %d characters", len(codes.BackupCodes), len(codes.RecoveryCode))
 	}
 	// Confirming again is refused: the codes are shown once.
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, enrolTok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr), http.StatusConflict, portalsync.CodeConflict)
+	e.failure(e.call("POST", api.PathEnrolmentConfirm, enrolTok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: code}, homeAddr), http.StatusConflict, api.CodeConflict)
 	if _, ok := outbox(t, e.h).Last(u.Email, "two-factor authentication changed"); !ok {
 		t.Error("no 2FA-change notice")
 	}
 
 	// The enrol session cannot do what a full one does.
-	if w := e.call("GET", portalsync.PathSession, enrolTok, nil, homeAddr); w.Code != 200 {
+	if w := e.call("GET", api.PathSession, enrolTok, nil, homeAddr); w.Code != 200 {
 		t.Errorf("who-am-I with the enrol session: %d", w.Code)
 	}
-	w = e.call("POST", portalsync.PathEnrolmentSaved, enrolTok, nil, homeAddr)
+	w = e.call("POST", api.PathEnrolmentSaved, enrolTok, nil, homeAddr)
 	full := e.answer(w, 200)
-	if full.State != portalsync.StateSignedIn || full.Session.Scope != portalsync.ScopeFull {
+	if full.State != api.StateSignedIn || full.Session.Scope != api.ScopeFull {
 		t.Fatalf("saved: %v", full)
 	}
 	if _, status := e.session(enrolTok); status != http.StatusUnauthorized {
 		t.Errorf("the enrol session still works: %d", status)
 	}
-	if si, _ := e.session(full.Session.Token); si.Scope != portalsync.ScopeFull || si.User.ID != u.ID {
+	if si, _ := e.session(full.Session.Token); si.Scope != api.ScopeFull || si.User.ID != u.ID {
 		t.Errorf("full session %+v", si)
 	}
 	want := []string{auditEmailVerified, auditSignInSucceeded, auditFactorEnrolled, auditSignInSucceeded}
@@ -137,15 +137,15 @@ func TestForcedEnrolment(t *testing.T) {
 
 	// The enrolment code's step cannot sign in; the next step's code can,
 	// and so can the new backup and recovery codes.
-	e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, code, homeAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, code, homeAddr), 401, api.CodeUnauthenticated)
 	e.clock.Add(30 * time.Second)
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, e.code(en.Secret), homeAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, e.code(en.Secret), homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("sign-in with the new factor: %v", a)
 	}
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, codes.BackupCodes[9], homeAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, codes.BackupCodes[9], homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("new backup code: %v", a)
 	}
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodRecoveryCode, codes.RecoveryCode, homeAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodRecoveryCode, codes.RecoveryCode, homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("new recovery code: %v", a)
 	}
 	e.checkLogs()
@@ -161,14 +161,14 @@ func TestNoFactorSignIn(t *testing.T) {
 		user  seeded
 		scope string
 	}{
-		{"2FA required, address verified", e.user("v@example.com", noFactor), portalsync.ScopeEnrol},
-		{"2FA not required", e.user("r@example.com", noFactor, inTenant(relaxed.ID)), portalsync.ScopeFull},
+		{"2FA required, address verified", e.user("v@example.com", noFactor), api.ScopeEnrol},
+		{"2FA not required", e.user("r@example.com", noFactor, inTenant(relaxed.ID)), api.ScopeFull},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.at(t)
 			a := e.answer(e.password(tc.user.Email, testPassword, homeAddr), 200)
-			if a.State != portalsync.StateSignedIn || a.Session.Scope != tc.scope {
+			if a.State != api.StateSignedIn || a.Session.Scope != tc.scope {
 				t.Fatalf("answer %v", a)
 			}
 		})
@@ -181,34 +181,34 @@ func TestReenrolmentReplacesFactor(t *testing.T) {
 	u := e.user("ada@example.com")
 	tok := sessionFor(t, e.h, u.User, store.ScopeFull)
 	// Replacing an active authenticator takes the password again.
-	pw := portalsync.EnrolmentBegin{CurrentPassword: testPassword}
-	w := e.call("POST", portalsync.PathEnrolment, tok, pw, homeAddr)
-	var first portalsync.Enrolment
+	pw := api.EnrolmentBegin{CurrentPassword: testPassword}
+	w := e.call("POST", api.PathEnrolment, tok, pw, homeAddr)
+	var first api.Enrolment
 	decodeAnswer(t, w, &first)
 	// Beginning again replaces the pending one.
-	w = e.call("POST", portalsync.PathEnrolment, tok, pw, homeAddr)
-	var en portalsync.Enrolment
+	w = e.call("POST", api.PathEnrolment, tok, pw, homeAddr)
+	var en api.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(first.Secret, en.Secret)
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: first.FactorID, Code: e.code(first.Secret)}, homeAddr), http.StatusConflict, portalsync.CodeConflict)
+	e.failure(e.call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: first.FactorID, Code: e.code(first.Secret)}, homeAddr), http.StatusConflict, api.CodeConflict)
 	// A stale one has expired.
 	e.clock.Add(EnrolmentTTL)
-	e.failure(e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr), http.StatusGone, portalsync.CodeInvalid)
+	e.failure(e.call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr), http.StatusGone, api.CodeInvalid)
 	e.clock.Add(-EnrolmentTTL)
-	if w := e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr); w.Code != 200 {
+	if w := e.call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr); w.Code != 200 {
 		t.Fatalf("confirm: %d %s", w.Code, shown(w))
 	}
 	// The old authenticator, backup codes and recovery code are dead.
 	e.clock.Add(30 * time.Second)
-	e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, e.code(u.Secret), homeAddr), 401, portalsync.CodeUnauthenticated)
-	e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, u.Backup[0], homeAddr), 401, portalsync.CodeUnauthenticated)
-	e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodRecoveryCode, u.Recovery, homeAddr), 401, portalsync.CodeUnauthenticated)
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, e.code(en.Secret), homeAddr), 200); a.State != portalsync.StateSignedIn {
+	e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, e.code(u.Secret), homeAddr), 401, api.CodeUnauthenticated)
+	e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, u.Backup[0], homeAddr), 401, api.CodeUnauthenticated)
+	e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodRecoveryCode, u.Recovery, homeAddr), 401, api.CodeUnauthenticated)
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, e.code(en.Secret), homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("new factor: %v", a)
 	}
 	// A full session's "saved" rotates it.
-	a := e.answer(e.call("POST", portalsync.PathEnrolmentSaved, tok, nil, homeAddr), 200)
-	if a.Session.Scope != portalsync.ScopeFull {
+	a := e.answer(e.call("POST", api.PathEnrolmentSaved, tok, nil, homeAddr), 200)
+	if a.Session.Scope != api.ScopeFull {
 		t.Errorf("saved: %v", a)
 	}
 	if _, status := e.session(tok); status != 401 {
@@ -227,14 +227,14 @@ func TestEnrolmentWithRecoverySession(t *testing.T) {
 	}
 	tok := sessionFor(t, e.h, u.User, store.ScopeEnrol)
 	// Enrol-only: other areas' full-scope endpoints refuse it (withSession).
-	w := e.call("POST", portalsync.PathEnrolment, tok, nil, homeAddr)
-	var en portalsync.Enrolment
+	w := e.call("POST", api.PathEnrolment, tok, nil, homeAddr)
+	var en api.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(en.Secret)
-	if w := e.call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr); w.Code != 200 {
+	if w := e.call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr); w.Code != 200 {
 		t.Fatalf("confirm: %d %s", w.Code, shown(w))
 	}
-	if a := e.answer(e.call("POST", portalsync.PathEnrolmentSaved, tok, nil, homeAddr), 200); a.Session.Scope != portalsync.ScopeFull {
+	if a := e.answer(e.call("POST", api.PathEnrolmentSaved, tok, nil, homeAddr), 200); a.Session.Scope != api.ScopeFull {
 		t.Fatalf("saved: %v", a)
 	}
 }
@@ -243,13 +243,13 @@ func TestEmailCodes(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{AllowEmailCodes: true}, nil)
 	u := e.user("ada@example.com")
 	a := e.answer(e.password(u.Email, testPassword, homeAddr), 200)
-	if !slices.Contains(a.Methods, portalsync.MethodEmailCode) {
+	if !slices.Contains(a.Methods, api.MethodEmailCode) {
 		t.Fatalf("methods %v", a.Methods)
 	}
 	codeRe := regexp.MustCompile(`\b(\d{4} \d{4})\b`)
 	request := func() string {
 		t.Helper()
-		w := e.call("POST", portalsync.PathSignInEmailCode, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, homeAddr)
+		w := e.call("POST", api.PathSignInEmailCode, "", api.ChallengeRequest{Challenge: a.Challenge}, homeAddr)
 		if w.Code != http.StatusAccepted {
 			t.Fatalf("request: %d %s", w.Code, shown(w))
 		}
@@ -267,30 +267,30 @@ func TestEmailCodes(t *testing.T) {
 	first := request()
 	second := request()
 	// A newer code revokes the older one.
-	e.failure(e.factor(a.Challenge, portalsync.MethodEmailCode, first, homeAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(e.factor(a.Challenge, api.MethodEmailCode, first, homeAddr), 401, api.CodeUnauthenticated)
 	// Expired after EmailCodeTTL.
 	e.clock.Add(EmailCodeTTL)
 	ch := e.challengeFor(u, homeAddr)
-	e.failure(e.factor(ch, portalsync.MethodEmailCode, second, homeAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(e.factor(ch, api.MethodEmailCode, second, homeAddr), 401, api.CodeUnauthenticated)
 	a.Challenge = ch
 	third := request()
-	if got := e.answer(e.factor(ch, portalsync.MethodEmailCode, strings.ReplaceAll(third, " ", "-"), homeAddr), 200); got.State != portalsync.StateSignedIn {
+	if got := e.answer(e.factor(ch, api.MethodEmailCode, strings.ReplaceAll(third, " ", "-"), homeAddr), 200); got.State != api.StateSignedIn {
 		t.Fatalf("answer %v", got)
 	}
 	// Used once.
-	e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodEmailCode, third, homeAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodEmailCode, third, homeAddr), 401, api.CodeUnauthenticated)
 	// At most EmailCodesPerAccount mails per window.
 	a.Challenge = e.challengeFor(u, homeAddr)
-	e.failure(e.call("POST", portalsync.PathSignInEmailCode, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, homeAddr), http.StatusTooManyRequests, portalsync.CodeRateLimited)
+	e.failure(e.call("POST", api.PathSignInEmailCode, "", api.ChallengeRequest{Challenge: a.Challenge}, homeAddr), http.StatusTooManyRequests, api.CodeRateLimited)
 
 	// A tenant that does not allow them refuses both steps.
 	strict := seedTenant(t, e.h, "Strict", 0, store.TenantPolicy{})
 	v := e.user("strict@example.com", inTenant(strict.ID))
 	b := e.answer(e.password(v.Email, testPassword, homeAddr), 200)
-	if slices.Contains(b.Methods, portalsync.MethodEmailCode) {
+	if slices.Contains(b.Methods, api.MethodEmailCode) {
 		t.Errorf("methods %v offer e-mailed codes", b.Methods)
 	}
-	e.failure(e.call("POST", portalsync.PathSignInEmailCode, "", portalsync.ChallengeRequest{Challenge: b.Challenge}, homeAddr), http.StatusForbidden, portalsync.CodeForbidden)
+	e.failure(e.call("POST", api.PathSignInEmailCode, "", api.ChallengeRequest{Challenge: b.Challenge}, homeAddr), http.StatusForbidden, api.CodeForbidden)
 	e.checkLogs()
 }
 
@@ -300,14 +300,14 @@ func TestNewAddressVerification(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
 	u := e.user("ada@example.com")
 	ch := e.challengeFor(u, otherAddr)
-	a := e.answer(e.factor(ch, portalsync.MethodTOTP, e.code(u.Secret), otherAddr), 200)
-	if a.State != portalsync.StateVerifyAddress || a.Session != nil {
+	a := e.answer(e.factor(ch, api.MethodTOTP, e.code(u.Secret), otherAddr), 200)
+	if a.State != api.StateVerifyAddress || a.Session != nil {
 		t.Fatalf("answer %v", a)
 	}
 	complete := func(addr string) *httptest.ResponseRecorder {
-		return e.call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, addr)
+		return e.call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: a.Challenge}, addr)
 	}
-	if w := e.answer(complete(otherAddr), 200); w.State != portalsync.StateVerifyAddress {
+	if w := e.answer(complete(otherAddr), 200); w.State != api.StateVerifyAddress {
 		t.Fatalf("before the link: %v", w)
 	}
 	path, token := e.link(u.Email, "new network")
@@ -330,21 +330,21 @@ func TestNewAddressVerification(t *testing.T) {
 		t.Fatalf("confirm page: %d", rec.Code)
 	}
 	// Only the address that started the sign-in can complete it.
-	e.failure(complete(homeAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(complete(homeAddr), 401, api.CodeUnauthenticated)
 	done := e.answer(complete(otherAddr), 200)
-	if done.State != portalsync.StateSignedIn || done.Session.Scope != portalsync.ScopeFull {
+	if done.State != api.StateSignedIn || done.Session.Scope != api.ScopeFull {
 		t.Fatalf("complete: %v", done)
 	}
 	// Once.
-	e.failure(complete(otherAddr), 401, portalsync.CodeUnauthenticated)
+	e.failure(complete(otherAddr), 401, api.CodeUnauthenticated)
 	// The address is now known: the next sign-in from it needs no mail.
 	e.clock.Add(30 * time.Second)
-	if a := e.answer(e.factor(e.challengeFor(u, otherAddr), portalsync.MethodTOTP, e.code(u.Secret), otherAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(u, otherAddr), api.MethodTOTP, e.code(u.Secret), otherAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("known address: %v", a)
 	}
 	// A user the admin exempted signs in from anywhere.
 	v := e.user("skip@example.com", skipIP, unknownAddr)
-	if a := e.answer(e.factor(e.challengeFor(v, "203.0.113.77"), portalsync.MethodTOTP, e.code(v.Secret), "203.0.113.77"), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(v, "203.0.113.77"), api.MethodTOTP, e.code(v.Secret), "203.0.113.77"), 200); a.State != api.StateSignedIn {
 		t.Fatalf("exempted user: %v", a)
 	}
 	e.checkLogs()
@@ -355,8 +355,8 @@ func TestNewAddressVerification(t *testing.T) {
 func TestRecoveryCodeFromNewAddress(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
 	u := e.user("ada@example.com")
-	a := e.answer(e.factor(e.challengeFor(u, otherAddr), portalsync.MethodRecoveryCode, u.Recovery, otherAddr), 200)
-	if a.State != portalsync.StateVerifyAddress || a.NewRecoveryCode == "" {
+	a := e.answer(e.factor(e.challengeFor(u, otherAddr), api.MethodRecoveryCode, u.Recovery, otherAddr), 200)
+	if a.State != api.StateVerifyAddress || a.NewRecoveryCode == "" {
 		t.Fatalf("answer %v", a)
 	}
 }
@@ -376,18 +376,18 @@ func TestEmailVerificationRefusals(t *testing.T) {
 		code    string
 		message string
 	}{
-		{"empty", "", 0, 400, portalsync.CodeInvalid, "required"},
-		{"truncated", fresh[:40], 0, 400, portalsync.CodeInvalid, "was the link cut"},
-		{"unknown", auth.NewToken().Encode(), 0, 404, portalsync.CodeNotFound, "not valid"},
-		{"replaced by a newer mail", stale, 0, 410, portalsync.CodeInvalid, "newer"},
-		{"expired", fresh, VerifyEmailTTL, 410, portalsync.CodeInvalid, "expired"},
+		{"empty", "", 0, 400, api.CodeInvalid, "required"},
+		{"truncated", fresh[:40], 0, 400, api.CodeInvalid, "was the link cut"},
+		{"unknown", auth.NewToken().Encode(), 0, 404, api.CodeNotFound, "not valid"},
+		{"replaced by a newer mail", stale, 0, 410, api.CodeInvalid, "newer"},
+		{"expired", fresh, VerifyEmailTTL, 410, api.CodeInvalid, "expired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.at(t)
 			e.clock.Add(tc.advance)
 			defer e.clock.Add(-tc.advance)
-			b := e.failure(e.call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: tc.token}, homeAddr), tc.status, tc.code)
+			b := e.failure(e.call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: tc.token}, homeAddr), tc.status, tc.code)
 			if !strings.Contains(b.Message, tc.message) {
 				t.Errorf("message %q lacks %q", b.Message, tc.message)
 			}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // writeJSON answers status with v as JSON.
@@ -33,7 +33,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers status in the portal's error shape. message is shown
 // to the client: it must name what is wrong without quoting a secret.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, portalsync.ErrorResponse{Error: portalsync.ErrorBody{Code: code, Message: message}})
+	writeJSON(w, status, api.ErrorResponse{Error: api.ErrorBody{Code: code, Message: message}})
 }
 
 // requestError is a 4xx answer for a request the handler cannot take.
@@ -57,7 +57,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 	if err := decodeJSONBody(r, dst); err != nil {
 		var re *requestError
 		if !errors.As(err, &re) {
-			re = badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+			re = badRequest(api.CodeBadRequest, "the request body cannot be read")
 		}
 		writeError(w, re.status, re.code, re.message)
 		return false
@@ -68,7 +68,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 func decodeJSONBody(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return &requestError{status: http.StatusUnsupportedMediaType, code: portalsync.CodeUnsupportedMedia,
+		return &requestError{status: http.StatusUnsupportedMediaType, code: api.CodeUnsupportedMedia,
 			message: "the request body must be application/json"}
 	}
 	// The whole body (within the limit) first: encoding/json would turn
@@ -80,13 +80,13 @@ func decodeJSONBody(r *http.Request, dst any) error {
 		if re := tooLarge(err); re != nil {
 			return re
 		}
-		return badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+		return badRequest(api.CodeBadRequest, "the request body cannot be read")
 	}
 	if i := invalidUTF8(body); i >= 0 {
-		return badRequest(portalsync.CodeBadRequest, "the request body is not valid UTF-8 (at byte %d)", i)
+		return badRequest(api.CodeBadRequest, "the request body is not valid UTF-8 (at byte %d)", i)
 	}
 	if i := loneSurrogateEscape(body); i >= 0 {
-		return badRequest(portalsync.CodeBadRequest, `the request body is not valid UTF-8: the \u escape at byte %d is half of a UTF-16 surrogate pair`, i)
+		return badRequest(api.CodeBadRequest, `the request body is not valid UTF-8: the \u escape at byte %d is half of a UTF-16 surrogate pair`, i)
 	}
 	br := bufio.NewReader(bytes.NewReader(body))
 	if err := expectObject(br); err != nil {
@@ -103,7 +103,7 @@ func decodeJSONBody(r *http.Request, dst any) error {
 				return re
 			}
 		}
-		return badRequest(portalsync.CodeBadRequest, "malformed JSON: data after the JSON object")
+		return badRequest(api.CodeBadRequest, "malformed JSON: data after the JSON object")
 	}
 	return nil
 }
@@ -185,9 +185,9 @@ func expectObject(br *bufio.Reader) error {
 				return re
 			}
 			if errors.Is(err, io.EOF) {
-				return badRequest(portalsync.CodeBadRequest, "the request body is empty")
+				return badRequest(api.CodeBadRequest, "the request body is empty")
 			}
-			return badRequest(portalsync.CodeBadRequest, "the request body cannot be read")
+			return badRequest(api.CodeBadRequest, "the request body cannot be read")
 		}
 		switch c {
 		case ' ', '\t', '\r', '\n':
@@ -195,14 +195,14 @@ func expectObject(br *bufio.Reader) error {
 		case '{':
 			return br.UnreadByte()
 		}
-		return badRequest(portalsync.CodeBadRequest, "malformed JSON: the body must be a JSON object")
+		return badRequest(api.CodeBadRequest, "malformed JSON: the body must be a JSON object")
 	}
 }
 
 func tooLarge(err error) *requestError {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &requestError{status: http.StatusRequestEntityTooLarge, code: portalsync.CodeTooLarge,
+		return &requestError{status: http.StatusRequestEntityTooLarge, code: api.CodeTooLarge,
 			message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
 	}
 	return nil
@@ -218,20 +218,20 @@ func decodeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return badRequest(portalsync.CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
+		return badRequest(api.CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return badRequest(portalsync.CodeBadRequest, "malformed JSON: the body ends early")
+		return badRequest(api.CodeBadRequest, "malformed JSON: the body ends early")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return badRequest(portalsync.CodeInvalid, "the body must be a JSON object")
+			return badRequest(api.CodeInvalid, "the body must be a JSON object")
 		}
-		return badRequest(portalsync.CodeInvalid, "member %q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+		return badRequest(api.CodeInvalid, "member %q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
 	}
 	// encoding/json has no type for this one: `json: unknown field "x"`.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return badRequest(portalsync.CodeUnknownField, "unknown member %s", clip(name, 66))
+		return badRequest(api.CodeUnknownField, "unknown member %s", clip(name, 66))
 	}
-	return badRequest(portalsync.CodeBadRequest, "malformed JSON")
+	return badRequest(api.CodeBadRequest, "malformed JSON")
 }
 
 func jsonKind(goKind string) string {

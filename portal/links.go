@@ -11,12 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // One-time recovery links: issued on an approved request (e-mailed, and
@@ -44,13 +44,13 @@ const linkDeliveryPurpose = "link-delivery"
 // requester's poll.
 func (h *Handler) recoveryRoutes() []endpoint {
 	return []endpoint{
-		{method: http.MethodGet, path: portalsync.PathRecoveryStatus, handler: h.getRecoveryStatus},
-		{method: http.MethodGet, path: portalsync.PathAdminRecoveryRequests, handler: h.withSession(h.getRecoveryQueue)},
-		{method: http.MethodPost, path: portalsync.PathAdminRecoveryRequests + "/{id}/approve", handler: h.withSession(h.postApproveRecovery)},
-		{method: http.MethodPost, path: portalsync.PathAdminRecoveryRequests + "/{id}/deny", handler: h.withSession(h.postDenyRecovery)},
-		{method: http.MethodPost, path: portalsync.PathAdminRecoveryRequests + "/{id}/forward", handler: h.withSession(h.postForwardRecovery)},
+		{method: http.MethodGet, path: api.PathRecoveryStatus, handler: h.getRecoveryStatus},
+		{method: http.MethodGet, path: api.PathAdminRecoveryRequests, handler: h.withSession(h.getRecoveryQueue)},
+		{method: http.MethodPost, path: api.PathAdminRecoveryRequests + "/{id}/approve", handler: h.withSession(h.postApproveRecovery)},
+		{method: http.MethodPost, path: api.PathAdminRecoveryRequests + "/{id}/deny", handler: h.withSession(h.postDenyRecovery)},
+		{method: http.MethodPost, path: api.PathAdminRecoveryRequests + "/{id}/forward", handler: h.withSession(h.postForwardRecovery)},
 		{method: http.MethodPost, path: "/v1/admin/users/{id}/recovery-link", handler: h.withSession(h.postUserRecoveryLink)},
-		{method: http.MethodPost, path: portalsync.PathRecoveryLinkRedeem, handler: h.postRedeemRecoveryLink},
+		{method: http.MethodPost, path: api.PathRecoveryLinkRedeem, handler: h.postRedeemRecoveryLink},
 		{method: http.MethodGet, path: PathRecoverLink, handler: h.getRecoverLinkPage, page: true},
 		{method: http.MethodPost, path: PathRecoverLink, handler: h.postRecoverLinkPage, page: true},
 	}
@@ -69,7 +69,7 @@ func (h *Handler) recoveryRoutes() []endpoint {
 // password need not wait in a mailbox as well, where whoever reads the
 // mail (a shared or forwarded mailbox, a mail scanner, an attacker who
 // took the mailbox and reused the password) would hold a second copy.
-func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, req *store.RecoveryRequest) (portalsync.IssuedLink, error) {
+func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, req *store.RecoveryRequest) (api.IssuedLink, error) {
 	ctx := r.Context()
 	tok := auth.NewToken()
 	encoded := tok.Encode()
@@ -85,13 +85,13 @@ func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, 
 	if forApp {
 		sealed, err := h.opts.Keyring.Seal(linkDeliveryPurpose, strconv.FormatInt(requestID, 10), []byte(encoded))
 		if err != nil {
-			return portalsync.IssuedLink{}, fmt.Errorf("sealing the link of request %d for the app: %w", requestID, err)
+			return api.IssuedLink{}, fmt.Errorf("sealing the link of request %d for the app: %w", requestID, err)
 		}
 		in.Delivery = store.EncryptedSecret{KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext}
 	}
 	l, err := h.opts.Store.IssueRecoveryLink(ctx, in)
 	if err != nil {
-		return portalsync.IssuedLink{}, fmt.Errorf("issuing a recovery link for user %d: %w", u.ID, err)
+		return api.IssuedLink{}, fmt.Errorf("issuing a recovery link for user %d: %w", u.ID, err)
 	}
 	addr, _ := sourceAddress(r)
 	if err := h.audit(ctx, store.AuditEntry{
@@ -103,10 +103,10 @@ func (h *Handler) issueRecoveryLink(r *http.Request, p principal, u store.User, 
 			h.log.LogAttrs(ctx, slog.LevelError, "unaudited recovery link not revoked",
 				slog.String("id", RequestID(ctx)), slog.Int64("link", l.ID), slog.String("err", auth.Redact(rerr.Error())))
 		}
-		return portalsync.IssuedLink{}, fmt.Errorf("auditing recovery link %d: %w", l.ID, err)
+		return api.IssuedLink{}, fmt.Errorf("auditing recovery link %d: %w", l.ID, err)
 	}
 	mailErr := h.sendMail(ctx, h.linkMail(u, l, req, encoded))
-	return portalsync.IssuedLink{UserID: u.ID, ExpiresAt: l.ExpiresAt.UTC(), Emailed: mailErr == nil && !forApp, ForApp: forApp}, nil
+	return api.IssuedLink{UserID: u.ID, ExpiresAt: l.ExpiresAt.UTC(), Emailed: mailErr == nil && !forApp, ForApp: forApp}, nil
 }
 
 // linkMail is the e-mail about link l for u: the link itself, or, when it
@@ -141,13 +141,13 @@ func (h *Handler) postUserRecoveryLink(w http.ResponseWriter, r *http.Request, p
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, "the user id in the path must be a positive integer")
+		writeError(w, http.StatusBadRequest, api.CodeInvalid, "the user id in the path must be a positive integer")
 		return
 	}
 	const noUser = "no such user"
 	u, err := h.opts.Store.GetUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, noUser)
+		writeError(w, http.StatusNotFound, api.CodeNotFound, noUser)
 		return
 	}
 	if err != nil {
@@ -163,14 +163,14 @@ func (h *Handler) postUserRecoveryLink(w http.ResponseWriter, r *http.Request, p
 	if err := policy.Check(h.actor(p), policy.IssueLink, target); err != nil {
 		var d *policy.Denial
 		if !errors.As(err, &d) || d.Hide {
-			writeError(w, http.StatusNotFound, portalsync.CodeNotFound, noUser)
+			writeError(w, http.StatusNotFound, api.CodeNotFound, noUser)
 			return
 		}
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, d.Reason)
+		writeError(w, http.StatusForbidden, api.CodeForbidden, d.Reason)
 		return
 	}
 	if u.Locked {
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before issuing a recovery link")
+		writeError(w, http.StatusConflict, api.CodeConflict, "the account is locked; unlock it before issuing a recovery link")
 		return
 	}
 	issued, err := h.issueRecoveryLink(r, p, u, nil)
@@ -185,11 +185,11 @@ func (h *Handler) postUserRecoveryLink(w http.ResponseWriter, r *http.Request, p
 			h.storeFailed(w, r, "recovery link: withdraw undelivered link", err)
 			return
 		}
-		writeError(w, http.StatusServiceUnavailable, portalsync.CodeUnavailable,
+		writeError(w, http.StatusServiceUnavailable, api.CodeUnavailable,
 			"the link could not be e-mailed, so it was withdrawn; try again later")
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.DirectLinkIssued{Link: issued})
+	writeJSON(w, http.StatusOK, api.DirectLinkIssued{Link: issued})
 }
 
 // linkProblem is why a link cannot be used: one answer for the page (title
@@ -201,23 +201,23 @@ type linkProblem struct {
 }
 
 var (
-	linkMalformed = &linkProblem{http.StatusBadRequest, portalsync.CodeInvalid, "This link is incomplete",
+	linkMalformed = &linkProblem{http.StatusBadRequest, api.CodeInvalid, "This link is incomplete",
 		"The recovery link is cut short or changed. Open it straight from the e-mail, or copy the whole address; if it still fails, ask your admin for a new link."}
-	linkUnknown = &linkProblem{http.StatusNotFound, portalsync.CodeNotFound, "This link does not work",
+	linkUnknown = &linkProblem{http.StatusNotFound, api.CodeNotFound, "This link does not work",
 		"The portal knows no such recovery link. Ask your admin for a new one."}
-	linkUsed = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link was already used",
+	linkUsed = &linkProblem{http.StatusGone, api.CodeInvalid, "This link was already used",
 		"A recovery link works once, and this one has been used. If that was not you, tell your admin now."}
-	linkRevoked = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link was replaced",
+	linkRevoked = &linkProblem{http.StatusGone, api.CodeInvalid, "This link was replaced",
 		"A newer recovery link was issued, or this one was withdrawn. Use the newest e-mail, or ask your admin."}
-	linkExpired = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link has expired",
+	linkExpired = &linkProblem{http.StatusGone, api.CodeInvalid, "This link has expired",
 		"Recovery links work for a limited time and this one is over. Ask your admin for a new one."}
-	linkNeedsPassword = &linkProblem{http.StatusUnauthorized, portalsync.CodeUnauthenticated, "Your password is needed",
+	linkNeedsPassword = &linkProblem{http.StatusUnauthorized, api.CodeUnauthenticated, "Your password is needed",
 		"A recovery link replaces your authenticator, not your password. Type your account's password to continue."}
-	linkWrongPassword = &linkProblem{http.StatusUnauthorized, portalsync.CodeUnauthenticated, "The password is wrong",
+	linkWrongPassword = &linkProblem{http.StatusUnauthorized, api.CodeUnauthenticated, "The password is wrong",
 		"That is not your account's password. The link is still unused: try again."}
-	linkWithdrawn = &linkProblem{http.StatusGone, portalsync.CodeInvalid, "This link was withdrawn",
+	linkWithdrawn = &linkProblem{http.StatusGone, api.CodeInvalid, "This link was withdrawn",
 		"Too many wrong passwords were typed with this link, so it no longer works. Ask your admin for a new one."}
-	linkLocked = &linkProblem{http.StatusForbidden, portalsync.CodeForbidden, "This account is locked",
+	linkLocked = &linkProblem{http.StatusForbidden, api.CodeForbidden, "This account is locked",
 		"The account this link is for is locked. Ask your admin."}
 )
 
@@ -326,7 +326,7 @@ func (h *Handler) checkLinkPassword(r *http.Request, l store.RecoveryLink, u sto
 	if h.checkPassword(ctx, passwordAttempt{user: u, found: true}, password) {
 		return nil, nil
 	}
-	win := ratelimit.Window{Counter: h.opts.Store, Limit: portalsync.MaxLinkPasswordAttempts, Window: linkPasswordWindow}
+	win := ratelimit.Window{Counter: h.opts.Store, Limit: api.MaxLinkPasswordAttempts, Window: linkPasswordWindow}
 	ok, _, err := win.Allow(ctx, ratelimit.Key(limitLinkPassword, strconv.FormatInt(l.ID, 10)))
 	if err != nil {
 		return nil, fmt.Errorf("counting wrong passwords of recovery link %d: %w", l.ID, err)
@@ -405,12 +405,12 @@ func (h *Handler) redeemLink(r *http.Request, raw, password string) (linkGrant, 
 // postRedeemRecoveryLink serves POST /v1/recovery-links/redeem for the app:
 // the link's token in, an enrol-only session out.
 func (h *Handler) postRedeemRecoveryLink(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.RecoveryLinkRedeem
+	var in api.RecoveryLinkRedeem
 	if !decodeJSON(w, r, &in) {
 		return
 	}
 	if in.Token == "" {
-		writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, `member "token" is required`)
+		writeError(w, http.StatusBadRequest, api.CodeInvalid, `member "token" is required`)
 		return
 	}
 	g, prob, err := h.redeemLink(r, in.Token, in.Password)
@@ -422,7 +422,7 @@ func (h *Handler) postRedeemRecoveryLink(w http.ResponseWriter, r *http.Request)
 		writeError(w, prob.status, prob.code, prob.message)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.RecoveryLinkRedeemed{SessionToken: g.token, ExpiresAt: g.expires, Scope: string(store.ScopeEnrol)})
+	writeJSON(w, http.StatusOK, api.RecoveryLinkRedeemed{SessionToken: g.token, ExpiresAt: g.expires, Scope: string(store.ScopeEnrol)})
 }
 
 // linkPage is the data of the link page.

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // getRecoveryStatus serves GET /v1/recovery-requests/status to the
@@ -24,18 +24,18 @@ func (h *Handler) getRecoveryStatus(w http.ResponseWriter, r *http.Request) {
 	scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal"`)
-		writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated,
+		writeError(w, http.StatusUnauthorized, api.CodeUnauthenticated,
 			"send the recovery request's poll token as a bearer token")
 		return
 	}
 	hash, err := auth.HashEncodedToken(strings.TrimSpace(raw))
 	if err != nil {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, recoveryNotFound)
+		writeError(w, http.StatusNotFound, api.CodeNotFound, recoveryNotFound)
 		return
 	}
 	req, err := h.opts.Store.GetRecoveryRequestByToken(ctx, store.TokenHash(hash))
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, recoveryNotFound)
+		writeError(w, http.StatusNotFound, api.CodeNotFound, recoveryNotFound)
 		return
 	}
 	if err == nil {
@@ -45,7 +45,7 @@ func (h *Handler) getRecoveryStatus(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, "recovery status", err)
 		return
 	}
-	out := portalsync.RecoveryStatus{Status: string(req.Status), ExpiresAt: h.recoveryExpiry(req), LinkTo: linkTo(req)}
+	out := api.RecoveryStatus{Status: string(req.Status), ExpiresAt: h.recoveryExpiry(req), LinkTo: linkTo(req)}
 	// PasswordProven is checked again here, not only when sealing: a
 	// request that did not prove the password never hands its link out.
 	if req.Status == store.RequestLinkIssued && req.DeliveryPending && req.PasswordProven {
@@ -62,7 +62,7 @@ func (h *Handler) getRecoveryStatus(w http.ResponseWriter, r *http.Request) {
 // takeLinkDelivery takes the sealed link of req (nil when another poll
 // took it first, or when the link can no longer be used: the app is then
 // told the state only, and the e-mail is the way on).
-func (h *Handler) takeLinkDelivery(r *http.Request, req store.RecoveryRequest) (*portalsync.DeliveredLink, error) {
+func (h *Handler) takeLinkDelivery(r *http.Request, req store.RecoveryRequest) (*api.DeliveredLink, error) {
 	ctx := r.Context()
 	sealed, err := h.opts.Store.TakeRecoveryLinkDelivery(ctx, req.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -100,5 +100,5 @@ func (h *Handler) takeLinkDelivery(r *http.Request, req store.RecoveryRequest) (
 		h.log.LogAttrs(ctx, slog.LevelWarn, "recovery link delivered unaudited",
 			slog.String("id", RequestID(ctx)), slog.Int64("request", req.ID))
 	}
-	return &portalsync.DeliveredLink{Token: tok.Encode(), ExpiresAt: l.ExpiresAt.UTC()}, nil
+	return &api.DeliveredLink{Token: tok.Encode(), ExpiresAt: l.ExpiresAt.UTC()}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // rlEnv is a portal with a platform tenant, a reseller under it and a
@@ -86,32 +86,32 @@ const rlPassword = "correct horse battery"
 
 // request files a recovery request for email with the account's password,
 // as the requester's app does, so its link comes to the app.
-func (e *rlEnv) request(t *testing.T, email string) portalsync.RecoveryTicket {
+func (e *rlEnv) request(t *testing.T, email string) api.RecoveryTicket {
 	t.Helper()
-	return e.requestWith(t, portalsync.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>", Password: rlPassword})
+	return e.requestWith(t, api.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>", Password: rlPassword})
 }
 
 // requestUnproven files a recovery request for email without a password:
 // its link can only go by e-mail.
-func (e *rlEnv) requestUnproven(t *testing.T, email string) portalsync.RecoveryTicket {
+func (e *rlEnv) requestUnproven(t *testing.T, email string) api.RecoveryTicket {
 	t.Helper()
-	return e.requestWith(t, portalsync.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>"})
+	return e.requestWith(t, api.RecoveryRequestCreate{Email: email, Message: "lost my phone <b>help</b>"})
 }
 
-func (e *rlEnv) requestWith(t *testing.T, in portalsync.RecoveryRequestCreate) portalsync.RecoveryTicket {
+func (e *rlEnv) requestWith(t *testing.T, in api.RecoveryRequestCreate) api.RecoveryTicket {
 	t.Helper()
-	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryRequests, "", in)
+	w := callAPI(t, e.h, "POST", api.PathRecoveryRequests, "", in)
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("recovery request: %d %s", w.Code, w.Body)
 	}
-	var out portalsync.RecoveryRequestCreated
+	var out api.RecoveryRequestCreated
 	decodeAnswer(t, w, &out)
 	return out.Request
 }
 
 // requestID finds the id of the request with ticket tk (the requester
 // never learns it; the admin's queue shows it).
-func (e *rlEnv) requestID(t *testing.T, tk portalsync.RecoveryTicket) int64 {
+func (e *rlEnv) requestID(t *testing.T, tk api.RecoveryTicket) int64 {
 	t.Helper()
 	h, err := auth.HashEncodedToken(tk.PollToken)
 	if err != nil {
@@ -124,20 +124,20 @@ func (e *rlEnv) requestID(t *testing.T, tk portalsync.RecoveryTicket) int64 {
 	return r.ID
 }
 
-func (e *rlEnv) poll(t *testing.T, pollToken string) portalsync.RecoveryStatus {
+func (e *rlEnv) poll(t *testing.T, pollToken string) api.RecoveryStatus {
 	t.Helper()
-	w := callAPI(t, e.h, "GET", portalsync.PathRecoveryStatus, pollToken, nil)
+	w := callAPI(t, e.h, "GET", api.PathRecoveryStatus, pollToken, nil)
 	if w.Code != http.StatusOK {
 		t.Fatalf("poll: %d %s", w.Code, w.Body)
 	}
-	var out portalsync.RecoveryStatus
+	var out api.RecoveryStatus
 	decodeAnswer(t, w, &out)
 	return out
 }
 
-func (e *rlEnv) queue(t *testing.T, session, status string) []portalsync.RecoveryQueueItem {
+func (e *rlEnv) queue(t *testing.T, session, status string) []api.RecoveryQueueItem {
 	t.Helper()
-	path := portalsync.PathAdminRecoveryRequests
+	path := api.PathAdminRecoveryRequests
 	if status != "" {
 		path += "?status=" + status
 	}
@@ -145,18 +145,18 @@ func (e *rlEnv) queue(t *testing.T, session, status string) []portalsync.Recover
 	if w.Code != http.StatusOK {
 		t.Fatalf("queue: %d %s", w.Code, w.Body)
 	}
-	var out portalsync.RecoveryQueue
+	var out api.RecoveryQueue
 	decodeAnswer(t, w, &out)
 	return out.Requests
 }
 
-func rlItem(items []portalsync.RecoveryQueueItem, id int64) (portalsync.RecoveryQueueItem, bool) {
+func rlItem(items []api.RecoveryQueueItem, id int64) (api.RecoveryQueueItem, bool) {
 	for _, it := range items {
 		if it.ID == id {
 			return it, true
 		}
 	}
-	return portalsync.RecoveryQueueItem{}, false
+	return api.RecoveryQueueItem{}, false
 }
 
 func (e *rlEnv) status(t *testing.T, id int64) store.RequestStatus {
@@ -242,7 +242,7 @@ func (e *rlEnv) linkRow(t *testing.T, token string) store.RecoveryLink {
 
 func (e *rlEnv) approve(t *testing.T, session string, id int64, phrase string) *httptest.ResponseRecorder {
 	t.Helper()
-	return callAPI(t, e.h, "POST", portalsync.PathApproveRecovery(id), session, portalsync.RecoveryApprove{Phrase: phrase})
+	return callAPI(t, e.h, "POST", api.PathApproveRecovery(id), session, api.RecoveryApprove{Phrase: phrase})
 }
 
 func rlWantStatus(t *testing.T, what string, w *httptest.ResponseRecorder, status int) {
@@ -271,7 +271,7 @@ func TestRecoveryLoop(t *testing.T) {
 
 	tk := e.request(t, strings.ToUpper(ada.Email))
 	id := e.requestID(t, tk)
-	if got := e.poll(t, tk.PollToken); got.Status != portalsync.RecoveryPending || got.Link != nil || !got.ExpiresAt.Equal(tk.ExpiresAt) {
+	if got := e.poll(t, tk.PollToken); got.Status != api.RecoveryPending || got.Link != nil || !got.ExpiresAt.Equal(tk.ExpiresAt) {
 		t.Fatalf("first poll: %+v (ticket expires %v)", got, tk.ExpiresAt)
 	}
 
@@ -299,9 +299,9 @@ func TestRecoveryLoop(t *testing.T) {
 	spoken := strings.ToUpper(strings.ReplaceAll(tk.Phrase, " ", " - "))
 	w = e.approve(t, admin.session, id, spoken)
 	rlWantStatus(t, "approve", w, http.StatusOK)
-	var dec portalsync.RecoveryDecision
+	var dec api.RecoveryDecision
 	decodeAnswer(t, w, &dec)
-	if dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp ||
+	if dec.Request.Status != api.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp ||
 		!dec.Link.ExpiresAt.Equal(e.clock.Now().Add(DefaultLinkTTL).Truncate(time.Microsecond)) || dec.Request.DecidedBy != admin.ID {
 		t.Fatalf("decision: %+v link %+v", dec.Request, dec.Link)
 	}
@@ -309,7 +309,7 @@ func TestRecoveryLoop(t *testing.T) {
 	// The request proved the password, so the app gets the link on its
 	// next poll, and never again; the mailbox is told where it went.
 	got := e.poll(t, tk.PollToken)
-	if got.Status != portalsync.RecoveryLinkIssued || got.Link == nil || !got.Link.ExpiresAt.Equal(dec.Link.ExpiresAt) || got.LinkTo != portalsync.LinkToApp {
+	if got.Status != api.RecoveryLinkIssued || got.Link == nil || !got.Link.ExpiresAt.Equal(dec.Link.ExpiresAt) || got.LinkTo != api.LinkToApp {
 		t.Fatalf("delivering poll: %+v", got)
 	}
 	token := got.Link.Token
@@ -320,7 +320,7 @@ func TestRecoveryLoop(t *testing.T) {
 	if len(mails) != 1 || strings.Contains(mails[0].Text, token) || !strings.Contains(mails[0].Text, "went to the Latchkey app") {
 		t.Fatalf("the notice mail: %+v", mails)
 	}
-	if again := e.poll(t, tk.PollToken); again.Status != portalsync.RecoveryLinkIssued || again.Link != nil {
+	if again := e.poll(t, tk.PollToken); again.Status != api.RecoveryLinkIssued || again.Link != nil {
 		t.Fatalf("second poll: %+v", again)
 	}
 	if it, _ := rlItem(e.queue(t, admin.session, ""), id); it.DeliveredAt == nil || len(it.Actions) != 0 {
@@ -379,7 +379,7 @@ func TestRecoveryLoop(t *testing.T) {
 	if _, err := e.st.ActiveTOTPFactor(ctx, ada.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the old authenticator still works: %v", err)
 	}
-	if w := callAPI(t, e.h, "GET", portalsync.PathAdminRecoveryRequests, ada.session, nil); w.Code != http.StatusUnauthorized {
+	if w := callAPI(t, e.h, "GET", api.PathAdminRecoveryRequests, ada.session, nil); w.Code != http.StatusUnauthorized {
 		t.Fatalf("ada's earlier session still works: %d", w.Code)
 	}
 	// The enrol session is a session, but only for enrolling.
@@ -388,13 +388,13 @@ func TestRecoveryLoop(t *testing.T) {
 			t.Fatalf("GET /v1/session with the enrol session: %d %s", w.Code, w.Body)
 		}
 	}
-	if w := callAPI(t, e.h, "GET", portalsync.PathAdminRecoveryRequests, cookie.Value, nil); w.Code != http.StatusForbidden {
+	if w := callAPI(t, e.h, "GET", api.PathAdminRecoveryRequests, cookie.Value, nil); w.Code != http.StatusForbidden {
 		t.Fatalf("the enrol session reached the admin queue: %d", w.Code)
 	}
 	if _, ok := e.out.Last(ada.Email, "two-factor authentication changed"); !ok {
 		t.Error("ada was not told her 2FA changed")
 	}
-	if got := e.poll(t, tk.PollToken); got.Status != portalsync.RecoveryCompleted || got.Link != nil {
+	if got := e.poll(t, tk.PollToken); got.Status != api.RecoveryCompleted || got.Link != nil {
 		t.Fatalf("poll after use: %+v", got)
 	}
 
@@ -405,7 +405,7 @@ func TestRecoveryLoop(t *testing.T) {
 		t.Errorf("second POST page: %s", w.Body)
 	}
 	rlWantStatus(t, "GET after use", e.page(t, "GET", token, ""), http.StatusGone)
-	w = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword})
+	w = callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword})
 	rlWantStatus(t, "API redeem after use", w, http.StatusGone)
 
 	// Everything is in the audit log, in order, once.
@@ -447,7 +447,7 @@ func TestRecoveryRedeemAPI(t *testing.T) {
 		t.Fatal("no link delivered")
 	}
 	redeem := func(body string, ct string) *httptest.ResponseRecorder {
-		return do(e.h, "POST", portalsync.PathRecoveryLinkRedeem, ct, body)
+		return do(e.h, "POST", api.PathRecoveryLinkRedeem, ct, body)
 	}
 	unknown := auth.NewToken().Encode()
 	for _, tc := range []struct {
@@ -455,16 +455,16 @@ func TestRecoveryRedeemAPI(t *testing.T) {
 		status         int
 		code           string
 	}{
-		{"truncated", `{"token":"` + link.Token[:30] + `"}`, "application/json", 400, portalsync.CodeInvalid},
-		{"standard base64", `{"token":"` + strings.ReplaceAll(link.Token[:42], "-", "+") + `+"}`, "application/json", 400, portalsync.CodeInvalid},
-		{"unknown", `{"token":"` + unknown + `"}`, "application/json", 404, portalsync.CodeNotFound},
-		{"empty token", `{"token":""}`, "application/json", 400, portalsync.CodeInvalid},
-		{"no token", `{}`, "application/json", 400, portalsync.CodeInvalid},
-		{"unknown member", `{"token":"` + link.Token + `","user":1}`, "application/json", 400, portalsync.CodeUnknownField},
-		{"malformed", `{"token":`, "application/json", 400, portalsync.CodeBadRequest},
-		{"wrong type", `{"token":7}`, "application/json", 400, portalsync.CodeInvalid},
-		{"trailing data", `{"token":"x"} {}`, "application/json", 400, portalsync.CodeBadRequest},
-		{"form", "token=" + link.Token, "application/x-www-form-urlencoded", 415, portalsync.CodeUnsupportedMedia},
+		{"truncated", `{"token":"` + link.Token[:30] + `"}`, "application/json", 400, api.CodeInvalid},
+		{"standard base64", `{"token":"` + strings.ReplaceAll(link.Token[:42], "-", "+") + `+"}`, "application/json", 400, api.CodeInvalid},
+		{"unknown", `{"token":"` + unknown + `"}`, "application/json", 404, api.CodeNotFound},
+		{"empty token", `{"token":""}`, "application/json", 400, api.CodeInvalid},
+		{"no token", `{}`, "application/json", 400, api.CodeInvalid},
+		{"unknown member", `{"token":"` + link.Token + `","user":1}`, "application/json", 400, api.CodeUnknownField},
+		{"malformed", `{"token":`, "application/json", 400, api.CodeBadRequest},
+		{"wrong type", `{"token":7}`, "application/json", 400, api.CodeInvalid},
+		{"trailing data", `{"token":"x"} {}`, "application/json", 400, api.CodeBadRequest},
+		{"form", "token=" + link.Token, "application/x-www-form-urlencoded", 415, api.CodeUnsupportedMedia},
 	} {
 		w := redeem(tc.body, tc.ct)
 		if w.Code != tc.status {
@@ -481,7 +481,7 @@ func TestRecoveryRedeemAPI(t *testing.T) {
 
 	w := redeem(`{"token":"`+link.Token+`","password":"`+rlPassword+`"}`, "application/json")
 	rlWantStatus(t, "redeem", w, http.StatusOK)
-	var got portalsync.RecoveryLinkRedeemed
+	var got api.RecoveryLinkRedeemed
 	decodeAnswer(t, w, &got)
 	if got.Scope != "enrol" || !got.ExpiresAt.Equal(e.clock.Now().Add(EnrolSessionTTL).Truncate(time.Microsecond)) {
 		t.Fatalf("redeemed: %v", got)
@@ -507,7 +507,7 @@ func TestRecoveryDecisionPolicy(t *testing.T) {
 	sAdmin := e.user(t, e.stranger, "sam", store.RoleAdmin)
 
 	type req struct {
-		tk portalsync.RecoveryTicket
+		tk api.RecoveryTicket
 		id int64
 	}
 	file := func(email string) req {
@@ -560,9 +560,9 @@ func TestRecoveryDecisionPolicy(t *testing.T) {
 			}
 			w = e.approve(t, s.who.session, s.r.id, p)
 		case "deny":
-			w = callAPI(t, e.h, "POST", portalsync.PathDenyRecovery(s.r.id), s.who.session, portalsync.RecoveryDeny{Reason: "call me from your desk phone"})
+			w = callAPI(t, e.h, "POST", api.PathDenyRecovery(s.r.id), s.who.session, api.RecoveryDeny{Reason: "call me from your desk phone"})
 		case "forward":
-			w = callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(s.r.id), s.who.session, nil)
+			w = callAPI(t, e.h, "POST", api.PathForwardRecovery(s.r.id), s.who.session, nil)
 		}
 		if w.Code != s.status {
 			t.Errorf("%s: %d %s, want %d", s.name, w.Code, w.Body, s.status)
@@ -611,7 +611,7 @@ func TestRecoveryDecisionPolicy(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	if w := callAPI(t, e.h, "GET", portalsync.PathAdminRecoveryRequests, rRO.session, nil); w.Code != http.StatusForbidden {
+	if w := callAPI(t, e.h, "GET", api.PathAdminRecoveryRequests, rRO.session, nil); w.Code != http.StatusForbidden {
 		t.Errorf("read-only queue: %d", w.Code)
 	}
 	// A fresh child request: the reseller may only forward it, and the
@@ -624,7 +624,7 @@ func TestRecoveryDecisionPolicy(t *testing.T) {
 	if _, ok := rlItem(e.queue(t, pAdmin.session, ""), fresh.id); ok {
 		t.Error("platform support sees an unforwarded customer request")
 	}
-	rlWantStatus(t, "forward", callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(fresh.id), rTech.session, nil), http.StatusOK)
+	rlWantStatus(t, "forward", callAPI(t, e.h, "POST", api.PathForwardRecovery(fresh.id), rTech.session, nil), http.StatusOK)
 	it, ok := rlItem(e.queue(t, pAdmin.session, "forwarded"), fresh.id)
 	if !ok || !slices.Equal(it.Actions, []string{"approve", "deny"}) || it.Phrase != fresh.tk.Phrase {
 		t.Errorf("platform's view of the forwarded request: %+v", it)
@@ -645,11 +645,11 @@ func TestRecoveryExpiry(t *testing.T) {
 	oldID := e.requestID(t, old)
 	e.clock.Add(DefaultRecoveryRequestTTL)
 	admin.session = sessionFor(t, e.h, admin.User, store.ScopeFull)
-	if got := e.poll(t, old.PollToken); got.Status != portalsync.RecoveryPending {
+	if got := e.poll(t, old.PollToken); got.Status != api.RecoveryPending {
 		t.Fatalf("at exactly its expiry the request is %s", got.Status)
 	}
 	e.clock.Add(time.Second)
-	if got := e.poll(t, old.PollToken); got.Status != portalsync.RecoveryExpired {
+	if got := e.poll(t, old.PollToken); got.Status != api.RecoveryExpired {
 		t.Fatalf("past its expiry the request is %s", got.Status)
 	}
 	if it, ok := rlItem(e.queue(t, admin.session, "expired"), oldID); !ok || len(it.Actions) != 0 {
@@ -664,7 +664,7 @@ func TestRecoveryExpiry(t *testing.T) {
 	other := e.request(t, ada.Email)
 	e.clock.Add(DefaultRecoveryRequestTTL + time.Minute)
 	admin.session = sessionFor(t, e.h, admin.User, store.ScopeFull)
-	if it, ok := rlItem(e.queue(t, admin.session, ""), e.requestID(t, other)); !ok || it.Status != portalsync.RecoveryExpired {
+	if it, ok := rlItem(e.queue(t, admin.session, ""), e.requestID(t, other)); !ok || it.Status != api.RecoveryExpired {
 		t.Fatalf("queue after expiry: %+v", it)
 	}
 
@@ -704,9 +704,9 @@ func TestRecoveryDirectLink(t *testing.T) {
 	rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
 	first := e.mailedLink(t, ada.Email)
 
-	w := callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(ada.ID), admin.session, nil)
+	w := callAPI(t, e.h, "POST", api.PathUserRecoveryLink(ada.ID), admin.session, nil)
 	rlWantStatus(t, "direct link", w, http.StatusOK)
-	var got portalsync.DirectLinkIssued
+	var got api.DirectLinkIssued
 	decodeAnswer(t, w, &got)
 	if !got.Link.Emailed || got.Link.ForApp || got.Link.UserID != ada.ID {
 		t.Fatalf("answer %+v", got)
@@ -741,7 +741,7 @@ func TestRecoveryDirectLink(t *testing.T) {
 		{"customer for reseller", rlUser{User: cTech.User, session: cTech.session}, ada.ID, 404},
 		{"unknown user", admin, 999999, 404},
 	} {
-		if w := callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(tc.target), tc.who.session, nil); w.Code != tc.status {
+		if w := callAPI(t, e.h, "POST", api.PathUserRecoveryLink(tc.target), tc.who.session, nil); w.Code != tc.status {
 			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.status)
 		}
 	}
@@ -750,7 +750,7 @@ func TestRecoveryDirectLink(t *testing.T) {
 	failing := newRLEnv(t, func(o *Options) { o.Mailer = rlFailingMailer{} })
 	fAdmin := failing.user(t, failing.reseller, "grace", store.RoleAdmin)
 	fAda := failing.user(t, failing.reseller, "ada", store.RoleTechnician)
-	w = callAPI(t, failing.h, "POST", portalsync.PathUserRecoveryLink(fAda.ID), fAdmin.session, nil)
+	w = callAPI(t, failing.h, "POST", api.PathUserRecoveryLink(fAda.ID), fAdmin.session, nil)
 	rlWantStatus(t, "unmailable link", w, http.StatusServiceUnavailable)
 	if n, err := failing.st.RevokeRecoveryLinks(context.Background(), fAda.ID); err != nil || n != 0 {
 		t.Errorf("an unmailable link stayed live (%d revoked now, %v)", n, err)
@@ -768,7 +768,7 @@ func TestRecoveryLinkConcurrentRedeem(t *testing.T) {
 	e := newRLEnv(t, nil)
 	admin := e.user(t, e.reseller, "grace", store.RoleAdmin)
 	ada := e.user(t, e.reseller, "ada", store.RoleTechnician)
-	if w := callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(ada.ID), admin.session, nil); w.Code != http.StatusOK {
+	if w := callAPI(t, e.h, "POST", api.PathUserRecoveryLink(ada.ID), admin.session, nil); w.Code != http.StatusOK {
 		t.Fatalf("issue: %d %s", w.Code, w.Body)
 	}
 	token := e.mailedLink(t, ada.Email)
@@ -781,7 +781,7 @@ func TestRecoveryLinkConcurrentRedeem(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			codes[i] = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}).Code
+			codes[i] = callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword}).Code
 		}()
 	}
 	close(start)
@@ -828,35 +828,35 @@ func TestRecoveryBadInput(t *testing.T) {
 		e.h.ServeHTTP(w, req)
 		return w
 	}
-	approve, deny, forward := portalsync.PathApproveRecovery(id), portalsync.PathDenyRecovery(id), portalsync.PathForwardRecovery(id)
-	link := portalsync.PathUserRecoveryLink(ada.ID)
+	approve, deny, forward := api.PathApproveRecovery(id), api.PathDenyRecovery(id), api.PathForwardRecovery(id)
+	link := api.PathUserRecoveryLink(ada.ID)
 	const js = "application/json"
 	for _, tc := range []struct {
 		name, method, path, ct, body string
 		status                       int
 		code                         string
 	}{
-		{"approve unknown member", "POST", approve, js, `{"phrase":"x","user_id":1}`, 400, portalsync.CodeUnknownField},
-		{"approve malformed", "POST", approve, js, `{"phrase":`, 400, portalsync.CodeBadRequest},
-		{"approve array", "POST", approve, js, `["phrase"]`, 400, portalsync.CodeBadRequest},
-		{"approve no body", "POST", approve, js, ``, 400, portalsync.CodeBadRequest},
-		{"approve empty phrase", "POST", approve, js, `{"phrase":"  "}`, 400, portalsync.CodeInvalid},
-		{"approve phrase number", "POST", approve, js, `{"phrase":4}`, 400, portalsync.CodeInvalid},
-		{"approve text/plain", "POST", approve, "text/plain", `{"phrase":"x"}`, 415, portalsync.CodeUnsupportedMedia},
-		{"deny unknown member", "POST", deny, js, `{"why":"x"}`, 400, portalsync.CodeUnknownField},
-		{"deny trailing", "POST", deny, js, `{} x`, 400, portalsync.CodeBadRequest},
-		{"deny reason too long", "POST", deny, js, `{"reason":"` + strings.Repeat("é", portalsync.MaxDenyReasonRunes+1) + `"}`, 400, portalsync.CodeInvalid},
-		{"deny reason control", "POST", deny, js, `{"reason":"a\u001bb"}`, 400, portalsync.CodeInvalid},
-		{"deny reason bidi", "POST", deny, js, `{"reason":"a\u202eb"}`, 400, portalsync.CodeInvalid},
-		{"forward unknown member", "POST", forward, js, `{"to":"platform"}`, 400, portalsync.CodeUnknownField},
-		{"forward text", "POST", forward, "text/plain", `x`, 415, portalsync.CodeUnsupportedMedia},
-		{"link unknown member", "POST", link, js, `{"send":true}`, 400, portalsync.CodeUnknownField},
-		{"id not a number", "POST", portalsync.PathAdminRecoveryRequests + "/abc/deny", "", "", 400, portalsync.CodeInvalid},
-		{"id zero", "POST", portalsync.PathAdminRecoveryRequests + "/0/forward", "", "", 400, portalsync.CodeInvalid},
-		{"id unknown", "POST", portalsync.PathDenyRecovery(999999), "", "", 404, portalsync.CodeNotFound},
-		{"user id negative", "POST", "/v1/admin/users/-3/recovery-link", "", "", 400, portalsync.CodeInvalid},
-		{"bad status filter", "GET", portalsync.PathAdminRecoveryRequests + "?status=open", "", "", 400, portalsync.CodeInvalid},
-		{"queue PUT", "PUT", portalsync.PathAdminRecoveryRequests, "", "", 405, portalsync.CodeMethodNotAllowed},
+		{"approve unknown member", "POST", approve, js, `{"phrase":"x","user_id":1}`, 400, api.CodeUnknownField},
+		{"approve malformed", "POST", approve, js, `{"phrase":`, 400, api.CodeBadRequest},
+		{"approve array", "POST", approve, js, `["phrase"]`, 400, api.CodeBadRequest},
+		{"approve no body", "POST", approve, js, ``, 400, api.CodeBadRequest},
+		{"approve empty phrase", "POST", approve, js, `{"phrase":"  "}`, 400, api.CodeInvalid},
+		{"approve phrase number", "POST", approve, js, `{"phrase":4}`, 400, api.CodeInvalid},
+		{"approve text/plain", "POST", approve, "text/plain", `{"phrase":"x"}`, 415, api.CodeUnsupportedMedia},
+		{"deny unknown member", "POST", deny, js, `{"why":"x"}`, 400, api.CodeUnknownField},
+		{"deny trailing", "POST", deny, js, `{} x`, 400, api.CodeBadRequest},
+		{"deny reason too long", "POST", deny, js, `{"reason":"` + strings.Repeat("é", api.MaxDenyReasonRunes+1) + `"}`, 400, api.CodeInvalid},
+		{"deny reason control", "POST", deny, js, `{"reason":"a\u001bb"}`, 400, api.CodeInvalid},
+		{"deny reason bidi", "POST", deny, js, `{"reason":"a\u202eb"}`, 400, api.CodeInvalid},
+		{"forward unknown member", "POST", forward, js, `{"to":"platform"}`, 400, api.CodeUnknownField},
+		{"forward text", "POST", forward, "text/plain", `x`, 415, api.CodeUnsupportedMedia},
+		{"link unknown member", "POST", link, js, `{"send":true}`, 400, api.CodeUnknownField},
+		{"id not a number", "POST", api.PathAdminRecoveryRequests + "/abc/deny", "", "", 400, api.CodeInvalid},
+		{"id zero", "POST", api.PathAdminRecoveryRequests + "/0/forward", "", "", 400, api.CodeInvalid},
+		{"id unknown", "POST", api.PathDenyRecovery(999999), "", "", 404, api.CodeNotFound},
+		{"user id negative", "POST", "/v1/admin/users/-3/recovery-link", "", "", 400, api.CodeInvalid},
+		{"bad status filter", "GET", api.PathAdminRecoveryRequests + "?status=open", "", "", 400, api.CodeInvalid},
+		{"queue PUT", "PUT", api.PathAdminRecoveryRequests, "", "", 405, api.CodeMethodNotAllowed},
 	} {
 		w := call(tc.method, tc.path, tc.ct, tc.body)
 		if w.Code != tc.status {
@@ -884,7 +884,7 @@ func TestRecoveryPollTokens(t *testing.T) {
 	tk := e.request(t, ada.Email)
 	var bodies []string
 	for _, tok := range []string{auth.NewToken().Encode(), tk.PollToken[:40], tk.PollToken + "A", "not a token", strings.Repeat("x", 5000)} {
-		w := callAPI(t, e.h, "GET", portalsync.PathRecoveryStatus, tok, nil)
+		w := callAPI(t, e.h, "GET", api.PathRecoveryStatus, tok, nil)
 		if w.Code != http.StatusNotFound {
 			t.Errorf("token of %d bytes: %d", len(tok), w.Code)
 		}
@@ -895,13 +895,13 @@ func TestRecoveryPollTokens(t *testing.T) {
 			t.Errorf("answers differ: %q vs %q", b, bodies[0])
 		}
 	}
-	w := callAPI(t, e.h, "GET", portalsync.PathRecoveryStatus, "", nil)
+	w := callAPI(t, e.h, "GET", api.PathRecoveryStatus, "", nil)
 	if w.Code != http.StatusUnauthorized || w.Header().Get("WWW-Authenticate") == "" {
 		t.Errorf("no token: %d %v", w.Code, w.Header())
 	}
 	// An admin session is not a poll token.
 	admin := e.user(t, e.reseller, "grace", store.RoleAdmin)
-	if w := callAPI(t, e.h, "GET", portalsync.PathRecoveryStatus, admin.session, nil); w.Code != http.StatusNotFound {
+	if w := callAPI(t, e.h, "GET", api.PathRecoveryStatus, admin.session, nil); w.Code != http.StatusNotFound {
 		t.Errorf("session as poll token: %d", w.Code)
 	}
 }
@@ -952,17 +952,17 @@ func TestOpenAPIRecoveryLoopValidates(t *testing.T) {
 	check("POST", approve, e.approve(t, admin.session, id, tk.Phrase), 200)
 	check("POST", approve, e.approve(t, admin.session, id, tk.Phrase), 409)
 	check("GET", status, callAPI(t, e.h, "GET", status, tk.PollToken, nil), 200)
-	check("POST", forward, callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(id), admin.session, nil), 409)
+	check("POST", forward, callAPI(t, e.h, "POST", api.PathForwardRecovery(id), admin.session, nil), 409)
 	other := e.request(t, ada.Email)
-	check("POST", forward, callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(e.requestID(t, other)), admin.session, nil), 200)
-	check("POST", deny, callAPI(t, e.h, "POST", portalsync.PathDenyRecovery(e.requestID(t, other)), admin.session, portalsync.RecoveryDeny{Reason: "no"}), 200)
-	check("POST", deny, callAPI(t, e.h, "POST", portalsync.PathDenyRecovery(999999), admin.session, nil), 404)
-	check("POST", direct, callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(ada.ID), admin.session, nil), 200)
-	check("POST", direct, callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(admin.ID), admin.session, nil), 403)
+	check("POST", forward, callAPI(t, e.h, "POST", api.PathForwardRecovery(e.requestID(t, other)), admin.session, nil), 200)
+	check("POST", deny, callAPI(t, e.h, "POST", api.PathDenyRecovery(e.requestID(t, other)), admin.session, api.RecoveryDeny{Reason: "no"}), 200)
+	check("POST", deny, callAPI(t, e.h, "POST", api.PathDenyRecovery(999999), admin.session, nil), 404)
+	check("POST", direct, callAPI(t, e.h, "POST", api.PathUserRecoveryLink(ada.ID), admin.session, nil), 200)
+	check("POST", direct, callAPI(t, e.h, "POST", api.PathUserRecoveryLink(admin.ID), admin.session, nil), 403)
 	token := e.mailedLink(t, ada.Email)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 200)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 410)
-	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", portalsync.RecoveryLinkRedeem{Token: "short", Password: rlPassword}), 400)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 200)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword}), 410)
+	check("POST", redeem, callAPI(t, e.h, "POST", redeem, "", api.RecoveryLinkRedeem{Token: "short", Password: rlPassword}), 400)
 	check("POST", redeem, do(e.h, "POST", redeem, "text/plain", "x"), 415)
 	// Queues with every optional member, and without, validate too.
 	support := e.user(t, e.platform, "pat", store.RoleAdmin)
@@ -983,13 +983,13 @@ func TestOpenAPIRecoveryLoopValidates(t *testing.T) {
 func TestRecoveryLoopWireTypesRedact(t *testing.T) {
 	const secret = "s3cr3t-value-XYZ"
 	vals := []any{
-		portalsync.RecoveryStatus{Status: "link_issued", Link: &portalsync.DeliveredLink{Token: secret}},
-		portalsync.DeliveredLink{Token: secret},
-		portalsync.RecoveryQueueItem{Phrase: secret, Email: secret, Message: secret},
-		portalsync.RecoveryApprove{Phrase: secret},
-		portalsync.RecoveryLinkRedeem{Token: secret, Password: secret},
-		portalsync.RecoveryRequestCreate{Email: "a@b.example", Password: secret},
-		portalsync.RecoveryLinkRedeemed{SessionToken: secret},
+		api.RecoveryStatus{Status: "link_issued", Link: &api.DeliveredLink{Token: secret}},
+		api.DeliveredLink{Token: secret},
+		api.RecoveryQueueItem{Phrase: secret, Email: secret, Message: secret},
+		api.RecoveryApprove{Phrase: secret},
+		api.RecoveryLinkRedeem{Token: secret, Password: secret},
+		api.RecoveryRequestCreate{Email: "a@b.example", Password: secret},
+		api.RecoveryLinkRedeemed{SessionToken: secret},
 	}
 	var buf bytes.Buffer
 	for _, v := range vals {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"io"
 	"net/http"
@@ -25,7 +26,6 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
 	"github.com/latchkey/latchkey/portal/store/postgres"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The load benchmarks serve the real handler on a loopback TCP port and
@@ -269,15 +269,15 @@ func BenchmarkLoadSignInTOTP(b *testing.B) {
 				for pb.Next() {
 					email := emails[next.Add(1)-1]
 					t0 := time.Now()
-					resp, err := post(portalsync.PathSignIn, portalsync.SignInRequest{Email: email, Password: password})
+					resp, err := post(api.PathSignIn, api.SignInRequest{Email: email, Password: password})
 					if err != nil || resp.StatusCode != http.StatusOK {
 						lat.bad.Add(1)
 						continue
 					}
-					var ans portalsync.SignInAnswer
+					var ans api.SignInAnswer
 					_ = json.NewDecoder(resp.Body).Decode(&ans)
 					resp.Body.Close()
-					resp, err = post(portalsync.PathSignInSecondFactor, portalsync.SecondFactorRequest{Challenge: ans.Challenge, Method: portalsync.MethodTOTP, Code: code})
+					resp, err = post(api.PathSignInSecondFactor, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
 					if err != nil {
 						lat.bad.Add(1)
 						continue

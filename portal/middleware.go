@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 type ctxKey int
@@ -61,7 +61,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		defer h.recoverPanic(rec, r)
 
 		if r.ContentLength > h.opts.MaxBodyBytes {
-			writeError(rec, http.StatusRequestEntityTooLarge, portalsync.CodeTooLarge,
+			writeError(rec, http.StatusRequestEntityTooLarge, api.CodeTooLarge,
 				fmt.Sprintf("the request body is larger than %d bytes", h.opts.MaxBodyBytes))
 			return
 		}
@@ -90,7 +90,7 @@ func (h *Handler) recoverPanic(rec *recorder, r *http.Request) {
 	if rec.wrote {
 		panic(http.ErrAbortHandler)
 	}
-	writeError(rec, http.StatusInternalServerError, portalsync.CodeInternal,
+	writeError(rec, http.StatusInternalServerError, api.CodeInternal,
 		"internal error; quote request "+RequestID(r.Context())+" to the portal's administrator")
 }
 

@@ -3,6 +3,7 @@ package portal
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"net/http"
 	"net/http/httptest"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The tests in this file keep openapi.yaml true: the same endpoints as the
@@ -221,10 +220,10 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 		documented = append(documented, c.(string))
 	}
 	constants := []string{
-		portalsync.CodeBadRequest, portalsync.CodeUnknownField, portalsync.CodeInvalid,
-		portalsync.CodeUnauthenticated, portalsync.CodeForbidden, portalsync.CodeNotFound,
-		portalsync.CodeMethodNotAllowed, portalsync.CodeConflict, portalsync.CodeTooLarge, portalsync.CodeUnsupportedMedia,
-		portalsync.CodeRateLimited, portalsync.CodeInternal, portalsync.CodeUnavailable,
+		api.CodeBadRequest, api.CodeUnknownField, api.CodeInvalid,
+		api.CodeUnauthenticated, api.CodeForbidden, api.CodeNotFound,
+		api.CodeMethodNotAllowed, api.CodeConflict, api.CodeTooLarge, api.CodeUnsupportedMedia,
+		api.CodeRateLimited, api.CodeInternal, api.CodeUnavailable,
 	}
 	slices.Sort(documented)
 	slices.Sort(constants)

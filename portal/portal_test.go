@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"io"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // syncBuffer is a log destination safe for concurrent handlers.
@@ -86,12 +86,12 @@ func do(h http.Handler, method, target, contentType, body string) *httptest.Resp
 	return w
 }
 
-func errorBody(t *testing.T, w *httptest.ResponseRecorder) portalsync.ErrorBody {
+func errorBody(t *testing.T, w *httptest.ResponseRecorder) api.ErrorBody {
 	t.Helper()
 	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type = %q, want application/json", ct)
 	}
-	var er portalsync.ErrorResponse
+	var er api.ErrorResponse
 	dec := json.NewDecoder(w.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&er); err != nil {
@@ -139,7 +139,7 @@ func TestTime(t *testing.T) {
 	if w.Header().Get("Strict-Transport-Security") != "" {
 		t.Error("HSTS sent without Options.HSTS")
 	}
-	var tr portalsync.TimeResponse
+	var tr api.TimeResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &tr); err != nil || tr.Check() != nil || !tr.Time.Equal(fixedNow) {
 		t.Errorf("decoded %+v, %v", tr, err)
 	}
@@ -166,7 +166,7 @@ func TestHealth(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	var hr portalsync.HealthResponse
+	var hr api.HealthResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &hr); err != nil || hr.Status != "ok" || hr.SchemaVersion < 1 {
 		t.Errorf("body %s: %+v %v", w.Body, hr, err)
 	}
@@ -179,7 +179,7 @@ func TestHealth(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d after closing the store", w.Code)
 	}
-	if e := errorBody(t, w); e.Code != portalsync.CodeUnavailable {
+	if e := errorBody(t, w); e.Code != api.CodeUnavailable {
 		t.Errorf("code %q", e.Code)
 	}
 	if !strings.Contains(logs.String(), "store unreachable") {
@@ -195,7 +195,7 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 			t.Errorf("GET %s: %d", target, w.Code)
 			continue
 		}
-		if e := errorBody(t, w); e.Code != portalsync.CodeNotFound {
+		if e := errorBody(t, w); e.Code != api.CodeNotFound {
 			t.Errorf("GET %s: code %q", target, e.Code)
 		}
 		if w.Header().Get("Date") == "" || w.Header().Get("X-Request-Id") == "" {
@@ -211,7 +211,7 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 		if got := w.Header().Get("Allow"); got != "GET, HEAD" {
 			t.Errorf("%s /v1/time: Allow %q", m, got)
 		}
-		if e := errorBody(t, w); e.Code != portalsync.CodeMethodNotAllowed {
+		if e := errorBody(t, w); e.Code != api.CodeMethodNotAllowed {
 			t.Errorf("%s: code %q", m, e.Code)
 		}
 	}
@@ -257,18 +257,18 @@ func TestDecodeJSON(t *testing.T) {
 	}{
 		{"ok", "application/json", `{"name":"a","count":2}`, 200, "", ""},
 		{"ok with charset and spaces", "application/json; charset=utf-8", " \n{\"name\":\"a\"}\n ", 200, "", ""},
-		{"unknown member", "application/json", `{"name":"a","admin":true}`, 400, portalsync.CodeUnknownField, `unknown member "admin"`},
-		{"malformed", "application/json", `{"name":"a",}`, 400, portalsync.CodeBadRequest, "malformed JSON at byte"},
-		{"truncated", "application/json", `{"name":"a"`, 400, portalsync.CodeBadRequest, "ends early"},
-		{"trailing object", "application/json", `{"name":"a"}{"name":"b"}`, 400, portalsync.CodeBadRequest, "data after the JSON object"},
-		{"trailing garbage", "application/json", `{"name":"a"} x`, 400, portalsync.CodeBadRequest, "data after the JSON object"},
-		{"empty", "application/json", ``, 400, portalsync.CodeBadRequest, "empty"},
-		{"null", "application/json", `null`, 400, portalsync.CodeBadRequest, "must be a JSON object"},
-		{"array", "application/json", `[1]`, 400, portalsync.CodeBadRequest, "must be a JSON object"},
-		{"wrong type", "application/json", `{"count":"2"}`, 400, portalsync.CodeInvalid, `member "count" must be a number`},
-		{"not JSON media type", "text/plain", `{"name":"a"}`, 415, portalsync.CodeUnsupportedMedia, "application/json"},
-		{"no media type", "", `{"name":"a"}`, 415, portalsync.CodeUnsupportedMedia, "application/json"},
-		{"oversized", "application/json", big, 413, portalsync.CodeTooLarge, "larger than 1024 bytes"},
+		{"unknown member", "application/json", `{"name":"a","admin":true}`, 400, api.CodeUnknownField, `unknown member "admin"`},
+		{"malformed", "application/json", `{"name":"a",}`, 400, api.CodeBadRequest, "malformed JSON at byte"},
+		{"truncated", "application/json", `{"name":"a"`, 400, api.CodeBadRequest, "ends early"},
+		{"trailing object", "application/json", `{"name":"a"}{"name":"b"}`, 400, api.CodeBadRequest, "data after the JSON object"},
+		{"trailing garbage", "application/json", `{"name":"a"} x`, 400, api.CodeBadRequest, "data after the JSON object"},
+		{"empty", "application/json", ``, 400, api.CodeBadRequest, "empty"},
+		{"null", "application/json", `null`, 400, api.CodeBadRequest, "must be a JSON object"},
+		{"array", "application/json", `[1]`, 400, api.CodeBadRequest, "must be a JSON object"},
+		{"wrong type", "application/json", `{"count":"2"}`, 400, api.CodeInvalid, `member "count" must be a number`},
+		{"not JSON media type", "text/plain", `{"name":"a"}`, 415, api.CodeUnsupportedMedia, "application/json"},
+		{"no media type", "", `{"name":"a"}`, 415, api.CodeUnsupportedMedia, "application/json"},
+		{"oversized", "application/json", big, 413, api.CodeTooLarge, "larger than 1024 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,7 +306,7 @@ func TestBodyLimitWithoutContentLength(t *testing.T) {
 		if w.Code != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d, want 413: %s", w.Code, w.Body)
 		}
-		if e := errorBody(t, w); e.Code != portalsync.CodeTooLarge {
+		if e := errorBody(t, w); e.Code != api.CodeTooLarge {
 			t.Errorf("code %q", e.Code)
 		}
 	}
@@ -337,7 +337,7 @@ func TestPanicRecovery(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	e := errorBody(t, w)
-	if e.Code != portalsync.CodeInternal || strings.Contains(e.Message, "boom") || strings.Contains(w.Body.String(), "hunter2") {
+	if e.Code != api.CodeInternal || strings.Contains(e.Message, "boom") || strings.Contains(w.Body.String(), "hunter2") {
 		t.Errorf("500 leaks details: %s", w.Body)
 	}
 	id := w.Header().Get("X-Request-Id")

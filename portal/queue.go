@@ -15,11 +15,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth/phrase"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The admins' recovery queue: who sees which request, and the decisions on
@@ -202,12 +202,12 @@ func (h *Handler) recoveryActions(a policy.Actor, v recoveryView) []string {
 	undecided := v.req.Status == store.RequestPending || v.req.Status == store.RequestForwarded || v.req.Status == store.RequestApproved
 	if undecided && policy.Check(a, policy.DecideRequest, t) == nil {
 		if v.matched() && !v.user.Locked {
-			out = append(out, portalsync.RecoveryActionApprove)
+			out = append(out, api.RecoveryActionApprove)
 		}
-		out = append(out, portalsync.RecoveryActionDeny)
+		out = append(out, api.RecoveryActionDeny)
 	}
 	if h.forwardRefusal(a, v) == nil && policy.Check(a, policy.ForwardRequest, t) == nil {
-		out = append(out, portalsync.RecoveryActionForward)
+		out = append(out, api.RecoveryActionForward)
 	}
 	return out
 }
@@ -220,28 +220,28 @@ func (h *Handler) forwardRefusal(a policy.Actor, v recoveryView) *requestError {
 	}
 	switch {
 	case !v.matched():
-		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "this request matched no account; it can only be denied")
+		return refuse(http.StatusUnprocessableEntity, api.CodeInvalid, "this request matched no account; it can only be denied")
 	case v.user.ID == a.UserID:
-		return refuse(http.StatusForbidden, portalsync.CodeForbidden, "nobody may forward their own recovery request; ask another admin")
+		return refuse(http.StatusForbidden, api.CodeForbidden, "nobody may forward their own recovery request; ask another admin")
 	case a.Platform:
 		// Platform support decides what is forwarded to it: forwarding a
 		// request itself would let it approve, as support, what it may
 		// not decide as the customer's reseller.
-		return refuse(http.StatusForbidden, portalsync.CodeForbidden, "platform support decides forwarded requests; it cannot forward one to itself")
+		return refuse(http.StatusForbidden, api.CodeForbidden, "platform support decides forwarded requests; it cannot forward one to itself")
 	case h.opts.PlatformTenantID == 0:
-		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "this portal has no platform support to forward requests to")
+		return refuse(http.StatusUnprocessableEntity, api.CodeInvalid, "this portal has no platform support to forward requests to")
 	case v.tenant.ID == h.opts.PlatformTenantID:
-		return refuse(http.StatusUnprocessableEntity, portalsync.CodeInvalid, "requests of the platform tenant are decided by its own admins")
+		return refuse(http.StatusUnprocessableEntity, api.CodeInvalid, "requests of the platform tenant are decided by its own admins")
 	case v.req.Status != store.RequestPending:
-		return refuse(http.StatusConflict, portalsync.CodeConflict,
+		return refuse(http.StatusConflict, api.CodeConflict,
 			"only a pending request can be forwarded; this one is "+strings.ReplaceAll(string(v.req.Status), "_", " "))
 	}
 	return nil
 }
 
 // recoveryItem is v on the wire, for actor.
-func (h *Handler) recoveryItem(a policy.Actor, v recoveryView) portalsync.RecoveryQueueItem {
-	it := portalsync.RecoveryQueueItem{
+func (h *Handler) recoveryItem(a policy.Actor, v recoveryView) api.RecoveryQueueItem {
+	it := api.RecoveryQueueItem{
 		ID: v.req.ID, Status: string(v.req.Status), Email: v.req.Email, Message: v.req.Message, Phrase: v.req.Phrase,
 		SourceAddr: v.req.SourceAddr, CreatedAt: v.req.CreatedAt.UTC(), UpdatedAt: v.req.UpdatedAt.UTC(),
 		ExpiresAt: h.recoveryExpiry(v.req), DecidedBy: v.req.DecidedBy, Matched: v.matched(),
@@ -256,7 +256,7 @@ func (h *Handler) recoveryItem(a policy.Actor, v recoveryView) portalsync.Recove
 		it.DeliveredAt = &t
 	}
 	if v.matched() {
-		it.User = &portalsync.RecoveryQueueUser{ID: v.user.ID, Name: v.user.Name, Email: v.user.Email, Role: string(v.user.Role)}
+		it.User = &api.RecoveryQueueUser{ID: v.user.ID, Name: v.user.Name, Email: v.user.Email, Role: string(v.user.Role)}
 		it.TenantID, it.TenantName = v.tenant.ID, v.tenant.Name
 	}
 	return it
@@ -269,9 +269,9 @@ func (h *Handler) getRecoveryQueue(w http.ResponseWriter, r *http.Request, p pri
 	var status store.RequestStatus
 	if q := r.URL.Query(); q.Has("status") {
 		s := q.Get("status")
-		if !slices.Contains(portalsync.RecoveryStates, s) {
-			writeError(w, http.StatusBadRequest, portalsync.CodeInvalid,
-				"query parameter \"status\" must be one of "+strings.Join(portalsync.RecoveryStates, ", "))
+		if !slices.Contains(api.RecoveryStates, s) {
+			writeError(w, http.StatusBadRequest, api.CodeInvalid,
+				"query parameter \"status\" must be one of "+strings.Join(api.RecoveryStates, ", "))
 			return
 		}
 		status = store.RequestStatus(s)
@@ -291,7 +291,7 @@ func (h *Handler) getRecoveryQueue(w http.ResponseWriter, r *http.Request, p pri
 		return
 	}
 	look := h.newRecoveryLookup()
-	out := portalsync.RecoveryQueue{Requests: []portalsync.RecoveryQueueItem{}}
+	out := api.RecoveryQueue{Requests: []api.RecoveryQueueItem{}}
 	for _, req := range reqs {
 		v, err := look.view(ctx, req)
 		if err != nil {
@@ -350,10 +350,10 @@ func (h *Handler) recoveryRefused(w http.ResponseWriter, err error, visible bool
 		d = &policy.Denial{Reason: "refused", Hide: true}
 	}
 	if d.Hide && !visible {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, recoveryNotFound)
+		writeError(w, http.StatusNotFound, api.CodeNotFound, recoveryNotFound)
 		return
 	}
-	writeError(w, http.StatusForbidden, portalsync.CodeForbidden, d.Reason)
+	writeError(w, http.StatusForbidden, api.CodeForbidden, d.Reason)
 }
 
 // recoveryForDecision loads the {id} request for a decision: it answers
@@ -364,12 +364,12 @@ func (h *Handler) recoveryForDecision(w http.ResponseWriter, r *http.Request, p 
 	s := r.PathValue("id")
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, "the recovery request id in the path must be a positive integer")
+		writeError(w, http.StatusBadRequest, api.CodeInvalid, "the recovery request id in the path must be a positive integer")
 		return recoveryView{}, false
 	}
 	req, err := h.opts.Store.GetRecoveryRequest(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, recoveryNotFound)
+		writeError(w, http.StatusNotFound, api.CodeNotFound, recoveryNotFound)
 		return recoveryView{}, false
 	}
 	if err == nil {
@@ -408,7 +408,7 @@ func (h *Handler) logRecoveryRefusal(r *http.Request, p principal, action policy
 
 // recoveryStateConflict answers 409 for a request no longer open to action.
 func recoveryStateConflict(w http.ResponseWriter, what string, st store.RequestStatus) {
-	writeError(w, http.StatusConflict, portalsync.CodeConflict, fmt.Sprintf("this request is %s; it cannot be %s", strings.ReplaceAll(string(st), "_", " "), what))
+	writeError(w, http.StatusConflict, api.CodeConflict, fmt.Sprintf("this request is %s; it cannot be %s", strings.ReplaceAll(string(st), "_", " "), what))
 }
 
 // decodeRecoveryBody decodes a body that may be absent: none at all is
@@ -425,12 +425,12 @@ func decodeRecoveryBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 // approved and a one-time link issued, e-mailed to the account's address
 // and sealed for the requesting app's next poll.
 func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.RecoveryApprove
+	var in api.RecoveryApprove
 	if !decodeJSON(w, r, &in) {
 		return
 	}
 	if strings.TrimSpace(in.Phrase) == "" {
-		writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, `member "phrase" is required: the words on the requester's screen`)
+		writeError(w, http.StatusBadRequest, api.CodeInvalid, `member "phrase" is required: the words on the requester's screen`)
 		return
 	}
 	v, ok := h.recoveryForDecision(w, r, p, policy.DecideRequest)
@@ -440,16 +440,16 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 	ctx := r.Context()
 	switch {
 	case !v.matched():
-		writeError(w, http.StatusUnprocessableEntity, portalsync.CodeInvalid, "this request matched no account; it can only be denied")
+		writeError(w, http.StatusUnprocessableEntity, api.CodeInvalid, "this request matched no account; it can only be denied")
 		return
 	case v.req.Status != store.RequestPending && v.req.Status != store.RequestForwarded && v.req.Status != store.RequestApproved:
 		recoveryStateConflict(w, "approved", v.req.Status)
 		return
 	case v.user.Locked:
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "the account is locked; unlock it before approving its recovery")
+		writeError(w, http.StatusConflict, api.CodeConflict, "the account is locked; unlock it before approving its recovery")
 		return
 	case v.req.ForwardedBy == p.User.ID:
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "nobody may approve a request they forwarded; another admin of platform support decides it")
+		writeError(w, http.StatusForbidden, api.CodeForbidden, "nobody may approve a request they forwarded; another admin of platform support decides it")
 		return
 	}
 	if fe := h.limit(ctx, limitPhraseAttempts, strconv.FormatInt(v.req.ID, 10), PhraseAttemptsPerRequest,
@@ -462,7 +462,7 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 			h.storeFailed(w, r, "recovery approve: audit", err)
 			return
 		}
-		writeError(w, http.StatusUnprocessableEntity, portalsync.CodeInvalid,
+		writeError(w, http.StatusUnprocessableEntity, api.CodeInvalid,
 			"the phrase does not match this request; read it back with the user again, word by word")
 		return
 	}
@@ -471,7 +471,7 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 	if v.req.Status != store.RequestApproved {
 		req, err := h.opts.Store.TransitionRecoveryRequest(ctx, v.req.ID, v.req.Status, store.RequestApproved, p.User.ID)
 		if errors.Is(err, store.ErrConflict) {
-			writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
+			writeError(w, http.StatusConflict, api.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 			return
 		}
 		if err != nil {
@@ -494,21 +494,21 @@ func (h *Handler) postApproveRecovery(w http.ResponseWriter, r *http.Request, p 
 }
 
 // answerDecision answers 200 with the request as it now is.
-func (h *Handler) answerDecision(w http.ResponseWriter, r *http.Request, p principal, v recoveryView, link *portalsync.IssuedLink) {
+func (h *Handler) answerDecision(w http.ResponseWriter, r *http.Request, p principal, v recoveryView, link *api.IssuedLink) {
 	req, err := h.opts.Store.GetRecoveryRequest(r.Context(), v.req.ID)
 	if err != nil {
 		h.storeFailed(w, r, "recovery decision: reload", err)
 		return
 	}
 	v.req = req
-	writeJSON(w, http.StatusOK, portalsync.RecoveryDecision{Request: h.recoveryItem(h.actor(p), v), Link: link})
+	writeJSON(w, http.StatusOK, api.RecoveryDecision{Request: h.recoveryItem(h.actor(p), v), Link: link})
 }
 
 // postDenyRecovery serves POST /v1/admin/recovery-requests/{id}/deny, with
 // an optional reason: the request is denied, and when it matched an
 // account the account's address is told (with the reason).
 func (h *Handler) postDenyRecovery(w http.ResponseWriter, r *http.Request, p principal) {
-	var in portalsync.RecoveryDeny
+	var in api.RecoveryDeny
 	if !decodeRecoveryBody(w, r, &in) {
 		return
 	}
@@ -528,7 +528,7 @@ func (h *Handler) postDenyRecovery(w http.ResponseWriter, r *http.Request, p pri
 	ctx := r.Context()
 	req, err := h.opts.Store.TransitionRecoveryRequest(ctx, v.req.ID, v.req.Status, store.RequestDenied, p.User.ID)
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
+		writeError(w, http.StatusConflict, api.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 		return
 	}
 	if err != nil {
@@ -558,14 +558,14 @@ func (h *Handler) postDenyRecovery(w http.ResponseWriter, r *http.Request, p pri
 func checkDenyReason(s string) (string, *requestError) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	if !utf8.ValidString(s) {
-		return "", badRequest(portalsync.CodeInvalid, `member "reason" is not valid UTF-8`)
+		return "", badRequest(api.CodeInvalid, `member "reason" is not valid UTF-8`)
 	}
-	if n := utf8.RuneCountInString(s); n > portalsync.MaxDenyReasonRunes {
-		return "", badRequest(portalsync.CodeInvalid, `member "reason" is longer than %d characters`, portalsync.MaxDenyReasonRunes)
+	if n := utf8.RuneCountInString(s); n > api.MaxDenyReasonRunes {
+		return "", badRequest(api.CodeInvalid, `member "reason" is longer than %d characters`, api.MaxDenyReasonRunes)
 	}
 	for i, c := range []rune(s) {
 		if (unicode.IsControl(c) && c != '\n' && c != '\t') || isBidiControl(c) {
-			return "", badRequest(portalsync.CodeInvalid, `member "reason" has a control character at character %d`, i+1)
+			return "", badRequest(api.CodeInvalid, `member "reason" has a control character at character %d`, i+1)
 		}
 	}
 	return s, nil
@@ -589,7 +589,7 @@ func (h *Handler) postForwardRecovery(w http.ResponseWriter, r *http.Request, p 
 	}
 	req, err := h.opts.Store.TransitionRecoveryRequest(r.Context(), v.req.ID, store.RequestPending, store.RequestForwarded, p.User.ID)
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, "someone else decided this request a moment ago; reload the queue")
+		writeError(w, http.StatusConflict, api.CodeConflict, "someone else decided this request a moment ago; reload the queue")
 		return
 	}
 	if err != nil {

@@ -14,11 +14,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/auth/phrase"
 	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Audit action and rate-limit scopes of recovery requests.
@@ -54,7 +54,7 @@ const (
 // before, or one that proved the password, spends a budget of the
 // account's own that strangers cannot touch.
 func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.RecoveryRequestCreate
+	var in api.RecoveryRequestCreate
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -70,7 +70,7 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 	if in.PollToken != "" {
 		t, err := auth.ParseToken(in.PollToken)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, portalsync.CodeInvalid, `member "poll_token" is not a 43-character base64url token`)
+			writeError(w, http.StatusBadRequest, api.CodeInvalid, `member "poll_token" is not a 43-character base64url token`)
 			return
 		}
 		token = t
@@ -127,7 +127,7 @@ func (h *Handler) postRecoveryRequest(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, "recovery request: audit", err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+	writeJSON(w, http.StatusAccepted, api.RecoveryRequestCreated{Request: api.RecoveryTicket{
 		Phrase:    words,
 		PollToken: token.Encode(),
 		ExpiresAt: req.CreatedAt.Add(h.opts.RecoveryRequestTTL).UTC(),
@@ -189,9 +189,9 @@ func (h *Handler) recoveryRequester(w http.ResponseWriter, r *http.Request, emai
 // linkTo says where req's link goes.
 func linkTo(req store.RecoveryRequest) string {
 	if req.PasswordProven {
-		return portalsync.LinkToApp
+		return api.LinkToApp
 	}
-	return portalsync.LinkToEmail
+	return api.LinkToEmail
 }
 
 // answerResend answers a POST whose client-chosen poll token names an
@@ -208,10 +208,10 @@ func (h *Handler) answerResend(w http.ResponseWriter, r *http.Request, token aut
 		h.storeFailed(w, r, "recovery request: resend look-up", err)
 		return true
 	case store.NormalizeEmail(req.Email) != store.NormalizeEmail(email):
-		writeError(w, http.StatusConflict, portalsync.CodeConflict, `member "poll_token" belongs to another request; choose a new one`)
+		writeError(w, http.StatusConflict, api.CodeConflict, `member "poll_token" belongs to another request; choose a new one`)
 		return true
 	}
-	writeJSON(w, http.StatusAccepted, portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+	writeJSON(w, http.StatusAccepted, api.RecoveryRequestCreated{Request: api.RecoveryTicket{
 		Phrase:    req.Phrase,
 		PollToken: token.Encode(),
 		ExpiresAt: h.recoveryExpiry(req),
@@ -230,13 +230,13 @@ func (h *Handler) allowRecovery(ctx context.Context, w http.ResponseWriter, limi
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "recovery request: rate limit unavailable",
 			slog.String("id", RequestID(ctx)), slog.String("err", auth.Redact(err.Error())))
-		writeError(w, http.StatusServiceUnavailable, portalsync.CodeUnavailable, "the portal cannot reach its store")
+		writeError(w, http.StatusServiceUnavailable, api.CodeUnavailable, "the portal cannot reach its store")
 		return false
 	}
 	if !ok {
 		secs := int64((retry + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-		writeError(w, http.StatusTooManyRequests, portalsync.CodeRateLimited,
+		writeError(w, http.StatusTooManyRequests, api.CodeRateLimited,
 			"too many recovery requests; try again later")
 		return false
 	}
@@ -249,7 +249,7 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, what strin
 	ctx := r.Context()
 	h.log.LogAttrs(ctx, slog.LevelError, what,
 		slog.String("id", RequestID(ctx)), slog.String("err", auth.Redact(err.Error())))
-	writeError(w, http.StatusInternalServerError, portalsync.CodeInternal,
+	writeError(w, http.StatusInternalServerError, api.CodeInternal,
 		"internal error; quote request "+RequestID(ctx)+" to the portal's administrator")
 }
 
@@ -260,26 +260,26 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, what strin
 // characters but LF and tab, and no bidirectional overrides (the admin reads
 // it; U+202E could make it say something else). Messages name the member,
 // never its value.
-func validateRecoveryRequest(in portalsync.RecoveryRequestCreate) (email, message string, _ *requestError) {
+func validateRecoveryRequest(in api.RecoveryRequestCreate) (email, message string, _ *requestError) {
 	email = strings.TrimSpace(in.Email)
 	switch {
 	case email == "":
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is required`)
-	case len(email) > portalsync.MaxRecoveryEmailBytes:
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is longer than %d bytes`, portalsync.MaxRecoveryEmailBytes)
+		return "", "", badRequest(api.CodeInvalid, `member "email" is required`)
+	case len(email) > api.MaxRecoveryEmailBytes:
+		return "", "", badRequest(api.CodeInvalid, `member "email" is longer than %d bytes`, api.MaxRecoveryEmailBytes)
 	case !plausibleEmail(email):
-		return "", "", badRequest(portalsync.CodeInvalid, `member "email" is not an e-mail address`)
+		return "", "", badRequest(api.CodeInvalid, `member "email" is not an e-mail address`)
 	}
 	message = strings.TrimSpace(strings.ReplaceAll(in.Message, "\r\n", "\n"))
 	if !utf8.ValidString(message) {
-		return "", "", badRequest(portalsync.CodeInvalid, `member "message" is not valid UTF-8`)
+		return "", "", badRequest(api.CodeInvalid, `member "message" is not valid UTF-8`)
 	}
-	if n := utf8.RuneCountInString(message); n > portalsync.MaxRecoveryMessageRunes {
-		return "", "", badRequest(portalsync.CodeInvalid, `member "message" is longer than %d characters`, portalsync.MaxRecoveryMessageRunes)
+	if n := utf8.RuneCountInString(message); n > api.MaxRecoveryMessageRunes {
+		return "", "", badRequest(api.CodeInvalid, `member "message" is longer than %d characters`, api.MaxRecoveryMessageRunes)
 	}
 	for i, c := range []rune(message) {
 		if (unicode.IsControl(c) && c != '\n' && c != '\t') || isBidiControl(c) {
-			return "", "", badRequest(portalsync.CodeInvalid, `member "message" has a control character at character %d`, i+1)
+			return "", "", badRequest(api.CodeInvalid, `member "message" has a control character at character %d`, i+1)
 		}
 	}
 	return email, message, nil

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth/phrase"
 	"github.com/latchkey/latchkey/portal/store"
 	"github.com/latchkey/latchkey/portal/store/sqlite"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // testClock is a settable clock shared by the portal and its store (the
@@ -86,7 +86,7 @@ func newRecoveryEnv(t *testing.T, mod func(*Options)) *recoveryEnv {
 }
 
 func (e *recoveryEnv) post(contentType, body, remote string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest("POST", portalsync.PathRecoveryRequests, strings.NewReader(body))
+	req := httptest.NewRequest("POST", api.PathRecoveryRequests, strings.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -100,7 +100,7 @@ func (e *recoveryEnv) post(contentType, body, remote string) *httptest.ResponseR
 
 func recoveryBody(t testing.TB, email, message string) string {
 	t.Helper()
-	b, err := json.Marshal(portalsync.RecoveryRequestCreate{Email: email, Message: message})
+	b, err := json.Marshal(api.RecoveryRequestCreate{Email: email, Message: message})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,9 +140,9 @@ func (e *recoveryEnv) dbBytes(t *testing.T) []byte {
 	return all
 }
 
-func decodeTicket(t *testing.T, w *httptest.ResponseRecorder) portalsync.RecoveryTicket {
+func decodeTicket(t *testing.T, w *httptest.ResponseRecorder) api.RecoveryTicket {
 	t.Helper()
-	var out portalsync.RecoveryRequestCreated
+	var out api.RecoveryRequestCreated
 	dec := json.NewDecoder(bytes.NewReader(w.Body.Bytes()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
@@ -179,7 +179,7 @@ func TestRecoveryRequestKnownAndUnknownLookAlike(t *testing.T) {
 	}
 	var skeletons []string
 	var headers []map[string]string
-	tickets := map[string]portalsync.RecoveryTicket{}
+	tickets := map[string]api.RecoveryTicket{}
 	for _, tc := range cases {
 		w := e.post("application/json", recoveryBody(t, tc.email, message), "192.0.2.7:5555")
 		if w.Code != http.StatusAccepted {
@@ -244,7 +244,7 @@ func TestRecoveryRequestKnownAndUnknownLookAlike(t *testing.T) {
 
 	// The poll token is stored as its SHA-256 only.
 	for _, tc := range []struct {
-		tk portalsync.RecoveryTicket
+		tk api.RecoveryTicket
 		r  store.RecoveryRequest
 	}{{ktk, k}, {utk, u}} {
 		raw, err := base64.RawURLEncoding.Strict().DecodeString(tc.tk.PollToken)
@@ -373,8 +373,8 @@ func TestRecoveryRequestRateLimits(t *testing.T) {
 					t.Errorf("%s: Retry-After %q, want 3600", email, got)
 				}
 				body := w.Body.String()
-				var er portalsync.ErrorResponse
-				if err := json.Unmarshal([]byte(body), &er); err != nil || er.Error.Code != portalsync.CodeRateLimited {
+				var er api.ErrorResponse
+				if err := json.Unmarshal([]byte(body), &er); err != nil || er.Error.Code != api.CodeRateLimited {
 					t.Errorf("%s: 429 body %s", email, body)
 				}
 				if strings.Contains(strings.ToLower(body), strings.ToLower(email)) || strings.Contains(body, "let me in") {
@@ -429,28 +429,28 @@ func TestRecoveryRequestBadInput(t *testing.T) {
 		status                  int
 		code                    string
 	}{
-		{"unknown member", "application/json", `{"email":"ada.lovelace@example.com","role":"owner"}`, 400, portalsync.CodeUnknownField},
-		{"malformed", "application/json", `{"email":"ada.lovelace@example.com",}`, 400, portalsync.CodeBadRequest},
-		{"truncated", "application/json", `{"email":"ada.lovelace@example.com"`, 400, portalsync.CodeBadRequest},
-		{"trailing data", "application/json", `{"email":"ada.lovelace@example.com"} {}`, 400, portalsync.CodeBadRequest},
-		{"array", "application/json", `["ada.lovelace@example.com"]`, 400, portalsync.CodeBadRequest},
-		{"email not a string", "application/json", `{"email":42}`, 400, portalsync.CodeInvalid},
-		{"not JSON", "text/plain", `{"email":"ada.lovelace@example.com"}`, 415, portalsync.CodeUnsupportedMedia},
-		{"oversized", "application/json", `{"email":"ada.lovelace@example.com","message":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`, 413, portalsync.CodeTooLarge},
-		{"no email", "application/json", `{"message":"help"}`, 400, portalsync.CodeInvalid},
-		{"blank email", "application/json", `{"email":" \t "}`, 400, portalsync.CodeInvalid},
-		{"email too long", "application/json", recoveryBody(t, long, ""), 400, portalsync.CodeInvalid},
-		{"email without @", "application/json", recoveryBody(t, "ada.lovelace.example.com", ""), 400, portalsync.CodeInvalid},
-		{"email with a space", "application/json", recoveryBody(t, "ada lovelace@example.com", ""), 400, portalsync.CodeInvalid},
-		{"email with a control character", "application/json", recoveryBody(t, "ada\x00@example.com", ""), 400, portalsync.CodeInvalid},
-		{"message too long", "application/json", recoveryBody(t, knownEmail, strings.Repeat("é", 1001)), 400, portalsync.CodeInvalid},
-		{"message with NUL", "application/json", recoveryBody(t, knownEmail, "help\x00me"), 400, portalsync.CodeInvalid},
-		{"message with escape", "application/json", recoveryBody(t, knownEmail, "help \x1b[31mme"), 400, portalsync.CodeInvalid},
-		{"message with lone CR", "application/json", recoveryBody(t, knownEmail, "help\rme"), 400, portalsync.CodeInvalid},
-		{"message with DEL", "application/json", recoveryBody(t, knownEmail, "help\x7fme"), 400, portalsync.CodeInvalid},
-		{"message with C1 control", "application/json", recoveryBody(t, knownEmail, "help\u0085me"), 400, portalsync.CodeInvalid},
-		{"message with bidi override", "application/json", recoveryBody(t, knownEmail, "approve \u202eno"), 400, portalsync.CodeInvalid},
-		{"message not a string", "application/json", `{"email":"ada.lovelace@example.com","message":["x"]}`, 400, portalsync.CodeInvalid},
+		{"unknown member", "application/json", `{"email":"ada.lovelace@example.com","role":"owner"}`, 400, api.CodeUnknownField},
+		{"malformed", "application/json", `{"email":"ada.lovelace@example.com",}`, 400, api.CodeBadRequest},
+		{"truncated", "application/json", `{"email":"ada.lovelace@example.com"`, 400, api.CodeBadRequest},
+		{"trailing data", "application/json", `{"email":"ada.lovelace@example.com"} {}`, 400, api.CodeBadRequest},
+		{"array", "application/json", `["ada.lovelace@example.com"]`, 400, api.CodeBadRequest},
+		{"email not a string", "application/json", `{"email":42}`, 400, api.CodeInvalid},
+		{"not JSON", "text/plain", `{"email":"ada.lovelace@example.com"}`, 415, api.CodeUnsupportedMedia},
+		{"oversized", "application/json", `{"email":"ada.lovelace@example.com","message":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`, 413, api.CodeTooLarge},
+		{"no email", "application/json", `{"message":"help"}`, 400, api.CodeInvalid},
+		{"blank email", "application/json", `{"email":" \t "}`, 400, api.CodeInvalid},
+		{"email too long", "application/json", recoveryBody(t, long, ""), 400, api.CodeInvalid},
+		{"email without @", "application/json", recoveryBody(t, "ada.lovelace.example.com", ""), 400, api.CodeInvalid},
+		{"email with a space", "application/json", recoveryBody(t, "ada lovelace@example.com", ""), 400, api.CodeInvalid},
+		{"email with a control character", "application/json", recoveryBody(t, "ada\x00@example.com", ""), 400, api.CodeInvalid},
+		{"message too long", "application/json", recoveryBody(t, knownEmail, strings.Repeat("é", 1001)), 400, api.CodeInvalid},
+		{"message with NUL", "application/json", recoveryBody(t, knownEmail, "help\x00me"), 400, api.CodeInvalid},
+		{"message with escape", "application/json", recoveryBody(t, knownEmail, "help \x1b[31mme"), 400, api.CodeInvalid},
+		{"message with lone CR", "application/json", recoveryBody(t, knownEmail, "help\rme"), 400, api.CodeInvalid},
+		{"message with DEL", "application/json", recoveryBody(t, knownEmail, "help\x7fme"), 400, api.CodeInvalid},
+		{"message with C1 control", "application/json", recoveryBody(t, knownEmail, "help\u0085me"), 400, api.CodeInvalid},
+		{"message with bidi override", "application/json", recoveryBody(t, knownEmail, "approve \u202eno"), 400, api.CodeInvalid},
+		{"message not a string", "application/json", `{"email":"ada.lovelace@example.com","message":["x"]}`, 400, api.CodeInvalid},
 	}
 	e := newRecoveryEnv(t, nil)
 	for _, tt := range tests {
@@ -583,8 +583,8 @@ func TestOpenAPIRecoveryResponsesValidate(t *testing.T) {
 
 // The wire types keep their secrets out of fmt and log/slog.
 func TestRecoveryWireTypesRedact(t *testing.T) {
-	tk := portalsync.RecoveryTicket{Phrase: "river candle orbit mango", PollToken: "tok3n-tok3n", ExpiresAt: fixedNow}
-	in := portalsync.RecoveryRequestCreate{Email: "ada@example.com", Message: "secret note"}
+	tk := api.RecoveryTicket{Phrase: "river candle orbit mango", PollToken: "tok3n-tok3n", ExpiresAt: fixedNow}
+	in := api.RecoveryRequestCreate{Email: "ada@example.com", Message: "secret note"}
 	var buf bytes.Buffer
 	for _, s := range []string{fmt.Sprint(tk), fmt.Sprintf("%v %+v", tk, in), fmt.Sprint(in)} {
 		buf.WriteString(s)
@@ -602,12 +602,12 @@ func TestRecoveryRequestResendWithClientToken(t *testing.T) {
 	h, logs := newTestHandler(t, func(o *Options) { o.RecoveryPerAccount = 2 })
 	tn := seedTenant(t, h, "Acme", 0, store.TenantPolicy{Require2FA: true})
 	seedUser(t, h, tn.ID, "ann@acme.example", store.RoleReadOnly, "correct horse battery staple")
-	tok := portalsync.NewPollToken()
+	tok := api.NewPollToken()
 	send := func(email, token string) *httptest.ResponseRecorder {
-		return callAPI(t, h, http.MethodPost, portalsync.PathRecoveryRequests, "",
-			portalsync.RecoveryRequestCreate{Email: email, Message: "new phone", PollToken: token})
+		return callAPI(t, h, http.MethodPost, api.PathRecoveryRequests, "",
+			api.RecoveryRequestCreate{Email: email, Message: "new phone", PollToken: token})
 	}
-	var first portalsync.RecoveryRequestCreated
+	var first api.RecoveryRequestCreated
 	w := send("ann@acme.example", tok)
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("first: %d %s", w.Code, w.Body)
@@ -626,7 +626,7 @@ func TestRecoveryRequestResendWithClientToken(t *testing.T) {
 	}
 	wg.Wait()
 	for i, w := range answers {
-		var again portalsync.RecoveryRequestCreated
+		var again api.RecoveryRequestCreated
 		if w.Code != http.StatusAccepted {
 			t.Fatalf("resend %d: %d %s", i, w.Code, w.Body)
 		}
@@ -642,14 +642,14 @@ func TestRecoveryRequestResendWithClientToken(t *testing.T) {
 		t.Fatalf("%d requests, %d audit entries after resends, want 1 and 1", len(reqs), len(audits))
 	}
 
-	if w := send("bob@acme.example", tok); w.Code != http.StatusConflict || errorBody(t, w).Code != portalsync.CodeConflict {
+	if w := send("bob@acme.example", tok); w.Code != http.StatusConflict || errorBody(t, w).Code != api.CodeConflict {
 		t.Errorf("same token, another address: %d %s", w.Code, w.Body)
 	}
 	if w := send("ann@acme.example", tok[:20]); w.Code != http.StatusBadRequest || !strings.Contains(errorBody(t, w).Message, "poll_token") {
 		t.Errorf("truncated token: %d %s", w.Code, w.Body)
 	}
 	// A new token is a new request (within the limits).
-	if w := send("ann@acme.example", portalsync.NewPollToken()); w.Code != http.StatusAccepted {
+	if w := send("ann@acme.example", api.NewPollToken()); w.Code != http.StatusAccepted {
 		t.Errorf("a second request: %d", w.Code)
 	}
 	if strings.Contains(logs.String(), tok) {

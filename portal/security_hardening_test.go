@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Tests of the hardening items of the adversarial review of the portal's
@@ -219,7 +219,7 @@ func TestSecurityIdleSessionTimeout(t *testing.T) {
 			said := false
 			for i, s := range tc.steps {
 				e.clock.Add(s.wait)
-				w := e.call("GET", portalsync.PathSession, tok, nil, homeAddr)
+				w := e.call("GET", api.PathSession, tok, nil, homeAddr)
 				if w.Code != s.want {
 					t.Fatalf("step %d (after %v more): %d, want %d: %s", i, s.wait, w.Code, s.want, shown(w))
 				}
@@ -227,7 +227,7 @@ func TestSecurityIdleSessionTimeout(t *testing.T) {
 					// The first refusal says why; the session has ended
 					// since, and later ones say that.
 					b := errorBody(t, w)
-					if tc.scope == store.ScopeFull && !said && (b.Code != portalsync.CodeUnauthenticated || !strings.Contains(b.Message, "unused for "+humanDuration(e.h.opts.SessionIdleTimeout))) {
+					if tc.scope == store.ScopeFull && !said && (b.Code != api.CodeUnauthenticated || !strings.Contains(b.Message, "unused for "+humanDuration(e.h.opts.SessionIdleTimeout))) {
 						t.Errorf("step %d: %s %q does not say the session was idle", i, b.Code, b.Message)
 					}
 					said = true
@@ -245,7 +245,7 @@ func TestSecurityIdleSessionTimeout(t *testing.T) {
 		u := e.user("ada@example.com")
 		tok := longSession(t, e, u.User, store.ScopeFull, DefaultSessionTTL)
 		e.clock.Add(31 * time.Minute)
-		e.failure(e.call("GET", portalsync.PathSession, tok, nil, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+		e.failure(e.call("GET", api.PathSession, tok, nil, homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
 		h, _ := auth.HashEncodedToken(tok)
 		if _, err := e.st.GetSession(context.Background(), store.TokenHash(h)); !errors.Is(err, store.ErrRevoked) {
 			t.Errorf("the idle session in the store: %v, want revoked", err)
@@ -276,7 +276,7 @@ func TestSecurityIdleSessionTimeout(t *testing.T) {
 			{40 * time.Second, 130 * time.Second},
 		} {
 			e.clock.Add(c.wait)
-			if w := e.call("GET", portalsync.PathSession, tok, nil, homeAddr); w.Code != http.StatusOK {
+			if w := e.call("GET", api.PathSession, tok, nil, homeAddr); w.Code != http.StatusOK {
 				t.Fatalf("request %d: %d", i, w.Code)
 			}
 			if got := lastUse(); got != c.want {
@@ -352,16 +352,16 @@ func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"full session, no body", ada, store.ScopeFull, nil, 400, portalsync.CodeInvalid},
-		{"full session, empty object", ada, store.ScopeFull, map[string]any{}, 400, portalsync.CodeInvalid},
-		{"full session, empty password", ada, store.ScopeFull, portalsync.EnrolmentBegin{}, 400, portalsync.CodeInvalid},
-		{"full session, wrong password", ada, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: "not the password"}, 401, portalsync.CodeUnauthenticated},
-		{"full session, another user's password", ada, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: "grace's " + testPassword}, 401, portalsync.CodeUnauthenticated},
-		{"full session, unknown member", ada, store.ScopeFull, map[string]string{"password": testPassword}, 400, portalsync.CodeUnknownField},
-		{"full session, the password", grace, store.ScopeFull, portalsync.EnrolmentBegin{CurrentPassword: testPassword}, 201, ""},
+		{"full session, no body", ada, store.ScopeFull, nil, 400, api.CodeInvalid},
+		{"full session, empty object", ada, store.ScopeFull, map[string]any{}, 400, api.CodeInvalid},
+		{"full session, empty password", ada, store.ScopeFull, api.EnrolmentBegin{}, 400, api.CodeInvalid},
+		{"full session, wrong password", ada, store.ScopeFull, api.EnrolmentBegin{CurrentPassword: "not the password"}, 401, api.CodeUnauthenticated},
+		{"full session, another user's password", ada, store.ScopeFull, api.EnrolmentBegin{CurrentPassword: "grace's " + testPassword}, 401, api.CodeUnauthenticated},
+		{"full session, unknown member", ada, store.ScopeFull, map[string]string{"password": testPassword}, 400, api.CodeUnknownField},
+		{"full session, the password", grace, store.ScopeFull, api.EnrolmentBegin{CurrentPassword: testPassword}, 201, ""},
 		{"full session, first authenticator, no body", fresh, store.ScopeFull, nil, 201, ""},
 		{"enrol-only session after a recovery link, no body", link, store.ScopeEnrol, nil, 201, ""},
-		{"enrol-only session, password given anyway", link, store.ScopeEnrol, portalsync.EnrolmentBegin{CurrentPassword: "ignored"}, 201, ""},
+		{"enrol-only session, password given anyway", link, store.ScopeEnrol, api.EnrolmentBegin{CurrentPassword: "ignored"}, 201, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,7 +371,7 @@ func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
 				tok = sessionFor(t, e.h, tc.user.User, tc.scope)
 				e.keep(tok)
 			}
-			w := e.call("POST", portalsync.PathEnrolment, tok, tc.body, homeAddr)
+			w := e.call("POST", api.PathEnrolment, tok, tc.body, homeAddr)
 			if tc.status != http.StatusCreated {
 				e.failure(w, tc.status, tc.code)
 				return
@@ -379,7 +379,7 @@ func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
 			if w.Code != http.StatusCreated {
 				t.Fatalf("status %d, want 201: %s", w.Code, shown(w))
 			}
-			var en portalsync.Enrolment
+			var en api.Enrolment
 			decodeAnswer(t, w, &en)
 			e.keep(en.Secret, en.OTPAuthURI)
 		})
@@ -391,7 +391,7 @@ func TestSecurityReplaceFactorNeedsPassword(t *testing.T) {
 		t.Fatalf("ada's authenticator after the refusals: %+v, %v", f, err)
 	}
 	e.clock.Add(30 * time.Second)
-	if a := e.answer(e.factor(e.challengeFor(ada, homeAddr), portalsync.MethodTOTP, e.code(ada.Secret), homeAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(ada, homeAddr), api.MethodTOTP, e.code(ada.Secret), homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("ada's authenticator after the refusals: %s", a.State)
 	}
 	if got := actions(e.audits(ada.ID)); !strings.Contains(strings.Join(got, " "), auditPasswordCheckFailed) {
@@ -478,7 +478,7 @@ func TestSecurityJSONInvalidUTF8(t *testing.T) {
 				t.Fatalf("status %d, want 400: %s", w.Code, w.Body)
 			}
 			b := errorBody(t, w)
-			if b.Code != portalsync.CodeBadRequest || !strings.Contains(b.Message, "not valid UTF-8") || !strings.Contains(b.Message, tc.at) {
+			if b.Code != api.CodeBadRequest || !strings.Contains(b.Message, "not valid UTF-8") || !strings.Contains(b.Message, tc.at) {
 				t.Errorf("error %s %q, want bad_request saying the body is not valid UTF-8 at %s", b.Code, b.Message, tc.at)
 			}
 			if ran != before {
@@ -491,7 +491,7 @@ func TestSecurityJSONInvalidUTF8(t *testing.T) {
 	e := newAdminEnv(t)
 	for _, name := range []string{"Gr\xe6ce", `Gr\udc00ce`} {
 		body := `{"email":"grace@reseller.test","name":"` + name + `","role":"technician","password":"initial-Pa55word"}`
-		adminWant(t, e.raw(t, e.admin, "POST", portalsync.PathAdminUsers, "application/json", body), http.StatusBadRequest, portalsync.CodeBadRequest)
+		adminWant(t, e.raw(t, e.admin, "POST", api.PathAdminUsers, "application/json", body), http.StatusBadRequest, api.CodeBadRequest)
 	}
 	if _, err := e.st.GetUserByEmail(context.Background(), "grace@reseller.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a user was created from an invalid body: %v", err)
@@ -510,15 +510,15 @@ func TestSecurityChildTenantUsers(t *testing.T) {
 	loose := seedTenant(t, e.h, "Customer without 2FA", e.home.ID, store.TenantPolicy{})
 	const pw = "initial-Pa55word" // 16 characters
 	n := 0
-	body := func(tenant int64, role string, password string) portalsync.AdminUserCreate {
+	body := func(tenant int64, role string, password string) api.AdminUserCreate {
 		n++
-		return portalsync.AdminUserCreate{Email: fmt.Sprintf("added%d@customer.test", n), Name: "Added", Role: role, Password: password, TenantID: tenant}
+		return api.AdminUserCreate{Email: fmt.Sprintf("added%d@customer.test", n), Name: "Added", Role: role, Password: password, TenantID: tenant}
 	}
-	missing := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, body(999999, "technician", pw)).Body.String()
+	missing := e.call(t, e.owner, "POST", api.PathAdminUsers, body(999999, "technician", pw)).Body.String()
 	tests := []struct {
 		name   string
 		as     store.User
-		body   portalsync.AdminUserCreate
+		body   api.AdminUserCreate
 		status int
 	}{
 		{"reseller admin adds a technician to a customer", e.admin, body(e.child.ID, "technician", pw), 201},
@@ -538,7 +538,7 @@ func TestSecurityChildTenantUsers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := e.call(t, tc.as, "POST", portalsync.PathAdminUsers, tc.body)
+			w := e.call(t, tc.as, "POST", api.PathAdminUsers, tc.body)
 			adminWant(t, w, tc.status, "")
 			u, err := e.st.GetUserByEmail(context.Background(), tc.body.Email)
 			if tc.status != http.StatusCreated {
@@ -553,7 +553,7 @@ func TestSecurityChildTenantUsers(t *testing.T) {
 			if err != nil || u.TenantID != tc.body.TenantID || string(u.Role) != tc.body.Role || !u.PasswordSetByAdmin {
 				t.Fatalf("created user %d in tenant %d as %s (set by an admin: %v), %v; want tenant %d", u.ID, u.TenantID, u.Role, u.PasswordSetByAdmin, err, tc.body.TenantID)
 			}
-			var got portalsync.AdminUserAnswer
+			var got api.AdminUserAnswer
 			decodeAnswer(t, w, &got)
 			if got.User.TenantID != tc.body.TenantID {
 				t.Errorf("answer in tenant %d", got.User.TenantID)
@@ -584,9 +584,9 @@ func TestSecurityEmailLookAlike(t *testing.T) {
 		e := newSigninEnv(t, store.TenantPolicy{}, nil)
 		e.user(admin2)
 		for _, la := range lookAlikes {
-			e.at(t).failure(e.password(la.email, testPassword, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+			e.at(t).failure(e.password(la.email, testPassword, homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
 		}
-		if a := e.answer(e.password("ADMIN2@X.EXAMPLE", testPassword, homeAddr), 200); a.State != portalsync.StateSecondFactor {
+		if a := e.answer(e.password("ADMIN2@X.EXAMPLE", testPassword, homeAddr), 200); a.State != api.StateSecondFactor {
 			t.Errorf("admin2 in upper case: %s", a.State)
 		}
 	})
@@ -618,11 +618,11 @@ func TestSecurityEmailLookAlike(t *testing.T) {
 
 	t.Run("creating a look-alike account", func(t *testing.T) {
 		e := newAdminEnv(t)
-		if w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: admin2, Name: "Admin 2", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
+		if w := e.call(t, e.owner, "POST", api.PathAdminUsers, api.AdminUserCreate{Email: admin2, Name: "Admin 2", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
 			t.Fatalf("admin2: %d %s", w.Code, w.Body)
 		}
 		for _, la := range append(lookAlikes, struct{ name, email string }{"upper case", "ADMIN2@x.example"}) {
-			w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: la.email, Name: "Look-alike", Role: "owner", Password: "initial-Pa55word"})
+			w := e.call(t, e.owner, "POST", api.PathAdminUsers, api.AdminUserCreate{Email: la.email, Name: "Look-alike", Role: "owner", Password: "initial-Pa55word"})
 			if w.Code != http.StatusConflict {
 				t.Errorf("%s: %d, want 409: %s", la.name, w.Code, w.Body)
 			}
@@ -630,7 +630,7 @@ func TestSecurityEmailLookAlike(t *testing.T) {
 				t.Errorf("%s: an account exists: %v", la.name, err)
 			}
 		}
-		if w := e.call(t, e.owner, "POST", portalsync.PathAdminUsers, portalsync.AdminUserCreate{Email: "admin3@x.example", Name: "Admin 3", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
+		if w := e.call(t, e.owner, "POST", api.PathAdminUsers, api.AdminUserCreate{Email: "admin3@x.example", Name: "Admin 3", Role: "admin", Password: "initial-Pa55word"}); w.Code != 201 {
 			t.Errorf("a different address: %d %s", w.Code, w.Body)
 		}
 	})

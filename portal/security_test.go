@@ -27,20 +27,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // attackerFiles files a request in victim's name with a poll token the
 // attacker chose, as the review did; password may be "".
-func (e *rlEnv) attackerFiles(t *testing.T, victim, password string) (portalsync.RecoveryTicket, int64) {
+func (e *rlEnv) attackerFiles(t *testing.T, victim, password string) (api.RecoveryTicket, int64) {
 	t.Helper()
-	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{
-		Email: victim, Message: "locked out, please help", PollToken: portalsync.NewPollToken(), Password: password})
+	w := callAPI(t, e.h, "POST", api.PathRecoveryRequests, "", api.RecoveryRequestCreate{
+		Email: victim, Message: "locked out, please help", PollToken: api.NewPollToken(), Password: password})
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("filing in the victim's name: %d %s", w.Code, w.Body)
 	}
-	var out portalsync.RecoveryRequestCreated
+	var out api.RecoveryRequestCreated
 	decodeAnswer(t, w, &out)
 	return out.Request, e.requestID(t, out.Request)
 }
@@ -50,7 +50,7 @@ func (e *rlEnv) attackerFiles(t *testing.T, victim, password string) (portalsync
 func (e *rlEnv) noSessionFromLink(t *testing.T, token string, guesses ...string) {
 	t.Helper()
 	for _, pw := range append([]string{""}, guesses...) {
-		w := callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: pw})
+		w := callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: pw})
 		if w.Code != http.StatusUnauthorized {
 			t.Errorf("redeeming the link with password %q: %d %s, want 401", pw, w.Code, w.Body)
 		}
@@ -71,11 +71,11 @@ func TestSecurityApproverTakeoverSameTenant(t *testing.T) {
 	victim := e.user(t, e.reseller, "ada", store.RoleTechnician)
 
 	// A guess at the password is refused like a wrong sign-in.
-	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{Email: victim.Email, Password: "mallory's guess"})
+	w := callAPI(t, e.h, "POST", api.PathRecoveryRequests, "", api.RecoveryRequestCreate{Email: victim.Email, Password: "mallory's guess"})
 	rlWantStatus(t, "request with a wrong password", w, http.StatusUnauthorized)
 
 	tk, id := e.attackerFiles(t, victim.Email, "")
-	if tk.LinkTo != portalsync.LinkToEmail {
+	if tk.LinkTo != api.LinkToEmail {
 		t.Errorf("a request without the password sends its link to %q", tk.LinkTo)
 	}
 	it, ok := rlItem(e.queue(t, admin.session, "pending"), id)
@@ -108,7 +108,7 @@ func TestSecurityPlatformAdminTakeoverDirectChild(t *testing.T) {
 	rlWantStatus(t, "direct reset", w, http.StatusForbidden)
 
 	tk, id := e.attackerFiles(t, victim.Email, "")
-	w = callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(id), pat.session, nil)
+	w = callAPI(t, e.h, "POST", api.PathForwardRecovery(id), pat.session, nil)
 	rlWantStatus(t, "platform support forwarding to itself", w, http.StatusForbidden)
 	w = e.approve(t, pat.session, id, e.phraseOf(t, id))
 	if w.Code == http.StatusOK {
@@ -121,7 +121,7 @@ func TestSecurityPlatformAdminTakeoverDirectChild(t *testing.T) {
 	// Forwarded by the customer's own technician, platform support decides;
 	// the link still goes to the victim's mailbox, not to whoever filed.
 	tech := e.user(t, e.reseller, "tess", store.RoleTechnician)
-	rlWantStatus(t, "forward by the tenant's technician", callAPI(t, e.h, "POST", portalsync.PathForwardRecovery(id), tech.session, nil), http.StatusOK)
+	rlWantStatus(t, "forward by the tenant's technician", callAPI(t, e.h, "POST", api.PathForwardRecovery(id), tech.session, nil), http.StatusOK)
 	rlWantStatus(t, "support approves", e.approve(t, pat.session, id, e.phraseOf(t, id)), http.StatusOK)
 	if got := e.poll(t, tk.PollToken); got.Link != nil {
 		t.Fatal("the filer of an unproven forwarded request received the link")
@@ -165,7 +165,7 @@ func TestSecurityUnprovenRequestNeverHandsLinkToApp(t *testing.T) {
 				tk = e.request(t, ada.Email)
 			}
 			rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
-			var got *portalsync.DeliveredLink
+			var got *api.DeliveredLink
 			for range 3 {
 				if st := e.poll(t, tk.PollToken); st.Link != nil {
 					got = st.Link
@@ -192,7 +192,7 @@ func TestSecurityLinkNeedsPassword(t *testing.T) {
 	ada := e.user(t, e.reseller, "ada", store.RoleTechnician)
 	issue := func() string {
 		t.Helper()
-		rlWantStatus(t, "direct link", callAPI(t, e.h, "POST", portalsync.PathUserRecoveryLink(ada.ID), admin.session, nil), http.StatusOK)
+		rlWantStatus(t, "direct link", callAPI(t, e.h, "POST", api.PathUserRecoveryLink(ada.ID), admin.session, nil), http.StatusOK)
 		return e.mailedLink(t, ada.Email)
 	}
 
@@ -212,15 +212,15 @@ func TestSecurityLinkNeedsPassword(t *testing.T) {
 
 	// More than MaxLinkPasswordAttempts wrong ones withdraw it, even for
 	// the right password afterwards.
-	for i := 0; i < portalsync.MaxLinkPasswordAttempts; i++ {
-		callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: fmt.Sprint("guess ", i)})
+	for i := 0; i < api.MaxLinkPasswordAttempts; i++ {
+		callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: fmt.Sprint("guess ", i)})
 	}
-	w := callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword})
+	w := callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword})
 	rlWantStatus(t, "the right password after a run of guesses", w, http.StatusGone)
 
 	// A fresh link with the right password works, once.
 	token = issue()
-	w = callAPI(t, e.h, "POST", portalsync.PathRecoveryLinkRedeem, "", portalsync.RecoveryLinkRedeem{Token: token, Password: rlPassword})
+	w = callAPI(t, e.h, "POST", api.PathRecoveryLinkRedeem, "", api.RecoveryLinkRedeem{Token: token, Password: rlPassword})
 	rlWantStatus(t, "the right password", w, http.StatusOK)
 }
 
@@ -292,7 +292,7 @@ func TestSecurityStrangersCannotLockOutSignIn(t *testing.T) {
 		t.Errorf("the longest wait was %v: the delays do not grow past the first tier", longest)
 	}
 	a := e.answer(e.password(u.Email, testPassword, homeAddr), http.StatusOK)
-	if a.State != portalsync.StateSecondFactor {
+	if a.State != api.StateSecondFactor {
 		t.Fatalf("the real user's sign-in: %v", a)
 	}
 	// A new address is a stranger's: it waits with them.
@@ -310,7 +310,7 @@ func TestSecurityStrangersCannotLockOutRecoveryRequests(t *testing.T) {
 	ada := e.user(t, e.reseller, "ada", store.RoleTechnician)
 	var refused int
 	for i, addr := range strangerAddrs() {
-		w := callFrom(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{Email: ada.Email, Message: fmt.Sprint("spam ", i)}, addr)
+		w := callFrom(t, e.h, "POST", api.PathRecoveryRequests, "", api.RecoveryRequestCreate{Email: ada.Email, Message: fmt.Sprint("spam ", i)}, addr)
 		if w.Code == http.StatusTooManyRequests {
 			refused++
 		}
@@ -318,12 +318,12 @@ func TestSecurityStrangersCannotLockOutRecoveryRequests(t *testing.T) {
 	if refused == 0 {
 		t.Fatal("50 strangers' requests were never limited")
 	}
-	w := callFrom(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{Email: ada.Email, Password: rlPassword}, "198.51.100.77")
+	w := callFrom(t, e.h, "POST", api.PathRecoveryRequests, "", api.RecoveryRequestCreate{Email: ada.Email, Password: rlPassword}, "198.51.100.77")
 	rlWantStatus(t, "the user, with the password, from a new address", w, http.StatusAccepted)
 	if err := e.st.RememberAddress(context.Background(), ada.ID, "203.0.113.50"); err != nil {
 		t.Fatal(err)
 	}
-	w = callFrom(t, e.h, "POST", portalsync.PathRecoveryRequests, "", portalsync.RecoveryRequestCreate{Email: ada.Email}, "203.0.113.50")
+	w = callFrom(t, e.h, "POST", api.PathRecoveryRequests, "", api.RecoveryRequestCreate{Email: ada.Email}, "203.0.113.50")
 	rlWantStatus(t, "the user, without the password, from a known address", w, http.StatusAccepted)
 }
 
@@ -334,23 +334,23 @@ func TestSecurityReplayedChallengeSpendsNoFactor(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
 	u := e.user("replay@example.com")
 	ch := e.challengeFor(u, homeAddr)
-	e.answer(e.factor(ch, portalsync.MethodBackupCode, u.Backup[0], homeAddr), http.StatusOK)
+	e.answer(e.factor(ch, api.MethodBackupCode, u.Backup[0], homeAddr), http.StatusOK)
 	before := len(outbox(t, e.h).To(u.Email))
-	e.failure(e.factor(ch, portalsync.MethodBackupCode, u.Backup[1], homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	e.failure(e.factor(ch, api.MethodBackupCode, u.Backup[1], homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
 	if n := len(outbox(t, e.h).To(u.Email)); n != before {
 		t.Error("the replay mailed a \"backup code used\" notice")
 	}
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, u.Backup[1], homeAddr), http.StatusOK); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, u.Backup[1], homeAddr), http.StatusOK); a.State != api.StateSignedIn {
 		t.Fatal("the replay spent the second backup code")
 	}
 
 	e.clock.Add(SignInWindow) // past the second-factor limit's window
 	ch = e.challengeFor(u, homeAddr)
-	e.answer(e.factor(ch, portalsync.MethodTOTP, e.code(u.Secret), homeAddr), http.StatusOK)
+	e.answer(e.factor(ch, api.MethodTOTP, e.code(u.Secret), homeAddr), http.StatusOK)
 	e.clock.Add(30 * time.Second)
 	next := e.code(u.Secret)
-	e.failure(e.factor(ch, portalsync.MethodTOTP, next, homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
-	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, next, homeAddr), http.StatusOK); a.State != portalsync.StateSignedIn {
+	e.failure(e.factor(ch, api.MethodTOTP, next, homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
+	if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, next, homeAddr), http.StatusOK); a.State != api.StateSignedIn {
 		t.Fatal("the replay took the next TOTP step")
 	}
 }
@@ -363,15 +363,15 @@ func TestSecurityAdminSetPasswordProvesNothing(t *testing.T) {
 	e := newRLEnv(t, nil)
 	admin := e.user(t, e.reseller, "mallory", store.RoleAdmin)
 	const chosen, own = "the password mallory chose", "a password only nat knows"
-	w := callAPI(t, e.h, "POST", portalsync.PathAdminUsers, admin.session, portalsync.AdminUserCreate{
-		Email: "nat@reseller.example", Name: "Nat", Role: portalsync.AdminRoleTechnician, Password: chosen})
+	w := callAPI(t, e.h, "POST", api.PathAdminUsers, admin.session, api.AdminUserCreate{
+		Email: "nat@reseller.example", Name: "Nat", Role: api.AdminRoleTechnician, Password: chosen})
 	rlWantStatus(t, "create", w, http.StatusCreated)
 	u, err := e.st.GetUserByEmail(context.Background(), "nat@reseller.example")
 	if err != nil || !u.PasswordSetByAdmin {
 		t.Fatalf("the created user %+v (%v) is not marked as having an admin's password", u, err)
 	}
-	tk := e.requestWith(t, portalsync.RecoveryRequestCreate{Email: u.Email, Password: chosen})
-	if tk.LinkTo != portalsync.LinkToEmail {
+	tk := e.requestWith(t, api.RecoveryRequestCreate{Email: u.Email, Password: chosen})
+	if tk.LinkTo != api.LinkToEmail {
 		t.Fatalf("a request proving the admin's password sends its link to %q", tk.LinkTo)
 	}
 	rlWantStatus(t, "approve", e.approve(t, admin.session, e.requestID(t, tk), tk.Phrase), http.StatusOK)
@@ -379,10 +379,10 @@ func TestSecurityAdminSetPasswordProvesNothing(t *testing.T) {
 		t.Fatal("the admin's password brought the link to the app")
 	}
 
-	w = callAPI(t, e.h, "POST", portalsync.PathAccountPassword, sessionFor(t, e.h, u, store.ScopeFull),
-		portalsync.PasswordChange{CurrentPassword: chosen, NewPassword: own})
+	w = callAPI(t, e.h, "POST", api.PathAccountPassword, sessionFor(t, e.h, u, store.ScopeFull),
+		api.PasswordChange{CurrentPassword: chosen, NewPassword: own})
 	rlWantStatus(t, "the user's own password", w, http.StatusOK)
-	if tk := e.requestWith(t, portalsync.RecoveryRequestCreate{Email: u.Email, Password: own}); tk.LinkTo != portalsync.LinkToApp {
+	if tk := e.requestWith(t, api.RecoveryRequestCreate{Email: u.Email, Password: own}); tk.LinkTo != api.LinkToApp {
 		t.Errorf("a request proving the user's own password sends its link to %q", tk.LinkTo)
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // DefaultMaxBodyBytes bounds request bodies: the API takes small JSON
@@ -263,11 +263,11 @@ func (h *Handler) register(mux *http.ServeMux, eps []endpoint) {
 		list := strings.Join(methods, ", ")
 		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Allow", list)
-			writeError(w, http.StatusMethodNotAllowed, portalsync.CodeMethodNotAllowed, "this endpoint takes "+list)
+			writeError(w, http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "this endpoint takes "+list)
 		})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, portalsync.CodeNotFound, "no such endpoint")
+		writeError(w, http.StatusNotFound, api.CodeNotFound, "no such endpoint")
 	})
 	byPath := func(a, b Route) int {
 		if c := strings.Compare(a.Path, b.Path); c != 0 {

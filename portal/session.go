@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/policy"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The session cookie carries the session token of browser pages. The API
@@ -115,7 +115,7 @@ func (h *Handler) withSession(next sessionHandler, scopes ...store.SessionScope)
 			if p.Session.Scope == store.ScopeEnrol {
 				msg = "this session can only enrol a new authenticator"
 			}
-			writeError(w, http.StatusForbidden, portalsync.CodeForbidden, msg)
+			writeError(w, http.StatusForbidden, api.CodeForbidden, msg)
 			return
 		}
 		next(w, r, p)
@@ -127,11 +127,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 	raw, cookie := h.sessionToken(r)
 	if raw == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal"`)
-		writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, "sign in first")
+		writeError(w, http.StatusUnauthorized, api.CodeUnauthenticated, "sign in first")
 		return principal{}, false
 	}
 	if cookie && !h.sameOrigin(r) {
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "cross-site requests are refused")
+		writeError(w, http.StatusForbidden, api.CodeForbidden, "cross-site requests are refused")
 		return principal{}, false
 	}
 	hash, err := auth.HashEncodedToken(raw)
@@ -163,12 +163,12 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (principa
 		return principal{}, false
 	}
 	if u.Locked {
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "this account is locked; ask an admin")
+		writeError(w, http.StatusForbidden, api.CodeForbidden, "this account is locked; ask an admin")
 		return principal{}, false
 	}
 	addr, _ := sourceAddress(r)
 	if !addressAllowed(t.Policy.IPAllowList, addr) {
-		writeError(w, http.StatusForbidden, portalsync.CodeForbidden, "your tenant does not allow sign-ins from this network")
+		writeError(w, http.StatusForbidden, api.CodeForbidden, "your tenant does not allow sign-ins from this network")
 		return principal{}, false
 	}
 	return principal{Session: s, User: u, Tenant: t, Cookie: cookie}, true
@@ -233,7 +233,7 @@ func humanDuration(d time.Duration) string {
 
 func (h *Handler) unauthenticated(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-portal", error="invalid_token"`)
-	writeError(w, http.StatusUnauthorized, portalsync.CodeUnauthenticated, msg)
+	writeError(w, http.StatusUnauthorized, api.CodeUnauthenticated, msg)
 }
 
 // sessionToken takes the bearer token, else the session cookie.

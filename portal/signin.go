@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Sign-in is a password step, then (when the user has an authenticator) a
@@ -82,16 +82,16 @@ const (
 func (h *Handler) signInRoutes() []endpoint {
 	both := []store.SessionScope{store.ScopeFull, store.ScopeEnrol}
 	eps := []endpoint{
-		{method: http.MethodPost, path: portalsync.PathSignIn, handler: h.postSignIn},
-		{method: http.MethodPost, path: portalsync.PathSignInSecondFactor, handler: h.postSecondFactor},
-		{method: http.MethodPost, path: portalsync.PathSignInEmailCode, handler: h.postEmailCode},
-		{method: http.MethodPost, path: portalsync.PathSignInComplete, handler: h.postSignInComplete},
-		{method: http.MethodPost, path: portalsync.PathEmailVerifications, handler: h.postEmailVerification},
-		{method: http.MethodPost, path: portalsync.PathEnrolment, handler: h.withSession(h.postEnrolment, both...)},
-		{method: http.MethodPost, path: portalsync.PathEnrolmentConfirm, handler: h.withSession(h.postEnrolmentConfirm, both...)},
-		{method: http.MethodPost, path: portalsync.PathEnrolmentSaved, handler: h.withSession(h.postEnrolmentSaved, both...)},
-		{method: http.MethodGet, path: portalsync.PathSession, handler: h.withSession(h.getSession, both...)},
-		{method: http.MethodDelete, path: portalsync.PathSession, handler: h.withSession(h.deleteSession, both...)},
+		{method: http.MethodPost, path: api.PathSignIn, handler: h.postSignIn},
+		{method: http.MethodPost, path: api.PathSignInSecondFactor, handler: h.postSecondFactor},
+		{method: http.MethodPost, path: api.PathSignInEmailCode, handler: h.postEmailCode},
+		{method: http.MethodPost, path: api.PathSignInComplete, handler: h.postSignInComplete},
+		{method: http.MethodPost, path: api.PathEmailVerifications, handler: h.postEmailVerification},
+		{method: http.MethodPost, path: api.PathEnrolment, handler: h.withSession(h.postEnrolment, both...)},
+		{method: http.MethodPost, path: api.PathEnrolmentConfirm, handler: h.withSession(h.postEnrolmentConfirm, both...)},
+		{method: http.MethodPost, path: api.PathEnrolmentSaved, handler: h.withSession(h.postEnrolmentSaved, both...)},
+		{method: http.MethodGet, path: api.PathSession, handler: h.withSession(h.getSession, both...)},
+		{method: http.MethodDelete, path: api.PathSession, handler: h.withSession(h.deleteSession, both...)},
 	}
 	return append(eps, h.signInPages()...)
 }
@@ -113,8 +113,8 @@ type grant struct {
 	ExpiresAt time.Time
 }
 
-func (r signInResult) wire() portalsync.SignInAnswer {
-	a := portalsync.SignInAnswer{
+func (r signInResult) wire() api.SignInAnswer {
+	a := api.SignInAnswer{
 		State:              r.State,
 		Challenge:          r.Challenge,
 		ChallengeExpiresAt: r.ChallengeExpiresAt.UTC(),
@@ -122,7 +122,7 @@ func (r signInResult) wire() portalsync.SignInAnswer {
 		NewRecoveryCode:    r.NewRecoveryCode,
 	}
 	if r.Session != nil {
-		a.Session = &portalsync.SessionGrant{Token: r.Session.Token.Encode(), Scope: string(r.Session.Scope), ExpiresAt: r.Session.ExpiresAt.UTC()}
+		a.Session = &api.SessionGrant{Token: r.Session.Token.Encode(), Scope: string(r.Session.Scope), ExpiresAt: r.Session.ExpiresAt.UTC()}
 	}
 	return a
 }
@@ -131,7 +131,7 @@ func (r signInResult) wire() portalsync.SignInAnswer {
 
 // postSignIn serves POST /v1/sign-in, unauthenticated: the password step.
 func (h *Handler) postSignIn(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.SignInRequest
+	var in api.SignInRequest
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -149,7 +149,7 @@ func (h *Handler) postSignIn(w http.ResponseWriter, r *http.Request) {
 
 // postSecondFactor serves POST /v1/sign-in/second-factor.
 func (h *Handler) postSecondFactor(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.SecondFactorRequest
+	var in api.SecondFactorRequest
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -164,7 +164,7 @@ func (h *Handler) postSecondFactor(w http.ResponseWriter, r *http.Request) {
 // postEmailCode serves POST /v1/sign-in/email-code: 202 once the code is
 // handed to the mail server.
 func (h *Handler) postEmailCode(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.ChallengeRequest
+	var in api.ChallengeRequest
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -173,12 +173,12 @@ func (h *Handler) postEmailCode(w http.ResponseWriter, r *http.Request) {
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, portalsync.EmailCodeSent{ExpiresAt: exp.UTC()})
+	writeJSON(w, http.StatusAccepted, api.EmailCodeSent{ExpiresAt: exp.UTC()})
 }
 
 // postSignInComplete serves POST /v1/sign-in/complete.
 func (h *Handler) postSignInComplete(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.ChallengeRequest
+	var in api.ChallengeRequest
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -192,9 +192,9 @@ func (h *Handler) postSignInComplete(w http.ResponseWriter, r *http.Request) {
 
 // getSession serves GET /v1/session: who the session is.
 func (h *Handler) getSession(w http.ResponseWriter, _ *http.Request, p principal) {
-	writeJSON(w, http.StatusOK, portalsync.SessionInfo{
-		User:      portalsync.SessionUser{ID: p.User.ID, Email: p.User.Email, Name: p.User.Name, Role: string(p.User.Role)},
-		Tenant:    portalsync.SessionTenant{ID: p.Tenant.ID, Name: p.Tenant.Name},
+	writeJSON(w, http.StatusOK, api.SessionInfo{
+		User:      api.SessionUser{ID: p.User.ID, Email: p.User.Email, Name: p.User.Name, Role: string(p.User.Role)},
+		Tenant:    api.SessionTenant{ID: p.Tenant.ID, Name: p.Tenant.Name},
 		Scope:     string(p.Session.Scope),
 		ExpiresAt: p.Session.ExpiresAt.UTC(),
 	})
@@ -206,18 +206,18 @@ func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request, p princi
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.SignedOut{Status: "signed_out"})
+	writeJSON(w, http.StatusOK, api.SignedOut{Status: "signed_out"})
 }
 
 // --- steps -------------------------------------------------------------------
 
-var errWrongPassword = &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+var errWrongPassword = &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 	message: "the e-mail address or the password is wrong"}
 
-var errNoEmailCodes = &flowError{status: http.StatusForbidden, code: portalsync.CodeForbidden,
+var errNoEmailCodes = &flowError{status: http.StatusForbidden, code: api.CodeForbidden,
 	message: "your tenant does not accept e-mailed sign-in codes; use your authenticator or a backup code"}
 
-var errWrongCode = &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+var errWrongCode = &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 	message: "the code is wrong, expired or already used"}
 
 // validateSignIn checks the password step's members and returns the
@@ -225,12 +225,12 @@ var errWrongCode = &flowError{status: http.StatusUnauthorized, code: portalsync.
 func validateSignIn(email, password string) (string, *flowError) {
 	email = strings.TrimSpace(email)
 	bad := func(msg string) (string, *flowError) {
-		return "", &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: msg}
+		return "", &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: msg}
 	}
 	switch {
 	case email == "":
 		return bad(`member "email" is required`)
-	case len(email) > portalsync.MaxRecoveryEmailBytes:
+	case len(email) > api.MaxRecoveryEmailBytes:
 		return bad(`member "email" is longer than 254 bytes`)
 	case !plausibleEmail(email):
 		return bad(`member "email" is not an e-mail address`)
@@ -314,15 +314,15 @@ func (h *Handler) secondFactorStep(ctx context.Context, r *http.Request, encoded
 		return signInResult{}, fe
 	}
 	switch method {
-	case portalsync.MethodTOTP, portalsync.MethodBackupCode, portalsync.MethodRecoveryCode, portalsync.MethodEmailCode:
+	case api.MethodTOTP, api.MethodBackupCode, api.MethodRecoveryCode, api.MethodEmailCode:
 	case "":
-		return signInResult{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "method" is required`}
+		return signInResult{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "method" is required`}
 	default:
-		return signInResult{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+		return signInResult{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 			message: `member "method" must be totp, backup_code, recovery_code or email_code`}
 	}
 	if strings.TrimSpace(code) == "" {
-		return signInResult{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "code" is required`}
+		return signInResult{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "code" is required`}
 	}
 	u, t, fe := h.challengeUser(ctx, c, addr)
 	if fe != nil {
@@ -421,7 +421,7 @@ func (h *Handler) completeStep(ctx context.Context, r *http.Request, encoded str
 		return signInResult{}, fe
 	}
 	if c.Scope != store.ScopeFull && c.Scope != store.ScopeEnrol {
-		return signInResult{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+		return signInResult{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 			message: `member "challenge" is not a sign-in challenge of this portal; sign in again`}
 	}
 	u, _, fe := h.challengeUser(ctx, c, addr)
@@ -471,7 +471,7 @@ func (h *Handler) finishSignIn(ctx context.Context, u store.User, addr string, s
 	if fe != nil {
 		return signInResult{}, fe
 	}
-	return signInResult{State: portalsync.StateSignedIn, Session: &g}, nil
+	return signInResult{State: api.StateSignedIn, Session: &g}, nil
 }
 
 // waitFor seals c and answers its stage.
@@ -488,7 +488,7 @@ func (h *Handler) waitFor(ctx context.Context, c challenge, methods []string) (s
 func (h *Handler) challengeUser(ctx context.Context, c challenge, addr string) (store.User, store.Tenant, *flowError) {
 	u, err := h.opts.Store.GetUser(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, store.Tenant{}, &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+		return store.User{}, store.Tenant{}, &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 			message: "the account no longer exists"}
 	}
 	if err != nil {
@@ -520,30 +520,30 @@ func (h *Handler) signInAllowed(ctx context.Context, u store.User, t store.Tenan
 		return nil
 	}
 	h.auditFailure(ctx, u, addr, stage, reason)
-	return &flowError{status: http.StatusForbidden, code: portalsync.CodeForbidden, message: msg}
+	return &flowError{status: http.StatusForbidden, code: api.CodeForbidden, message: msg}
 }
 
 // methods lists the second factors u can use now.
 func (h *Handler) methods(ctx context.Context, u store.User, t store.Tenant) ([]string, error) {
-	out := []string{portalsync.MethodTOTP}
+	out := []string{api.MethodTOTP}
 	codes, err := h.opts.Store.ListBackupCodes(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range codes {
 		if c.UsedAt.IsZero() {
-			out = append(out, portalsync.MethodBackupCode)
+			out = append(out, api.MethodBackupCode)
 			break
 		}
 	}
 	switch _, err := h.opts.Store.GetRecoveryCode(ctx, u.ID); {
 	case err == nil:
-		out = append(out, portalsync.MethodRecoveryCode)
+		out = append(out, api.MethodRecoveryCode)
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
 	if t.Policy.AllowEmailCodes {
-		out = append(out, portalsync.MethodEmailCode)
+		out = append(out, api.MethodEmailCode)
 	}
 	return out, nil
 }
@@ -596,7 +596,7 @@ func (h *Handler) limit(ctx context.Context, scope, subject string, n int64, msg
 		return h.unavailable(ctx, "rate limit unavailable ("+scope+")", err)
 	}
 	if !ok {
-		return &flowError{status: http.StatusTooManyRequests, code: portalsync.CodeRateLimited, message: msg, retryAfter: retry}
+		return &flowError{status: http.StatusTooManyRequests, code: api.CodeRateLimited, message: msg, retryAfter: retry}
 	}
 	return nil
 }
@@ -614,13 +614,13 @@ func (h *Handler) logError(ctx context.Context, what string, err error) {
 
 // internalError is the 500 answer for a failure already logged.
 func internalError(ctx context.Context) *flowError {
-	return &flowError{status: http.StatusInternalServerError, code: portalsync.CodeInternal,
+	return &flowError{status: http.StatusInternalServerError, code: api.CodeInternal,
 		message: "internal error; quote request " + RequestID(ctx) + " to the portal's administrator"}
 }
 
 // mailFailed is the answer when a link or code could not be e-mailed (the
 // mailer's error is logged by sendMail).
-var mailFailed = &flowError{status: http.StatusServiceUnavailable, code: portalsync.CodeUnavailable,
+var mailFailed = &flowError{status: http.StatusServiceUnavailable, code: api.CodeUnavailable,
 	message: "the portal could not send you an e-mail just now; try again in a few minutes"}
 
 // auditUser appends an entry about u acting on their own account. details

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The sign-in challenge carries a sign-in from one step to the next
@@ -50,9 +50,9 @@ var burnWindows = []time.Duration{24 * time.Hour, 25 * time.Hour}
 
 // Challenge stages: the state the client is asked to act on.
 const (
-	stageSecondFactor  = portalsync.StateSecondFactor
-	stageVerifyEmail   = portalsync.StateVerifyEmail
-	stageVerifyAddress = portalsync.StateVerifyAddress
+	stageSecondFactor  = api.StateSecondFactor
+	stageVerifyEmail   = api.StateVerifyEmail
+	stageVerifyAddress = api.StateVerifyAddress
 )
 
 // challenge is the sealed content.
@@ -116,12 +116,12 @@ func windowOf(t time.Time, w time.Duration) int64 { return t.UnixMicro() / w.Mic
 // seal, expiry, stage (one of stages) and source address. Its errors are
 // clear 4xx answers that change nothing.
 func (h *Handler) openChallenge(encoded, addr string, stages ...string) (challenge, *flowError) {
-	malformed := &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+	malformed := &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 		message: `member "challenge" is not a sign-in challenge of this portal; sign in again`}
 	if encoded == "" {
-		return challenge{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "challenge" is required`}
+		return challenge{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "challenge" is required`}
 	}
-	if len(encoded) > portalsync.MaxChallengeLen {
+	if len(encoded) > api.MaxChallengeLen {
 		return challenge{}, malformed
 	}
 	keyID, body, ok := strings.Cut(encoded, ".")
@@ -143,11 +143,11 @@ func (h *Handler) openChallenge(encoded, addr string, stages ...string) (challen
 		return challenge{}, malformed
 	}
 	if !h.now().Before(c.expiresAt()) {
-		return challenge{}, &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+		return challenge{}, &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 			message: "the sign-in took too long and expired; sign in again"}
 	}
 	if c.Addr != addr {
-		return challenge{}, &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+		return challenge{}, &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 			message: "this sign-in was started from another network address; sign in again from this one"}
 	}
 	for _, s := range stages {
@@ -155,7 +155,7 @@ func (h *Handler) openChallenge(encoded, addr string, stages ...string) (challen
 			return c, nil
 		}
 	}
-	return challenge{}, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid,
+	return challenge{}, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid,
 		message: "this sign-in challenge is for another step (" + c.Stage + ")"}
 }
 
@@ -167,7 +167,7 @@ func (h *Handler) burn(ctx context.Context, c challenge) *flowError {
 		return h.internal(ctx, "sign-in challenge: burn", err)
 	}
 	if n > 1 {
-		return &flowError{status: http.StatusUnauthorized, code: portalsync.CodeUnauthenticated,
+		return &flowError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 			message: "this sign-in step was already completed; sign in again"}
 	}
 	return nil
@@ -187,14 +187,14 @@ func (e *flowError) Error() string { return e.message }
 // internal logs err (redacted, with the request id) and returns a 500.
 func (h *Handler) internal(ctx context.Context, what string, err error) *flowError {
 	h.logError(ctx, what, err)
-	return &flowError{status: http.StatusInternalServerError, code: portalsync.CodeInternal,
+	return &flowError{status: http.StatusInternalServerError, code: api.CodeInternal,
 		message: "internal error; quote request " + RequestID(ctx) + " to the portal's administrator"}
 }
 
 // unavailable logs err and returns a 503 (the rate limiter fails closed).
 func (h *Handler) unavailable(ctx context.Context, what string, err error) *flowError {
 	h.logError(ctx, what, err)
-	return &flowError{status: http.StatusServiceUnavailable, code: portalsync.CodeUnavailable,
+	return &flowError{status: http.StatusServiceUnavailable, code: api.CodeUnavailable,
 		message: "the portal cannot reach its store"}
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/portaltest"
 
 	"github.com/pquerna/otp"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Fixtures of the sign-in tests: a portal and its store on one settable
@@ -192,12 +192,12 @@ func (e *signinEnv) call(method, path, token string, body any, remote string) *h
 }
 
 // answer decodes a sign-in answer, failing unless the status is want.
-func (e *signinEnv) answer(w *httptest.ResponseRecorder, want int) portalsync.SignInAnswer {
+func (e *signinEnv) answer(w *httptest.ResponseRecorder, want int) api.SignInAnswer {
 	e.t.Helper()
 	if w.Code != want {
 		e.t.Fatalf("status %d, want %d: %s", w.Code, want, shown(w))
 	}
-	var a portalsync.SignInAnswer
+	var a api.SignInAnswer
 	decodeAnswer(e.t, w, &a)
 	if a.Challenge != "" {
 		e.keep(a.Challenge)
@@ -212,7 +212,7 @@ func (e *signinEnv) answer(w *httptest.ResponseRecorder, want int) portalsync.Si
 }
 
 // failure checks an error answer's status and code.
-func (e *signinEnv) failure(w *httptest.ResponseRecorder, status int, code string) portalsync.ErrorBody {
+func (e *signinEnv) failure(w *httptest.ResponseRecorder, status int, code string) api.ErrorBody {
 	e.t.Helper()
 	if w.Code != status {
 		e.t.Fatalf("status %d, want %d: %s", w.Code, status, shown(w))
@@ -227,13 +227,13 @@ func (e *signinEnv) failure(w *httptest.ResponseRecorder, status int, code strin
 // password runs the password step from addr.
 func (e *signinEnv) password(email, password, addr string) *httptest.ResponseRecorder {
 	e.t.Helper()
-	return e.call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: email, Password: password}, addr)
+	return e.call("POST", api.PathSignIn, "", api.SignInRequest{Email: email, Password: password}, addr)
 }
 
 func (e *signinEnv) factor(challenge, method, code, addr string) *httptest.ResponseRecorder {
 	e.t.Helper()
 	e.keep(code)
-	return e.call("POST", portalsync.PathSignInSecondFactor, "", portalsync.SecondFactorRequest{Challenge: challenge, Method: method, Code: code}, addr)
+	return e.call("POST", api.PathSignInSecondFactor, "", api.SecondFactorRequest{Challenge: challenge, Method: method, Code: code}, addr)
 }
 
 // challengeFor signs u in with the password from addr and returns the
@@ -241,20 +241,20 @@ func (e *signinEnv) factor(challenge, method, code, addr string) *httptest.Respo
 func (e *signinEnv) challengeFor(u seeded, addr string) string {
 	e.t.Helper()
 	a := e.answer(e.password(u.Email, testPassword, addr), http.StatusOK)
-	if a.State != portalsync.StateSecondFactor {
+	if a.State != api.StateSecondFactor {
 		e.t.Fatalf("state %q, want second_factor", a.State)
 	}
 	return a.Challenge
 }
 
 // session returns who token is, or the status.
-func (e *signinEnv) session(token string) (portalsync.SessionInfo, int) {
+func (e *signinEnv) session(token string) (api.SessionInfo, int) {
 	e.t.Helper()
-	w := e.call("GET", portalsync.PathSession, token, nil, homeAddr)
+	w := e.call("GET", api.PathSession, token, nil, homeAddr)
 	if w.Code != http.StatusOK {
-		return portalsync.SessionInfo{}, w.Code
+		return api.SessionInfo{}, w.Code
 	}
-	var si portalsync.SessionInfo
+	var si api.SessionInfo
 	decodeAnswer(e.t, w, &si)
 	return si, w.Code
 }

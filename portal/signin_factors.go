@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The second factors. Each is checked in two steps: verify, which reads
@@ -28,16 +28,16 @@ type spendFactor func(addr string) (newRecoveryCode string, fe *flowError)
 // code can fail.
 func (h *Handler) verifyFactor(ctx context.Context, u store.User, t store.Tenant, method, code string) (spendFactor, *flowError) {
 	switch method {
-	case portalsync.MethodTOTP:
+	case api.MethodTOTP:
 		return h.verifyTOTP(ctx, u, code)
-	case portalsync.MethodBackupCode:
+	case api.MethodBackupCode:
 		return h.verifyBackupCode(ctx, u, code)
-	case portalsync.MethodRecoveryCode:
+	case api.MethodRecoveryCode:
 		return h.verifyRecoveryCode(ctx, u, code)
-	case portalsync.MethodEmailCode:
+	case api.MethodEmailCode:
 		return h.verifyEmailCode(ctx, u, t, code)
 	}
-	return nil, &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "method" is not a second factor`}
+	return nil, &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "method" is not a second factor`}
 }
 
 func (h *Handler) verifyTOTP(ctx context.Context, u store.User, code string) (spendFactor, *flowError) {

@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/auth/ratelimit"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Password attempts are limited so that guessing is slow without letting a
@@ -103,7 +103,7 @@ func (h *Handler) limitTiers(ctx context.Context, scope, subject string, tiers [
 			return h.unavailable(ctx, "rate limit unavailable ("+scope+")", err)
 		}
 		if !ok {
-			return &flowError{status: http.StatusTooManyRequests, code: portalsync.CodeRateLimited, message: msg, retryAfter: retry}
+			return &flowError{status: http.StatusTooManyRequests, code: api.CodeRateLimited, message: msg, retryAfter: retry}
 		}
 	}
 	return nil

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Real answers of every sign-in endpoint, successes and errors, validate
@@ -67,44 +67,44 @@ func TestOpenAPISignInAnswersValidate(t *testing.T) {
 
 	// Forced enrolment: verify_email, the link, the enrol session.
 	g := e.user("grace@example.com", noFactor, unverified)
-	a := e.answer(call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: g.Email, Password: testPassword}, homeAddr), 200)
+	a := e.answer(call("POST", api.PathSignIn, "", api.SignInRequest{Email: g.Email, Password: testPassword}, homeAddr), 200)
 	_, token := e.link(g.Email, "confirm your e-mail")
-	call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: token}, homeAddr)
-	call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: token}, homeAddr) // 410
-	call("POST", portalsync.PathEmailVerifications, "", portalsync.EmailVerificationRequest{Token: token[:42] + "A"}, homeAddr)
-	a = e.answer(call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200)
+	call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: token}, homeAddr)
+	call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: token}, homeAddr) // 410
+	call("POST", api.PathEmailVerifications, "", api.EmailVerificationRequest{Token: token[:42] + "A"}, homeAddr)
+	a = e.answer(call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: a.Challenge}, homeAddr), 200)
 	tok := a.Session.Token
-	call("GET", portalsync.PathSession, tok, nil, homeAddr)
-	call("POST", portalsync.PathEnrolmentSaved, tok, nil, homeAddr) // 409
-	w := call("POST", portalsync.PathEnrolment, tok, nil, homeAddr)
-	var en portalsync.Enrolment
+	call("GET", api.PathSession, tok, nil, homeAddr)
+	call("POST", api.PathEnrolmentSaved, tok, nil, homeAddr) // 409
+	w := call("POST", api.PathEnrolment, tok, nil, homeAddr)
+	var en api.Enrolment
 	decodeAnswer(t, w, &en)
 	e.keep(en.Secret, en.OTPAuthURI)
-	call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: "000000"}, homeAddr) // 400
-	call("POST", portalsync.PathEnrolmentConfirm, tok, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr)
-	call("POST", portalsync.PathEnrolmentSaved, tok, nil, homeAddr)
+	call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: "000000"}, homeAddr) // 400
+	call("POST", api.PathEnrolmentConfirm, tok, api.EnrolmentConfirm{FactorID: en.FactorID, Code: e.code(en.Secret)}, homeAddr)
+	call("POST", api.PathEnrolmentSaved, tok, nil, homeAddr)
 
 	// Second factors, an e-mailed code, a new address, a recovery code.
 	u := e.user("ada@example.com")
-	ch := e.answer(call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: u.Email, Password: testPassword}, otherAddr), 200).Challenge
-	call("POST", portalsync.PathSignInEmailCode, "", portalsync.ChallengeRequest{Challenge: ch}, otherAddr)
-	call("POST", portalsync.PathSignInSecondFactor, "", portalsync.SecondFactorRequest{Challenge: ch, Method: portalsync.MethodBackupCode, Code: "00000-00000"}, otherAddr) // 401
-	a = e.answer(call("POST", portalsync.PathSignInSecondFactor, "", portalsync.SecondFactorRequest{Challenge: ch, Method: portalsync.MethodRecoveryCode, Code: u.Recovery}, otherAddr), 200)
-	call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: a.Challenge}, otherAddr)
-	call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: u.Email, Password: "wrong"}, homeAddr) // 401
-	call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: "x", Password: "wrong"}, homeAddr)     // 400
+	ch := e.answer(call("POST", api.PathSignIn, "", api.SignInRequest{Email: u.Email, Password: testPassword}, otherAddr), 200).Challenge
+	call("POST", api.PathSignInEmailCode, "", api.ChallengeRequest{Challenge: ch}, otherAddr)
+	call("POST", api.PathSignInSecondFactor, "", api.SecondFactorRequest{Challenge: ch, Method: api.MethodBackupCode, Code: "00000-00000"}, otherAddr) // 401
+	a = e.answer(call("POST", api.PathSignInSecondFactor, "", api.SecondFactorRequest{Challenge: ch, Method: api.MethodRecoveryCode, Code: u.Recovery}, otherAddr), 200)
+	call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: a.Challenge}, otherAddr)
+	call("POST", api.PathSignIn, "", api.SignInRequest{Email: u.Email, Password: "wrong"}, homeAddr) // 401
+	call("POST", api.PathSignIn, "", api.SignInRequest{Email: "x", Password: "wrong"}, homeAddr)     // 400
 	for range SignInPerAccount {
 		e.password(u.Email, "wrong", homeAddr)
 	}
-	call("POST", portalsync.PathSignIn, "", portalsync.SignInRequest{Email: u.Email, Password: "wrong"}, homeAddr) // 429
+	call("POST", api.PathSignIn, "", api.SignInRequest{Email: u.Email, Password: "wrong"}, homeAddr) // 429
 	full := sessionFor(t, e.h, u.User, store.ScopeFull)
-	call("GET", portalsync.PathSession, full, nil, homeAddr)
-	call("DELETE", portalsync.PathSession, full, nil, homeAddr)
-	call("DELETE", portalsync.PathSession, full, nil, homeAddr) // 401
+	call("GET", api.PathSession, full, nil, homeAddr)
+	call("DELETE", api.PathSession, full, nil, homeAddr)
+	call("DELETE", api.PathSession, full, nil, homeAddr) // 401
 
 	// Every documented operation of the area was exercised.
 	for _, r := range e.h.Routes() {
-		if strings.HasPrefix(r.Path, "/v1/sign-in") || strings.HasPrefix(r.Path, "/v1/enrolment") || r.Path == portalsync.PathSession || r.Path == portalsync.PathEmailVerifications {
+		if strings.HasPrefix(r.Path, "/v1/sign-in") || strings.HasPrefix(r.Path, "/v1/enrolment") || r.Path == api.PathSession || r.Path == api.PathEmailVerifications {
 			if doc.operation(r.Method, r.Path) == nil {
 				t.Errorf("%s %s is not documented", r.Method, r.Path)
 			}

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The browser pages of sign-in and enrolment run the same steps as the
@@ -107,10 +107,10 @@ type (
 )
 
 var methodLabels = map[string]string{
-	portalsync.MethodTOTP:         "Code from my authenticator app",
-	portalsync.MethodBackupCode:   "A backup code",
-	portalsync.MethodRecoveryCode: "My recovery code",
-	portalsync.MethodEmailCode:    "A code e-mailed to me",
+	api.MethodTOTP:         "Code from my authenticator app",
+	api.MethodBackupCode:   "A backup code",
+	api.MethodRecoveryCode: "My recovery code",
+	api.MethodEmailCode:    "A code e-mailed to me",
 }
 
 // pageForm checks a page POST: same origin, and a form body that parses.
@@ -192,10 +192,10 @@ func (h *Handler) postEmailCodePage(w http.ResponseWriter, r *http.Request) {
 	ch := r.PostFormValue("challenge")
 	exp, fe := h.emailCodeStep(r.Context(), r, ch)
 	if fe != nil {
-		h.stepFailed(w, r, fe, ch, portalsync.MethodEmailCode)
+		h.stepFailed(w, r, fe, ch, api.MethodEmailCode)
 		return
 	}
-	h.secondFactorForm(w, r, http.StatusOK, ch, portalsync.MethodEmailCode, "",
+	h.secondFactorForm(w, r, http.StatusOK, ch, api.MethodEmailCode, "",
 		"We e-mailed you a sign-in code; it works until "+exp.UTC().Format("15:04")+" UTC.")
 }
 
@@ -261,7 +261,7 @@ func (h *Handler) secondFactorForm(w http.ResponseWriter, r *http.Request, statu
 func (h *Handler) secondFactorData(ch string, methods []string, selected, errMsg, info string) secondFactorPage {
 	d := secondFactorPage{Challenge: ch, Error: errMsg, Info: info}
 	for _, m := range methods {
-		if m == portalsync.MethodEmailCode {
+		if m == api.MethodEmailCode {
 			d.EmailCodes = true
 		}
 		d.Methods = append(d.Methods, methodOption{Value: m, Label: methodLabels[m], Selected: m == selected})
@@ -273,14 +273,14 @@ func (h *Handler) secondFactorData(ch string, methods []string, selected, errMsg
 // the session cookie and goes on to the account (or enrolment) page.
 func (h *Handler) pageResult(w http.ResponseWriter, r *http.Request, res signInResult, waitingInfo string) {
 	switch res.State {
-	case portalsync.StateSecondFactor:
+	case api.StateSecondFactor:
 		h.page(w, r, http.StatusOK, "second_factor", h.secondFactorData(res.Challenge, res.Methods, "", "", ""))
-	case portalsync.StateVerifyEmail, portalsync.StateVerifyAddress:
+	case api.StateVerifyEmail, api.StateVerifyAddress:
 		h.page(w, r, http.StatusOK, "signin_pending", pendingPage{
-			Challenge: res.Challenge, VerifyEmail: res.State == portalsync.StateVerifyEmail,
+			Challenge: res.Challenge, VerifyEmail: res.State == api.StateVerifyEmail,
 			NewRecoveryCode: res.NewRecoveryCode, Info: waitingInfo,
 		})
-	case portalsync.StateSignedIn:
+	case api.StateSignedIn:
 		h.setSessionCookie(w, r, *res.Session)
 		next := pathAccount
 		if res.Session.Scope == store.ScopeEnrol {

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // The password step's refusals: every way in which the password is wrong
@@ -33,7 +33,7 @@ func TestSignInPasswordStep(t *testing.T) {
 	fenced := seedTenant(t, e.h, "Fenced", 0, store.TenantPolicy{IPAllowList: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}})
 	fencedUser := e.user("fenced@example.com", inTenant(fenced.ID))
 
-	wrong := e.failure(e.password(ada.Email, "wrong password", homeAddr), http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	wrong := e.failure(e.password(ada.Email, "wrong password", homeAddr), http.StatusUnauthorized, api.CodeUnauthenticated)
 
 	tests := []struct {
 		name            string
@@ -45,18 +45,18 @@ func TestSignInPasswordStep(t *testing.T) {
 		reason          string // the failure audit's reason; "" for none
 		target          int64
 	}{
-		{"unknown address answers as a wrong password", "nobody@example.com", testPassword, homeAddr, 401, portalsync.CodeUnauthenticated, wrong.Message, "wrong_password", 0},
-		{"no password set answers as a wrong password", noPassword.Email, testPassword, homeAddr, 401, portalsync.CodeUnauthenticated, wrong.Message, "wrong_password", noPassword.ID},
-		{"over-long password answers as a wrong password", ada.Email, strings.Repeat("x", 2000), homeAddr, 401, portalsync.CodeUnauthenticated, wrong.Message, "wrong_password", ada.ID},
+		{"unknown address answers as a wrong password", "nobody@example.com", testPassword, homeAddr, 401, api.CodeUnauthenticated, wrong.Message, "wrong_password", 0},
+		{"no password set answers as a wrong password", noPassword.Email, testPassword, homeAddr, 401, api.CodeUnauthenticated, wrong.Message, "wrong_password", noPassword.ID},
+		{"over-long password answers as a wrong password", ada.Email, strings.Repeat("x", 2000), homeAddr, 401, api.CodeUnauthenticated, wrong.Message, "wrong_password", ada.ID},
 		{"e-mail case and spaces do not matter", "  ADA@example.COM ", testPassword, homeAddr, 200, "", "", "", 0},
-		{"locked user", lockedUser.Email, testPassword, homeAddr, 403, portalsync.CodeForbidden, "locked", "locked", lockedUser.ID},
-		{"locked user with a wrong password learns nothing", lockedUser.Email, "nope", homeAddr, 401, portalsync.CodeUnauthenticated, wrong.Message, "wrong_password", lockedUser.ID},
-		{"SSO tenant", ssoUser.Email, testPassword, homeAddr, 403, portalsync.CodeForbidden, "single sign-on", "sso_enforced", ssoUser.ID},
-		{"IP allow list refuses", fencedUser.Email, testPassword, homeAddr, 403, portalsync.CodeForbidden, "network", "address_not_allowed", fencedUser.ID},
+		{"locked user", lockedUser.Email, testPassword, homeAddr, 403, api.CodeForbidden, "locked", "locked", lockedUser.ID},
+		{"locked user with a wrong password learns nothing", lockedUser.Email, "nope", homeAddr, 401, api.CodeUnauthenticated, wrong.Message, "wrong_password", lockedUser.ID},
+		{"SSO tenant", ssoUser.Email, testPassword, homeAddr, 403, api.CodeForbidden, "single sign-on", "sso_enforced", ssoUser.ID},
+		{"IP allow list refuses", fencedUser.Email, testPassword, homeAddr, 403, api.CodeForbidden, "network", "address_not_allowed", fencedUser.ID},
 		{"IP allow list admits", fencedUser.Email, testPassword, "203.0.113.9", 200, "", "", "", 0},
-		{"empty e-mail", "", testPassword, homeAddr, 400, portalsync.CodeInvalid, `"email" is required`, "", 0},
-		{"not an e-mail", "ada", testPassword, homeAddr, 400, portalsync.CodeInvalid, `"email" is not an e-mail address`, "", 0},
-		{"empty password", ada.Email, "", homeAddr, 400, portalsync.CodeInvalid, `"password" is required`, "", 0},
+		{"empty e-mail", "", testPassword, homeAddr, 400, api.CodeInvalid, `"email" is required`, "", 0},
+		{"not an e-mail", "ada", testPassword, homeAddr, 400, api.CodeInvalid, `"email" is not an e-mail address`, "", 0},
+		{"empty password", ada.Email, "", homeAddr, 400, api.CodeInvalid, `"password" is required`, "", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestSignInPasswordStep(t *testing.T) {
 			before := len(e.audits(0))
 			w := e.password(tc.email, tc.password, tc.addr)
 			if tc.status == http.StatusOK {
-				if a := e.answer(w, 200); a.State != portalsync.StateSecondFactor || a.Challenge == "" {
+				if a := e.answer(w, 200); a.State != api.StateSecondFactor || a.Challenge == "" {
 					t.Fatalf("answer %v", a)
 				}
 				return
@@ -100,21 +100,21 @@ func TestSignInPasswordStep(t *testing.T) {
 
 func TestSignInMalformedBodies(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
-	paths := []string{portalsync.PathSignIn, portalsync.PathSignInSecondFactor, portalsync.PathSignInEmailCode,
-		portalsync.PathSignInComplete, portalsync.PathEmailVerifications}
+	paths := []string{api.PathSignIn, api.PathSignInSecondFactor, api.PathSignInEmailCode,
+		api.PathSignInComplete, api.PathEmailVerifications}
 	bodies := []struct {
 		name, contentType, body string
 		status                  int
 		code                    string
 	}{
-		{"unknown member", "application/json", `{"email":"a@b.c","password":"x","challenge":"y","token":"z","method":"totp","code":"1","admin":true}`, 400, portalsync.CodeUnknownField},
-		{"malformed JSON", "application/json", `{"email":`, 400, portalsync.CodeBadRequest},
-		{"array", "application/json", `[]`, 400, portalsync.CodeBadRequest},
-		{"trailing data", "application/json", `{} {}`, 400, portalsync.CodeBadRequest},
-		{"wrong type", "application/json", `{"$member": 5}`, 400, portalsync.CodeInvalid},
-		{"form body", "application/x-www-form-urlencoded", `email=a`, 415, portalsync.CodeUnsupportedMedia},
+		{"unknown member", "application/json", `{"email":"a@b.c","password":"x","challenge":"y","token":"z","method":"totp","code":"1","admin":true}`, 400, api.CodeUnknownField},
+		{"malformed JSON", "application/json", `{"email":`, 400, api.CodeBadRequest},
+		{"array", "application/json", `[]`, 400, api.CodeBadRequest},
+		{"trailing data", "application/json", `{} {}`, 400, api.CodeBadRequest},
+		{"wrong type", "application/json", `{"$member": 5}`, 400, api.CodeInvalid},
+		{"form body", "application/x-www-form-urlencoded", `email=a`, 415, api.CodeUnsupportedMedia},
 	}
-	first := map[string]string{portalsync.PathSignIn: "email", portalsync.PathEmailVerifications: "token"}
+	first := map[string]string{api.PathSignIn: "email", api.PathEmailVerifications: "token"}
 	for _, p := range paths {
 		for _, b := range bodies {
 			t.Run(p+" "+b.name, func(t *testing.T) {
@@ -130,10 +130,10 @@ func TestSignInMalformedBodies(t *testing.T) {
 	// Enrolment endpoints take a session first; with one, bodies are strict too.
 	u := e.user("ada@example.com")
 	tok := sessionFor(t, e.h, u.User, store.ScopeFull)
-	for _, p := range []string{portalsync.PathEnrolment, portalsync.PathEnrolmentConfirm, portalsync.PathEnrolmentSaved} {
+	for _, p := range []string{api.PathEnrolment, api.PathEnrolmentConfirm, api.PathEnrolmentSaved} {
 		req := `{"factor_id": 1, "code": "123456", "extra": 1}`
 		w := e.callRaw("POST", p, tok, "application/json", req)
-		e.failure(w, 400, portalsync.CodeUnknownField)
+		e.failure(w, 400, api.CodeUnknownField)
 	}
 }
 
@@ -145,35 +145,35 @@ func TestSecondFactors(t *testing.T) {
 		e := e.at(t)
 		u := e.user("totp@example.com")
 		code := e.code(u.Secret)
-		a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, code, homeAddr), 200)
-		if a.State != portalsync.StateSignedIn || a.Session == nil || a.Session.Scope != portalsync.ScopeFull {
+		a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, code, homeAddr), 200)
+		if a.State != api.StateSignedIn || a.Session == nil || a.Session.Scope != api.ScopeFull {
 			t.Fatalf("answer %v", a)
 		}
 		if si, _ := e.session(a.Session.Token); si.User.ID != u.ID || si.Scope != "full" {
 			t.Errorf("session %+v", si)
 		}
 		// The same code in the same step, with a fresh challenge: a replay.
-		e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, code, homeAddr), 401, portalsync.CodeUnauthenticated)
+		e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, code, homeAddr), 401, api.CodeUnauthenticated)
 		// The next step's code works.
 		e.clock.Add(30 * time.Second)
-		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, e.code(u.Secret), homeAddr), 200); a.State != portalsync.StateSignedIn {
+		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, e.code(u.Secret), homeAddr), 200); a.State != api.StateSignedIn {
 			t.Fatalf("next step: %v", a)
 		}
 		// An earlier step's code is refused after a later one was used.
 		old := e.codeAt(u.Secret, e.clock.Now().Add(-30*time.Second))
-		e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, old, homeAddr), 401, portalsync.CodeUnauthenticated)
+		e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, old, homeAddr), 401, api.CodeUnauthenticated)
 	})
 
 	t.Run("backup code once", func(t *testing.T) {
 		e := e.at(t)
 		u := e.user("backup@example.com")
 		typed := strings.ToLower(strings.ReplaceAll(u.Backup[3], "-", " "))
-		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, typed, homeAddr), 200); a.State != portalsync.StateSignedIn {
+		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, typed, homeAddr), 200); a.State != api.StateSignedIn {
 			t.Fatalf("answer %v", a)
 		}
-		e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, u.Backup[3], homeAddr), 401, portalsync.CodeUnauthenticated)
+		e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, u.Backup[3], homeAddr), 401, api.CodeUnauthenticated)
 		// Another code of the set still works.
-		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodBackupCode, u.Backup[4], homeAddr), 200); a.State != portalsync.StateSignedIn {
+		if a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodBackupCode, u.Backup[4], homeAddr), 200); a.State != api.StateSignedIn {
 			t.Fatalf("answer %v", a)
 		}
 		if got := actions(e.audits(u.ID)); !slices.Contains(got, auditBackupCodeUsed) {
@@ -187,13 +187,13 @@ func TestSecondFactors(t *testing.T) {
 	t.Run("recovery code replaced when used", func(t *testing.T) {
 		e := e.at(t)
 		u := e.user("recovery@example.com")
-		a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodRecoveryCode, u.Recovery, homeAddr), 200)
-		if a.State != portalsync.StateSignedIn || a.NewRecoveryCode == "" || a.NewRecoveryCode == u.Recovery {
+		a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodRecoveryCode, u.Recovery, homeAddr), 200)
+		if a.State != api.StateSignedIn || a.NewRecoveryCode == "" || a.NewRecoveryCode == u.Recovery {
 			t.Fatalf("answer %v", a)
 		}
-		e.failure(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodRecoveryCode, u.Recovery, homeAddr), 401, portalsync.CodeUnauthenticated)
-		b := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodRecoveryCode, a.NewRecoveryCode, homeAddr), 200)
-		if b.State != portalsync.StateSignedIn || b.NewRecoveryCode == a.NewRecoveryCode {
+		e.failure(e.factor(e.challengeFor(u, homeAddr), api.MethodRecoveryCode, u.Recovery, homeAddr), 401, api.CodeUnauthenticated)
+		b := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodRecoveryCode, a.NewRecoveryCode, homeAddr), 200)
+		if b.State != api.StateSignedIn || b.NewRecoveryCode == a.NewRecoveryCode {
 			t.Fatalf("second use: %v", b)
 		}
 		if _, ok := outbox(t, e.h).Last(u.Email, "two-factor authentication changed"); !ok {
@@ -206,16 +206,16 @@ func TestSecondFactors(t *testing.T) {
 		u := e.user("wrong@example.com")
 		ch := e.challengeFor(u, homeAddr)
 		for _, tc := range []struct{ method, code string }{
-			{portalsync.MethodTOTP, "000000"},
-			{portalsync.MethodTOTP, "12345"},
-			{portalsync.MethodBackupCode, "ZZZZZ-ZZZZZ"},
-			{portalsync.MethodRecoveryCode, "short"},
+			{api.MethodTOTP, "000000"},
+			{api.MethodTOTP, "12345"},
+			{api.MethodBackupCode, "ZZZZZ-ZZZZZ"},
+			{api.MethodRecoveryCode, "short"},
 		} {
-			e.failure(e.factor(ch, tc.method, tc.code, homeAddr), 401, portalsync.CodeUnauthenticated)
+			e.failure(e.factor(ch, tc.method, tc.code, homeAddr), 401, api.CodeUnauthenticated)
 		}
-		e.failure(e.factor(ch, "sms", "123456", homeAddr), 400, portalsync.CodeInvalid)
-		e.failure(e.factor(ch, portalsync.MethodTOTP, " ", homeAddr), 400, portalsync.CodeInvalid)
-		e.failure(e.factor(ch, portalsync.MethodEmailCode, "1234 5678", homeAddr), 403, portalsync.CodeForbidden)
+		e.failure(e.factor(ch, "sms", "123456", homeAddr), 400, api.CodeInvalid)
+		e.failure(e.factor(ch, api.MethodTOTP, " ", homeAddr), 400, api.CodeInvalid)
+		e.failure(e.factor(ch, api.MethodEmailCode, "1234 5678", homeAddr), 403, api.CodeForbidden)
 		n := 0
 		for _, a := range e.audits(u.ID) {
 			if a.Action == auditSignInFailed && strings.Contains(string(a.Details), `"second_factor"`) {
@@ -283,38 +283,38 @@ func TestSignInChallengeRefused(t *testing.T) {
 		code      string
 		message   string
 	}{
-		{"empty", "", homeAddr, 0, 400, portalsync.CodeInvalid, "required"},
-		{"truncated", ch[:len(ch)-5], homeAddr, 0, 400, portalsync.CodeInvalid, "not a sign-in challenge"},
-		{"altered", keyID + "." + string(flip), homeAddr, 0, 400, portalsync.CodeInvalid, "not a sign-in challenge"},
-		{"no separator", strings.ReplaceAll(ch, ".", ""), homeAddr, 0, 400, portalsync.CodeInvalid, "not a sign-in challenge"},
-		{"another portal's key", foreign, homeAddr, 0, 400, portalsync.CodeInvalid, "not a sign-in challenge"},
-		{"too long", strings.Repeat("a", 5000), homeAddr, 0, 400, portalsync.CodeInvalid, "not a sign-in challenge"},
-		{"another address", ch, otherAddr, 0, 401, portalsync.CodeUnauthenticated, "another network"},
-		{"expired", ch, homeAddr, ChallengeTTL, 401, portalsync.CodeUnauthenticated, "expired"},
+		{"empty", "", homeAddr, 0, 400, api.CodeInvalid, "required"},
+		{"truncated", ch[:len(ch)-5], homeAddr, 0, 400, api.CodeInvalid, "not a sign-in challenge"},
+		{"altered", keyID + "." + string(flip), homeAddr, 0, 400, api.CodeInvalid, "not a sign-in challenge"},
+		{"no separator", strings.ReplaceAll(ch, ".", ""), homeAddr, 0, 400, api.CodeInvalid, "not a sign-in challenge"},
+		{"another portal's key", foreign, homeAddr, 0, 400, api.CodeInvalid, "not a sign-in challenge"},
+		{"too long", strings.Repeat("a", 5000), homeAddr, 0, 400, api.CodeInvalid, "not a sign-in challenge"},
+		{"another address", ch, otherAddr, 0, 401, api.CodeUnauthenticated, "another network"},
+		{"expired", ch, homeAddr, ChallengeTTL, 401, api.CodeUnauthenticated, "expired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.at(t)
 			e.clock.Add(tc.advance)
 			defer e.clock.Add(-tc.advance)
-			b := e.failure(e.factor(tc.challenge, portalsync.MethodBackupCode, u.Backup[0], tc.addr), tc.status, tc.code)
+			b := e.failure(e.factor(tc.challenge, api.MethodBackupCode, u.Backup[0], tc.addr), tc.status, tc.code)
 			if !strings.Contains(b.Message, tc.message) {
 				t.Errorf("message %q lacks %q", b.Message, tc.message)
 			}
 		})
 	}
 	// Nothing was spent: the backup code still signs in, once.
-	if a := e.answer(e.factor(ch, portalsync.MethodBackupCode, u.Backup[0], homeAddr), 200); a.State != portalsync.StateSignedIn {
+	if a := e.answer(e.factor(ch, api.MethodBackupCode, u.Backup[0], homeAddr), 200); a.State != api.StateSignedIn {
 		t.Fatalf("answer %v", a)
 	}
 	// The challenge is spent by that success: another valid code with it fails.
-	b := e.failure(e.factor(ch, portalsync.MethodBackupCode, u.Backup[1], homeAddr), 401, portalsync.CodeUnauthenticated)
+	b := e.failure(e.factor(ch, api.MethodBackupCode, u.Backup[1], homeAddr), 401, api.CodeUnauthenticated)
 	if !strings.Contains(b.Message, "already completed") {
 		t.Errorf("message %q", b.Message)
 	}
 	// A second-factor challenge cannot complete a sign-in.
 	ch2 := e.challengeFor(u, homeAddr)
-	e.failure(e.call("POST", portalsync.PathSignInComplete, "", portalsync.ChallengeRequest{Challenge: ch2}, homeAddr), 400, portalsync.CodeInvalid)
+	e.failure(e.call("POST", api.PathSignInComplete, "", api.ChallengeRequest{Challenge: ch2}, homeAddr), 400, api.CodeInvalid)
 	e.checkLogs()
 }
 
@@ -361,7 +361,7 @@ func TestSignInRateLimits(t *testing.T) {
 				}
 			}
 			w := e.password(strings.ToUpper(email), testPassword, homeAddr)
-			e.failure(w, 429, portalsync.CodeRateLimited)
+			e.failure(w, 429, api.CodeRateLimited)
 			if ra := w.Header().Get("Retry-After"); ra == "" || ra == "0" {
 				t.Errorf("Retry-After %q", ra)
 			}
@@ -377,10 +377,10 @@ func TestSignInRateLimits(t *testing.T) {
 		e.clock.Add(SignInWindow)
 		ch := e.challengeFor(u, homeAddr)
 		for range SecondFactorPerAccount {
-			e.failure(e.factor(ch, portalsync.MethodTOTP, "000000", homeAddr), 401, portalsync.CodeUnauthenticated)
+			e.failure(e.factor(ch, api.MethodTOTP, "000000", homeAddr), 401, api.CodeUnauthenticated)
 		}
 		// Even the right code is refused now.
-		e.failure(e.factor(ch, portalsync.MethodTOTP, e.code(u.Secret), homeAddr), 429, portalsync.CodeRateLimited)
+		e.failure(e.factor(ch, api.MethodTOTP, e.code(u.Secret), homeAddr), 429, api.CodeRateLimited)
 	})
 
 	t.Run("password per address", func(t *testing.T) {
@@ -389,7 +389,7 @@ func TestSignInRateLimits(t *testing.T) {
 		for i := range DefaultSignInPerAddress {
 			e.password("someone"+string(rune('a'+i%26))+strings.Repeat("x", i/26)+"@example.com", "wrong", otherAddr)
 		}
-		e.failure(e.password(u.Email, testPassword, otherAddr), 429, portalsync.CodeRateLimited)
+		e.failure(e.password(u.Email, testPassword, otherAddr), 429, api.CodeRateLimited)
 		if w := e.password(u.Email, testPassword, homeAddr); w.Code != 200 {
 			t.Errorf("another address: %d", w.Code)
 		}
@@ -399,13 +399,13 @@ func TestSignInRateLimits(t *testing.T) {
 func TestSignOutAndSession(t *testing.T) {
 	e := newSigninEnv(t, store.TenantPolicy{}, nil)
 	u := e.user("ada@example.com")
-	a := e.answer(e.factor(e.challengeFor(u, homeAddr), portalsync.MethodTOTP, e.code(u.Secret), homeAddr), 200)
+	a := e.answer(e.factor(e.challengeFor(u, homeAddr), api.MethodTOTP, e.code(u.Secret), homeAddr), 200)
 	si, status := e.session(a.Session.Token)
 	if status != 200 || si.User.Email != u.Email || si.Tenant.ID != e.tenant.ID || si.User.Role != "technician" || si.Scope != "full" ||
 		!si.ExpiresAt.Equal(e.clock.Now().Add(DefaultSessionTTL)) {
 		t.Fatalf("session %+v (%d)", si, status)
 	}
-	w := e.call("DELETE", portalsync.PathSession, a.Session.Token, nil, homeAddr)
+	w := e.call("DELETE", api.PathSession, a.Session.Token, nil, homeAddr)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"signed_out"`) {
 		t.Fatalf("sign out: %d %s", w.Code, shown(w))
 	}
@@ -431,7 +431,7 @@ func TestSignInLockedBetweenSteps(t *testing.T) {
 	if _, err := e.st.UpdateUser(context.Background(), u.ID, store.UserUpdate{Locked: &yes}); err != nil {
 		t.Fatal(err)
 	}
-	e.failure(e.factor(ch, portalsync.MethodTOTP, e.code(u.Secret), homeAddr), 403, portalsync.CodeForbidden)
+	e.failure(e.factor(ch, api.MethodTOTP, e.code(u.Secret), homeAddr), 403, api.CodeForbidden)
 }
 
 func TestSignInRehashesOldPasswords(t *testing.T) {

@@ -9,10 +9,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // E-mailed verification links: confirming the account's e-mail address
@@ -111,7 +111,7 @@ func (h *Handler) sendLink(ctx context.Context, u store.User, addr string, purpo
 func (h *Handler) consumeLink(ctx context.Context, r *http.Request, raw string, purposes ...store.EmailPurpose) (store.EmailPurpose, *flowError) {
 	addr, subject := sourceAddress(r)
 	if raw == "" {
-		return "", &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: `member "token" is required`}
+		return "", &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: `member "token" is required`}
 	}
 	if fe := h.limit(ctx, limitVerifyLinks, subject, VerifyLinksPerAddress, "too many links confirmed from your network; try again later"); fe != nil {
 		return "", fe
@@ -119,7 +119,7 @@ func (h *Handler) consumeLink(ctx context.Context, r *http.Request, raw string, 
 	hash, err := auth.HashEncodedToken(raw)
 	if err != nil {
 		// ParseToken's message says what is wrong without quoting the text.
-		return "", &flowError{status: http.StatusBadRequest, code: portalsync.CodeInvalid, message: "the link's token is malformed: " + err.Error()}
+		return "", &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: "the link's token is malformed: " + err.Error()}
 	}
 	for _, p := range purposes {
 		t, err := h.opts.Store.ConsumeEmailToken(ctx, p, store.TokenHash(hash), 0)
@@ -137,11 +137,11 @@ func (h *Handler) consumeLink(ctx context.Context, r *http.Request, raw string, 
 		}
 		return p, h.applyLink(ctx, t, addr)
 	}
-	return "", &flowError{status: http.StatusNotFound, code: portalsync.CodeNotFound, message: "this link is not valid; check that it was copied whole"}
+	return "", &flowError{status: http.StatusNotFound, code: api.CodeNotFound, message: "this link is not valid; check that it was copied whole"}
 }
 
 func linkGone(msg string) *flowError {
-	return &flowError{status: http.StatusGone, code: portalsync.CodeInvalid, message: msg}
+	return &flowError{status: http.StatusGone, code: api.CodeInvalid, message: msg}
 }
 
 // applyLink records what a consumed token confirms. The actor is anonymous:
@@ -173,7 +173,7 @@ func (h *Handler) applyLink(ctx context.Context, t store.EmailToken, consumer st
 // verification link's token (either purpose; a 256-bit token matches at
 // most one).
 func (h *Handler) postEmailVerification(w http.ResponseWriter, r *http.Request) {
-	var in portalsync.EmailVerificationRequest
+	var in api.EmailVerificationRequest
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -182,7 +182,7 @@ func (h *Handler) postEmailVerification(w http.ResponseWriter, r *http.Request) 
 		writeFlowError(w, fe)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalsync.EmailVerified{Purpose: string(p)})
+	writeJSON(w, http.StatusOK, api.EmailVerified{Purpose: string(p)})
 }
 
 // verifyPage is the data of verify_email.html and verify_address.html.

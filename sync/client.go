@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // Client defaults.
@@ -77,7 +79,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !IsLoopbackHost(u.Hostname()) {
+		if !api.IsLoopbackHost(u.Hostname()) {
 			return nil, fmt.Errorf("portal client: plain http:// is allowed only for a loopback host, not %s; use https://", u.Hostname())
 		}
 	default:
@@ -170,13 +172,13 @@ func (r TimeReading) Offset() time.Duration {
 
 // Time asks the portal for its clock.
 func (c *Client) Time(ctx context.Context) (TimeReading, error) {
-	var body TimeResponse
-	res, err := c.get(ctx, PathTime, &body)
+	var body api.TimeResponse
+	res, err := c.get(ctx, api.PathTime, &body)
 	if err != nil {
 		return TimeReading{}, err
 	}
 	if err := body.Check(); err != nil {
-		return TimeReading{}, fmt.Errorf("%s: %w", c.endpoint(PathTime), err)
+		return TimeReading{}, fmt.Errorf("%s: %w", c.endpoint(api.PathTime), err)
 	}
 	r := TimeReading{Server: body.Time, Sent: res.sent, Received: res.received, RTT: res.received.Sub(res.sent)}
 	if d, err := http.ParseTime(res.header.Get("Date")); err == nil {
@@ -186,9 +188,9 @@ func (c *Client) Time(ctx context.Context) (TimeReading, error) {
 }
 
 // Health asks the portal whether it can reach its store.
-func (c *Client) Health(ctx context.Context) (HealthResponse, error) {
-	var body HealthResponse
-	_, err := c.get(ctx, PathHealth, &body)
+func (c *Client) Health(ctx context.Context) (api.HealthResponse, error) {
+	var body api.HealthResponse
+	_, err := c.get(ctx, api.PathHealth, &body)
 	return body, err
 }
 
@@ -265,7 +267,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) (result, error) {
 // notProcessed reports failures after which the portal certainly did not
 // act on the request: it was rate-limited, or the connection never opened.
 func notProcessed(err error) bool {
-	var apiErr *APIError
+	var apiErr *api.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == http.StatusTooManyRequests
 	}
@@ -287,7 +289,7 @@ func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	var apiErr *APIError
+	var apiErr *api.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.Status {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -352,9 +354,9 @@ func (c *Client) try(ctx context.Context, cl call, target string, body []byte, o
 	return result{header: resp.Header, sent: sent, received: received}, 0, nil
 }
 
-func apiError(resp *http.Response, body []byte) *APIError {
-	e := &APIError{Status: resp.StatusCode, RequestID: sanitize(resp.Header.Get("X-Request-Id"), 64)}
-	var er ErrorResponse
+func apiError(resp *http.Response, body []byte) *api.APIError {
+	e := &api.APIError{Status: resp.StatusCode, RequestID: sanitize(resp.Header.Get("X-Request-Id"), 64)}
+	var er api.ErrorResponse
 	if json.Unmarshal(body, &er) == nil && er.Error.Code != "" {
 		e.Code = sanitize(er.Error.Code, 64)
 		e.Message = sanitize(er.Error.Message, 200)
@@ -390,15 +392,4 @@ func sanitize(s string, n int) string {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
-}
-
-// IsLoopbackHost reports whether host (a name or an IP literal, without a
-// port) is "localhost" or a loopback address.
-func IsLoopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"github.com/latchkey/latchkey/portal/api"
 	"net/http"
 )
 
@@ -10,11 +11,11 @@ import (
 // new password the tenant's rules refuse one with Status 422. It is not
 // retried once the portal may have acted: the change ends the user's other
 // sessions.
-func (c *Client) ChangePassword(ctx context.Context, session string, req PasswordChange) (PasswordChanged, error) {
+func (c *Client) ChangePassword(ctx context.Context, session string, req api.PasswordChange) (api.PasswordChanged, error) {
 	if session == "" {
-		return PasswordChanged{}, errNoSession
+		return api.PasswordChanged{}, errNoSession
 	}
-	var out PasswordChanged
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathAccountPassword, token: session, in: req}, &out)
+	var out api.PasswordChanged
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathAccountPassword, token: session, in: req}, &out)
 	return out, err
 }

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // The client changes the signed-in user's password against the real
@@ -16,7 +17,7 @@ import (
 // one changes it, ends the user's other sessions and keeps this one.
 func TestChangePasswordClientAgainstPortal(t *testing.T) {
 	p := newSigninPortal(t, store.TenantPolicy{Require2FA: true})
-	c := newClient(t, p.srv, portalsync.Options{})
+	c := newClient(t, p.srv, lksync.Options{})
 	ctx := context.Background()
 	u, err := p.st.GetUserByEmail(ctx, "grace@example.com")
 	if err != nil {
@@ -32,18 +33,18 @@ func TestChangePasswordClientAgainstPortal(t *testing.T) {
 	}
 	mine, other := session(), session()
 
-	if _, err := c.ChangePassword(ctx, "", portalsync.PasswordChange{}); err == nil {
+	if _, err := c.ChangePassword(ctx, "", api.PasswordChange{}); err == nil {
 		t.Fatal("no session: no error")
 	}
-	_, err = c.ChangePassword(ctx, mine, portalsync.PasswordChange{CurrentPassword: "wrong", NewPassword: "a brand new passphrase"})
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
-	_, err = c.ChangePassword(ctx, mine, portalsync.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "short"})
-	wantSigninAPIError(t, err, http.StatusUnprocessableEntity, portalsync.CodeInvalid)
+	_, err = c.ChangePassword(ctx, mine, api.PasswordChange{CurrentPassword: "wrong", NewPassword: "a brand new passphrase"})
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
+	_, err = c.ChangePassword(ctx, mine, api.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "short"})
+	wantSigninAPIError(t, err, http.StatusUnprocessableEntity, api.CodeInvalid)
 	if _, err := c.Session(ctx, other); err != nil {
 		t.Fatalf("a refused change ended another session: %v", err)
 	}
 
-	done, err := c.ChangePassword(ctx, mine, portalsync.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "a brand new passphrase"})
+	done, err := c.ChangePassword(ctx, mine, api.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "a brand new passphrase"})
 	if err != nil || done.Status != "password_changed" || done.SessionsEnded != 1 {
 		t.Fatalf("change: %+v %v", done, err)
 	}
@@ -51,8 +52,8 @@ func TestChangePasswordClientAgainstPortal(t *testing.T) {
 		t.Errorf("the caller's session ended: %v", err)
 	}
 	_, err = c.Session(ctx, other)
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
-	if s := (portalsync.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "x"}).String(); s != "PasswordChange{current_password: [REDACTED], new_password: [REDACTED]}" {
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
+	if s := (api.PasswordChange{CurrentPassword: "correct horse battery staple", NewPassword: "x"}).String(); s != "PasswordChange{current_password: [REDACTED], new_password: [REDACTED]}" {
 		t.Errorf("String = %q", s)
 	}
 }

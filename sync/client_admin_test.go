@@ -15,10 +15,11 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // adminPortal is a real portal over TLS with a reseller tenant (an owner,
@@ -71,7 +72,7 @@ func adminAPIStatus(err error) int {
 	if err == nil {
 		return 0
 	}
-	var ae *portalsync.APIError
+	var ae *api.APIError
 	if errors.As(err, &ae) {
 		return ae.Status
 	}
@@ -80,47 +81,47 @@ func adminAPIStatus(err error) int {
 
 func TestAdminClientAgainstPortal(t *testing.T) {
 	p := newAdminPortal(t)
-	c := newClient(t, p.srv, portalsync.Options{})
+	c := newClient(t, p.srv, lksync.Options{})
 	ctx := context.Background()
 	admin, owner, tech := p.tokens[p.admin.ID], p.tokens[p.owner.ID], p.tokens[p.tech.ID]
 
 	t.Run("directory", func(t *testing.T) {
-		l, err := c.AdminUsers(ctx, tech, portalsync.AdminUserQuery{})
+		l, err := c.AdminUsers(ctx, tech, api.AdminUserQuery{})
 		if err != nil || l.Total != 4 || len(l.Users) != 4 || l.TenantID != p.home.ID || l.ReadOnly {
 			t.Fatalf("directory %+v, %v", l, err)
 		}
-		l, err = c.AdminUsers(ctx, admin, portalsync.AdminUserQuery{Query: "target", Role: "technician", Status: "not_enrolled", Limit: 1})
-		if err != nil || l.Total != 1 || l.Users[0].ID != p.target.ID || !l.Users[0].Allowed(portalsync.AdminActionReset2FA) {
+		l, err = c.AdminUsers(ctx, admin, api.AdminUserQuery{Query: "target", Role: "technician", Status: "not_enrolled", Limit: 1})
+		if err != nil || l.Total != 1 || l.Users[0].ID != p.target.ID || !l.Users[0].Allowed(api.AdminActionReset2FA) {
 			t.Fatalf("filtered %+v, %v", l, err)
 		}
-		l, err = c.AdminUsers(ctx, admin, portalsync.AdminUserQuery{Limit: 3})
+		l, err = c.AdminUsers(ctx, admin, api.AdminUserQuery{Limit: 3})
 		if err != nil || len(l.Users) != 3 || l.NextOffset != 3 {
 			t.Fatalf("first page %+v, %v", l, err)
 		}
-		l, err = c.AdminUsers(ctx, admin, portalsync.AdminUserQuery{Limit: 3, Offset: l.NextOffset})
+		l, err = c.AdminUsers(ctx, admin, api.AdminUserQuery{Limit: 3, Offset: l.NextOffset})
 		if err != nil || len(l.Users) != 1 || l.NextOffset != 0 {
 			t.Fatalf("second page %+v, %v", l, err)
 		}
-		l, err = c.AdminUsers(ctx, owner, portalsync.AdminUserQuery{TenantID: p.child.ID})
+		l, err = c.AdminUsers(ctx, owner, api.AdminUserQuery{TenantID: p.child.ID})
 		if err != nil || !l.ReadOnly || l.Total != 0 {
 			t.Fatalf("child tenant %+v, %v", l, err)
 		}
-		if _, err := c.AdminUsers(ctx, admin, portalsync.AdminUserQuery{Status: "asleep"}); adminAPIStatus(err) != 400 {
+		if _, err := c.AdminUsers(ctx, admin, api.AdminUserQuery{Status: "asleep"}); adminAPIStatus(err) != 400 {
 			t.Errorf("bad status filter: %v", err)
 		}
 	})
 
 	t.Run("users", func(t *testing.T) {
-		u, err := c.CreateAdminUser(ctx, admin, portalsync.AdminUserCreate{Email: "new@reseller.test", Name: "New", Role: "read_only", Password: "client test password"})
+		u, err := c.CreateAdminUser(ctx, admin, api.AdminUserCreate{Email: "new@reseller.test", Name: "New", Role: "read_only", Password: "client test password"})
 		if err != nil || u.Email != "new@reseller.test" || u.Role != "read_only" || u.EmailVerified {
 			t.Fatalf("created %+v, %v", u, err)
 		}
-		if _, err := c.CreateAdminUser(ctx, admin, portalsync.AdminUserCreate{Email: "NEW@reseller.test", Name: "New", Role: "read_only", Password: "client test password"}); adminAPIStatus(err) != 409 {
+		if _, err := c.CreateAdminUser(ctx, admin, api.AdminUserCreate{Email: "NEW@reseller.test", Name: "New", Role: "read_only", Password: "client test password"}); adminAPIStatus(err) != 409 {
 			t.Errorf("duplicate: %v", err)
 		}
-		_, err = c.CreateAdminUser(ctx, admin, portalsync.AdminUserCreate{Email: "boss@reseller.test", Name: "Boss", Role: "owner", Password: "client test password"})
-		var ae *portalsync.APIError
-		if !errors.As(err, &ae) || ae.Status != 403 || ae.Code != portalsync.CodeForbidden || !strings.Contains(ae.Message, "owner") {
+		_, err = c.CreateAdminUser(ctx, admin, api.AdminUserCreate{Email: "boss@reseller.test", Name: "Boss", Role: "owner", Password: "client test password"})
+		var ae *api.APIError
+		if !errors.As(err, &ae) || ae.Status != 403 || ae.Code != api.CodeForbidden || !strings.Contains(ae.Message, "owner") {
 			t.Errorf("admin creating an owner: %v", err)
 		}
 		if strings.Contains(fmt.Sprint(err), "client test password") {
@@ -157,47 +158,47 @@ func TestAdminClientAgainstPortal(t *testing.T) {
 
 	t.Run("tenants", func(t *testing.T) {
 		ts, err := c.AdminTenants(ctx, owner)
-		if err != nil || len(ts) != 2 || ts[0].Relation != portalsync.AdminRelationOwn || ts[1].ID != p.child.ID || !ts[0].Allowed(portalsync.AdminActionManageTenant) {
+		if err != nil || len(ts) != 2 || ts[0].Relation != api.AdminRelationOwn || ts[1].ID != p.child.ID || !ts[0].Allowed(api.AdminActionManageTenant) {
 			t.Fatalf("tenants %+v, %v", ts, err)
 		}
 		nt, err := c.CreateChildTenant(ctx, owner, "Acme")
-		if err != nil || nt.Name != "Acme" || nt.ParentID != p.home.ID || nt.Relation != portalsync.AdminRelationChild {
+		if err != nil || nt.Name != "Acme" || nt.ParentID != p.home.ID || nt.Relation != api.AdminRelationChild {
 			t.Fatalf("created %+v, %v", nt, err)
 		}
 		if _, err := c.CreateChildTenant(ctx, admin, "Acme 2"); adminAPIStatus(err) != 403 {
 			t.Errorf("admin creating a tenant: %v", err)
 		}
-		got, err := c.SetTenantPolicy(ctx, owner, p.home.ID, portalsync.AdminTenantPolicy{Require2FA: true, AllowEmailCodes: true})
+		got, err := c.SetTenantPolicy(ctx, owner, p.home.ID, api.AdminTenantPolicy{Require2FA: true, AllowEmailCodes: true})
 		if err != nil || !got.Policy.AllowEmailCodes || got.Policy.IPAllowList == nil {
 			t.Fatalf("policy %+v, %v", got, err)
 		}
 		// The test client connects from 127.0.0.1: a list without it is
 		// refused, one with it taken.
-		if _, err := c.SetTenantPolicy(ctx, owner, p.home.ID, portalsync.AdminTenantPolicy{Require2FA: true, IPAllowList: []string{"203.0.113.0/24"}}); adminAPIStatus(err) != 422 {
+		if _, err := c.SetTenantPolicy(ctx, owner, p.home.ID, api.AdminTenantPolicy{Require2FA: true, IPAllowList: []string{"203.0.113.0/24"}}); adminAPIStatus(err) != 422 {
 			t.Errorf("self lock-out: %v", err)
 		}
-		if got, err = c.SetTenantPolicy(ctx, owner, p.home.ID, portalsync.AdminTenantPolicy{Require2FA: true, IPAllowList: []string{"127.0.0.0/8", "::1/128"}}); err != nil ||
+		if got, err = c.SetTenantPolicy(ctx, owner, p.home.ID, api.AdminTenantPolicy{Require2FA: true, IPAllowList: []string{"127.0.0.0/8", "::1/128"}}); err != nil ||
 			!slices.Equal(got.Policy.IPAllowList, []string{"127.0.0.0/8", "::1/128"}) {
 			t.Fatalf("allow list %+v, %v", got.Policy, err)
 		}
-		if _, err := c.SetTenantPolicy(ctx, owner, p.home.ID, portalsync.AdminTenantPolicy{}); adminAPIStatus(err) != 422 {
+		if _, err := c.SetTenantPolicy(ctx, owner, p.home.ID, api.AdminTenantPolicy{}); adminAPIStatus(err) != 422 {
 			t.Errorf("2FA off without SSO: %v", err)
 		}
-		if _, err := c.SetTenantPolicy(ctx, owner, p.child.ID, portalsync.AdminTenantPolicy{Require2FA: true}); adminAPIStatus(err) != 403 {
+		if _, err := c.SetTenantPolicy(ctx, owner, p.child.ID, api.AdminTenantPolicy{Require2FA: true}); adminAPIStatus(err) != 403 {
 			t.Errorf("a customer's policy: %v", err)
 		}
 	})
 
 	t.Run("audit", func(t *testing.T) {
-		pg, err := c.AdminAudit(ctx, owner, portalsync.AdminAuditQuery{Limit: 2})
+		pg, err := c.AdminAudit(ctx, owner, api.AdminAuditQuery{Limit: 2})
 		if err != nil || len(pg.Entries) != 2 || pg.NextBefore == 0 || pg.Entries[0].ID <= pg.Entries[1].ID {
 			t.Fatalf("first page %+v, %v", pg, err)
 		}
-		older, err := c.AdminAudit(ctx, owner, portalsync.AdminAuditQuery{Limit: 2, Before: pg.NextBefore})
+		older, err := c.AdminAudit(ctx, owner, api.AdminAuditQuery{Limit: 2, Before: pg.NextBefore})
 		if err != nil || len(older.Entries) == 0 || older.Entries[0].ID >= pg.NextBefore {
 			t.Fatalf("second page %+v, %v", older, err)
 		}
-		resets, err := c.AdminAudit(ctx, owner, portalsync.AdminAuditQuery{Action: "factor.reset", UserID: p.target.ID})
+		resets, err := c.AdminAudit(ctx, owner, api.AdminAuditQuery{Action: "factor.reset", UserID: p.target.ID})
 		if err != nil || len(resets.Entries) != 1 || resets.Entries[0].ActorID != p.admin.ID || resets.Entries[0].SourceAddr != "127.0.0.1" {
 			t.Fatalf("resets %+v, %v", resets, err)
 		}
@@ -205,7 +206,7 @@ func TestAdminClientAgainstPortal(t *testing.T) {
 		if err := json.Unmarshal(resets.Entries[0].Details, &d); err != nil || d["sessions_revoked"] == nil {
 			t.Errorf("details %s: %v", resets.Entries[0].Details, err)
 		}
-		if _, err := c.AdminAudit(ctx, tech, portalsync.AdminAuditQuery{}); adminAPIStatus(err) != 403 {
+		if _, err := c.AdminAudit(ctx, tech, api.AdminAuditQuery{}); adminAPIStatus(err) != 403 {
 			t.Errorf("technician reading the log: %v", err)
 		}
 	})
@@ -241,7 +242,7 @@ func TestAdminClientRequests(t *testing.T) {
 		_, _ = io.WriteString(w, `{}`)
 	}))
 	defer srv.Close()
-	c := newClient(t, srv, portalsync.Options{Backoff: time.Millisecond})
+	c := newClient(t, srv, lksync.Options{Backoff: time.Millisecond})
 	ctx := context.Background()
 	const tok = "session-token"
 	tests := []struct {
@@ -251,13 +252,13 @@ func TestAdminClientRequests(t *testing.T) {
 		want  []adminSent
 	}{
 		{"directory query", 0, func() error {
-			_, err := c.AdminUsers(ctx, tok, portalsync.AdminUserQuery{Query: " a&b ", Role: "admin", TenantID: 7, Offset: 100, Limit: 50})
+			_, err := c.AdminUsers(ctx, tok, api.AdminUserQuery{Query: " a&b ", Role: "admin", TenantID: 7, Offset: 100, Limit: 50})
 			return err
 		}, []adminSent{{"GET", "/v1/admin/users", "limit=50&offset=100&q=a%26b&role=admin&tenant=7", "Bearer " + tok, ""}}},
-		{"plain directory", 0, func() error { _, err := c.AdminUsers(ctx, tok, portalsync.AdminUserQuery{}); return err },
+		{"plain directory", 0, func() error { _, err := c.AdminUsers(ctx, tok, api.AdminUserQuery{}); return err },
 			[]adminSent{{"GET", "/v1/admin/users", "", "Bearer " + tok, ""}}},
 		{"create user", 0, func() error {
-			_, err := c.CreateAdminUser(ctx, tok, portalsync.AdminUserCreate{Email: "a@b.c", Name: "A", Role: "admin", Password: "pw"})
+			_, err := c.CreateAdminUser(ctx, tok, api.AdminUserCreate{Email: "a@b.c", Name: "A", Role: "admin", Password: "pw"})
 			return err
 		}, []adminSent{{"POST", "/v1/admin/users", "", "Bearer " + tok, `{"email":"a@b.c","name":"A","role":"admin","password":"pw"}`}}},
 		{"reset", 0, func() error { _, err := c.ResetUser2FA(ctx, tok, 12); return err },
@@ -271,11 +272,11 @@ func TestAdminClientRequests(t *testing.T) {
 		{"child tenant", 0, func() error { _, err := c.CreateChildTenant(ctx, tok, "Acme"); return err },
 			[]adminSent{{"POST", "/v1/admin/tenants", "", "Bearer " + tok, `{"name":"Acme"}`}}},
 		{"policy with no list sends an empty one", 0, func() error {
-			_, err := c.SetTenantPolicy(ctx, tok, 3, portalsync.AdminTenantPolicy{Require2FA: true})
+			_, err := c.SetTenantPolicy(ctx, tok, 3, api.AdminTenantPolicy{Require2FA: true})
 			return err
 		}, []adminSent{{"PUT", "/v1/admin/tenants/3/policy", "", "Bearer " + tok, `{"require_2fa":true,"allow_email_codes":false,"sso_enforced":false,"ip_allow_list":[]}`}}},
 		{"audit query", 0, func() error {
-			_, err := c.AdminAudit(ctx, tok, portalsync.AdminAuditQuery{TenantID: 3, UserID: 4, Action: "factor.reset", Before: 90, Limit: 10})
+			_, err := c.AdminAudit(ctx, tok, api.AdminAuditQuery{TenantID: 3, UserID: 4, Action: "factor.reset", Before: 90, Limit: 10})
 			return err
 		}, []adminSent{{"GET", "/v1/admin/audit", "action=factor.reset&before=90&limit=10&tenant=3&user=4", "Bearer " + tok, ""}}},
 		{"idempotent PUT is retried", 1, func() error { _, err := c.SetUserLocked(ctx, tok, 5, true); return err },
@@ -307,7 +308,7 @@ func TestAdminClientRequests(t *testing.T) {
 		func() error { _, err := c.ResetUser2FA(ctx, tok, 0); return err },
 		func() error { _, err := c.SetUserLocked(ctx, tok, -1, true); return err },
 		func() error { _, err := c.SetUserIPVerification(ctx, tok, 0, true); return err },
-		func() error { _, err := c.SetTenantPolicy(ctx, tok, 0, portalsync.AdminTenantPolicy{}); return err },
+		func() error { _, err := c.SetTenantPolicy(ctx, tok, 0, api.AdminTenantPolicy{}); return err },
 	} {
 		if err := call(); err == nil || !strings.Contains(err.Error(), "must be positive") {
 			t.Errorf("a bad id: %v", err)
@@ -321,7 +322,7 @@ func TestAdminClientRequests(t *testing.T) {
 // The create body's String and LogValue keep the password (and the
 // person's data) out of logs.
 func TestAdminUserCreateRedacts(t *testing.T) {
-	in := portalsync.AdminUserCreate{Email: "ada@example.com", Name: "Ada Lovelace", Role: "admin", Password: "hunter2 hunter2"}
+	in := api.AdminUserCreate{Email: "ada@example.com", Name: "Ada Lovelace", Role: "admin", Password: "hunter2 hunter2"}
 	for _, s := range []string{in.String(), fmt.Sprint(in), fmt.Sprintf("%v %+v %#v", in, in, in), in.LogValue().String()} {
 		for _, secret := range []string{in.Password, in.Email, in.Name} {
 			if strings.Contains(s, secret) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,22 +25,22 @@ const maxLinkTokenBytes = 512
 // The poll is not retried after a failure the portal may have acted on: a
 // retry cannot bring back a link the lost answer carried. The caller's
 // next poll is the retry (the link is also e-mailed to the user).
-func (c *Client) PollRecovery(ctx context.Context, pollToken string) (RecoveryStatus, error) {
+func (c *Client) PollRecovery(ctx context.Context, pollToken string) (api.RecoveryStatus, error) {
 	if err := checkRecoveryToken("poll token", pollToken); err != nil {
-		return RecoveryStatus{}, err
+		return api.RecoveryStatus{}, err
 	}
-	var out RecoveryStatus
-	if _, err := c.do(ctx, call{method: http.MethodGet, path: PathRecoveryStatus, token: pollToken}, &out); err != nil {
-		return RecoveryStatus{}, err
+	var out api.RecoveryStatus
+	if _, err := c.do(ctx, call{method: http.MethodGet, path: api.PathRecoveryStatus, token: pollToken}, &out); err != nil {
+		return api.RecoveryStatus{}, err
 	}
-	if err := out.check(); err != nil {
-		return RecoveryStatus{}, fmt.Errorf("%s: %w", c.endpoint(PathRecoveryStatus), err)
+	if err := checkStatus(out); err != nil {
+		return api.RecoveryStatus{}, fmt.Errorf("%s: %w", c.endpoint(api.PathRecoveryStatus), err)
 	}
 	return out, nil
 }
 
-func (s RecoveryStatus) check() error {
-	if !slices.Contains(RecoveryStates, s.Status) {
+func checkStatus(s api.RecoveryStatus) error {
+	if !slices.Contains(api.RecoveryStates, s.Status) {
 		return fmt.Errorf("recovery status: unknown state %q", sanitize(s.Status, 40))
 	}
 	if s.Link != nil {
@@ -53,18 +54,18 @@ func (s RecoveryStatus) check() error {
 // ListRecoveryRequests returns the recovery queue the signed-in admin
 // (sessionToken, a full session) may see, newest first; status ("": all)
 // is one of RecoveryStates.
-func (c *Client) ListRecoveryRequests(ctx context.Context, sessionToken, status string) ([]RecoveryQueueItem, error) {
+func (c *Client) ListRecoveryRequests(ctx context.Context, sessionToken, status string) ([]api.RecoveryQueueItem, error) {
 	if err := checkRecoveryToken("session token", sessionToken); err != nil {
 		return nil, err
 	}
-	path := PathAdminRecoveryRequests
+	path := api.PathAdminRecoveryRequests
 	if status != "" {
-		if !slices.Contains(RecoveryStates, status) {
-			return nil, fmt.Errorf("recovery queue: status must be one of %s", strings.Join(RecoveryStates, ", "))
+		if !slices.Contains(api.RecoveryStates, status) {
+			return nil, fmt.Errorf("recovery queue: status must be one of %s", strings.Join(api.RecoveryStates, ", "))
 		}
 		path += "?" + url.Values{"status": {status}}.Encode()
 	}
-	var out RecoveryQueue
+	var out api.RecoveryQueue
 	if _, err := c.do(ctx, call{method: http.MethodGet, path: path, token: sessionToken, idempotent: true}, &out); err != nil {
 		return nil, err
 	}
@@ -75,36 +76,36 @@ func (c *Client) ListRecoveryRequests(ctx context.Context, sessionToken, status 
 // with the user. The portal e-mails the link to the user and hands it to
 // the requesting app; the answer says so but never holds the link. A wrong
 // phrase is an *APIError with Status 422 and changes nothing.
-func (c *Client) Approve(ctx context.Context, sessionToken string, id int64, phrase string) (RecoveryDecision, error) {
+func (c *Client) Approve(ctx context.Context, sessionToken string, id int64, phrase string) (api.RecoveryDecision, error) {
 	if strings.TrimSpace(phrase) == "" {
-		return RecoveryDecision{}, errors.New("approve: the phrase is empty; read it back with the user")
+		return api.RecoveryDecision{}, errors.New("approve: the phrase is empty; read it back with the user")
 	}
-	return c.decide(ctx, sessionToken, PathApproveRecovery(id), id, RecoveryApprove{Phrase: phrase})
+	return c.decide(ctx, sessionToken, api.PathApproveRecovery(id), id, api.RecoveryApprove{Phrase: phrase})
 }
 
 // Deny denies recovery request id; reason ("" for none) is e-mailed to the
 // user when the request matched an account.
-func (c *Client) Deny(ctx context.Context, sessionToken string, id int64, reason string) (RecoveryDecision, error) {
-	return c.decide(ctx, sessionToken, PathDenyRecovery(id), id, RecoveryDeny{Reason: reason})
+func (c *Client) Deny(ctx context.Context, sessionToken string, id int64, reason string) (api.RecoveryDecision, error) {
+	return c.decide(ctx, sessionToken, api.PathDenyRecovery(id), id, api.RecoveryDeny{Reason: reason})
 }
 
 // Forward sends pending request id to the platform's support queue.
-func (c *Client) Forward(ctx context.Context, sessionToken string, id int64) (RecoveryDecision, error) {
-	return c.decide(ctx, sessionToken, PathForwardRecovery(id), id, struct{}{})
+func (c *Client) Forward(ctx context.Context, sessionToken string, id int64) (api.RecoveryDecision, error) {
+	return c.decide(ctx, sessionToken, api.PathForwardRecovery(id), id, struct{}{})
 }
 
 // decide posts one decision. Decisions are not retried after a failure the
 // portal may have acted on: the caller reloads the queue and sees.
-func (c *Client) decide(ctx context.Context, sessionToken, path string, id int64, in any) (RecoveryDecision, error) {
+func (c *Client) decide(ctx context.Context, sessionToken, path string, id int64, in any) (api.RecoveryDecision, error) {
 	if err := checkRecoveryToken("session token", sessionToken); err != nil {
-		return RecoveryDecision{}, err
+		return api.RecoveryDecision{}, err
 	}
 	if id <= 0 {
-		return RecoveryDecision{}, fmt.Errorf("recovery request id must be positive, not %d", id)
+		return api.RecoveryDecision{}, fmt.Errorf("recovery request id must be positive, not %d", id)
 	}
-	var out RecoveryDecision
+	var out api.RecoveryDecision
 	if _, err := c.do(ctx, call{method: http.MethodPost, path: path, token: sessionToken, in: in}, &out); err != nil {
-		return RecoveryDecision{}, err
+		return api.RecoveryDecision{}, err
 	}
 	return out, nil
 }
@@ -112,16 +113,16 @@ func (c *Client) decide(ctx context.Context, sessionToken, path string, id int64
 // IssueLink has the portal e-mail a one-time recovery link to user userID
 // (no request needed). The answer says until when it works; the link
 // itself only ever reaches the user's mailbox.
-func (c *Client) IssueLink(ctx context.Context, sessionToken string, userID int64) (IssuedLink, error) {
+func (c *Client) IssueLink(ctx context.Context, sessionToken string, userID int64) (api.IssuedLink, error) {
 	if err := checkRecoveryToken("session token", sessionToken); err != nil {
-		return IssuedLink{}, err
+		return api.IssuedLink{}, err
 	}
 	if userID <= 0 {
-		return IssuedLink{}, fmt.Errorf("user id must be positive, not %d", userID)
+		return api.IssuedLink{}, fmt.Errorf("user id must be positive, not %d", userID)
 	}
-	var out DirectLinkIssued
-	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathUserRecoveryLink(userID), token: sessionToken, in: struct{}{}}, &out); err != nil {
-		return IssuedLink{}, err
+	var out api.DirectLinkIssued
+	if _, err := c.do(ctx, call{method: http.MethodPost, path: api.PathUserRecoveryLink(userID), token: sessionToken, in: struct{}{}}, &out); err != nil {
+		return api.IssuedLink{}, err
 	}
 	return out.Link, nil
 }
@@ -132,20 +133,20 @@ func (c *Client) IssueLink(ctx context.Context, sessionToken string, userID int6
 // session that can only enrol a new one. A wrong password is an *APIError
 // with Status 401 (the link stays unused); a used, replaced, withdrawn or
 // expired link one with Status 410.
-func (c *Client) RedeemLink(ctx context.Context, link, password string) (RecoveryLinkRedeemed, error) {
+func (c *Client) RedeemLink(ctx context.Context, link, password string) (api.RecoveryLinkRedeemed, error) {
 	token, err := LinkToken(link)
 	if err != nil {
-		return RecoveryLinkRedeemed{}, err
+		return api.RecoveryLinkRedeemed{}, err
 	}
-	var out RecoveryLinkRedeemed
-	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryLinkRedeem, in: RecoveryLinkRedeem{Token: token, Password: password}}, &out); err != nil {
-		return RecoveryLinkRedeemed{}, err
+	var out api.RecoveryLinkRedeemed
+	if _, err := c.do(ctx, call{method: http.MethodPost, path: api.PathRecoveryLinkRedeem, in: api.RecoveryLinkRedeem{Token: token, Password: password}}, &out); err != nil {
+		return api.RecoveryLinkRedeemed{}, err
 	}
 	if err := checkRecoveryToken("session token", out.SessionToken); err != nil {
-		return RecoveryLinkRedeemed{}, fmt.Errorf("%s: %w", c.endpoint(PathRecoveryLinkRedeem), err)
+		return api.RecoveryLinkRedeemed{}, fmt.Errorf("%s: %w", c.endpoint(api.PathRecoveryLinkRedeem), err)
 	}
 	if out.Scope != "enrol" {
-		return RecoveryLinkRedeemed{}, fmt.Errorf("%s: the session's scope is %q, not enrol", c.endpoint(PathRecoveryLinkRedeem), sanitize(out.Scope, 40))
+		return api.RecoveryLinkRedeemed{}, fmt.Errorf("%s: the session's scope is %q, not enrol", c.endpoint(api.PathRecoveryLinkRedeem), sanitize(out.Scope, 40))
 	}
 	return out, nil
 }

@@ -15,10 +15,11 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // recoveryPortal is a real portal over TLS with a platform tenant, one
@@ -72,15 +73,15 @@ const testPassword = "correct horse battery"
 
 // fileRequest posts a recovery request the way the requesting app does,
 // with the account's password, so its link comes to the app.
-func (p *recoveryPortal) fileRequest(t *testing.T, email string) portalsync.RecoveryTicket {
+func (p *recoveryPortal) fileRequest(t *testing.T, email string) api.RecoveryTicket {
 	t.Helper()
-	body, _ := json.Marshal(portalsync.RecoveryRequestCreate{Email: email, Password: testPassword})
-	resp, err := p.srv.Client().Post(p.srv.URL+portalsync.PathRecoveryRequests, "application/json", bytes.NewReader(body))
+	body, _ := json.Marshal(api.RecoveryRequestCreate{Email: email, Password: testPassword})
+	resp, err := p.srv.Client().Post(p.srv.URL+api.PathRecoveryRequests, "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out portalsync.RecoveryRequestCreated
+	var out api.RecoveryRequestCreated
 	if resp.StatusCode != http.StatusAccepted || json.NewDecoder(resp.Body).Decode(&out) != nil {
 		t.Fatalf("recovery request: %s", resp.Status)
 	}
@@ -104,7 +105,7 @@ func (p *recoveryPortal) lastLink(t *testing.T) string {
 
 func wantRecoveryAPIStatus(t *testing.T, what string, err error, status int) {
 	t.Helper()
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != status {
 		t.Fatalf("%s: error %v, want a %d answer", what, err, status)
 	}
@@ -113,32 +114,32 @@ func wantRecoveryAPIStatus(t *testing.T, what string, err error, status int) {
 // The client's recovery methods against the real portal: the whole loop.
 func TestRecoveryClientLoop(t *testing.T) {
 	p := newRecoveryPortal(t)
-	c := newClient(t, p.srv, portalsync.Options{})
+	c := newClient(t, p.srv, lksync.Options{})
 	ctx := context.Background()
 
 	tk := p.fileRequest(t, p.user.Email)
 	st, err := c.PollRecovery(ctx, tk.PollToken)
-	if err != nil || st.Status != portalsync.RecoveryPending || st.Link != nil {
+	if err != nil || st.Status != api.RecoveryPending || st.Link != nil {
 		t.Fatalf("poll: %v, %v", st, err)
 	}
-	q, err := c.ListRecoveryRequests(ctx, p.adminSession, portalsync.RecoveryPending)
+	q, err := c.ListRecoveryRequests(ctx, p.adminSession, api.RecoveryPending)
 	if err != nil || len(q) != 1 || q[0].Phrase != tk.Phrase || q[0].User == nil || q[0].User.ID != p.user.ID {
 		t.Fatalf("queue: %v, %v", q, err)
 	}
 	id := q[0].ID
-	if q, err := c.ListRecoveryRequests(ctx, p.adminSession, portalsync.RecoveryDenied); err != nil || len(q) != 0 {
+	if q, err := c.ListRecoveryRequests(ctx, p.adminSession, api.RecoveryDenied); err != nil || len(q) != 0 {
 		t.Fatalf("denied queue: %v, %v", q, err)
 	}
 
 	_, err = c.Approve(ctx, p.adminSession, id, "not the phrase at all")
 	wantRecoveryAPIStatus(t, "wrong phrase", err, http.StatusUnprocessableEntity)
 	dec, err := c.Approve(ctx, p.adminSession, id, strings.ToUpper(tk.Phrase))
-	if err != nil || dec.Request.Status != portalsync.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp {
+	if err != nil || dec.Request.Status != api.RecoveryLinkIssued || dec.Link == nil || dec.Link.Emailed || !dec.Link.ForApp {
 		t.Fatalf("approve: %v %v, %v", dec.Request, dec.Link, err)
 	}
 
 	st, err = c.PollRecovery(ctx, tk.PollToken)
-	if err != nil || st.Link == nil || st.LinkTo != portalsync.LinkToApp {
+	if err != nil || st.Link == nil || st.LinkTo != api.LinkToApp {
 		t.Fatalf("delivering poll: %v, %v", st, err)
 	}
 	if again, err := c.PollRecovery(ctx, tk.PollToken); err != nil || again.Link != nil {
@@ -150,23 +151,23 @@ func TestRecoveryClientLoop(t *testing.T) {
 	}
 	_, err = c.RedeemLink(ctx, st.Link.Token, testPassword)
 	wantRecoveryAPIStatus(t, "second redeem", err, http.StatusGone)
-	if st, err := c.PollRecovery(ctx, tk.PollToken); err != nil || st.Status != portalsync.RecoveryCompleted {
+	if st, err := c.PollRecovery(ctx, tk.PollToken); err != nil || st.Status != api.RecoveryCompleted {
 		t.Fatalf("poll after use: %v, %v", st, err)
 	}
 
 	// Forward, then deny; a direct link redeemed from the pasted e-mail link.
 	tk2 := p.fileRequest(t, p.user.Email)
-	q, _ = c.ListRecoveryRequests(ctx, p.adminSession, portalsync.RecoveryPending)
+	q, _ = c.ListRecoveryRequests(ctx, p.adminSession, api.RecoveryPending)
 	if len(q) != 1 {
 		t.Fatalf("pending queue %v", q)
 	}
-	if d, err := c.Forward(ctx, p.adminSession, q[0].ID); err != nil || d.Request.Status != portalsync.RecoveryForwarded {
+	if d, err := c.Forward(ctx, p.adminSession, q[0].ID); err != nil || d.Request.Status != api.RecoveryForwarded {
 		t.Fatalf("forward: %v, %v", d, err)
 	}
-	if d, err := c.Deny(ctx, p.adminSession, q[0].ID, "call me"); err != nil || d.Request.Status != portalsync.RecoveryDenied || d.Link != nil {
+	if d, err := c.Deny(ctx, p.adminSession, q[0].ID, "call me"); err != nil || d.Request.Status != api.RecoveryDenied || d.Link != nil {
 		t.Fatalf("deny: %v, %v", d, err)
 	}
-	if st, err := c.PollRecovery(ctx, tk2.PollToken); err != nil || st.Status != portalsync.RecoveryDenied {
+	if st, err := c.PollRecovery(ctx, tk2.PollToken); err != nil || st.Status != api.RecoveryDenied {
 		t.Fatalf("poll after denial: %v, %v", st, err)
 	}
 	issued, err := c.IssueLink(ctx, p.adminSession, p.user.ID)
@@ -187,7 +188,7 @@ func TestRecoveryClientRefusesBadInput(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	c := newClient(t, srv, portalsync.Options{})
+	c := newClient(t, srv, lksync.Options{})
 	ctx := context.Background()
 	token := auth.NewToken().Encode()
 	for name, call := range map[string]func() error{
@@ -231,18 +232,18 @@ func TestRecoveryClientWire(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
-		case portalsync.PathRecoveryStatus:
+		case api.PathRecoveryStatus:
 			_, _ = io.WriteString(w, `{"status":"pending","expires_at":"2026-11-23T09:00:00Z"}`)
-		case portalsync.PathAdminRecoveryRequests:
+		case api.PathAdminRecoveryRequests:
 			_, _ = io.WriteString(w, `{"requests":[]}`)
-		case portalsync.PathRecoveryLinkRedeem:
+		case api.PathRecoveryLinkRedeem:
 			_, _ = io.WriteString(w, `{"session_token":"sess","expires_at":"2026-11-23T09:00:00Z","scope":"full"}`)
 		default:
 			_, _ = io.WriteString(w, `{"request":{"id":7,"status":"denied"},"link":{"user_id":3,"expires_at":"2026-11-23T09:00:00Z","emailed":true,"for_app":false}}`)
 		}
 	}))
 	defer srv.Close()
-	c := newClient(t, srv, portalsync.Options{Backoff: time.Millisecond})
+	c := newClient(t, srv, lksync.Options{Backoff: time.Millisecond})
 	ctx := context.Background()
 
 	_, _ = c.PollRecovery(ctx, "poll-tok")
@@ -274,8 +275,8 @@ func TestRecoveryClientWire(t *testing.T) {
 	}
 
 	got = nil
-	fail[portalsync.PathRecoveryStatus] = true
-	fail[portalsync.PathAdminRecoveryRequests] = true
+	fail[api.PathRecoveryStatus] = true
+	fail[api.PathAdminRecoveryRequests] = true
 	_, err = c.PollRecovery(ctx, "poll-tok")
 	wantRecoveryAPIStatus(t, "failing poll", err, http.StatusServiceUnavailable)
 	if len(got) != 1 {
@@ -284,8 +285,8 @@ func TestRecoveryClientWire(t *testing.T) {
 	got = nil
 	_, err = c.ListRecoveryRequests(ctx, "sess-tok", "")
 	wantRecoveryAPIStatus(t, "failing queue", err, http.StatusServiceUnavailable)
-	if len(got) != portalsync.DefaultMaxAttempts {
-		t.Errorf("a failing queue read was sent %d times, want %d", len(got), portalsync.DefaultMaxAttempts)
+	if len(got) != lksync.DefaultMaxAttempts {
+		t.Errorf("a failing queue read was sent %d times, want %d", len(got), lksync.DefaultMaxAttempts)
 	}
 }
 
@@ -304,7 +305,7 @@ func TestLinkToken(t *testing.T) {
 		{"", "", false},
 		{"two words", "", false},
 	} {
-		got, err := portalsync.LinkToken(tc.in)
+		got, err := lksync.LinkToken(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("LinkToken(%q) = %q, %v", tc.in, got, err)
 		}

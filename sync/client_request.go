@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"net/http"
 	"unicode"
 )
@@ -24,23 +25,23 @@ const (
 // the admins' queue. It is therefore retried only when the connection never
 // opened or the portal answered 429; after a timeout or a 5xx the portal may
 // have taken it, and the caller decides whether to send it again.
-func (c *Client) RequestRecovery(ctx context.Context, in RecoveryRequestCreate) (RecoveryTicket, error) {
-	var out RecoveryRequestCreated
+func (c *Client) RequestRecovery(ctx context.Context, in api.RecoveryRequestCreate) (api.RecoveryTicket, error) {
+	var out api.RecoveryRequestCreated
 	// With a client-chosen poll token a resend files nothing new, so the
 	// POST may be retried like a GET.
-	if _, err := c.do(ctx, call{method: http.MethodPost, path: PathRecoveryRequests, in: in, idempotent: in.PollToken != ""}, &out); err != nil {
-		return RecoveryTicket{}, err
+	if _, err := c.do(ctx, call{method: http.MethodPost, path: api.PathRecoveryRequests, in: in, idempotent: in.PollToken != ""}, &out); err != nil {
+		return api.RecoveryTicket{}, err
 	}
-	if err := out.Request.check(); err != nil {
-		return RecoveryTicket{}, fmt.Errorf("%s: %w", c.endpoint(PathRecoveryRequests), err)
+	if err := checkTicket(out.Request); err != nil {
+		return api.RecoveryTicket{}, fmt.Errorf("%s: %w", c.endpoint(api.PathRecoveryRequests), err)
 	}
 	return out.Request, nil
 }
 
-// check refuses a ticket the app could not use or should not display:
+// checkTicket refuses a ticket the app could not use or should not display:
 // missing members, or a phrase or token with control characters (a
 // terminal escape in a phrase would be run by the user's terminal).
-func (t RecoveryTicket) check() error {
+func checkTicket(t api.RecoveryTicket) error {
 	switch {
 	case t.Phrase == "":
 		return errors.New("recovery ticket: no phrase")

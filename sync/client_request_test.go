@@ -12,22 +12,23 @@ import (
 	"testing"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 func TestRequestRecoveryAgainstPortal(t *testing.T) {
 	srv := portalServer(t, 0)
-	c := newClient(t, srv, portalsync.Options{})
-	ticket, err := c.RequestRecovery(context.Background(), portalsync.RecoveryRequestCreate{Email: "ann@acme.example", Message: "lost my phone"})
+	c := newClient(t, srv, lksync.Options{})
+	ticket, err := c.RequestRecovery(context.Background(), api.RecoveryRequestCreate{Email: "ann@acme.example", Message: "lost my phone"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(strings.Fields(ticket.Phrase)) < 3 || ticket.PollToken == "" || !ticket.ExpiresAt.After(time.Now()) {
 		t.Errorf("ticket: %d words, token %d bytes, expires %v", len(strings.Fields(ticket.Phrase)), len(ticket.PollToken), ticket.ExpiresAt)
 	}
-	_, err = c.RequestRecovery(context.Background(), portalsync.RecoveryRequestCreate{Email: "not an address"})
-	var apiErr *portalsync.APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Code != portalsync.CodeInvalid {
+	_, err = c.RequestRecovery(context.Background(), api.RecoveryRequestCreate{Email: "not an address"})
+	var apiErr *api.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Code != api.CodeInvalid {
 		t.Errorf("bad address: %v", err)
 	}
 }
@@ -38,7 +39,7 @@ func recoveryServer(t *testing.T, hits *atomic.Int32, body string, statuses ...i
 	t.Helper()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := int(hits.Add(1))
-		if r.Method != http.MethodPost || r.URL.Path != portalsync.PathRecoveryRequests {
+		if r.Method != http.MethodPost || r.URL.Path != api.PathRecoveryRequests {
 			http.Error(w, "wrong endpoint", http.StatusTeapot)
 			return
 		}
@@ -90,8 +91,8 @@ func TestRequestRecovery(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var hits atomic.Int32
 			srv := recoveryServer(t, &hits, tt.body, tt.statuses...)
-			c := newClient(t, srv, portalsync.Options{Backoff: time.Millisecond})
-			ticket, err := c.RequestRecovery(context.Background(), portalsync.RecoveryRequestCreate{Email: "ann@acme.example", Message: "m"})
+			c := newClient(t, srv, lksync.Options{Backoff: time.Millisecond})
+			ticket, err := c.RequestRecovery(context.Background(), api.RecoveryRequestCreate{Email: "ann@acme.example", Message: "m"})
 			if hits.Load() != tt.hits {
 				t.Errorf("%d requests, want %d", hits.Load(), tt.hits)
 			}
@@ -116,9 +117,9 @@ func TestRequestRecovery(t *testing.T) {
 func TestRequestRecoveryPortalDown(t *testing.T) {
 	var hits atomic.Int32
 	srv := recoveryServer(t, &hits, goodTicket)
-	c := newClient(t, srv, portalsync.Options{Backoff: time.Millisecond})
+	c := newClient(t, srv, lksync.Options{Backoff: time.Millisecond})
 	srv.Close()
-	_, err := c.RequestRecovery(context.Background(), portalsync.RecoveryRequestCreate{Email: "ann@acme.example"})
+	_, err := c.RequestRecovery(context.Background(), api.RecoveryRequestCreate{Email: "ann@acme.example"})
 	if err == nil || !strings.Contains(err.Error(), "connect") {
 		t.Fatalf("err %v, want a connection error", err)
 	}

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"github.com/latchkey/latchkey/portal/api"
 	"net/http"
 )
 
@@ -16,96 +17,96 @@ var errNoSession = errors.New("portal client: no session token; sign in first")
 
 // SignIn sends the password step. The answer says what comes next; a wrong
 // address or password is an *APIError with Status 401.
-func (c *Client) SignIn(ctx context.Context, req SignInRequest) (SignInAnswer, error) {
-	var out SignInAnswer
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathSignIn, in: req}, &out)
+func (c *Client) SignIn(ctx context.Context, req api.SignInRequest) (api.SignInAnswer, error) {
+	var out api.SignInAnswer
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathSignIn, in: req}, &out)
 	return out, err
 }
 
 // SecondFactor sends a second factor for the challenge of a
 // StateSecondFactor answer.
-func (c *Client) SecondFactor(ctx context.Context, req SecondFactorRequest) (SignInAnswer, error) {
-	var out SignInAnswer
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathSignInSecondFactor, in: req}, &out)
+func (c *Client) SecondFactor(ctx context.Context, req api.SecondFactorRequest) (api.SignInAnswer, error) {
+	var out api.SignInAnswer
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathSignInSecondFactor, in: req}, &out)
 	return out, err
 }
 
 // RequestEmailCode asks the portal to e-mail a one-time sign-in code, when
 // the answer's Methods include MethodEmailCode.
-func (c *Client) RequestEmailCode(ctx context.Context, challenge string) (EmailCodeSent, error) {
-	var out EmailCodeSent
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathSignInEmailCode, in: ChallengeRequest{Challenge: challenge}}, &out)
+func (c *Client) RequestEmailCode(ctx context.Context, challenge string) (api.EmailCodeSent, error) {
+	var out api.EmailCodeSent
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathSignInEmailCode, in: api.ChallengeRequest{Challenge: challenge}}, &out)
 	return out, err
 }
 
 // CompleteSignIn finishes a sign-in in StateVerifyEmail or
 // StateVerifyAddress once the user confirmed the e-mailed link. Until then
 // the answer repeats the waiting state, so a client may poll it.
-func (c *Client) CompleteSignIn(ctx context.Context, challenge string) (SignInAnswer, error) {
-	var out SignInAnswer
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathSignInComplete, in: ChallengeRequest{Challenge: challenge}}, &out)
+func (c *Client) CompleteSignIn(ctx context.Context, challenge string) (api.SignInAnswer, error) {
+	var out api.SignInAnswer
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathSignInComplete, in: api.ChallengeRequest{Challenge: challenge}}, &out)
 	return out, err
 }
 
 // VerifyEmailToken consumes the token of an e-mailed verification link.
-func (c *Client) VerifyEmailToken(ctx context.Context, token string) (EmailVerified, error) {
-	var out EmailVerified
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEmailVerifications, in: EmailVerificationRequest{Token: token}}, &out)
+func (c *Client) VerifyEmailToken(ctx context.Context, token string) (api.EmailVerified, error) {
+	var out api.EmailVerified
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathEmailVerifications, in: api.EmailVerificationRequest{Token: token}}, &out)
 	return out, err
 }
 
 // BeginEnrolment starts enrolling a new authenticator with a full or
 // enrol-only session.
-func (c *Client) BeginEnrolment(ctx context.Context, session string) (Enrolment, error) {
+func (c *Client) BeginEnrolment(ctx context.Context, session string) (api.Enrolment, error) {
 	if session == "" {
-		return Enrolment{}, errNoSession
+		return api.Enrolment{}, errNoSession
 	}
-	var out Enrolment
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEnrolment, token: session}, &out)
+	var out api.Enrolment
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathEnrolment, token: session}, &out)
 	return out, err
 }
 
 // BeginEnrolmentWithPassword starts replacing the authenticator of a user
 // who has one, with a full session: the portal asks for the current
 // password again. A wrong one is an *APIError with Status 401.
-func (c *Client) BeginEnrolmentWithPassword(ctx context.Context, session, currentPassword string) (Enrolment, error) {
+func (c *Client) BeginEnrolmentWithPassword(ctx context.Context, session, currentPassword string) (api.Enrolment, error) {
 	if session == "" {
-		return Enrolment{}, errNoSession
+		return api.Enrolment{}, errNoSession
 	}
-	var out Enrolment
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEnrolment, token: session, in: EnrolmentBegin{CurrentPassword: currentPassword}}, &out)
+	var out api.Enrolment
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathEnrolment, token: session, in: api.EnrolmentBegin{CurrentPassword: currentPassword}}, &out)
 	return out, err
 }
 
 // ConfirmEnrolment confirms the pending authenticator with its first code.
 // The answer's codes are shown this once.
-func (c *Client) ConfirmEnrolment(ctx context.Context, session string, req EnrolmentConfirm) (EnrolmentCodes, error) {
+func (c *Client) ConfirmEnrolment(ctx context.Context, session string, req api.EnrolmentConfirm) (api.EnrolmentCodes, error) {
 	if session == "" {
-		return EnrolmentCodes{}, errNoSession
+		return api.EnrolmentCodes{}, errNoSession
 	}
-	var out EnrolmentCodes
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEnrolmentConfirm, token: session, in: req}, &out)
+	var out api.EnrolmentCodes
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathEnrolmentConfirm, token: session, in: req}, &out)
 	return out, err
 }
 
 // EnrolmentSaved tells the portal the user saved the codes. The answer's
 // Session replaces the caller's, which stops working.
-func (c *Client) EnrolmentSaved(ctx context.Context, session string) (SignInAnswer, error) {
+func (c *Client) EnrolmentSaved(ctx context.Context, session string) (api.SignInAnswer, error) {
 	if session == "" {
-		return SignInAnswer{}, errNoSession
+		return api.SignInAnswer{}, errNoSession
 	}
-	var out SignInAnswer
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathEnrolmentSaved, token: session}, &out)
+	var out api.SignInAnswer
+	_, err := c.do(ctx, call{method: http.MethodPost, path: api.PathEnrolmentSaved, token: session}, &out)
 	return out, err
 }
 
 // Session asks who the session is.
-func (c *Client) Session(ctx context.Context, session string) (SessionInfo, error) {
+func (c *Client) Session(ctx context.Context, session string) (api.SessionInfo, error) {
 	if session == "" {
-		return SessionInfo{}, errNoSession
+		return api.SessionInfo{}, errNoSession
 	}
-	var out SessionInfo
-	_, err := c.do(ctx, call{method: http.MethodGet, path: PathSession, token: session, idempotent: true}, &out)
+	var out api.SessionInfo
+	_, err := c.do(ctx, call{method: http.MethodGet, path: api.PathSession, token: session, idempotent: true}, &out)
 	return out, err
 }
 
@@ -115,9 +116,9 @@ func (c *Client) SignOut(ctx context.Context, session string) error {
 	if session == "" {
 		return errNoSession
 	}
-	var out SignedOut
-	_, err := c.do(ctx, call{method: http.MethodDelete, path: PathSession, token: session, idempotent: true}, &out)
-	var apiErr *APIError
+	var out api.SignedOut
+	_, err := c.do(ctx, call{method: http.MethodDelete, path: api.PathSession, token: session, idempotent: true}, &out)
+	var apiErr *api.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
 		return nil
 	}

@@ -18,9 +18,10 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/mail"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // signinClock is the portal's and its store's settable clock.
@@ -75,7 +76,7 @@ func (p *signinPortal) code(t *testing.T, secret string) string {
 
 func wantSigninAPIError(t *testing.T, err error, status int, code string) {
 	t.Helper()
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != status || apiErr.Code != code {
 		t.Fatalf("error %v, want %d %s", err, status, code)
 	}
@@ -86,18 +87,18 @@ func wantSigninAPIError(t *testing.T, err error, status int, code string) {
 // second sign-in with a TOTP code; then sign-out.
 func TestSignInClientAgainstPortal(t *testing.T) {
 	p := newSigninPortal(t, store.TenantPolicy{Require2FA: true})
-	c := newClient(t, p.srv, portalsync.Options{})
+	c := newClient(t, p.srv, lksync.Options{})
 	ctx := context.Background()
-	creds := portalsync.SignInRequest{Email: "grace@example.com", Password: "correct horse battery staple"}
+	creds := api.SignInRequest{Email: "grace@example.com", Password: "correct horse battery staple"}
 
-	_, err := c.SignIn(ctx, portalsync.SignInRequest{Email: creds.Email, Password: "wrong"})
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	_, err := c.SignIn(ctx, api.SignInRequest{Email: creds.Email, Password: "wrong"})
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
 
 	a, err := c.SignIn(ctx, creds)
-	if err != nil || a.State != portalsync.StateVerifyEmail {
+	if err != nil || a.State != api.StateVerifyEmail {
 		t.Fatalf("sign in: %v %v", a, err)
 	}
-	if w, err := c.CompleteSignIn(ctx, a.Challenge); err != nil || w.State != portalsync.StateVerifyEmail {
+	if w, err := c.CompleteSignIn(ctx, a.Challenge); err != nil || w.State != api.StateVerifyEmail {
 		t.Fatalf("waiting: %v %v", w, err)
 	}
 	m, ok := p.outbox.Last(creds.Email, "confirm your e-mail")
@@ -105,11 +106,11 @@ func TestSignInClientAgainstPortal(t *testing.T) {
 		t.Fatal("no confirmation mail")
 	}
 	token := regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(m.Text)[1]
-	if v, err := c.VerifyEmailToken(ctx, token); err != nil || v.Purpose != portalsync.PurposeVerifyEmail {
+	if v, err := c.VerifyEmailToken(ctx, token); err != nil || v.Purpose != api.PurposeVerifyEmail {
 		t.Fatalf("verify: %v %v", v, err)
 	}
 	a, err = c.CompleteSignIn(ctx, a.Challenge)
-	if err != nil || a.State != portalsync.StateSignedIn || a.Session.Scope != portalsync.ScopeEnrol {
+	if err != nil || a.State != api.StateSignedIn || a.Session.Scope != api.ScopeEnrol {
 		t.Fatalf("complete: %v %v", a, err)
 	}
 	enrol := a.Session.Token
@@ -121,38 +122,38 @@ func TestSignInClientAgainstPortal(t *testing.T) {
 	if !strings.Contains(en.OTPAuthURI, "&portal=") {
 		t.Error("the URI has no portal parameter")
 	}
-	codes, err := c.ConfirmEnrolment(ctx, enrol, portalsync.EnrolmentConfirm{FactorID: en.FactorID, Code: p.code(t, en.Secret)})
+	codes, err := c.ConfirmEnrolment(ctx, enrol, api.EnrolmentConfirm{FactorID: en.FactorID, Code: p.code(t, en.Secret)})
 	if err != nil || len(codes.BackupCodes) != 10 || codes.RecoveryCode == "" {
 		t.Fatalf("confirm: %v %v", codes, err)
 	}
 	full, err := c.EnrolmentSaved(ctx, enrol)
-	if err != nil || full.Session == nil || full.Session.Scope != portalsync.ScopeFull {
+	if err != nil || full.Session == nil || full.Session.Scope != api.ScopeFull {
 		t.Fatalf("saved: %v %v", full, err)
 	}
 	who, err := c.Session(ctx, full.Session.Token)
-	if err != nil || who.User.Email != creds.Email || who.Tenant.ID != p.tenant.ID || who.Scope != portalsync.ScopeFull || who.User.Role != "admin" {
+	if err != nil || who.User.Email != creds.Email || who.Tenant.ID != p.tenant.ID || who.Scope != api.ScopeFull || who.User.Role != "admin" {
 		t.Fatalf("who am I: %+v %v", who, err)
 	}
 	_, err = c.Session(ctx, enrol)
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
 
 	// A second sign-in, with the authenticator.
 	p.clock.Add(30 * time.Second)
 	a, err = c.SignIn(ctx, creds)
-	if err != nil || a.State != portalsync.StateSecondFactor {
+	if err != nil || a.State != api.StateSecondFactor {
 		t.Fatalf("sign in again: %v %v", a, err)
 	}
 	_, err = c.RequestEmailCode(ctx, a.Challenge)
-	wantSigninAPIError(t, err, http.StatusForbidden, portalsync.CodeForbidden)
-	b, err := c.SecondFactor(ctx, portalsync.SecondFactorRequest{Challenge: a.Challenge, Method: portalsync.MethodTOTP, Code: p.code(t, en.Secret)})
-	if err != nil || b.State != portalsync.StateSignedIn {
+	wantSigninAPIError(t, err, http.StatusForbidden, api.CodeForbidden)
+	b, err := c.SecondFactor(ctx, api.SecondFactorRequest{Challenge: a.Challenge, Method: api.MethodTOTP, Code: p.code(t, en.Secret)})
+	if err != nil || b.State != api.StateSignedIn {
 		t.Fatalf("second factor: %v %v", b, err)
 	}
 	// Replacing that authenticator with a full session takes the password.
 	_, err = c.BeginEnrolment(ctx, b.Session.Token)
-	wantSigninAPIError(t, err, http.StatusBadRequest, portalsync.CodeInvalid)
+	wantSigninAPIError(t, err, http.StatusBadRequest, api.CodeInvalid)
 	_, err = c.BeginEnrolmentWithPassword(ctx, b.Session.Token, "wrong")
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
 	if again, err := c.BeginEnrolmentWithPassword(ctx, b.Session.Token, creds.Password); err != nil || again.FactorID == 0 {
 		t.Fatalf("begin a replacement with the password: %v", err)
 	}
@@ -160,7 +161,7 @@ func TestSignInClientAgainstPortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Session(ctx, b.Session.Token)
-	wantSigninAPIError(t, err, http.StatusUnauthorized, portalsync.CodeUnauthenticated)
+	wantSigninAPIError(t, err, http.StatusUnauthorized, api.CodeUnauthenticated)
 	// Signing out twice is done, not an error.
 	if err := c.SignOut(ctx, b.Session.Token); err != nil {
 		t.Errorf("second sign-out: %v", err)
@@ -172,7 +173,7 @@ func TestSignInClientNeedsSession(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	c, err := portalsync.New(srv.URL, portalsync.Options{})
+	c, err := lksync.New(srv.URL, lksync.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestSignInClientNeedsSession(t *testing.T) {
 			_, err := c.BeginEnrolmentWithPassword(ctx, "", "pw")
 			return err
 		},
-		"ConfirmEnrolment": func() error { _, err := c.ConfirmEnrolment(ctx, "", portalsync.EnrolmentConfirm{}); return err },
+		"ConfirmEnrolment": func() error { _, err := c.ConfirmEnrolment(ctx, "", api.EnrolmentConfirm{}); return err },
 		"EnrolmentSaved":   func() error { _, err := c.EnrolmentSaved(ctx, ""); return err },
 		"Session":          func() error { _, err := c.Session(ctx, ""); return err },
 		"SignOut":          func() error { return c.SignOut(ctx, "") },
@@ -218,7 +219,7 @@ func TestSignInClientRetries(t *testing.T) {
 		fmt.Fprint(w, `{"state":"signed_in","session":{"token":"t","scope":"full","expires_at":"2026-11-22T21:00:00Z"}}`)
 	}))
 	defer srv.Close()
-	c, err := portalsync.New(srv.URL, portalsync.Options{Backoff: time.Millisecond})
+	c, err := lksync.New(srv.URL, lksync.Options{Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestSignInClientRetries(t *testing.T) {
 	} {
 		hits.Store(0)
 		status.Store(int32(tc.status))
-		_, err := c.SecondFactor(context.Background(), portalsync.SecondFactorRequest{Challenge: "k.x", Method: "totp", Code: "123456"})
+		_, err := c.SecondFactor(context.Background(), api.SecondFactorRequest{Challenge: "k.x", Method: "totp", Code: "123456"})
 		if (err == nil) != tc.ok || hits.Load() != tc.hits {
 			t.Errorf("after %d: err %v, %d requests, want %d", tc.status, err, hits.Load(), tc.hits)
 		}
@@ -244,15 +245,15 @@ func TestSignInWireRedacts(t *testing.T) {
 	const secret = "S3CR3TV4LU3"
 	exp := time.Date(2026, 11, 22, 9, 5, 0, 0, time.UTC)
 	values := []any{
-		portalsync.SignInRequest{Email: "ada@example.com", Password: secret},
-		portalsync.SecondFactorRequest{Challenge: secret, Method: "totp", Code: secret},
-		portalsync.ChallengeRequest{Challenge: secret},
-		portalsync.SignInAnswer{State: "signed_in", Challenge: secret, NewRecoveryCode: secret, Session: &portalsync.SessionGrant{Token: secret, Scope: "full", ExpiresAt: exp}},
-		portalsync.SessionGrant{Token: secret, Scope: "full", ExpiresAt: exp},
-		portalsync.EmailVerificationRequest{Token: secret},
-		portalsync.Enrolment{FactorID: 7, Secret: secret, OTPAuthURI: "otpauth://totp/x?secret=" + secret, ExpiresAt: exp},
-		portalsync.EnrolmentConfirm{FactorID: 7, Code: secret},
-		portalsync.EnrolmentCodes{BackupCodes: []string{secret, secret}, RecoveryCode: secret},
+		api.SignInRequest{Email: "ada@example.com", Password: secret},
+		api.SecondFactorRequest{Challenge: secret, Method: "totp", Code: secret},
+		api.ChallengeRequest{Challenge: secret},
+		api.SignInAnswer{State: "signed_in", Challenge: secret, NewRecoveryCode: secret, Session: &api.SessionGrant{Token: secret, Scope: "full", ExpiresAt: exp}},
+		api.SessionGrant{Token: secret, Scope: "full", ExpiresAt: exp},
+		api.EmailVerificationRequest{Token: secret},
+		api.Enrolment{FactorID: 7, Secret: secret, OTPAuthURI: "otpauth://totp/x?secret=" + secret, ExpiresAt: exp},
+		api.EnrolmentConfirm{FactorID: 7, Code: secret},
+		api.EnrolmentCodes{BackupCodes: []string{secret, secret}, RecoveryCode: secret},
 	}
 	for _, v := range values {
 		var buf bytes.Buffer

@@ -17,7 +17,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/portal"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // portalServer runs the real portal handler over TLS with its clock offset
@@ -40,12 +41,12 @@ func trusting(srv *httptest.Server) *tls.Config {
 	return &tls.Config{RootCAs: pool}
 }
 
-func newClient(t *testing.T, srv *httptest.Server, opts portalsync.Options) *portalsync.Client {
+func newClient(t *testing.T, srv *httptest.Server, opts lksync.Options) *lksync.Client {
 	t.Helper()
 	if opts.TLSConfig == nil {
 		opts.TLSConfig = trusting(srv)
 	}
-	c, err := portalsync.New(srv.URL, opts)
+	c, err := lksync.New(srv.URL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestTimeAgainstPortal(t *testing.T) {
 	for _, offset := range []time.Duration{0, 37 * time.Second, -2*time.Minute - 300*time.Millisecond} {
 		t.Run(offset.String(), func(t *testing.T) {
 			srv := portalServer(t, offset)
-			c := newClient(t, srv, portalsync.Options{})
+			c := newClient(t, srv, lksync.Options{})
 			r, err := c.Time(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +92,7 @@ func TestTimeAgainstPortal(t *testing.T) {
 func TestPortalClockSource(t *testing.T) {
 	const offset = 45 * time.Second
 	srv := portalServer(t, offset)
-	c := newClient(t, srv, portalsync.Options{})
+	c := newClient(t, srv, lksync.Options{})
 	src := clock.PortalSource{Client: c}
 	if src.Kind() != clock.KindPortal || src.Name() != "portal "+srv.URL {
 		t.Errorf("source %q of kind %q", src.Name(), src.Kind())
@@ -124,22 +125,22 @@ func TestPortalClockSource(t *testing.T) {
 func TestNewRefuses(t *testing.T) {
 	for _, tt := range []struct {
 		url  string
-		opts portalsync.Options
+		opts lksync.Options
 		want string
 	}{
-		{"http://portal.example.com", portalsync.Options{}, "loopback"},
-		{"ftp://portal.example.com", portalsync.Options{}, "scheme"},
-		{"portal.example.com", portalsync.Options{}, "absolute"},
-		{"https://portal.example.com/?x=1", portalsync.Options{}, "query"},
-		{"https://user:pw@portal.example.com", portalsync.Options{}, "credentials"},
-		{"https://portal.example.com", portalsync.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}, "verification"},
+		{"http://portal.example.com", lksync.Options{}, "loopback"},
+		{"ftp://portal.example.com", lksync.Options{}, "scheme"},
+		{"portal.example.com", lksync.Options{}, "absolute"},
+		{"https://portal.example.com/?x=1", lksync.Options{}, "query"},
+		{"https://user:pw@portal.example.com", lksync.Options{}, "credentials"},
+		{"https://portal.example.com", lksync.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}, "verification"},
 	} {
-		if _, err := portalsync.New(tt.url, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := lksync.New(tt.url, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("New(%q): %v, want an error about %s", tt.url, err, tt.want)
 		}
 	}
 	for _, ok := range []string{"https://portal.example.com/base/", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"} {
-		c, err := portalsync.New(ok, portalsync.Options{})
+		c, err := lksync.New(ok, lksync.Options{})
 		if err != nil {
 			t.Errorf("New(%q): %v", ok, err)
 			continue
@@ -157,7 +158,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failure is expected
 	srv.StartTLS()
 	defer srv.Close()
-	c, err := portalsync.New(srv.URL, portalsync.Options{Backoff: time.Millisecond})
+	c, err := lksync.New(srv.URL, lksync.Options{Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func flaky(t *testing.T, hits *atomic.Int32, statuses ...int) *httptest.Server {
 }
 
 func TestRetries(t *testing.T) {
-	opts := portalsync.Options{Backoff: time.Millisecond}
+	opts := lksync.Options{Backoff: time.Millisecond}
 	t.Run("transient 503 and 502 are retried", func(t *testing.T) {
 		var hits atomic.Int32
 		srv := flaky(t, &hits, 503, 502)
@@ -206,7 +207,7 @@ func TestRetries(t *testing.T) {
 		var hits atomic.Int32
 		srv := flaky(t, &hits, 503, 503, 503, 503)
 		_, err := newClient(t, srv, opts).Time(context.Background())
-		var apiErr *portalsync.APIError
+		var apiErr *api.APIError
 		if !errors.As(err, &apiErr) || apiErr.Status != 503 || hits.Load() != 3 {
 			t.Errorf("err %v after %d requests", err, hits.Load())
 		}
@@ -216,7 +217,7 @@ func TestRetries(t *testing.T) {
 			var hits atomic.Int32
 			srv := flaky(t, &hits, status)
 			_, err := newClient(t, srv, opts).Time(context.Background())
-			var apiErr *portalsync.APIError
+			var apiErr *api.APIError
 			if !errors.As(err, &apiErr) || apiErr.Status != status || hits.Load() != 1 {
 				t.Errorf("%d: err %v after %d requests", status, err, hits.Load())
 				continue
@@ -243,7 +244,7 @@ func TestRetries(t *testing.T) {
 		srv := flaky(t, &hits, 503, 503)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		_, err := newClient(t, srv, portalsync.Options{Backoff: time.Hour}).Time(ctx)
+		_, err := newClient(t, srv, lksync.Options{Backoff: time.Hour}).Time(ctx)
 		if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 1 {
 			t.Errorf("err %v after %d requests", err, hits.Load())
 		}
@@ -261,7 +262,7 @@ func TestTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	start := time.Now()
-	_, err := newClient(t, srv, portalsync.Options{Timeout: 100 * time.Millisecond, MaxAttempts: 2, Backoff: time.Millisecond}).Time(context.Background())
+	_, err := newClient(t, srv, lksync.Options{Timeout: 100 * time.Millisecond, MaxAttempts: 2, Backoff: time.Millisecond}).Time(context.Background())
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("err %v after %v", err, time.Since(start))
 	}
@@ -272,7 +273,7 @@ func TestBadAnswers(t *testing.T) {
 		"not JSON":       `<html>`,
 		"disagreeing":    `{"time":"2026-11-22T09:00:00Z","unix_ms":5}`,
 		"no time":        `{"unix_ms":0}`,
-		"too large":      `{"time":"2026-11-22T09:00:00Z","pad":"` + strings.Repeat("x", portalsync.MaxResponseBytes) + `"}`,
+		"too large":      `{"time":"2026-11-22T09:00:00Z","pad":"` + strings.Repeat("x", lksync.MaxResponseBytes) + `"}`,
 		"wrong type":     `{"time":5}`,
 		"html mediatype": "",
 	} {
@@ -287,20 +288,9 @@ func TestBadAnswers(t *testing.T) {
 				fmt.Fprint(w, body)
 			}))
 			defer srv.Close()
-			if _, err := newClient(t, srv, portalsync.Options{}).Time(context.Background()); err == nil {
+			if _, err := newClient(t, srv, lksync.Options{}).Time(context.Background()); err == nil {
 				t.Error("accepted")
 			}
 		})
-	}
-}
-
-func TestIsLoopbackHost(t *testing.T) {
-	for host, want := range map[string]bool{
-		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true,
-		"0.0.0.0": false, "": false, "10.0.0.1": false, "example.com": false, "localhost.example.com": false, "::": false,
-	} {
-		if got := portalsync.IsLoopbackHost(host); got != want {
-			t.Errorf("IsLoopbackHost(%q) = %v", host, got)
-		}
 	}
 }

@@ -1,14 +1,14 @@
-// Package sync is the desktop app's client of a Latchkey team portal, and
-// the wire types the portal (package portal) serves, so both sides encode
-// and decode the same structs.
+// Package sync is the desktop's link to the outside: the client of a
+// Latchkey team portal (Client), and, next, vault replication between a
+// user's devices. The portal's wire types are in portal/api.
 //
-// The name collides with the standard library's sync: callers import it
-// under an alias, e.g.
+// The name collides with the standard library's sync: every caller imports
+// it under one alias,
 //
-//	portalsync "github.com/latchkey/latchkey/sync"
+//	lksync "github.com/latchkey/latchkey/sync"
 //
-// It is infrastructure: it imports only the standard library, never app/,
-// ui/ or Fyne (app/clock imports it for its portal time source).
+// It is infrastructure: it imports the standard library and portal/api,
+// never app/, ui/ or Fyne (app/clock imports it for its portal time source).
 //
 // # Client rules
 //
@@ -20,5 +20,5 @@
 //     errors and on 429, 502, 503 and 504 with exponential backoff and
 //     jitter, honouring a short Retry-After. Nothing else is retried.
 //   - Answers are read up to MaxResponseBytes; the portal's JSON error
-//     shape becomes an *APIError.
+//     shape becomes an *api.APIError.
 package sync

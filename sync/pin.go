@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/portal/api"
 	"net/http"
 	"net/url"
 	"strings"
@@ -219,7 +220,7 @@ func InspectCertificate(ctx context.Context, baseURL string, opts Options) (*Cer
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(PathHealth), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(api.PathHealth), nil)
 	if err != nil {
 		return nil, fmt.Errorf("portal client: %w", err)
 	}

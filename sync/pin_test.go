@@ -21,7 +21,8 @@ import (
 	"testing"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // selfSigned makes a self-signed server certificate for the names (DNS
@@ -65,7 +66,7 @@ func timeServer(t *testing.T, cert *tls.Certificate) (srv *httptest.Server, conn
 	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		now := portalsync.NewTimeResponse(time.Now())
+		now := api.NewTimeResponse(time.Now())
 		_, _ = io.WriteString(w, `{"time":"`+now.Time.Format(time.RFC3339Nano)+`","unix_ms":`+big.NewInt(now.UnixMS).String()+`}`)
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
@@ -87,29 +88,29 @@ func TestPinning(t *testing.T) {
 	wrongHost := selfSigned(t, []string{"portal.example"}, now.Add(-time.Hour), now.Add(time.Hour))
 	expired := selfSigned(t, []string{"127.0.0.1"}, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
 	other := selfSigned(t, []string{"127.0.0.1"}, now.Add(-time.Hour), now.Add(time.Hour))
-	otherPin := portalsync.CertFingerprint(other.Leaf)
+	otherPin := lksync.CertFingerprint(other.Leaf)
 
 	tests := []struct {
 		name    string
 		cert    *tls.Certificate
 		trustCA bool // trust the server's certificate as a root
-		pin     func(srv *httptest.Server) portalsync.Fingerprint
+		pin     func(srv *httptest.Server) lksync.Fingerprint
 		want    string // "" for success, else a piece of the error
 		check   func(t *testing.T, srv *httptest.Server, err error)
 	}{
 		{name: "trusted CA, no pin", trustCA: true},
 		{name: "trusted CA, a stale pin is not consulted", trustCA: true,
-			pin: func(*httptest.Server) portalsync.Fingerprint { return otherPin }},
+			pin: func(*httptest.Server) lksync.Fingerprint { return otherPin }},
 		{name: "self-signed without a pin", want: "certificate signed by unknown authority"},
 		{name: "self-signed with its pin", pin: leafPin},
 		{name: "self-signed with a wrong pin", want: "is not the trusted one",
-			pin: func(*httptest.Server) portalsync.Fingerprint { return otherPin },
+			pin: func(*httptest.Server) lksync.Fingerprint { return otherPin },
 			check: func(t *testing.T, srv *httptest.Server, err error) {
-				var pe *portalsync.PinMismatchError
+				var pe *lksync.PinMismatchError
 				if !errors.As(err, &pe) || pe.Pinned != otherPin || pe.Presented != leafPin(srv) {
 					t.Fatalf("error %v, want a *PinMismatchError", err)
 				}
-				for _, fp := range []portalsync.Fingerprint{otherPin, leafPin(srv)} {
+				for _, fp := range []lksync.Fingerprint{otherPin, leafPin(srv)} {
 					if !strings.Contains(err.Error(), fp.String()) {
 						t.Errorf("error %q does not name %s", err, fp)
 					}
@@ -121,14 +122,14 @@ func TestPinning(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, conns, hits := timeServer(t, tt.cert)
-			opts := portalsync.Options{Backoff: time.Millisecond, MaxAttempts: 3}
+			opts := lksync.Options{Backoff: time.Millisecond, MaxAttempts: 3}
 			if tt.trustCA {
 				opts.TLSConfig = trusting(srv)
 			}
 			if tt.pin != nil {
 				opts.PinnedCertSHA256 = tt.pin(srv)
 			}
-			c, err := portalsync.New(srv.URL, opts)
+			c, err := lksync.New(srv.URL, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,22 +154,22 @@ func TestPinning(t *testing.T) {
 	}
 }
 
-func leafPin(srv *httptest.Server) portalsync.Fingerprint {
-	return portalsync.CertFingerprint(srv.Certificate())
+func leafPin(srv *httptest.Server) lksync.Fingerprint {
+	return lksync.CertFingerprint(srv.Certificate())
 }
 
 func TestPinningStillRefusesInsecureConfig(t *testing.T) {
-	_, err := portalsync.New("https://portal.example", portalsync.Options{
+	_, err := lksync.New("https://portal.example", lksync.Options{
 		TLSConfig:        &tls.Config{InsecureSkipVerify: true},
-		PinnedCertSHA256: portalsync.Fingerprint{1},
+		PinnedCertSHA256: lksync.Fingerprint{1},
 	})
-	if !errors.Is(err, portalsync.ErrInsecureTLS) {
+	if !errors.Is(err, lksync.ErrInsecureTLS) {
 		t.Fatalf("err %v, want ErrInsecureTLS", err)
 	}
 }
 
 func TestParseFingerprint(t *testing.T) {
-	want := portalsync.Fingerprint{0xab, 0xcd}
+	want := lksync.Fingerprint{0xab, 0xcd}
 	canonical := want.String()
 	hexOnly := strings.TrimPrefix(canonical, "SHA256:")
 	var colons []string
@@ -177,7 +178,7 @@ func TestParseFingerprint(t *testing.T) {
 	}
 	for _, in := range []string{canonical, hexOnly, strings.ToUpper(hexOnly), "sha256:" + hexOnly,
 		"SHA256:" + strings.Join(colons, ":"), strings.Join(colons, " "), "sha256/" + hexOnly, "  " + canonical + "\n"} {
-		got, err := portalsync.ParseFingerprint(in)
+		got, err := lksync.ParseFingerprint(in)
 		if err != nil || got != want {
 			t.Errorf("ParseFingerprint(%q) = %v, %v", in, got, err)
 		}
@@ -192,7 +193,7 @@ func TestParseFingerprint(t *testing.T) {
 		"SHA256:" + hexOnly[:62] + "zz": "not a hex digit",
 		"SHA256:" + hexOnly + "00":      "not a SHA-256 fingerprint",
 	} {
-		_, err := portalsync.ParseFingerprint(in)
+		_, err := lksync.ParseFingerprint(in)
 		if err == nil || !strings.Contains(err.Error(), problem) || !strings.Contains(err.Error(), "fingerprint \"") {
 			t.Errorf("ParseFingerprint(%q): %v, want an error naming it and saying %q", in, err, problem)
 		}
@@ -211,7 +212,7 @@ func TestOrigin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := portalsync.Origin(u); got != want {
+		if got := lksync.Origin(u); got != want {
 			t.Errorf("Origin(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -222,12 +223,12 @@ func TestInspectCertificate(t *testing.T) {
 	wrongHost := selfSigned(t, []string{"portal.example"}, now.Add(-time.Hour), now.Add(time.Hour))
 	t.Run("self-signed", func(t *testing.T) {
 		srv, _, hits := timeServer(t, nil)
-		ci, err := portalsync.InspectCertificate(context.Background(), srv.URL+"/base", portalsync.Options{})
+		ci, err := lksync.InspectCertificate(context.Background(), srv.URL+"/base", lksync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		leaf := srv.Certificate()
-		if ci.Fingerprint != portalsync.CertFingerprint(leaf) || ci.Verified || ci.VerifyError == nil || !ci.Pinnable() {
+		if ci.Fingerprint != lksync.CertFingerprint(leaf) || ci.Verified || ci.VerifyError == nil || !ci.Pinnable() {
 			t.Errorf("info %+v", ci)
 		}
 		if ci.Origin != srv.URL || ci.Host != "127.0.0.1" || ci.Subject == "" || !ci.NotAfter.Equal(leaf.NotAfter) {
@@ -240,7 +241,7 @@ func TestInspectCertificate(t *testing.T) {
 			t.Errorf("a request reached the untrusted server %d times", hits.Load())
 		}
 		// The pin it reports is one the client then accepts.
-		c, err := portalsync.New(srv.URL, portalsync.Options{PinnedCertSHA256: ci.Fingerprint})
+		c, err := lksync.New(srv.URL, lksync.Options{PinnedCertSHA256: ci.Fingerprint})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,20 +252,20 @@ func TestInspectCertificate(t *testing.T) {
 	})
 	t.Run("trusted", func(t *testing.T) {
 		srv, _, _ := timeServer(t, nil)
-		ci, err := portalsync.InspectCertificate(context.Background(), srv.URL, portalsync.Options{TLSConfig: trusting(srv)})
+		ci, err := lksync.InspectCertificate(context.Background(), srv.URL, lksync.Options{TLSConfig: trusting(srv)})
 		if err != nil || !ci.Verified || ci.VerifyError != nil {
 			t.Fatalf("info %+v, err %v", ci, err)
 		}
 	})
 	t.Run("another host's certificate", func(t *testing.T) {
 		srv, _, _ := timeServer(t, &wrongHost)
-		ci, err := portalsync.InspectCertificate(context.Background(), srv.URL, portalsync.Options{})
+		ci, err := lksync.InspectCertificate(context.Background(), srv.URL, lksync.Options{})
 		if err != nil || ci.HostError == nil || ci.Pinnable() {
 			t.Fatalf("info %+v, err %v", ci, err)
 		}
 	})
 	t.Run("plain http", func(t *testing.T) {
-		_, err := portalsync.InspectCertificate(context.Background(), "http://127.0.0.1:1", portalsync.Options{})
+		_, err := lksync.InspectCertificate(context.Background(), "http://127.0.0.1:1", lksync.Options{})
 		if err == nil || !strings.Contains(err.Error(), "no certificate") {
 			t.Fatalf("err %v", err)
 		}
@@ -273,7 +274,7 @@ func TestInspectCertificate(t *testing.T) {
 		srv, _, _ := timeServer(t, nil)
 		addr := srv.URL
 		srv.Close()
-		_, err := portalsync.InspectCertificate(context.Background(), addr, portalsync.Options{Timeout: time.Second})
+		_, err := lksync.InspectCertificate(context.Background(), addr, lksync.Options{Timeout: time.Second})
 		if err == nil || !strings.Contains(err.Error(), "reading the certificate of "+addr) {
 			t.Fatalf("err %v", err)
 		}

@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -22,18 +22,18 @@ import (
 // admin API with the session's token kept inside, as companion.Admin
 // offers it (see portalAdmin).
 type adminSession interface {
-	Info() portalsync.SessionInfo
-	Tenants(ctx context.Context) ([]portalsync.AdminTenant, error)
-	Users(ctx context.Context, q portalsync.AdminUserQuery) (portalsync.AdminUserList, error)
-	Requests(ctx context.Context, status string) ([]portalsync.RecoveryQueueItem, error)
-	Approve(ctx context.Context, id int64, phrase string) (portalsync.RecoveryDecision, error)
-	Deny(ctx context.Context, id int64, reason string) (portalsync.RecoveryDecision, error)
-	Forward(ctx context.Context, id int64) (portalsync.RecoveryDecision, error)
-	IssueLink(ctx context.Context, userID int64) (portalsync.IssuedLink, error)
-	Reset2FA(ctx context.Context, userID int64) (portalsync.AdminUser, error)
-	SetIPVerification(ctx context.Context, userID int64, on bool) (portalsync.AdminUser, error)
-	SetLocked(ctx context.Context, userID int64, locked bool) (portalsync.AdminUser, error)
-	Audit(ctx context.Context, q portalsync.AdminAuditQuery) (portalsync.AdminAuditPage, error)
+	Info() api.SessionInfo
+	Tenants(ctx context.Context) ([]api.AdminTenant, error)
+	Users(ctx context.Context, q api.AdminUserQuery) (api.AdminUserList, error)
+	Requests(ctx context.Context, status string) ([]api.RecoveryQueueItem, error)
+	Approve(ctx context.Context, id int64, phrase string) (api.RecoveryDecision, error)
+	Deny(ctx context.Context, id int64, reason string) (api.RecoveryDecision, error)
+	Forward(ctx context.Context, id int64) (api.RecoveryDecision, error)
+	IssueLink(ctx context.Context, userID int64) (api.IssuedLink, error)
+	Reset2FA(ctx context.Context, userID int64) (api.AdminUser, error)
+	SetIPVerification(ctx context.Context, userID int64, on bool) (api.AdminUser, error)
+	SetLocked(ctx context.Context, userID int64, locked bool) (api.AdminUser, error)
+	Audit(ctx context.Context, q api.AdminAuditQuery) (api.AdminAuditPage, error)
 	SignOut(ctx context.Context) error
 }
 
@@ -51,8 +51,8 @@ type adminConsole struct {
 	untrack func()
 
 	sess    adminSession // nil until signed in
-	tenants []portalsync.AdminTenant
-	tenant  portalsync.AdminTenant // the one shown
+	tenants []api.AdminTenant
+	tenant  api.AdminTenant // the one shown
 
 	picker *tenantPicker
 	top    *fyne.Container // the tenant row, banner and status line
@@ -66,7 +66,7 @@ type adminConsole struct {
 }
 
 // adminRoles may use the console.
-var adminRoles = []string{portalsync.AdminRoleOwner, portalsync.AdminRoleAdmin}
+var adminRoles = []string{api.AdminRoleOwner, api.AdminRoleAdmin}
 
 // prefAdminRole remembers, per account, the portal role its last sign-in
 // reported (not a secret), so the menu offers the console only where it
@@ -242,7 +242,7 @@ func (c *adminConsole) signOut() {
 
 // loadTenants reads the tenants the admin sees and shows the own one.
 func (c *adminConsole) loadTenants() {
-	var list []portalsync.AdminTenant
+	var list []api.AdminTenant
 	c.run(func(ctx context.Context, s adminSession) (err error) {
 		list, err = s.Tenants(ctx)
 		return err
@@ -254,7 +254,7 @@ func (c *adminConsole) loadTenants() {
 		c.tenants = list
 		c.picker.setTenants(list)
 		pick := c.tenant
-		if i := slices.IndexFunc(list, func(t portalsync.AdminTenant) bool { return t.ID == pick.ID }); i >= 0 && pick.ID != 0 {
+		if i := slices.IndexFunc(list, func(t api.AdminTenant) bool { return t.ID == pick.ID }); i >= 0 && pick.ID != 0 {
 			pick = list[i]
 		} else if len(list) > 0 {
 			pick = list[0] // the own tenant comes first
@@ -264,10 +264,10 @@ func (c *adminConsole) loadTenants() {
 }
 
 // pickTenant shows tenant t in every tab.
-func (c *adminConsole) pickTenant(t portalsync.AdminTenant) {
+func (c *adminConsole) pickTenant(t api.AdminTenant) {
 	c.tenant = t
 	c.picker.show(t)
-	if t.Relation == portalsync.AdminRelationChild {
+	if t.Relation == api.AdminRelationChild {
 		c.banner.SetText("A customer tenant: you see its team and requests; the actions you may not take are greyed out, with the portal's reason.")
 		c.banner.Show()
 	} else {
@@ -285,13 +285,13 @@ func (c *adminConsole) pickTenant(t portalsync.AdminTenant) {
 
 // ownTenant reports whether t is the admin's own tenant.
 func (c *adminConsole) ownTenant(id int64) bool {
-	i := slices.IndexFunc(c.tenants, func(t portalsync.AdminTenant) bool { return t.ID == id })
-	return i >= 0 && c.tenants[i].Relation == portalsync.AdminRelationOwn
+	i := slices.IndexFunc(c.tenants, func(t api.AdminTenant) bool { return t.ID == id })
+	return i >= 0 && c.tenants[i].Relation == api.AdminRelationOwn
 }
 
 // knownTenant reports whether id is one of the tenants in the switcher.
 func (c *adminConsole) knownTenant(id int64) bool {
-	return slices.ContainsFunc(c.tenants, func(t portalsync.AdminTenant) bool { return t.ID == id })
+	return slices.ContainsFunc(c.tenants, func(t api.AdminTenant) bool { return t.ID == id })
 }
 
 func (c *adminConsole) refresh() {
@@ -303,13 +303,13 @@ func (c *adminConsole) refresh() {
 // roleLabel names a portal role for people.
 func roleLabel(role string) string {
 	switch role {
-	case portalsync.AdminRoleOwner:
+	case api.AdminRoleOwner:
 		return "owner"
-	case portalsync.AdminRoleAdmin:
+	case api.AdminRoleAdmin:
 		return "admin"
-	case portalsync.AdminRoleTechnician:
+	case api.AdminRoleTechnician:
 		return "technician"
-	case portalsync.AdminRoleReadOnly:
+	case api.AdminRoleReadOnly:
 		return "read-only"
 	}
 	return role
@@ -322,9 +322,9 @@ func roleLabel(role string) string {
 type tenantPicker struct {
 	button *widget.Button
 	canvas fyne.Canvas
-	onPick func(portalsync.AdminTenant)
+	onPick func(api.AdminTenant)
 
-	tenants []portalsync.AdminTenant
+	tenants []api.AdminTenant
 	labels  []string
 	shown   []int // indexes into tenants, matching the search
 	search  *widget.Entry
@@ -332,7 +332,7 @@ type tenantPicker struct {
 	popup   *widget.PopUp
 }
 
-func newTenantPicker(c fyne.Canvas, onPick func(portalsync.AdminTenant)) *tenantPicker {
+func newTenantPicker(c fyne.Canvas, onPick func(api.AdminTenant)) *tenantPicker {
 	p := &tenantPicker{canvas: c, onPick: onPick}
 	p.button = widget.NewButtonWithIcon("Loading tenants…", theme.MenuDropDownIcon(), p.open)
 	p.button.Alignment = widget.ButtonAlignLeading
@@ -363,7 +363,7 @@ func newTenantPicker(c fyne.Canvas, onPick func(portalsync.AdminTenant)) *tenant
 
 // setTenants replaces the choices. Names that occur twice get their id, so
 // every label is unique.
-func (p *tenantPicker) setTenants(ts []portalsync.AdminTenant) {
+func (p *tenantPicker) setTenants(ts []api.AdminTenant) {
 	p.tenants = ts
 	count := map[string]int{}
 	for _, t := range ts {
@@ -375,7 +375,7 @@ func (p *tenantPicker) setTenants(ts []portalsync.AdminTenant) {
 		if count[strings.ToLower(t.Name)] > 1 {
 			l += fmt.Sprintf(" (#%d)", t.ID)
 		}
-		if t.Relation == portalsync.AdminRelationOwn {
+		if t.Relation == api.AdminRelationOwn {
 			l += " — your tenant"
 		}
 		p.labels[i] = l
@@ -384,14 +384,14 @@ func (p *tenantPicker) setTenants(ts []portalsync.AdminTenant) {
 }
 
 // label is the choice's text of tenant t.
-func (p *tenantPicker) label(t portalsync.AdminTenant) string {
-	if i := slices.IndexFunc(p.tenants, func(x portalsync.AdminTenant) bool { return x.ID == t.ID }); i >= 0 {
+func (p *tenantPicker) label(t api.AdminTenant) string {
+	if i := slices.IndexFunc(p.tenants, func(x api.AdminTenant) bool { return x.ID == t.ID }); i >= 0 {
 		return p.labels[i]
 	}
 	return t.Name
 }
 
-func (p *tenantPicker) show(t portalsync.AdminTenant) { p.button.SetText(p.label(t)) }
+func (p *tenantPicker) show(t api.AdminTenant) { p.button.SetText(p.label(t)) }
 
 func (p *tenantPicker) filter() {
 	q := strings.ToLower(strings.TrimSpace(p.search.Text))

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // auditPageSize is the number of entries per page of the audit tab.
@@ -27,7 +27,7 @@ type adminAudit struct {
 	page                 *widget.Label
 	newest, newer, older *widget.Button
 
-	entries []portalsync.AdminAuditEntry
+	entries []api.AdminAuditEntry
 	// cursors are the Before of each page shown so far, the newest page's
 	// 0 first: "Newer" goes back one.
 	cursors []int64
@@ -74,19 +74,19 @@ func (a *adminAudit) reload() {
 func (a *adminAudit) load(before int64) {
 	a.loaded = true
 	t := a.c.tenant
-	if t.ID != 0 && !t.Allowed(portalsync.AdminActionViewAudit) {
+	if t.ID != 0 && !t.Allowed(api.AdminActionViewAudit) {
 		a.entries, a.next = nil, 0
 		a.list.Refresh()
-		a.page.SetText(sentenceOf(actionReason(t.Actions, portalsync.AdminActionViewAudit, "you may not read this tenant's audit log")))
+		a.page.SetText(sentenceOf(actionReason(t.Actions, api.AdminActionViewAudit, "you may not read this tenant's audit log")))
 		a.buttons()
 		return
 	}
 	a.gen++
 	gen := a.gen
-	var page portalsync.AdminAuditPage
+	var page api.AdminAuditPage
 	a.page.SetText("Loading…")
 	a.c.run(func(ctx context.Context, s adminSession) (err error) {
-		page, err = s.Audit(ctx, portalsync.AdminAuditQuery{TenantID: t.ID, Before: before, Limit: auditPageSize})
+		page, err = s.Audit(ctx, api.AdminAuditQuery{TenantID: t.ID, Before: before, Limit: auditPageSize})
 		return err
 	}, func(err error) {
 		if gen != a.gen {
@@ -168,7 +168,7 @@ func (r *auditRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.New(&tightVBox{}, r.head, r.sub))
 }
 
-func (r *auditRow) show(e portalsync.AdminAuditEntry, name func(int64) string) {
+func (r *auditRow) show(e api.AdminAuditEntry, name func(int64) string) {
 	head := e.At.Local().Format("2006-01-02 15:04:05") + "   " + e.Action + "   by " + name(e.ActorID)
 	if e.TargetUserID != 0 {
 		head += " → " + name(e.TargetUserID)

@@ -14,15 +14,15 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // Status filters of the recovery queue: label and the portal's value.
 var queueFilters = []choice2{
-	{"Pending", portalsync.RecoveryPending}, {"Forwarded", portalsync.RecoveryForwarded},
-	{"Approved", portalsync.RecoveryApproved}, {"Link issued", portalsync.RecoveryLinkIssued},
-	{"Denied", portalsync.RecoveryDenied}, {"Completed", portalsync.RecoveryCompleted},
-	{"Expired", portalsync.RecoveryExpired}, {"All", ""},
+	{"Pending", api.RecoveryPending}, {"Forwarded", api.RecoveryForwarded},
+	{"Approved", api.RecoveryApproved}, {"Link issued", api.RecoveryLinkIssued},
+	{"Denied", api.RecoveryDenied}, {"Completed", api.RecoveryCompleted},
+	{"Expired", api.RecoveryExpired}, {"All", ""},
 }
 
 // adminQueue is the recovery requests tab: the requests of the tenant
@@ -36,7 +36,7 @@ type adminQueue struct {
 	count  *widget.Label
 	detail *fyne.Container
 
-	items    []portalsync.RecoveryQueueItem
+	items    []api.RecoveryQueueItem
 	selected int64
 	gen      int
 }
@@ -76,7 +76,7 @@ func (q *adminQueue) reload() {
 	gen := q.gen
 	status := choiceValue(queueFilters, q.filter.Selected)
 	tenant := q.c.tenant.ID
-	var all []portalsync.RecoveryQueueItem
+	var all []api.RecoveryQueueItem
 	q.count.SetText("Loading…")
 	q.c.run(func(ctx context.Context, s adminSession) (err error) {
 		all, err = s.Requests(ctx, status)
@@ -116,7 +116,7 @@ func (q *adminQueue) reload() {
 func (q *adminQueue) pending() int {
 	n := 0
 	for _, it := range q.items {
-		if it.Status == portalsync.RecoveryPending {
+		if it.Status == api.RecoveryPending {
 			n++
 		}
 	}
@@ -137,7 +137,7 @@ func (q *adminQueue) index(id int64) int {
 	if id == 0 {
 		return -1
 	}
-	return slices.IndexFunc(q.items, func(it portalsync.RecoveryQueueItem) bool { return it.ID == id })
+	return slices.IndexFunc(q.items, func(it api.RecoveryQueueItem) bool { return it.ID == id })
 }
 
 func (q *adminQueue) clearDetail() {
@@ -193,7 +193,7 @@ func (q *adminQueue) showDetail() {
 	match.Wrapping = fyne.TextWrapWord
 	approve := widget.NewButtonWithIcon("Approve and send the link", theme.ConfirmIcon(), func() { q.approve(it, heard.Text) })
 	approve.Importance = widget.HighImportance
-	allowed := slices.Contains(it.Actions, portalsync.RecoveryActionApprove)
+	allowed := slices.Contains(it.Actions, api.RecoveryActionApprove)
 	update := func(s string) {
 		switch {
 		case strings.TrimSpace(s) == "":
@@ -236,16 +236,16 @@ func (q *adminQueue) showDetail() {
 		q.detail.Add(widget.NewForm(widget.NewFormItem("Phrase heard", heard)))
 		q.detail.Add(match)
 	}
-	q.detail.Add(q.queueAction(approve, it, portalsync.RecoveryActionApprove))
+	q.detail.Add(q.queueAction(approve, it, api.RecoveryActionApprove))
 	deny := widget.NewButtonWithIcon("Deny…", theme.CancelIcon(), func() { q.deny(it) })
-	q.detail.Add(q.queueAction(deny, it, portalsync.RecoveryActionDeny))
+	q.detail.Add(q.queueAction(deny, it, api.RecoveryActionDeny))
 	forward := widget.NewButtonWithIcon("Forward to platform support…", theme.MailForwardIcon(), func() { q.forward(it) })
-	q.detail.Add(q.queueAction(forward, it, portalsync.RecoveryActionForward))
+	q.detail.Add(q.queueAction(forward, it, api.RecoveryActionForward))
 }
 
 // queueAction greys out a decision the portal does not offer on it, and
 // says why.
-func (q *adminQueue) queueAction(b *widget.Button, it portalsync.RecoveryQueueItem, action string) fyne.CanvasObject {
+func (q *adminQueue) queueAction(b *widget.Button, it api.RecoveryQueueItem, action string) fyne.CanvasObject {
 	if slices.Contains(it.Actions, action) {
 		return b
 	}
@@ -259,24 +259,24 @@ func (q *adminQueue) queueAction(b *widget.Button, it portalsync.RecoveryQueueIt
 // queueReason says why a decision is not offered. The queue lists the
 // allowed actions only, so the reason follows the portal's rules from the
 // request's state, tenant and requester.
-func (q *adminQueue) queueReason(it portalsync.RecoveryQueueItem, action string) string {
-	decided := it.Status != portalsync.RecoveryPending && it.Status != portalsync.RecoveryForwarded
+func (q *adminQueue) queueReason(it api.RecoveryQueueItem, action string) string {
+	decided := it.Status != api.RecoveryPending && it.Status != api.RecoveryForwarded
 	switch {
 	case decided:
 		return "The request is " + requestStatusText(it.Status) + ": there is nothing left to decide."
-	case action == portalsync.RecoveryActionForward && it.Status == portalsync.RecoveryForwarded:
+	case action == api.RecoveryActionForward && it.Status == api.RecoveryForwarded:
 		return "The request is with platform support already."
-	case action == portalsync.RecoveryActionForward && q.c.ownTenant(it.TenantID):
+	case action == api.RecoveryActionForward && q.c.ownTenant(it.TenantID):
 		return "Requests of your own tenant are decided here; forwarding is for your customer tenants' requests."
-	case action == portalsync.RecoveryActionForward:
+	case action == api.RecoveryActionForward:
 		return "Your role may not forward this request."
-	case !it.Matched && action == portalsync.RecoveryActionApprove:
+	case !it.Matched && action == api.RecoveryActionApprove:
 		return "No account has this address, so there is no one to send a link to."
 	case it.User != nil && it.User.ID == q.c.sessionUserID():
 		return "Nobody may decide their own request; ask another admin."
-	case it.TenantID != 0 && !q.c.ownTenant(it.TenantID) && it.Status != portalsync.RecoveryForwarded:
+	case it.TenantID != 0 && !q.c.ownTenant(it.TenantID) && it.Status != api.RecoveryForwarded:
 		return "Admins of a reseller cannot decide a customer tenant's requests: forward it to platform support."
-	case it.User != nil && it.User.Role == portalsync.AdminRoleOwner:
+	case it.User != nil && it.User.Role == api.AdminRoleOwner:
 		return "Only an owner may decide an owner's request."
 	}
 	return "Your role may not decide this request."
@@ -284,19 +284,19 @@ func (q *adminQueue) queueReason(it portalsync.RecoveryQueueItem, action string)
 
 func requestStatusText(s string) string {
 	switch s {
-	case portalsync.RecoveryPending:
+	case api.RecoveryPending:
 		return "pending"
-	case portalsync.RecoveryApproved:
+	case api.RecoveryApproved:
 		return "approved"
-	case portalsync.RecoveryDenied:
+	case api.RecoveryDenied:
 		return "denied"
-	case portalsync.RecoveryForwarded:
+	case api.RecoveryForwarded:
 		return "forwarded to platform support"
-	case portalsync.RecoveryLinkIssued:
+	case api.RecoveryLinkIssued:
 		return "approved, link issued"
-	case portalsync.RecoveryCompleted:
+	case api.RecoveryCompleted:
 		return "completed"
-	case portalsync.RecoveryExpired:
+	case api.RecoveryExpired:
 		return "expired"
 	}
 	return s
@@ -359,8 +359,8 @@ func (phraseLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	t.Resize(fyne.NewSize(size.Width, h))
 }
 
-func (q *adminQueue) approve(it portalsync.RecoveryQueueItem, heard string) {
-	var got portalsync.RecoveryDecision
+func (q *adminQueue) approve(it api.RecoveryQueueItem, heard string) {
+	var got api.RecoveryDecision
 	q.c.run(func(ctx context.Context, s adminSession) (err error) {
 		got, err = s.Approve(ctx, it.ID, heard)
 		return err
@@ -385,7 +385,7 @@ func (q *adminQueue) approve(it portalsync.RecoveryQueueItem, heard string) {
 	})
 }
 
-func (q *adminQueue) deny(it portalsync.RecoveryQueueItem) {
+func (q *adminQueue) deny(it api.RecoveryQueueItem) {
 	reason := widget.NewMultiLineEntry()
 	reason.SetPlaceHolder("Optional: why, for the requester's e-mail")
 	reason.SetMinRowsVisible(3)
@@ -395,7 +395,7 @@ func (q *adminQueue) deny(it portalsync.RecoveryQueueItem) {
 			return
 		}
 		text := strings.TrimSpace(reason.Text)
-		deny := func(ctx context.Context, s adminSession) (portalsync.RecoveryDecision, error) {
+		deny := func(ctx context.Context, s adminSession) (api.RecoveryDecision, error) {
 			return s.Deny(ctx, it.ID, text)
 		}
 		q.decide(deny, "Denied the request of "+it.Email+".")
@@ -404,13 +404,13 @@ func (q *adminQueue) deny(it portalsync.RecoveryQueueItem) {
 	d.Show()
 }
 
-func (q *adminQueue) forward(it portalsync.RecoveryQueueItem) {
+func (q *adminQueue) forward(it api.RecoveryQueueItem) {
 	msg := "Forward the request of " + it.Email + " to platform support? They decide it from then on."
 	d := dialog.NewConfirm("Forward the request?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		forward := func(ctx context.Context, s adminSession) (portalsync.RecoveryDecision, error) {
+		forward := func(ctx context.Context, s adminSession) (api.RecoveryDecision, error) {
 			return s.Forward(ctx, it.ID)
 		}
 		q.decide(forward, "Forwarded the request of "+it.Email+" to platform support.")
@@ -419,7 +419,7 @@ func (q *adminQueue) forward(it portalsync.RecoveryQueueItem) {
 	d.Show()
 }
 
-func (q *adminQueue) decide(do func(context.Context, adminSession) (portalsync.RecoveryDecision, error), done string) {
+func (q *adminQueue) decide(do func(context.Context, adminSession) (api.RecoveryDecision, error), done string) {
 	q.c.run(func(ctx context.Context, s adminSession) error {
 		_, err := do(ctx, s)
 		return err
@@ -453,7 +453,7 @@ func (r *requestRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.state, container.New(&tightVBox{}, r.who, r.sub)))
 }
 
-func (r *requestRow) show(it portalsync.RecoveryQueueItem, tenant int64) {
+func (r *requestRow) show(it api.RecoveryQueueItem, tenant int64) {
 	r.who.SetText(it.Email)
 	sub := it.CreatedAt.Local().Format("2 Jan 15:04")
 	if it.TenantName != "" && it.TenantID != tenant {
@@ -465,7 +465,7 @@ func (r *requestRow) show(it portalsync.RecoveryQueueItem, tenant int64) {
 	r.sub.SetText(sub)
 	r.state.SetText(requestStatusText(it.Status))
 	r.state.Importance = widget.MediumImportance
-	if it.Status == portalsync.RecoveryPending {
+	if it.Status == api.RecoveryPending {
 		r.state.Importance = widget.WarningImportance
 	}
 	r.state.Refresh()

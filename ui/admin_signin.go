@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // portalAdmin is a kept portal session as the console uses it: the
@@ -19,10 +19,10 @@ import (
 type portalAdmin struct {
 	*companion.Admin
 	comp *companion.Companion
-	info portalsync.SessionInfo
+	info api.SessionInfo
 }
 
-func (p portalAdmin) Info() portalsync.SessionInfo { return p.info }
+func (p portalAdmin) Info() api.SessionInfo { return p.info }
 
 // SignOut ends the session at the portal and drops it from the vault.
 func (p portalAdmin) SignOut(ctx context.Context) error {
@@ -93,7 +93,7 @@ func (c *adminConsole) resume(status *dialogLine) {
 	c.w.cfg.scheduler().Go(func() {
 		ctx, cancel := context.WithTimeout(c.ctx, portalBudget)
 		defer cancel()
-		pa, err = c.adminFor(ctx, comp, portalsync.SessionInfo{})
+		pa, err = c.adminFor(ctx, comp, api.SessionInfo{})
 	}, func() {
 		if c.closed || c.sess != nil {
 			return
@@ -137,7 +137,7 @@ func (c *adminConsole) signIn(password string, fail func(string)) {
 
 // adminFor is the console's session over the session kept for the
 // account's portal; who is the portal's "who am I", asked again when zero.
-func (c *adminConsole) adminFor(ctx context.Context, comp *companion.Companion, who portalsync.SessionInfo) (portalAdmin, error) {
+func (c *adminConsole) adminFor(ctx context.Context, comp *companion.Companion, who api.SessionInfo) (portalAdmin, error) {
 	adm, err := comp.Admin(c.acct.Portal.URL)
 	if err != nil {
 		return portalAdmin{}, err

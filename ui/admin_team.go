@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 )
 
 // searchDelay is how long the team search waits after the last key before
@@ -22,11 +22,11 @@ const searchDelay = 400 * time.Millisecond
 
 // Filter choices of the team list: label and the portal's value.
 var (
-	roleFilters = []choice2{{"All roles", ""}, {"Owners", portalsync.AdminRoleOwner}, {"Admins", portalsync.AdminRoleAdmin},
-		{"Technicians", portalsync.AdminRoleTechnician}, {"Read-only", portalsync.AdminRoleReadOnly}}
-	statusFilters = []choice2{{"Any 2FA status", ""}, {"2FA enrolled", portalsync.AdminStatusEnrolled},
-		{"2FA not enrolled", portalsync.AdminStatusNotEnrolled}, {"Recovery pending", portalsync.AdminStatusRecoveryPending},
-		{"Locked", portalsync.AdminStatusLocked}}
+	roleFilters = []choice2{{"All roles", ""}, {"Owners", api.AdminRoleOwner}, {"Admins", api.AdminRoleAdmin},
+		{"Technicians", api.AdminRoleTechnician}, {"Read-only", api.AdminRoleReadOnly}}
+	statusFilters = []choice2{{"Any 2FA status", ""}, {"2FA enrolled", api.AdminStatusEnrolled},
+		{"2FA not enrolled", api.AdminStatusNotEnrolled}, {"Recovery pending", api.AdminStatusRecoveryPending},
+		{"Locked", api.AdminStatusLocked}}
 )
 
 // choice2 is a select's label with the value it stands for.
@@ -61,7 +61,7 @@ type adminTeam struct {
 	more         *widget.Button
 	detail       *fyne.Container
 
-	users    []portalsync.AdminUser
+	users    []api.AdminUser
 	total    int
 	next     int
 	readOnly bool
@@ -129,8 +129,8 @@ func (t *adminTeam) reset() {
 	t.reload()
 }
 
-func (t *adminTeam) query(offset int) portalsync.AdminUserQuery {
-	return portalsync.AdminUserQuery{
+func (t *adminTeam) query(offset int) api.AdminUserQuery {
+	return api.AdminUserQuery{
 		Query: strings.TrimSpace(t.search.Text), Role: choiceValue(roleFilters, t.role.Selected),
 		Status: choiceValue(statusFilters, t.status.Selected), TenantID: t.c.tenant.ID, Offset: offset,
 	}
@@ -142,10 +142,10 @@ func (t *adminTeam) reload() { t.load(0) }
 func (t *adminTeam) loadMore() { t.load(t.next) }
 
 func (t *adminTeam) load(offset int) {
-	if t.c.tenant.ID != 0 && !t.c.tenant.Allowed(portalsync.AdminActionViewDirectory) {
+	if t.c.tenant.ID != 0 && !t.c.tenant.Allowed(api.AdminActionViewDirectory) {
 		t.users, t.total, t.next = nil, 0, 0
 		t.list.Refresh()
-		t.count.SetText(sentenceOf(actionReason(t.c.tenant.Actions, portalsync.AdminActionViewDirectory, "you may not see this tenant's team")))
+		t.count.SetText(sentenceOf(actionReason(t.c.tenant.Actions, api.AdminActionViewDirectory, "you may not see this tenant's team")))
 		t.more.Hide()
 		t.clearDetail()
 		return
@@ -153,7 +153,7 @@ func (t *adminTeam) load(offset int) {
 	t.gen++
 	gen := t.gen
 	q := t.query(offset)
-	var page portalsync.AdminUserList
+	var page api.AdminUserList
 	t.count.SetText("Loading…")
 	t.c.run(func(ctx context.Context, s adminSession) (err error) {
 		page, err = s.Users(ctx, q)
@@ -206,7 +206,7 @@ func (t *adminTeam) index(id int64) int {
 	if id == 0 {
 		return -1
 	}
-	return slices.IndexFunc(t.users, func(u portalsync.AdminUser) bool { return u.ID == id })
+	return slices.IndexFunc(t.users, func(u api.AdminUser) bool { return u.ID == id })
 }
 
 func (t *adminTeam) clearDetail() {
@@ -217,7 +217,7 @@ func (t *adminTeam) clearDetail() {
 }
 
 // replace puts the portal's new row of a user in place after an action.
-func (t *adminTeam) replace(u portalsync.AdminUser) {
+func (t *adminTeam) replace(u api.AdminUser) {
 	if i := t.index(u.ID); i >= 0 {
 		t.users[i] = u
 		t.list.RefreshItem(i)
@@ -256,27 +256,27 @@ func (t *adminTeam) showDetail() {
 	}
 
 	issue := widget.NewButton("E-mail a recovery link…", func() { t.issueLink(u) })
-	t.detail.Add(actionRow(issue, u.Actions, portalsync.AdminActionIssueLink))
+	t.detail.Add(actionRow(issue, u.Actions, api.AdminActionIssueLink))
 
 	reset := widget.NewButton("Reset two-factor sign-in…", func() { t.reset2FA(u) })
-	t.detail.Add(actionRow(reset, u.Actions, portalsync.AdminActionReset2FA))
+	t.detail.Add(actionRow(reset, u.Actions, api.AdminActionReset2FA))
 
 	ipCheck := widget.NewCheck("Confirm sign-ins from new addresses by e-mail", nil)
 	ipCheck.SetChecked(!u.SkipIPVerification)
 	ipCheck.OnChanged = func(on bool) { t.setIPVerification(u, on, ipCheck) }
-	t.detail.Add(actionRow(ipCheck, u.Actions, portalsync.AdminActionSetIPSkip))
+	t.detail.Add(actionRow(ipCheck, u.Actions, api.AdminActionSetIPSkip))
 
 	lockLabel, lockFn := "Lock account…", func() { t.setLocked(u, true) }
 	if u.Locked {
 		lockLabel, lockFn = "Unlock account", func() { t.setLocked(u, false) }
 	}
 	lock := widget.NewButton(lockLabel, lockFn)
-	t.detail.Add(actionRow(lock, u.Actions, portalsync.AdminActionLock))
+	t.detail.Add(actionRow(lock, u.Actions, api.AdminActionLock))
 }
 
 // actionRow is a control for action, disabled with the portal's reason
 // below it unless the row allows it.
-func actionRow(ctrl fyne.Disableable, actions []portalsync.AdminAction, action string) fyne.CanvasObject {
+func actionRow(ctrl fyne.Disableable, actions []api.AdminAction, action string) fyne.CanvasObject {
 	obj := ctrl.(fyne.CanvasObject)
 	if adminAllowed(actions, action) {
 		return obj
@@ -289,21 +289,21 @@ func actionRow(ctrl fyne.Disableable, actions []portalsync.AdminAction, action s
 	return container.NewVBox(obj, why)
 }
 
-func adminAllowed(actions []portalsync.AdminAction, action string) bool {
-	i := slices.IndexFunc(actions, func(a portalsync.AdminAction) bool { return a.Action == action })
+func adminAllowed(actions []api.AdminAction, action string) bool {
+	i := slices.IndexFunc(actions, func(a api.AdminAction) bool { return a.Action == action })
 	return i >= 0 && actions[i].Allowed
 }
 
 // actionReason is the portal's reason for refusing action, or def.
-func actionReason(actions []portalsync.AdminAction, action, def string) string {
-	i := slices.IndexFunc(actions, func(a portalsync.AdminAction) bool { return a.Action == action })
+func actionReason(actions []api.AdminAction, action, def string) string {
+	i := slices.IndexFunc(actions, func(a api.AdminAction) bool { return a.Action == action })
 	if i >= 0 && strings.TrimSpace(actions[i].Reason) != "" {
 		return actions[i].Reason
 	}
 	return def
 }
 
-func twoFactorText(u portalsync.AdminUser) string {
+func twoFactorText(u api.AdminUser) string {
 	var parts []string
 	if u.Enrolled {
 		parts = append(parts, "enrolled")
@@ -319,13 +319,13 @@ func twoFactorText(u portalsync.AdminUser) string {
 	return strings.Join(parts, ", ")
 }
 
-func (t *adminTeam) issueLink(u portalsync.AdminUser) {
+func (t *adminTeam) issueLink(u api.AdminUser) {
 	msg := fmt.Sprintf("E-mail a one-time recovery link to %s? Whoever opens it can set up two-factor sign-in for the account: send it only when you are sure who asked.", u.Email)
 	dialog.ShowConfirm("E-mail a recovery link?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		var link portalsync.IssuedLink
+		var link api.IssuedLink
 		t.c.run(func(ctx context.Context, s adminSession) (err error) {
 			link, err = s.IssueLink(ctx, u.ID)
 			return err
@@ -340,13 +340,13 @@ func (t *adminTeam) issueLink(u portalsync.AdminUser) {
 	}, t.c.win)
 }
 
-func (t *adminTeam) reset2FA(u portalsync.AdminUser) {
+func (t *adminTeam) reset2FA(u api.AdminUser) {
 	msg := fmt.Sprintf("Reset the two-factor sign-in of %s? Their authenticator and backup codes stop working at once; they set up a new authenticator at their next sign-in and are told by e-mail.", u.Email)
 	d := dialog.NewConfirm("Reset two-factor sign-in?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		reset := func(ctx context.Context, s adminSession) (portalsync.AdminUser, error) { return s.Reset2FA(ctx, u.ID) }
+		reset := func(ctx context.Context, s adminSession) (api.AdminUser, error) { return s.Reset2FA(ctx, u.ID) }
 		t.change(u, reset, "The two-factor sign-in of "+u.Email+" was reset.")
 	}, t.c.win)
 	d.SetConfirmText("Reset")
@@ -354,13 +354,13 @@ func (t *adminTeam) reset2FA(u portalsync.AdminUser) {
 	d.Show()
 }
 
-func (t *adminTeam) setIPVerification(u portalsync.AdminUser, on bool, check *widget.Check) {
+func (t *adminTeam) setIPVerification(u api.AdminUser, on bool, check *widget.Check) {
 	apply := func() {
 		done := "Sign-ins of " + u.Email + " from new addresses are no longer confirmed by e-mail."
 		if on {
 			done = "Sign-ins of " + u.Email + " from new addresses are confirmed by e-mail again."
 		}
-		set := func(ctx context.Context, s adminSession) (portalsync.AdminUser, error) {
+		set := func(ctx context.Context, s adminSession) (api.AdminUser, error) {
 			return s.SetIPVerification(ctx, u.ID, on)
 		}
 		t.change(u, set, done)
@@ -384,13 +384,13 @@ func (t *adminTeam) setIPVerification(u portalsync.AdminUser, on bool, check *wi
 	d.Show()
 }
 
-func (t *adminTeam) setLocked(u portalsync.AdminUser, locked bool) {
+func (t *adminTeam) setLocked(u api.AdminUser, locked bool) {
 	apply := func() {
 		done := u.Email + " is unlocked."
 		if locked {
 			done = u.Email + " is locked: their sessions ended."
 		}
-		set := func(ctx context.Context, s adminSession) (portalsync.AdminUser, error) {
+		set := func(ctx context.Context, s adminSession) (api.AdminUser, error) {
 			return s.SetLocked(ctx, u.ID, locked)
 		}
 		t.change(u, set, done)
@@ -411,8 +411,8 @@ func (t *adminTeam) setLocked(u portalsync.AdminUser, locked bool) {
 }
 
 // change performs one action on u and shows the portal's new row.
-func (t *adminTeam) change(u portalsync.AdminUser, do func(context.Context, adminSession) (portalsync.AdminUser, error), done string) {
-	var got portalsync.AdminUser
+func (t *adminTeam) change(u api.AdminUser, do func(context.Context, adminSession) (api.AdminUser, error), done string) {
+	var got api.AdminUser
 	t.c.run(func(ctx context.Context, s adminSession) (err error) {
 		got, err = do(ctx, s)
 		return err
@@ -449,7 +449,7 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.state, text))
 }
 
-func (r *userRow) show(u portalsync.AdminUser) {
+func (r *userRow) show(u api.AdminUser) {
 	r.name.SetText(u.Name)
 	r.sub.SetText(u.Email + " · " + roleLabel(u.Role))
 	switch {

@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -81,7 +81,7 @@ func (ae *adminEnv) names() []string {
 
 func (ae *adminEnv) pickUser(name string) {
 	ae.t.Helper()
-	i := slices.IndexFunc(ae.c.team.users, func(u portalsync.AdminUser) bool { return u.Name == name })
+	i := slices.IndexFunc(ae.c.team.users, func(u api.AdminUser) bool { return u.Name == name })
 	if i < 0 {
 		ae.t.Fatalf("no %s in the team list: %v", name, ae.names())
 	}
@@ -187,7 +187,7 @@ func TestAdminConsoleApprovesWithPhrase(t *testing.T) {
 	ae := newAdminEnv(t, "ada@acme.example", adaSecret)
 	ae.open()
 	ae.clk.sync()
-	ticket, err := ae.p.client().RequestRecovery(context.Background(), portalsync.RecoveryRequestCreate{Email: "bob@acme.example", Message: "new phone"})
+	ticket, err := ae.p.client().RequestRecovery(context.Background(), api.RecoveryRequestCreate{Email: "bob@acme.example", Message: "new phone"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/otpauth"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -32,7 +33,7 @@ const portalBudget = 45 * time.Second
 type portalState struct {
 	// client is what every portal client starts from; tests shorten the
 	// timeouts and retries.
-	client portalsync.Options
+	client lksync.Options
 	v      *vault.Vault
 	comp   *companion.Companion
 	// open are the close functions of the open recovery dialogs and admin
@@ -181,8 +182,8 @@ func errorSentence(err error) string {
 	if err == nil {
 		return ""
 	}
-	var apiErr *portalsync.APIError
-	var pinErr *portalsync.PinMismatchError
+	var apiErr *api.APIError
+	var pinErr *lksync.PinMismatchError
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -221,7 +222,7 @@ func errorSentence(err error) string {
 }
 
 // portalReason is ": the portal's message." or ".".
-func portalReason(e *portalsync.APIError) string {
+func portalReason(e *api.APIError) string {
 	msg := strings.TrimSpace(e.Message)
 	if msg == "" {
 		return "."
@@ -396,7 +397,7 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 		save("") // plain http:// on this computer: no certificate to check
 		return
 	}
-	var ci *portalsync.CertificateInfo
+	var ci *lksync.CertificateInfo
 	var err error
 	w.cfg.scheduler().Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), portalBudget)
@@ -425,7 +426,7 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 // askTrust shows a certificate no CA vouches for and asks whether to
 // trust it: an explicit decision, remembered in the vault for the portal's
 // origin. A fingerprint the admin gave can be typed to compare.
-func (w *Window) askTrust(ci *portalsync.CertificateInfo, trusted func(), fail func(string)) {
+func (w *Window) askTrust(ci *lksync.CertificateInfo, trusted func(), fail func(string)) {
 	grid := container.New(&formLayout{},
 		widget.NewLabel("Fingerprint"), fingerprintLabel(ci.Fingerprint),
 		widget.NewLabel("Issued to"), wrapped(ci.Subject),
@@ -474,7 +475,7 @@ func (w *Window) askTrust(ci *portalsync.CertificateInfo, trusted func(), fail f
 		if strings.TrimSpace(given.Text) != "" {
 			if err := companion.ConfirmFingerprint(ci, given.Text); err != nil {
 				msg := "The fingerprints differ: do not trust this certificate, and tell your admin."
-				if _, perr := portalsync.ParseFingerprint(given.Text); perr != nil {
+				if _, perr := lksync.ParseFingerprint(given.Text); perr != nil {
 					msg = "That is not a SHA-256 fingerprint (SHA256: and 64 hex digits)."
 				}
 				status.fail(msg)
@@ -506,11 +507,11 @@ func (w *Window) askTrust(ci *portalsync.CertificateInfo, trusted func(), fail f
 
 // fingerprintLabel shows a fingerprint in groups of four hex digits, two
 // lines of eight, which people compare more reliably than one long run.
-func fingerprintLabel(fp portalsync.Fingerprint) *widget.Label {
+func fingerprintLabel(fp lksync.Fingerprint) *widget.Label {
 	return widget.NewLabelWithStyle(groupFingerprint(fp), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 }
 
-func groupFingerprint(fp portalsync.Fingerprint) string {
+func groupFingerprint(fp lksync.Fingerprint) string {
 	hex := strings.TrimPrefix(fp.String(), "SHA256:")
 	var b strings.Builder
 	b.WriteString("SHA256:\n")

@@ -15,9 +15,10 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -128,9 +129,9 @@ func (p *testPortal) session(u store.User, now time.Time) string {
 	return tok.Encode()
 }
 
-func (p *testPortal) client() *portalsync.Client {
+func (p *testPortal) client() *lksync.Client {
 	p.t.Helper()
-	c, err := portalsync.New(p.URL, portalsync.Options{})
+	c, err := lksync.New(p.URL, lksync.Options{})
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func (p *testPortal) client() *portalsync.Client {
 }
 
 // onlyRequest is the one request in the admin's queue.
-func (p *testPortal) onlyRequest(token string) portalsync.RecoveryQueueItem {
+func (p *testPortal) onlyRequest(token string) api.RecoveryQueueItem {
 	p.t.Helper()
 	items, err := p.client().ListRecoveryRequests(context.Background(), token, "")
 	if err != nil || len(items) != 1 {

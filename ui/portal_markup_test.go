@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -32,7 +32,7 @@ func TestRecoveryDialogMarkup(t *testing.T) {
 	a.Portal.Recovery = &vault.RecoveryRequest{
 		State: vault.RecoverySent, Phrase: "maple river orbit candle", PollToken: "lkp_TESTPOLLTOKEN0123456789",
 		RequestedAt: recoverEpoch, SentAt: recoverEpoch, ExpiresAt: recoverEpoch.Add(24 * time.Hour),
-		PortalStatus: portalsync.RecoveryPending, CheckedAt: recoverEpoch, LinkTo: portalsync.LinkToApp,
+		PortalStatus: api.RecoveryPending, CheckedAt: recoverEpoch, LinkTo: api.LinkToApp,
 	}
 	e := newEnv(t, recoverEpoch).withAccounts(a)
 	w := e.open()
@@ -46,82 +46,82 @@ type fakeAdmin struct{}
 
 var consoleEpoch = time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC)
 
-func (fakeAdmin) Info() portalsync.SessionInfo {
-	return portalsync.SessionInfo{User: portalsync.SessionUser{ID: 1, Email: "ada@acme.example", Name: "Ada Admin", Role: "admin"},
-		Tenant: portalsync.SessionTenant{ID: 1, Name: "Acme MSP"}, Scope: "full"}
+func (fakeAdmin) Info() api.SessionInfo {
+	return api.SessionInfo{User: api.SessionUser{ID: 1, Email: "ada@acme.example", Name: "Ada Admin", Role: "admin"},
+		Tenant: api.SessionTenant{ID: 1, Name: "Acme MSP"}, Scope: "full"}
 }
 
-func allowAll(actions ...string) []portalsync.AdminAction {
-	out := make([]portalsync.AdminAction, len(actions))
+func allowAll(actions ...string) []api.AdminAction {
+	out := make([]api.AdminAction, len(actions))
 	for i, a := range actions {
-		out[i] = portalsync.AdminAction{Action: a, Allowed: true}
+		out[i] = api.AdminAction{Action: a, Allowed: true}
 	}
 	return out
 }
 
-func (fakeAdmin) Tenants(context.Context) ([]portalsync.AdminTenant, error) {
-	all := allowAll(portalsync.AdminActionViewDirectory, portalsync.AdminActionViewAudit)
-	return []portalsync.AdminTenant{
-		{ID: 1, Name: "Acme MSP", Relation: portalsync.AdminRelationOwn, Actions: all},
-		{ID: 2, ParentID: 1, Name: "Contoso", Relation: portalsync.AdminRelationChild, Actions: all},
+func (fakeAdmin) Tenants(context.Context) ([]api.AdminTenant, error) {
+	all := allowAll(api.AdminActionViewDirectory, api.AdminActionViewAudit)
+	return []api.AdminTenant{
+		{ID: 1, Name: "Acme MSP", Relation: api.AdminRelationOwn, Actions: all},
+		{ID: 2, ParentID: 1, Name: "Contoso", Relation: api.AdminRelationChild, Actions: all},
 	}, nil
 }
 
-func (fakeAdmin) Users(_ context.Context, q portalsync.AdminUserQuery) (portalsync.AdminUserList, error) {
-	userActions := allowAll(portalsync.AdminActionIssueLink, portalsync.AdminActionReset2FA, portalsync.AdminActionSetIPSkip, portalsync.AdminActionLock)
-	own := []portalsync.AdminAction{
-		{Action: portalsync.AdminActionIssueLink, Reason: "nobody may issue a recovery link for their own account; ask another admin"},
-		{Action: portalsync.AdminActionReset2FA, Reason: "nobody may reset 2FA for their own account; ask another admin"},
-		{Action: portalsync.AdminActionSetIPSkip, Allowed: true},
-		{Action: portalsync.AdminActionLock, Reason: "nobody may lock their own account; ask another admin"},
+func (fakeAdmin) Users(_ context.Context, q api.AdminUserQuery) (api.AdminUserList, error) {
+	userActions := allowAll(api.AdminActionIssueLink, api.AdminActionReset2FA, api.AdminActionSetIPSkip, api.AdminActionLock)
+	own := []api.AdminAction{
+		{Action: api.AdminActionIssueLink, Reason: "nobody may issue a recovery link for their own account; ask another admin"},
+		{Action: api.AdminActionReset2FA, Reason: "nobody may reset 2FA for their own account; ask another admin"},
+		{Action: api.AdminActionSetIPSkip, Allowed: true},
+		{Action: api.AdminActionLock, Reason: "nobody may lock their own account; ask another admin"},
 	}
-	return portalsync.AdminUserList{TenantID: 1, Total: 3, Users: []portalsync.AdminUser{
+	return api.AdminUserList{TenantID: 1, Total: 3, Users: []api.AdminUser{
 		{ID: 1, TenantID: 1, Email: "ada@acme.example", Name: "Ada Admin", Role: "admin", Enrolled: true, EmailVerified: true, CreatedAt: consoleEpoch, Actions: own},
 		{ID: 2, TenantID: 1, Email: "bob@acme.example", Name: "Bob Tech", Role: "technician", Enrolled: true, RecoveryPending: true, EmailVerified: true, CreatedAt: consoleEpoch, Actions: userActions},
 		{ID: 3, TenantID: 1, Email: "carol@acme.example", Name: "Carol Reader", Role: "read_only", EmailVerified: true, SkipIPVerification: true, CreatedAt: consoleEpoch, Actions: userActions},
 	}}, nil
 }
 
-func (fakeAdmin) Requests(context.Context, string) ([]portalsync.RecoveryQueueItem, error) {
-	return []portalsync.RecoveryQueueItem{{
-		ID: 7, Status: portalsync.RecoveryPending, Email: "bob@acme.example", Message: "Lost my phone on the train; call my desk.",
+func (fakeAdmin) Requests(context.Context, string) ([]api.RecoveryQueueItem, error) {
+	return []api.RecoveryQueueItem{{
+		ID: 7, Status: api.RecoveryPending, Email: "bob@acme.example", Message: "Lost my phone on the train; call my desk.",
 		Phrase: "maple river orbit candle", SourceAddr: "198.51.100.7", CreatedAt: consoleEpoch, UpdatedAt: consoleEpoch,
 		ExpiresAt: consoleEpoch.Add(24 * time.Hour), Matched: true, TenantID: 1, TenantName: "Acme MSP",
-		User:    &portalsync.RecoveryQueueUser{ID: 2, Name: "Bob Tech", Email: "bob@acme.example", Role: "technician"},
-		Actions: []string{portalsync.RecoveryActionApprove, portalsync.RecoveryActionDeny},
+		User:    &api.RecoveryQueueUser{ID: 2, Name: "Bob Tech", Email: "bob@acme.example", Role: "technician"},
+		Actions: []string{api.RecoveryActionApprove, api.RecoveryActionDeny},
 	}}, nil
 }
 
-func (fakeAdmin) Approve(context.Context, int64, string) (portalsync.RecoveryDecision, error) {
-	return portalsync.RecoveryDecision{}, nil
+func (fakeAdmin) Approve(context.Context, int64, string) (api.RecoveryDecision, error) {
+	return api.RecoveryDecision{}, nil
 }
 
-func (fakeAdmin) Deny(context.Context, int64, string) (portalsync.RecoveryDecision, error) {
-	return portalsync.RecoveryDecision{}, nil
+func (fakeAdmin) Deny(context.Context, int64, string) (api.RecoveryDecision, error) {
+	return api.RecoveryDecision{}, nil
 }
 
-func (fakeAdmin) Forward(context.Context, int64) (portalsync.RecoveryDecision, error) {
-	return portalsync.RecoveryDecision{}, nil
+func (fakeAdmin) Forward(context.Context, int64) (api.RecoveryDecision, error) {
+	return api.RecoveryDecision{}, nil
 }
 
-func (fakeAdmin) IssueLink(context.Context, int64) (portalsync.IssuedLink, error) {
-	return portalsync.IssuedLink{}, nil
+func (fakeAdmin) IssueLink(context.Context, int64) (api.IssuedLink, error) {
+	return api.IssuedLink{}, nil
 }
 
-func (fakeAdmin) Reset2FA(context.Context, int64) (portalsync.AdminUser, error) {
-	return portalsync.AdminUser{}, nil
+func (fakeAdmin) Reset2FA(context.Context, int64) (api.AdminUser, error) {
+	return api.AdminUser{}, nil
 }
 
-func (fakeAdmin) SetIPVerification(context.Context, int64, bool) (portalsync.AdminUser, error) {
-	return portalsync.AdminUser{}, nil
+func (fakeAdmin) SetIPVerification(context.Context, int64, bool) (api.AdminUser, error) {
+	return api.AdminUser{}, nil
 }
 
-func (fakeAdmin) SetLocked(context.Context, int64, bool) (portalsync.AdminUser, error) {
-	return portalsync.AdminUser{}, nil
+func (fakeAdmin) SetLocked(context.Context, int64, bool) (api.AdminUser, error) {
+	return api.AdminUser{}, nil
 }
 
-func (fakeAdmin) Audit(context.Context, portalsync.AdminAuditQuery) (portalsync.AdminAuditPage, error) {
-	return portalsync.AdminAuditPage{Entries: []portalsync.AdminAuditEntry{
+func (fakeAdmin) Audit(context.Context, api.AdminAuditQuery) (api.AdminAuditPage, error) {
+	return api.AdminAuditPage{Entries: []api.AdminAuditEntry{
 		{ID: 12, At: consoleEpoch.Add(5 * time.Minute), ActorID: 1, Action: "recovery.approved", TargetUserID: 2, TenantID: 1, SourceAddr: "192.0.2.10", Details: []byte(`{"request_id":7}`)},
 		{ID: 11, At: consoleEpoch, ActorID: 0, Action: "recovery.requested", TargetUserID: 2, TenantID: 1, SourceAddr: "198.51.100.7", Details: []byte(`{"request_id":7}`)},
 	}}, nil
@@ -160,15 +160,15 @@ type pagedAdmin struct {
 	asked []int64 // the Before of each page asked for
 }
 
-func (p *pagedAdmin) Audit(_ context.Context, q portalsync.AdminAuditQuery) (portalsync.AdminAuditPage, error) {
+func (p *pagedAdmin) Audit(_ context.Context, q api.AdminAuditQuery) (api.AdminAuditPage, error) {
 	p.asked = append(p.asked, q.Before)
 	if q.Before == 0 {
-		return portalsync.AdminAuditPage{NextBefore: 11, Entries: []portalsync.AdminAuditEntry{
+		return api.AdminAuditPage{NextBefore: 11, Entries: []api.AdminAuditEntry{
 			{ID: 12, At: consoleEpoch.Add(time.Minute), ActorID: 1, Action: "user.locked", TargetUserID: 2},
 			{ID: 11, At: consoleEpoch, ActorID: 1, Action: "user.unlocked", TargetUserID: 3},
 		}}, nil
 	}
-	return portalsync.AdminAuditPage{Entries: []portalsync.AdminAuditEntry{{ID: 10, At: consoleEpoch.Add(-time.Hour), Action: "recovery.requested"}}}, nil
+	return api.AdminAuditPage{Entries: []api.AdminAuditEntry{{ID: 10, At: consoleEpoch.Add(-time.Hour), Action: "recovery.requested"}}}, nil
 }
 
 func TestAdminAuditPaging(t *testing.T) {

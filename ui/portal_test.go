@@ -15,7 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -233,10 +234,10 @@ func TestErrorSentence(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&portalsync.APIError{Status: 403, Code: "forbidden", Message: "the technician role cannot reset 2FA"}, "The portal refused: the technician role cannot reset 2FA."},
-		{&portalsync.APIError{Status: 503, Code: "unavailable"}, "The portal has a problem of its own (503): try again later."},
-		{&portalsync.APIError{Status: 429}, "The portal is busy"},
-		{&portalsync.PinMismatchError{Host: "p"}, "certificate changed since you trusted it"},
+		{&api.APIError{Status: 403, Code: "forbidden", Message: "the technician role cannot reset 2FA"}, "The portal refused: the technician role cannot reset 2FA."},
+		{&api.APIError{Status: 503, Code: "unavailable"}, "The portal has a problem of its own (503): try again later."},
+		{&api.APIError{Status: 429}, "The portal is busy"},
+		{&lksync.PinMismatchError{Host: "p"}, "certificate changed since you trusted it"},
 		{fmt.Errorf("asking: %w", errors.New("boom\nsecond line")), "Asking: boom."},
 	} {
 		got := errorSentence(c.err)
@@ -246,9 +247,9 @@ func TestErrorSentence(t *testing.T) {
 	}
 }
 
-func mustFingerprint(t *testing.T, s string) portalsync.Fingerprint {
+func mustFingerprint(t *testing.T, s string) lksync.Fingerprint {
 	t.Helper()
-	fp, err := portalsync.ParseFingerprint(s)
+	fp, err := lksync.ParseFingerprint(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func (e *env) vaultSettings() vault.Settings {
 func TestPortalLinkOffline(t *testing.T) {
 	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("ann", "Acme", "ann@acme.example", annSecret))
 	w := e.open()
-	w.portal.client = portalsync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
+	w.portal.client = lksync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
 	w.list.showLinkPortal(w.list.shown[0])
 	test.Type(entryWithPlaceholder(t, w, "https://"), "https://"+freeAddr(t))
 	test.Tap(button(t, w, "Link"))

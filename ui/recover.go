@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -336,7 +336,7 @@ func (d *recoveryDialog) renderWaiting(a vault.Account, r vault.RecoveryRequest,
 	}
 	d.box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapped(line)))
 	where := "the link then comes here."
-	if r.LinkTo != portalsync.LinkToApp {
+	if r.LinkTo != api.LinkToApp {
 		where = "the link then goes by e-mail to " + a.Portal.Email + "."
 	}
 	note := wrapped("Latchkey checks for the admin's answer while this dialog is open; " + where)

@@ -12,8 +12,9 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -170,7 +171,7 @@ func TestRecoverWithoutPasswordLinkByEmail(t *testing.T) {
 	r := newRecoverEnv(t, nil)
 	r.askWith("", "")
 	req := r.stored()
-	if req == nil || req.LinkTo != portalsync.LinkToEmail || !r.shows("goes by e-mail to ann@acme.example") {
+	if req == nil || req.LinkTo != api.LinkToEmail || !r.shows("goes by e-mail to ann@acme.example") {
 		t.Fatalf("the dialog does not say the link goes by e-mail: %v %q", req, texts(t, overlays(r.w)...))
 	}
 	r.clk.sync()
@@ -214,7 +215,7 @@ func TestRecoverOfflineQueuedThenSent(t *testing.T) {
 	addr := freeAddr(t)
 	e.withAccounts(linkedAccount("ann", "ann@acme.example", annSecret, "http://"+addr))
 	w := e.open()
-	w.portal.client = portalsync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
+	w.portal.client = lksync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
 	r := &recoverEnv{env: e, w: w}
 	r.ask("")
 	if req := r.stored(); req == nil || req.State != vault.RecoveryQueued {
@@ -299,7 +300,7 @@ func TestRecoverErrorIsOneSentence(t *testing.T) {
 	for _, o := range overlays(r.w) {
 		for _, en := range findAll[*widget.Entry](t, o) {
 			if en.MultiLine {
-				en.SetText(strings.Repeat("x", portalsync.MaxRecoveryMessageRunes+1))
+				en.SetText(strings.Repeat("x", api.MaxRecoveryMessageRunes+1))
 			}
 		}
 	}
@@ -346,7 +347,7 @@ func TestRecoverQueueSendsWithDialogClosed(t *testing.T) {
 	addr := freeAddr(t)
 	e.withAccounts(linkedAccount("ann", "ann@acme.example", annSecret, "http://"+addr))
 	w := e.open()
-	w.portal.client = portalsync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
+	w.portal.client = lksync.Options{Timeout: 2 * time.Second, MaxAttempts: 1}
 	r := &recoverEnv{env: e, w: w}
 	r.ask("")
 	test.Tap(button(t, w, "Close"))

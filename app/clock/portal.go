@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // PortalSource reads the clock of a Latchkey team portal through its
@@ -16,7 +16,7 @@ import (
 // It lives here rather than in sync/ because app/ may import sync/ and not
 // the other way round (ARCHITECTURE.md's layers).
 type PortalSource struct {
-	Client *portalsync.Client
+	Client *lksync.Client
 }
 
 // Name implements Source: "portal " and the portal's base URL.

@@ -7,7 +7,7 @@ import (
 	gosync "sync"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -29,7 +29,7 @@ type Options struct {
 	// Client is what every portal client starts from (timeouts, attempts,
 	// a private CA). Its PinnedCertSHA256 is ignored: each portal's pin
 	// comes from the vault's settings.
-	Client portalsync.Options
+	Client lksync.Options
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// RetryBase is the wait after a queued request's first failed attempt;
@@ -44,7 +44,7 @@ type Companion struct {
 	opts Options
 
 	mu      gosync.Mutex
-	clients map[string]*portalsync.Client // by URL and pin
+	clients map[string]*lksync.Client // by URL and pin
 }
 
 // New returns a Companion working on v.
@@ -58,8 +58,8 @@ func New(v Vault, opts Options) *Companion {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = DefaultRetryMax
 	}
-	opts.Client.PinnedCertSHA256 = portalsync.Fingerprint{}
-	return &Companion{v: v, opts: opts, clients: map[string]*portalsync.Client{}}
+	opts.Client.PinnedCertSHA256 = lksync.Fingerprint{}
+	return &Companion{v: v, opts: opts, clients: map[string]*lksync.Client{}}
 }
 
 func (c *Companion) now() time.Time { return c.opts.Now() }
@@ -77,10 +77,10 @@ var (
 // Client returns the client of the portal at portalURL, with the pin the
 // user trusted for its origin, if any. Clients are kept for reuse while
 // the URL and the pin stay the same.
-func (c *Companion) Client(portalURL string) (*portalsync.Client, error) {
+func (c *Companion) Client(portalURL string) (*lksync.Client, error) {
 	opts := c.opts.Client
 	if t, ok := TrustFor(c.v.Settings(), portalURL); ok {
-		fp, err := portalsync.ParseFingerprint(t.SHA256)
+		fp, err := lksync.ParseFingerprint(t.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("the trusted certificate of %s in the vault: %w", t.Origin, err)
 		}
@@ -92,7 +92,7 @@ func (c *Companion) Client(portalURL string) (*portalsync.Client, error) {
 	if cl, ok := c.clients[key]; ok {
 		return cl, nil
 	}
-	cl, err := portalsync.New(portalURL, opts)
+	cl, err := lksync.New(portalURL, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,8 @@ import (
 	"testing"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -73,7 +74,7 @@ type fakePortal struct {
 
 	mu       gosync.Mutex
 	fail     []int
-	bodies   []portalsync.RecoveryRequestCreate
+	bodies   []api.RecoveryRequestCreate
 	clockOff time.Duration
 }
 
@@ -152,20 +153,20 @@ func (f *fakePortal) failWith(statuses ...int) {
 
 func (f *fakePortal) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	if r.URL.Path == portalsync.PathTime {
+	if r.URL.Path == api.PathTime {
 		f.mu.Lock()
 		off := f.clockOff
 		f.mu.Unlock()
-		_ = json.NewEncoder(w).Encode(portalsync.NewTimeResponse(time.Now().Add(off)))
+		_ = json.NewEncoder(w).Encode(api.NewTimeResponse(time.Now().Add(off)))
 		return
 	}
-	if r.Method != http.MethodPost || r.URL.Path != portalsync.PathRecoveryRequests {
+	if r.Method != http.MethodPost || r.URL.Path != api.PathRecoveryRequests {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"error":{"code":"not_found","message":"no such endpoint"}}`)
 		return
 	}
 	n := f.hits.Add(1)
-	var in portalsync.RecoveryRequestCreate
+	var in api.RecoveryRequestCreate
 	_ = json.NewDecoder(r.Body).Decode(&in)
 	f.mu.Lock()
 	f.bodies = append(f.bodies, in)
@@ -180,7 +181,7 @@ func (f *fakePortal) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
-	_ = json.NewEncoder(w).Encode(portalsync.RecoveryRequestCreated{Request: portalsync.RecoveryTicket{
+	_ = json.NewEncoder(w).Encode(api.RecoveryRequestCreated{Request: api.RecoveryTicket{
 		Phrase: fmt.Sprintf("amber falcon river %d", n), PollToken: pollToken, ExpiresAt: testEpoch.Add(24 * time.Hour),
 	}})
 }
@@ -198,7 +199,7 @@ func trustingHTTPTest(t *testing.T) *tls.Config {
 
 func quickOptions(t *testing.T, trust bool) Options {
 	o := Options{
-		Client:    portalsync.Options{Timeout: 2 * time.Second, Backoff: time.Millisecond},
+		Client:    lksync.Options{Timeout: 2 * time.Second, Backoff: time.Millisecond},
 		Now:       func() time.Time { return testEpoch },
 		RetryBase: time.Minute, RetryMax: time.Hour,
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/app/companion/companiontest"
 	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -55,7 +56,7 @@ type world struct {
 	user       store.User
 	secret     string // ann's authenticator at the portal, base32
 	ownerToken string
-	admin      *portalsync.Client
+	admin      *lksync.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -76,7 +77,7 @@ func newWorld(t *testing.T) *world {
 	w.v, w.vopts = testVault(t, a)
 	w.c = New(w.v, w.options())
 	w.ownerToken = w.p.Session(t, w.owner)
-	w.admin, err = portalsync.New(w.p.URL, w.options().Client)
+	w.admin, err = lksync.New(w.p.URL, w.options().Client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func newWorld(t *testing.T) *world {
 }
 
 func (w *world) options() Options {
-	return Options{Client: portalsync.Options{Timeout: 5 * time.Second, Backoff: time.Millisecond}, Now: w.clk.Now}
+	return Options{Client: lksync.Options{Timeout: 5 * time.Second, Backoff: time.Millisecond}, Now: w.clk.Now}
 }
 
 func (w *world) account() vault.Account {
@@ -122,7 +123,7 @@ func (w *world) requestWith(opts RequestOptions) string {
 // pendingID is the id of the newest request in the owner's queue.
 func (w *world) pendingID() int64 {
 	w.t.Helper()
-	q, err := w.admin.ListRecoveryRequests(context.Background(), w.ownerToken, portalsync.RecoveryPending)
+	q, err := w.admin.ListRecoveryRequests(context.Background(), w.ownerToken, api.RecoveryPending)
 	if err != nil || len(q) == 0 {
 		w.t.Fatalf("queue: %v %v", q, err)
 	}
@@ -154,7 +155,7 @@ func (w *world) linkReady() {
 func (w *world) signsIn(secret string) bool {
 	w.t.Helper()
 	ctx := context.Background()
-	ans, err := w.admin.SignIn(ctx, portalsync.SignInRequest{Email: w.user.Email, Password: userPassword})
+	ans, err := w.admin.SignIn(ctx, api.SignInRequest{Email: w.user.Email, Password: userPassword})
 	if err != nil {
 		w.t.Fatalf("password step: %v", err)
 	}
@@ -162,8 +163,8 @@ func (w *world) signsIn(secret string) bool {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	ans, err = w.admin.SecondFactor(ctx, portalsync.SecondFactorRequest{Challenge: ans.Challenge, Method: portalsync.MethodTOTP, Code: code})
-	return err == nil && ans.State == portalsync.StateSignedIn
+	ans, err = w.admin.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
+	return err == nil && ans.State == api.StateSignedIn
 }
 
 var linkInMail = regexp.MustCompile(`https?://\S+/recover/link\?token=\S+`)

@@ -13,7 +13,8 @@ import (
 	"github.com/latchkey/latchkey/app/backupcodes"
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/app/otpauth"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -164,7 +165,7 @@ func (c *Companion) noLink(a vault.Account, r vault.RecoveryRequest) error {
 // linkFor reads a pasted link for a's portal: a link naming another host
 // is refused, so a token is never sent to a portal it was not made for.
 func linkFor(a vault.Account, pasted string) (string, error) {
-	token, err := portalsync.LinkToken(pasted)
+	token, err := lksync.LinkToken(pasted)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", Label(a), err)
 	}
@@ -177,8 +178,8 @@ func linkFor(a vault.Account, pasted string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s: its portal URL: %w", Label(a), err)
 		}
-		if portalsync.Origin(u) != portalsync.Origin(bound) {
-			return "", fmt.Errorf("%s: %w: it is from %s, the account is linked to %s", Label(a), ErrLinkElsewhere, portalsync.Origin(u), portalsync.Origin(bound))
+		if lksync.Origin(u) != lksync.Origin(bound) {
+			return "", fmt.Errorf("%s: %w: it is from %s, the account is linked to %s", Label(a), ErrLinkElsewhere, lksync.Origin(u), lksync.Origin(bound))
 		}
 	}
 	return token, nil
@@ -187,13 +188,13 @@ func linkFor(a vault.Account, pasted string) (string, error) {
 // redeem spends the link and saves the enrol session it grants as the
 // request's state. stored says the link is the one kept in the vault,
 // which a refusal then drops.
-func (c *Companion) redeem(ctx context.Context, cl *portalsync.Client, a vault.Account, r vault.RecoveryRequest, token, password string, stored bool) (vault.RecoveryRequest, error) {
+func (c *Companion) redeem(ctx context.Context, cl *lksync.Client, a vault.Account, r vault.RecoveryRequest, token, password string, stored bool) (vault.RecoveryRequest, error) {
 	if password == "" {
 		return r, fmt.Errorf("%s: %w", Label(a), ErrPasswordNeeded)
 	}
 	g, err := cl.RedeemLink(ctx, token, password)
 	if err != nil {
-		var apiErr *portalsync.APIError
+		var apiErr *api.APIError
 		if errors.As(err, &apiErr) {
 			switch apiErr.Status {
 			case http.StatusUnauthorized:
@@ -236,7 +237,7 @@ const maxEnrolAttempts = 2
 
 // enrol begins (or resumes) the new authenticator, confirms it and applies
 // it. r is the request in state enrolling, as saved.
-func (c *Companion) enrol(ctx context.Context, cl *portalsync.Client, a vault.Account, r vault.RecoveryRequest) (Completed, error) {
+func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Account, r vault.RecoveryRequest) (Completed, error) {
 	for begun := 0; ; {
 		if r.EnrolURI == "" || !c.now().Before(r.EnrolExpiresAt) {
 			if begun == maxEnrolAttempts {
@@ -267,11 +268,11 @@ func (c *Companion) enrol(ctx context.Context, cl *portalsync.Client, a vault.Ac
 		if err != nil {
 			return Completed{}, fmt.Errorf("the code of the new authenticator of %s: %w", Label(a), err)
 		}
-		got, err := cl.ConfirmEnrolment(ctx, r.EnrolSession, portalsync.EnrolmentConfirm{FactorID: r.EnrolFactorID, Code: code})
+		got, err := cl.ConfirmEnrolment(ctx, r.EnrolSession, api.EnrolmentConfirm{FactorID: r.EnrolFactorID, Code: code})
 		if err == nil {
 			return c.apply(ctx, cl, a, r, fresh, &got, "")
 		}
-		var apiErr *portalsync.APIError
+		var apiErr *api.APIError
 		if !errors.As(err, &apiErr) {
 			return Completed{}, fmt.Errorf("confirming the new authenticator of %s: %w", Label(a), err)
 		}
@@ -283,7 +284,7 @@ func (c *Companion) enrol(ctx context.Context, cl *portalsync.Client, a vault.Ac
 			if serr == nil {
 				return c.apply(ctx, cl, a, r, fresh, nil, grantToken(saved))
 			}
-			var savedErr *portalsync.APIError
+			var savedErr *api.APIError
 			if !errors.As(serr, &savedErr) || savedErr.Status != http.StatusConflict {
 				return Completed{}, c.enrolFailed(a, r, "checking the new authenticator", serr)
 			}
@@ -301,7 +302,7 @@ func (c *Companion) enrol(ctx context.Context, cl *portalsync.Client, a vault.Ac
 // enrolFailed reports a failed enrolment step; a session the portal no
 // longer accepts is dropped from the vault, since only a new link helps.
 func (c *Companion) enrolFailed(a vault.Account, r vault.RecoveryRequest, step string, err error) error {
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
 		next := r
 		next.EnrolSession, next.EnrolSessionExpiresAt = "", time.Time{}
@@ -314,7 +315,7 @@ func (c *Companion) enrolFailed(a vault.Account, r vault.RecoveryRequest, step s
 	return fmt.Errorf("%s of %s: %w", step, Label(a), err)
 }
 
-func grantToken(a portalsync.SignInAnswer) string {
+func grantToken(a api.SignInAnswer) string {
 	if a.Session == nil {
 		return ""
 	}
@@ -345,7 +346,7 @@ func pendingAccount(a vault.Account, uri, secret string) (vault.Account, error) 
 // cleared, all in one save. Then the portal is told the codes are kept
 // (unless savedSession says it was already, in which case that session is
 // ended), and the full session it grants is ended: recovering needs none.
-func (c *Companion) apply(ctx context.Context, cl *portalsync.Client, a vault.Account, r vault.RecoveryRequest, fresh vault.Account, got *portalsync.EnrolmentCodes, savedSession string) (Completed, error) {
+func (c *Companion) apply(ctx context.Context, cl *lksync.Client, a vault.Account, r vault.RecoveryRequest, fresh vault.Account, got *api.EnrolmentCodes, savedSession string) (Completed, error) {
 	now := c.now().UTC()
 	out := Completed{CodesLost: got == nil}
 	err := c.v.Update(func(d *vault.Document) error {
@@ -409,7 +410,7 @@ func replaceSecret(old, fresh vault.Account) vault.Account {
 // storeCodes makes the portal's new codes the account's current set. The
 // old recovery code, which the model holds one of, joins the retired codes
 // (marked from the previous setup), so it stays readable too.
-func storeCodes(a vault.Account, got portalsync.EnrolmentCodes, now time.Time) (vault.Account, error) {
+func storeCodes(a vault.Account, got api.EnrolmentCodes, now time.Time) (vault.Account, error) {
 	if a.RecoveryCode != "" && got.RecoveryCode != "" {
 		a.BackupCodes = append(a.BackupCodes, vault.BackupCode{Code: a.RecoveryCode, FromPreviousSetup: true})
 		a.RecoveryCode, a.RecoveryFromPreviousSetup = "", false

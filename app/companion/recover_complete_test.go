@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -74,7 +74,7 @@ func TestCompleteRecovery(t *testing.T) {
 	if w.signsIn(old.Secret) {
 		t.Error("the portal still takes the lost secret")
 	}
-	if n := w.p.Hits(http.MethodPost, portalsync.PathEnrolmentSaved); n != 1 {
+	if n := w.p.Hits(http.MethodPost, api.PathEnrolmentSaved); n != 1 {
 		t.Errorf("saved was sent %d times", n)
 	}
 	// Nothing is left to complete.
@@ -112,9 +112,9 @@ func secretChanges(before, after *vault.Document) bool {
 func TestCompleteRecoveryFailurePoints(t *testing.T) {
 	ctx := context.Background()
 	const (
-		redeem  = portalsync.PathRecoveryLinkRedeem
-		begin   = portalsync.PathEnrolment
-		confirm = portalsync.PathEnrolmentConfirm
+		redeem  = api.PathRecoveryLinkRedeem
+		begin   = api.PathEnrolment
+		confirm = api.PathEnrolmentConfirm
 	)
 	tests := []struct {
 		name   string
@@ -217,7 +217,7 @@ func TestCompleteRecoverySavedFails(t *testing.T) {
 	w := newWorld(t)
 	w.linkReady()
 	old := w.account()
-	w.p.Fail(http.MethodPost, portalsync.PathEnrolmentSaved, companiontest.Unavailable)
+	w.p.Fail(http.MethodPost, api.PathEnrolmentSaved, companiontest.Unavailable)
 	res, err := w.c.CompleteRecovery(context.Background(), "a1", CompleteOptions{Password: userPassword})
 	if err != nil || res.SavedErr == nil {
 		t.Fatalf("%+v %v", res, err)
@@ -245,7 +245,7 @@ func TestCompleteRecoveryWithPastedLink(t *testing.T) {
 	if _, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "https://x.example/recover/link?tok=1", Password: userPassword}); err == nil || !strings.Contains(err.Error(), "has no token") {
 		t.Fatalf("a link without a token: %v", err)
 	}
-	if w.p.Hits(http.MethodPost, portalsync.PathRecoveryLinkRedeem) != 0 {
+	if w.p.Hits(http.MethodPost, api.PathRecoveryLinkRedeem) != 0 {
 		t.Fatal("a refused link reached the portal")
 	}
 	res, err := w.c.CompleteRecovery(ctx, "a1", CompleteOptions{Link: "  " + link + "\n", Password: userPassword})

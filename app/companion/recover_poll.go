@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -34,7 +34,7 @@ func needsPoll(r vault.RecoveryRequest) bool {
 		return false
 	}
 	switch r.PortalStatus {
-	case portalsync.RecoveryDenied, portalsync.RecoveryCompleted, portalsync.RecoveryExpired:
+	case api.RecoveryDenied, api.RecoveryCompleted, api.RecoveryExpired:
 		return false
 	}
 	return true
@@ -92,11 +92,11 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 		return res, nil
 	}
 	st, err := cl.PollRecovery(ctx, r.PollToken)
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
 		// The portal forgets a request some time after it lapsed.
-		st = portalsync.RecoveryStatus{Status: portalsync.RecoveryExpired}
+		st = api.RecoveryStatus{Status: api.RecoveryExpired}
 	case err != nil:
 		res.Err = fmt.Errorf("asking %s about the recovery request of %s: %w", a.Portal.URL, Label(a), err)
 		return res, nil

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -27,30 +27,30 @@ func TestPollStates(t *testing.T) {
 		polls   int    // GET status calls by the companion's two polls
 		err     string // in Polled.Err
 	}{
-		{"pending", func(w *world) { w.request() }, vault.RecoverySent, true, portalsync.RecoveryPending, false, 2, ""},
+		{"pending", func(w *world) { w.request() }, vault.RecoverySent, true, api.RecoveryPending, false, 2, ""},
 		{"denied", func(w *world) {
 			w.request()
 			if _, err := w.admin.Deny(ctx, w.ownerToken, w.pendingID(), "call me"); err != nil {
 				w.t.Fatal(err)
 			}
-		}, StateDenied, true, portalsync.RecoveryDenied, false, 1, ""},
+		}, StateDenied, true, api.RecoveryDenied, false, 1, ""},
 		{"approved: the link is delivered once", func(w *world) { w.approve(w.request()) },
-			StateLinkDelivered, true, portalsync.RecoveryLinkIssued, true, 1, ""},
+			StateLinkDelivered, true, api.RecoveryLinkIssued, true, 1, ""},
 		{"the link went to another poller: e-mail only", func(w *world) {
 			w.approve(w.request())
 			st, err := w.admin.PollRecovery(ctx, w.account().Portal.Recovery.PollToken)
 			if err != nil || st.Link == nil {
 				w.t.Fatalf("%v %v", st, err)
 			}
-		}, StateLinkEmailed, true, portalsync.RecoveryLinkIssued, false, 2, ""},
+		}, StateLinkEmailed, true, api.RecoveryLinkIssued, false, 2, ""},
 		{"link used from the e-mail: completed", func(w *world) {
 			w.approve(w.requestByMail())
 			if _, err := w.admin.RedeemLink(ctx, w.mailedLink(), userPassword); err != nil {
 				w.t.Fatal(err)
 			}
-		}, StateCompleted, true, portalsync.RecoveryCompleted, false, 1, ""},
+		}, StateCompleted, true, api.RecoveryCompleted, false, 1, ""},
 		{"lapsed at the portal", func(w *world) { w.request(); w.clk.Add(25 * time.Hour) },
-			StateExpired, true, portalsync.RecoveryExpired, false, 1, ""},
+			StateExpired, true, api.RecoveryExpired, false, 1, ""},
 		{"forgotten by the portal (404)", func(w *world) {
 			w.request()
 			if err := w.v.Update(func(d *vault.Document) error {
@@ -60,17 +60,17 @@ func TestPollStates(t *testing.T) {
 			}); err != nil {
 				w.t.Fatal(err)
 			}
-		}, StateExpired, true, portalsync.RecoveryExpired, false, 1, ""},
+		}, StateExpired, true, api.RecoveryExpired, false, 1, ""},
 		{"portal unavailable: nothing changes", func(w *world) {
 			w.request()
-			w.p.Fail(http.MethodGet, portalsync.PathRecoveryStatus, companiontest.Unavailable, companiontest.Unavailable)
+			w.p.Fail(http.MethodGet, api.PathRecoveryStatus, companiontest.Unavailable, companiontest.Unavailable)
 		}, vault.RecoverySent, false, "", false, 2, "portal answered 503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
 			tt.setup(w)
-			before := w.p.Hits(http.MethodGet, portalsync.PathRecoveryStatus)
+			before := w.p.Hits(http.MethodGet, api.PathRecoveryStatus)
 			res, err := w.c.Poll(ctx, "a1")
 			if err != nil {
 				t.Fatal(err)
@@ -96,7 +96,7 @@ func TestPollStates(t *testing.T) {
 			if err != nil || again.State != tt.state || (again.Request.Link != "") != tt.link {
 				t.Fatalf("second poll: %+v %v", again, err)
 			}
-			if got := w.p.Hits(http.MethodGet, portalsync.PathRecoveryStatus) - before; got != tt.polls {
+			if got := w.p.Hits(http.MethodGet, api.PathRecoveryStatus) - before; got != tt.polls {
 				t.Errorf("the portal was polled %d times, want %d", got, tt.polls)
 			}
 			for _, p := range []Polled{res, again} {
@@ -136,7 +136,7 @@ func TestRequestAnswerLostIsNotFiledTwice(t *testing.T) {
 	// Every attempt of the first try loses its answer (the client retries
 	// such a POST itself, since it names its request): it is queued.
 	lost := []companiontest.Fault{companiontest.LoseAnswer, companiontest.LoseAnswer, companiontest.LoseAnswer}
-	w.p.Fail("POST", portalsync.PathRecoveryRequests, lost...)
+	w.p.Fail("POST", api.PathRecoveryRequests, lost...)
 	out, err := w.c.RequestRecovery(context.Background(), "a1", RequestOptions{Message: "lost my phone"})
 	if err != nil || out.Queued == nil {
 		t.Fatalf("request: %+v %v, want queued", out, err)
@@ -148,14 +148,14 @@ func TestRequestAnswerLostIsNotFiledTwice(t *testing.T) {
 	if r == nil || r.State != vault.RecoverySent || r.Phrase == "" {
 		t.Fatalf("after the resend: %+v", r)
 	}
-	q, err := w.admin.ListRecoveryRequests(context.Background(), w.ownerToken, portalsync.RecoveryPending)
+	q, err := w.admin.ListRecoveryRequests(context.Background(), w.ownerToken, api.RecoveryPending)
 	if err != nil || len(q) != 1 {
 		t.Fatalf("the admins' queue holds %d requests (%v), want 1", len(q), err)
 	}
 	if q[0].Phrase != r.Phrase {
 		t.Error("the app shows another phrase than the admins see")
 	}
-	if hits := w.p.Hits("POST", portalsync.PathRecoveryRequests); hits != len(lost)+1 {
+	if hits := w.p.Hits("POST", api.PathRecoveryRequests); hits != len(lost)+1 {
 		t.Errorf("%d POSTs, want %d: %d lost, then the resend", hits, len(lost)+1, len(lost))
 	}
 }

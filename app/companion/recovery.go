@@ -14,7 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -107,7 +108,7 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	// The token is chosen here and kept with the queued request, so every
 	// resend (after a timeout the portal may have acted on) names the same
 	// request and the admins see it once.
-	req := vault.RecoveryRequest{State: vault.RecoveryQueued, Message: msg, RequestedAt: now, PollToken: portalsync.NewPollToken()}
+	req := vault.RecoveryRequest{State: vault.RecoveryQueued, Message: msg, RequestedAt: now, PollToken: api.NewPollToken()}
 	ticket, sendErr := c.send(ctx, *p, msg, req.PollToken, opts.Password)
 	out := Outcome{Account: a}
 	switch {
@@ -144,21 +145,21 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 
 // send performs one request to the portal of p with the client-chosen
 // poll token and, when given, the account's password.
-func (c *Companion) send(ctx context.Context, p vault.Portal, msg, pollToken, password string) (portalsync.RecoveryTicket, error) {
+func (c *Companion) send(ctx context.Context, p vault.Portal, msg, pollToken, password string) (api.RecoveryTicket, error) {
 	cl, err := c.Client(p.URL)
 	if err != nil {
-		return portalsync.RecoveryTicket{}, err
+		return api.RecoveryTicket{}, err
 	}
-	return cl.RequestRecovery(ctx, portalsync.RecoveryRequestCreate{Email: p.Email, Message: msg, PollToken: pollToken, Password: password})
+	return cl.RequestRecovery(ctx, api.RecoveryRequestCreate{Email: p.Email, Message: msg, PollToken: pollToken, Password: password})
 }
 
 // isStatus reports whether err is the portal's answer with that status.
 func isStatus(err error, status int) bool {
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	return errors.As(err, &apiErr) && apiErr.Status == status
 }
 
-func markSent(r *vault.RecoveryRequest, t portalsync.RecoveryTicket, now time.Time) {
+func markSent(r *vault.RecoveryRequest, t api.RecoveryTicket, now time.Time) {
 	r.State = vault.RecoverySent
 	r.Phrase, r.PollToken, r.ExpiresAt = t.Phrase, t.PollToken, t.ExpiresAt.UTC()
 	r.LinkTo = t.LinkTo
@@ -204,12 +205,12 @@ func Offline(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == 429 || apiErr.Status >= 500
 	}
 	var certErr *tls.CertificateVerificationError
-	var pinErr *portalsync.PinMismatchError
+	var pinErr *lksync.PinMismatchError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -238,8 +239,8 @@ func CheckMessage(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", errors.New("the message is not valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(s); n > portalsync.MaxRecoveryMessageRunes {
-		return "", fmt.Errorf("the message is %d characters long; the limit is %d", n, portalsync.MaxRecoveryMessageRunes)
+	if n := utf8.RuneCountInString(s); n > api.MaxRecoveryMessageRunes {
+		return "", fmt.Errorf("the message is %d characters long; the limit is %d", n, api.MaxRecoveryMessageRunes)
 	}
 	for i, r := range []rune(s) {
 		if (unicode.IsControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Bidi_Control, r) {
@@ -263,21 +264,21 @@ func State(r vault.RecoveryRequest, now time.Time) vault.RecoveryState {
 			return StateLinkDelivered
 		}
 		switch r.PortalStatus {
-		case portalsync.RecoveryApproved:
+		case api.RecoveryApproved:
 			return StateApproved
-		case portalsync.RecoveryLinkIssued:
+		case api.RecoveryLinkIssued:
 			return StateLinkEmailed
-		case portalsync.RecoveryDenied:
+		case api.RecoveryDenied:
 			return StateDenied
-		case portalsync.RecoveryCompleted:
+		case api.RecoveryCompleted:
 			return StateCompleted
-		case portalsync.RecoveryExpired:
+		case api.RecoveryExpired:
 			return StateExpired
 		}
 		if !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt) {
 			return StateExpired
 		}
-		if r.PortalStatus == portalsync.RecoveryForwarded {
+		if r.PortalStatus == api.RecoveryForwarded {
 			return StateForwarded
 		}
 	case vault.RecoveryEnrolling:
@@ -371,7 +372,7 @@ func (c *Companion) Flush(ctx context.Context, opts FlushOptions) ([]Flushed, er
 func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.RecoveryRequest, now time.Time) (Flushed, error) {
 	next := r
 	if next.PollToken == "" { // queued by a release that let the portal choose
-		next.PollToken = portalsync.NewPollToken()
+		next.PollToken = api.NewPollToken()
 	}
 	// A queued request was written without the password (it is never
 	// kept), so its link goes by e-mail.

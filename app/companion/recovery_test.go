@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -149,7 +150,7 @@ func TestFlushRefusedIsNotRetried(t *testing.T) {
 		t.Fatalf("%+v %v", out, err)
 	}
 	res, err := c.Flush(ctx, FlushOptions{Force: true})
-	var apiErr *portalsync.APIError
+	var apiErr *api.APIError
 	if err != nil || len(res) != 1 || !errors.As(res[0].Err, &apiErr) || apiErr.Status != 422 || res[0].Request.State != vault.RecoveryFailed {
 		t.Fatalf("flush: %+v, %v", res, err)
 	}
@@ -261,11 +262,11 @@ func TestOffline(t *testing.T) {
 		{"attempt timeout", wrap(context.DeadlineExceeded), true},
 		{"eof", wrap(io.EOF), true},
 		{"caller gave up", wrap(context.Canceled), false},
-		{"429", &portalsync.APIError{Status: 429}, true},
-		{"502", &portalsync.APIError{Status: 502}, true},
-		{"400", &portalsync.APIError{Status: 400}, false},
-		{"403", &portalsync.APIError{Status: 403}, false},
-		{"pin mismatch", wrap(&portalsync.PinMismatchError{}), false},
+		{"429", &api.APIError{Status: 429}, true},
+		{"502", &api.APIError{Status: 502}, true},
+		{"400", &api.APIError{Status: 400}, false},
+		{"403", &api.APIError{Status: 403}, false},
+		{"pin mismatch", wrap(&lksync.PinMismatchError{}), false},
 		{"not JSON", errors.New("https://p.example/v1/recovery-requests: answer is \"text/html\", not JSON"), false},
 	} {
 		if got := Offline(tt.err); got != tt.want {

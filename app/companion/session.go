@@ -12,7 +12,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/app/otpauth"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -78,7 +79,7 @@ type SignedIn struct {
 	Session Session
 	// Who is the portal's answer to "who am I"; zero when that failed
 	// (the session is kept anyway).
-	Who portalsync.SessionInfo
+	Who api.SessionInfo
 	// WhoErr is why Who is zero.
 	WhoErr error
 }
@@ -113,24 +114,24 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 	if err != nil {
 		return SignedIn{}, err
 	}
-	ans, err := cl.SignIn(ctx, portalsync.SignInRequest{Email: p.Email, Password: password})
+	ans, err := cl.SignIn(ctx, api.SignInRequest{Email: p.Email, Password: password})
 	if err != nil {
-		var apiErr *portalsync.APIError
+		var apiErr *api.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
 			return SignedIn{}, fmt.Errorf("signing in to %s as %s: %w", p.URL, p.Email, ErrWrongPassword)
 		}
 		return SignedIn{}, signInFailed(a, p.URL, err)
 	}
-	if ans.State == portalsync.StateSecondFactor {
+	if ans.State == api.StateSecondFactor {
 		if ans, err = c.secondFactor(ctx, cl, a, ans); err != nil {
 			return SignedIn{}, err
 		}
 	}
 	switch ans.State {
-	case portalsync.StateSignedIn:
-	case portalsync.StateVerifyAddress:
+	case api.StateSignedIn:
+	case api.StateVerifyAddress:
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: %w", p.URL, p.Email, ErrVerifyAddress)
-	case portalsync.StateVerifyEmail:
+	case api.StateVerifyEmail:
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: %w", p.URL, p.Email, ErrVerifyEmail)
 	default:
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: the portal answered the unknown state %q", p.URL, p.Email, ans.State)
@@ -139,7 +140,7 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 	if g == nil || g.Token == "" {
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: the portal granted no session", p.URL, p.Email)
 	}
-	if g.Scope != portalsync.ScopeFull {
+	if g.Scope != api.ScopeFull {
 		_ = cl.SignOut(ctx, g.Token) // it can only enrol, which is the browser's job
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: %w", p.URL, p.Email, ErrEnrolFirst)
 	}
@@ -159,8 +160,8 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 
 // secondFactor answers a second_factor step with the account's TOTP code,
 // then the next period's once if the portal refused it.
-func (c *Companion) secondFactor(ctx context.Context, cl *portalsync.Client, a vault.Account, ans portalsync.SignInAnswer) (portalsync.SignInAnswer, error) {
-	if !slices.Contains(ans.Methods, portalsync.MethodTOTP) {
+func (c *Companion) secondFactor(ctx context.Context, cl *lksync.Client, a vault.Account, ans api.SignInAnswer) (api.SignInAnswer, error) {
+	if !slices.Contains(ans.Methods, api.MethodTOTP) {
 		return ans, fmt.Errorf("signing in as %s: the portal does not take an authenticator code now (it offers %s)", Label(a), strings.Join(ans.Methods, ", "))
 	}
 	now := c.now()
@@ -169,12 +170,12 @@ func (c *Companion) secondFactor(ctx context.Context, cl *portalsync.Client, a v
 		if err != nil {
 			return ans, fmt.Errorf("the code of %s: %w", Label(a), err)
 		}
-		next, err := cl.SecondFactor(ctx, portalsync.SecondFactorRequest{Challenge: ans.Challenge, Method: portalsync.MethodTOTP, Code: code})
+		next, err := cl.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
 		if err == nil {
 			return next, nil
 		}
-		var apiErr *portalsync.APIError
-		if i == 0 && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.Code == portalsync.CodeUnauthenticated {
+		var apiErr *api.APIError
+		if i == 0 && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.Code == api.CodeUnauthenticated {
 			continue
 		}
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
 	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/store"
-	portalsync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -64,7 +64,7 @@ func TestSignInStates(t *testing.T) {
 			got, err := w.c.SignIn(ctx, "adam", tt.password)
 			switch {
 			case tt.errIs == nil && tt.err == "":
-				if err != nil || got.Session.Portal != w.p.URL || got.Who.User.Role != portalsync.AdminRoleAdmin || got.WhoErr != nil {
+				if err != nil || got.Session.Portal != w.p.URL || got.Who.User.Role != api.AdminRoleAdmin || got.WhoErr != nil {
 					t.Fatalf("sign-in: %+v %v", got, err)
 				}
 				if s, err := w.c.SessionFor(""); err != nil || s.AccountID != "adam" || !s.ExpiresAt.After(w.clk.Now()) {
@@ -161,7 +161,7 @@ func TestAdminSessionEnds(t *testing.T) {
 	if _, err := w.p.Store.RevokeUserSessions(ctx, w.owner.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Users(ctx, portalsync.AdminUserQuery{}); !errors.Is(err, ErrSessionEnded) {
+	if _, err := a.Users(ctx, api.AdminUserQuery{}); !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("a revoked session: %v", err)
 	}
 	if len(w.c.Sessions()) != 0 {
@@ -197,8 +197,8 @@ func TestAdminCalls(t *testing.T) {
 		reason string // in the refusal
 		check  func(any) string
 	}{
-		{"directory", func() (any, error) { return a.Users(ctx, portalsync.AdminUserQuery{Query: "ann@"}) }, 0, "", func(v any) string {
-			l := v.(portalsync.AdminUserList)
+		{"directory", func() (any, error) { return a.Users(ctx, api.AdminUserQuery{Query: "ann@"}) }, 0, "", func(v any) string {
+			l := v.(api.AdminUserList)
 			if len(l.Users) != 1 || l.Users[0].ID != w.user.ID || !l.Users[0].RecoveryPending {
 				return fmt.Sprintf("users %+v", l.Users)
 			}
@@ -210,8 +210,8 @@ func TestAdminCalls(t *testing.T) {
 			}
 			return ""
 		}},
-		{"queue", func() (any, error) { return a.Requests(ctx, portalsync.RecoveryPending) }, 0, "", func(v any) string {
-			q := v.([]portalsync.RecoveryQueueItem)
+		{"queue", func() (any, error) { return a.Requests(ctx, api.RecoveryPending) }, 0, "", func(v any) string {
+			q := v.([]api.RecoveryQueueItem)
 			if len(q) != 1 || q[0].Phrase != phrase || !q[0].Matched {
 				return fmt.Sprint("queue ", q)
 			}
@@ -220,8 +220,8 @@ func TestAdminCalls(t *testing.T) {
 		{"approve with a wrong phrase", func() (any, error) { return a.Approve(ctx, reqID, "not the phrase") }, 422, "does not match", nil},
 		{"reset own 2FA", func() (any, error) { return a.Reset2FA(ctx, w.owner.ID) }, 403, "for their own account", nil},
 		{"approve", func() (any, error) { return a.Approve(ctx, reqID, strings.ToUpper(phrase)) }, 0, "", func(v any) string {
-			d := v.(portalsync.RecoveryDecision)
-			if d.Link == nil || d.Link.Emailed || !d.Link.ForApp || d.Request.Status != portalsync.RecoveryLinkIssued {
+			d := v.(api.RecoveryDecision)
+			if d.Link == nil || d.Link.Emailed || !d.Link.ForApp || d.Request.Status != api.RecoveryLinkIssued {
 				return fmt.Sprintf("decision %+v", d)
 			}
 			return ""
@@ -229,33 +229,33 @@ func TestAdminCalls(t *testing.T) {
 		{"deny a decided request", func() (any, error) { return a.Deny(ctx, reqID, "") }, 409, "", nil},
 		{"issue a link", func() (any, error) { return a.IssueLink(ctx, w.user.ID) }, 0, "", nil},
 		{"ip verification off", func() (any, error) { return a.SetIPVerification(ctx, w.user.ID, false) }, 0, "", func(v any) string {
-			if !v.(portalsync.AdminUser).SkipIPVerification {
+			if !v.(api.AdminUser).SkipIPVerification {
 				return "not skipped"
 			}
 			return ""
 		}},
 		{"lock", func() (any, error) { return a.SetLocked(ctx, w.user.ID, true) }, 0, "", func(v any) string {
-			if !v.(portalsync.AdminUser).Locked {
+			if !v.(api.AdminUser).Locked {
 				return "not locked"
 			}
 			return ""
 		}},
 		{"reset", func() (any, error) { return a.Reset2FA(ctx, w.user.ID) }, 0, "", func(v any) string {
-			if v.(portalsync.AdminUser).Enrolled {
+			if v.(api.AdminUser).Enrolled {
 				return "still enrolled"
 			}
 			return ""
 		}},
 		{"tenants", func() (any, error) { return a.Tenants(ctx) }, 0, "", func(v any) string {
-			if ts := v.([]portalsync.AdminTenant); len(ts) != 1 || ts[0].Name != "Acme" || ts[0].Relation != portalsync.AdminRelationOwn {
+			if ts := v.([]api.AdminTenant); len(ts) != 1 || ts[0].Name != "Acme" || ts[0].Relation != api.AdminRelationOwn {
 				return fmt.Sprint("tenants ", ts)
 			}
 			return ""
 		}},
 		{"audit", func() (any, error) {
-			return a.Audit(ctx, portalsync.AdminAuditQuery{UserID: w.user.ID, Action: "recovery.approved", Limit: 5})
+			return a.Audit(ctx, api.AdminAuditQuery{UserID: w.user.ID, Action: "recovery.approved", Limit: 5})
 		}, 0, "", func(v any) string {
-			if p := v.(portalsync.AdminAuditPage); len(p.Entries) != 1 || p.Entries[0].ActorID != w.owner.ID {
+			if p := v.(api.AdminAuditPage); len(p.Entries) != 1 || p.Entries[0].ActorID != w.owner.ID {
 				return fmt.Sprint("audit ", p.Entries)
 			}
 			return ""
@@ -265,7 +265,7 @@ func TestAdminCalls(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.call()
-			var apiErr *portalsync.APIError
+			var apiErr *api.APIError
 			switch {
 			case tt.status == 0:
 				if err != nil {
@@ -285,7 +285,7 @@ func TestAdminCalls(t *testing.T) {
 			}
 		})
 	}
-	if n := w.p.Hits(http.MethodPost, portalsync.PathSignIn); n != 1 {
+	if n := w.p.Hits(http.MethodPost, api.PathSignIn); n != 1 {
 		t.Errorf("%d sign-ins for one session", n)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/latchkey/latchkey/app/otpauth"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -27,7 +27,7 @@ func Origin(portalURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("portal URL %s: %w", quote(portalURL), err)
 	}
-	return portalsync.Origin(u), nil
+	return lksync.Origin(u), nil
 }
 
 // TrustFor returns the trust decision the settings hold for the portal at
@@ -46,19 +46,19 @@ func TrustFor(s vault.Settings, portalURL string) (vault.PortalTrust, bool) {
 
 // Inspect reads the certificate the portal at portalURL presents, without
 // sending it any request, so the user can decide whether to trust it.
-func (c *Companion) Inspect(ctx context.Context, portalURL string) (*portalsync.CertificateInfo, error) {
+func (c *Companion) Inspect(ctx context.Context, portalURL string) (*lksync.CertificateInfo, error) {
 	canon, err := otpauth.ParsePortalURL(portalURL)
 	if err != nil {
 		return nil, err
 	}
-	return portalsync.InspectCertificate(ctx, canon, c.opts.Client)
+	return lksync.InspectCertificate(ctx, canon, c.opts.Client)
 }
 
 // Trust remembers the user's decision to trust ci's certificate for its
 // origin, replacing an earlier decision for that origin. The caller shows
 // ci (fingerprint, subject, issuer, validity) and has the user confirm
 // first; see ConfirmFingerprint.
-func (c *Companion) Trust(ci *portalsync.CertificateInfo) (vault.PortalTrust, error) {
+func (c *Companion) Trust(ci *lksync.CertificateInfo) (vault.PortalTrust, error) {
 	switch {
 	case ci.HostError != nil:
 		return vault.PortalTrust{}, fmt.Errorf("%w: it is not valid for %s (%v)", ErrNotPinnable, ci.Host, ci.HostError)
@@ -118,8 +118,8 @@ var errNothingToDo = errors.New("nothing to change")
 
 // ConfirmFingerprint checks a fingerprint the user gave (e.g. read from
 // the portal's admin) against the one presented; a mismatch names both.
-func ConfirmFingerprint(ci *portalsync.CertificateInfo, given string) error {
-	fp, err := portalsync.ParseFingerprint(given)
+func ConfirmFingerprint(ci *lksync.CertificateInfo, given string) error {
+	fp, err := lksync.ParseFingerprint(given)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/clock"
-	portalsync "github.com/latchkey/latchkey/sync"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -38,7 +38,7 @@ func TestTrustSelfSignedPortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ci.Verified || !ci.Pinnable() || ci.Fingerprint != portalsync.CertFingerprint(f.srv.Certificate()) {
+	if ci.Verified || !ci.Pinnable() || ci.Fingerprint != lksync.CertFingerprint(f.srv.Certificate()) {
 		t.Fatalf("inspected %+v", ci)
 	}
 	if err := ConfirmFingerprint(ci, "SHA256:"+strings.Repeat("0", 64)); err == nil ||
@@ -73,7 +73,7 @@ func TestTrustSelfSignedPortal(t *testing.T) {
 	f.srv.CloseClientConnections()
 	cl.CloseIdleConnections()
 	_, err = cl.Time(ctx)
-	var pe *portalsync.PinMismatchError
+	var pe *lksync.PinMismatchError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), trust.SHA256) || !strings.Contains(err.Error(), pe.Presented.String()) ||
 		pe.Presented.String() == trust.SHA256 {
 		t.Fatalf("changed certificate: %v", err)
@@ -99,7 +99,7 @@ func ptr[T any](v T) *T { return &v }
 func TestTrustRefusesUnpinnable(t *testing.T) {
 	v, _ := testVault(t)
 	c := New(v, quickOptions(t, false))
-	for _, ci := range []*portalsync.CertificateInfo{
+	for _, ci := range []*lksync.CertificateInfo{
 		{Origin: "https://p.example", Host: "p.example", HostError: errors.New("x509: certificate is valid for q.example, not p.example")},
 		{Origin: "https://p.example", Host: "p.example", ExpiryError: errors.New("expired")},
 	} {

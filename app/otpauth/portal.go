@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -84,7 +84,7 @@ func portalURL(s string) (canon, problem string) {
 	if problem := checkHost(host); problem != "" {
 		return "", problem
 	}
-	if scheme == "http" && !portalsync.IsLoopbackHost(host) {
+	if scheme == "http" && !api.IsLoopbackHost(host) {
 		return "", fmt.Sprintf("uses plain http:// for %s; only a portal on this computer (localhost) may, others need https://", host)
 	}
 	port := u.Port()
@@ -134,7 +134,7 @@ func checkHost(host string) string {
 // portal accepts one: one "@" between a non-empty local part and domain,
 // no spaces or control characters, at most sync.MaxRecoveryEmailBytes.
 func IsEmailAddress(s string) bool {
-	if s == "" || len(s) > portalsync.MaxRecoveryEmailBytes || !utf8.ValidString(s) {
+	if s == "" || len(s) > api.MaxRecoveryEmailBytes || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {

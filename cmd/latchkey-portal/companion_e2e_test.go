@@ -25,7 +25,8 @@ import (
 
 	"github.com/latchkey/latchkey/app/codes"
 	"github.com/latchkey/latchkey/cli"
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -69,23 +70,23 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	base := "http://" + p.addr
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	api, err := portalsync.New(base, portalsync.Options{})
+	pc, err := lksync.New(base, lksync.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	olga := newDesk(t)
-	olgaSession := enrolThroughAPI(ctx, t, api, mailDir, olga, "olga@acme.example", olgaPassword)
-	if _, err := api.CreateAdminUser(ctx, olgaSession, portalsync.AdminUserCreate{
-		Email: "ann@acme.example", Name: "Ann", Role: portalsync.AdminRoleTechnician, Password: adminSetPassword,
+	olgaSession := enrolThroughAPI(ctx, t, pc, mailDir, olga, "olga@acme.example", olgaPassword)
+	if _, err := pc.CreateAdminUser(ctx, olgaSession, api.AdminUserCreate{
+		Email: "ann@acme.example", Name: "Ann", Role: api.AdminRoleTechnician, Password: adminSetPassword,
 	}); err != nil {
 		t.Fatalf("create ann: %v", err)
 	}
 
 	lost := newDesk(t)
-	annSession := enrolThroughAPI(ctx, t, api, mailDir, lost, "ann@acme.example", adminSetPassword)
+	annSession := enrolThroughAPI(ctx, t, pc, mailDir, lost, "ann@acme.example", adminSetPassword)
 	// Olga chose ann's first password, so it proves nothing; ann sets her own.
-	if _, err := api.ChangePassword(ctx, annSession, portalsync.PasswordChange{CurrentPassword: adminSetPassword, NewPassword: annPassword}); err != nil {
+	if _, err := pc.ChangePassword(ctx, annSession, api.PasswordChange{CurrentPassword: adminSetPassword, NewPassword: annPassword}); err != nil {
 		t.Fatalf("ann's password change: %v", err)
 	}
 	lostSecret := lost.account(t, "ann").Secret
@@ -97,7 +98,7 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	stand := "otpauth://totp/" + url.PathEscape("Latchkey Portal:ann@acme.example") + "?secret=" + randomSecret(t) +
 		"&issuer=" + url.QueryEscape("Latchkey Portal") + "&portal=" + url.QueryEscape(base)
 	ann.must(t, "add", stand)
-	if signIn(ctx, t, api, "ann@acme.example", annPassword, ann.code(t, "ann", 0)) {
+	if signIn(ctx, t, pc, "ann@acme.example", annPassword, ann.code(t, "ann", 0)) {
 		t.Fatal("the portal took the stand-in secret")
 	}
 
@@ -110,11 +111,11 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	ann.mustSay(t, `: sent`, "recover", "status", "ann")
 
 	olga.mustSay(t, "owner of Acme", "admin", "login", "olga", "--password-file", secretFile(t, olgaPassword))
-	var queue []portalsync.RecoveryQueueItem
+	var queue []api.RecoveryQueueItem
 	if err := json.Unmarshal([]byte(olga.must(t, "admin", "requests", "--status", "pending", "--json")), &queue); err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(queue, func(q portalsync.RecoveryQueueItem) bool { return q.Email == "ann@acme.example" })
+	i := slices.IndexFunc(queue, func(q api.RecoveryQueueItem) bool { return q.Email == "ann@acme.example" })
 	if i < 0 || queue[i].Phrase != phrase[1] || queue[i].User == nil || queue[i].Message != "my laptop was stolen" {
 		t.Fatalf("ann's request is not in the queue as sent: %v", queue)
 	}
@@ -123,12 +124,12 @@ func TestCompanionRecoveryEndToEnd(t *testing.T) {
 	ann.mustSay(t, ": link_delivered", "recover", "status", "ann")
 	ann.mustSay(t, "Saved 10 new backup codes and a new recovery code", "recover", "complete", "ann", "--password-file", annPW)
 	// The confirmation spent this period's code: sign in with the next one.
-	if !signIn(ctx, t, api, "ann@acme.example", annPassword, ann.code(t, "ann", 30*time.Second)) {
+	if !signIn(ctx, t, pc, "ann@acme.example", annPassword, ann.code(t, "ann", 30*time.Second)) {
 		t.Fatal("the portal refuses the code of the recovered vault")
 	}
 	old := ann.account(t, "ann")
 	old.Secret = lostSecret
-	if signIn(ctx, t, api, "ann@acme.example", annPassword, codeOf(t, old, time.Now())) {
+	if signIn(ctx, t, pc, "ann@acme.example", annPassword, codeOf(t, old, time.Now())) {
 		t.Error("the portal still takes the lost authenticator")
 	}
 	ann.mustSay(t, "No recovery request", "recover", "status", "ann")
@@ -215,10 +216,10 @@ func (d *desk) account(t *testing.T, query string) vault.Account {
 // from the e-mail file, enrols the authenticator into d's vault (with
 // `latchkey add`, so the account is linked to the portal) and returns the
 // full session.
-func enrolThroughAPI(ctx context.Context, t *testing.T, api *portalsync.Client, mailDir string, d *desk, email, password string) string {
+func enrolThroughAPI(ctx context.Context, t *testing.T, pc *lksync.Client, mailDir string, d *desk, email, password string) string {
 	t.Helper()
-	ans, err := api.SignIn(ctx, portalsync.SignInRequest{Email: email, Password: password})
-	if err != nil || ans.State != portalsync.StateVerifyEmail {
+	ans, err := pc.SignIn(ctx, api.SignInRequest{Email: email, Password: password})
+	if err != nil || ans.State != api.StateVerifyEmail {
 		t.Fatalf("first sign-in of %s: %v %v", email, ans, err)
 	}
 	link := linkInMail(t, mailDir, email, "confirm your e-mail address")
@@ -226,24 +227,24 @@ func enrolThroughAPI(ctx context.Context, t *testing.T, api *portalsync.Client, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := api.VerifyEmailToken(ctx, u.Query().Get("token")); err != nil || v.Purpose != portalsync.PurposeVerifyEmail {
+	if v, err := pc.VerifyEmailToken(ctx, u.Query().Get("token")); err != nil || v.Purpose != api.PurposeVerifyEmail {
 		t.Fatalf("confirming %s: %v %v", email, v, err)
 	}
-	ans, err = api.CompleteSignIn(ctx, ans.Challenge)
-	if err != nil || ans.State != portalsync.StateSignedIn || ans.Session.Scope != portalsync.ScopeEnrol {
+	ans, err = pc.CompleteSignIn(ctx, ans.Challenge)
+	if err != nil || ans.State != api.StateSignedIn || ans.Session.Scope != api.ScopeEnrol {
 		t.Fatalf("sign-in of %s after confirming: %v %v", email, ans, err)
 	}
-	e, err := api.BeginEnrolment(ctx, ans.Session.Token)
+	e, err := pc.BeginEnrolment(ctx, ans.Session.Token)
 	if err != nil || !strings.Contains(e.OTPAuthURI, "portal=") {
 		t.Fatalf("enrolment of %s: %v %v", email, e, err)
 	}
 	d.mustSay(t, "Added 1 account", "add", e.OTPAuthURI)
 	name, _, _ := strings.Cut(email, "@")
-	if _, err := api.ConfirmEnrolment(ctx, ans.Session.Token, portalsync.EnrolmentConfirm{FactorID: e.FactorID, Code: d.code(t, name, 0)}); err != nil {
+	if _, err := pc.ConfirmEnrolment(ctx, ans.Session.Token, api.EnrolmentConfirm{FactorID: e.FactorID, Code: d.code(t, name, 0)}); err != nil {
 		t.Fatalf("confirming the authenticator of %s: %v", email, err)
 	}
-	full, err := api.EnrolmentSaved(ctx, ans.Session.Token)
-	if err != nil || full.Session == nil || full.Session.Scope != portalsync.ScopeFull {
+	full, err := pc.EnrolmentSaved(ctx, ans.Session.Token)
+	if err != nil || full.Session == nil || full.Session.Scope != api.ScopeFull {
 		t.Fatalf("saved: %v %v", full, err)
 	}
 	d.mustSay(t, "http://127.0.0.1", "portal", "show", name)
@@ -251,14 +252,14 @@ func enrolThroughAPI(ctx context.Context, t *testing.T, api *portalsync.Client, 
 }
 
 // signIn reports whether the portal signs email in with password and code.
-func signIn(ctx context.Context, t *testing.T, api *portalsync.Client, email, password, code string) bool {
+func signIn(ctx context.Context, t *testing.T, pc *lksync.Client, email, password, code string) bool {
 	t.Helper()
-	ans, err := api.SignIn(ctx, portalsync.SignInRequest{Email: email, Password: password})
-	if err != nil || ans.State != portalsync.StateSecondFactor {
+	ans, err := pc.SignIn(ctx, api.SignInRequest{Email: email, Password: password})
+	if err != nil || ans.State != api.StateSecondFactor {
 		t.Fatalf("password step of %s: %v %v", email, ans, err)
 	}
-	ans, err = api.SecondFactor(ctx, portalsync.SecondFactorRequest{Challenge: ans.Challenge, Method: portalsync.MethodTOTP, Code: code})
-	return err == nil && ans.State == portalsync.StateSignedIn && ans.Session != nil && ans.Session.Scope == portalsync.ScopeFull
+	ans, err = pc.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
+	return err == nil && ans.State == api.StateSignedIn && ans.Session != nil && ans.Session.Scope == api.ScopeFull
 }
 
 var linkPattern = regexp.MustCompile(`https?://\S+\?token=\S+`)

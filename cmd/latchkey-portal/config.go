@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/mail"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // Defaults.
@@ -202,7 +202,7 @@ func (c *config) validateServe() error {
 	if err != nil || port == "" {
 		return fmt.Errorf("--listen %q is not host:port (e.g. 127.0.0.1:8080 or :8443)", c.listen)
 	}
-	loopback := portalsync.IsLoopbackHost(host)
+	loopback := api.IsLoopbackHost(host)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both files, or neither for plain HTTP on loopback")
 	}
@@ -376,7 +376,7 @@ func parseBaseURL(s string) (*url.URL, error) {
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("--base-url must not contain credentials, a query or a fragment")
 	}
-	if u.Scheme == "http" && !portalsync.IsLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !api.IsLoopbackHost(u.Hostname()) {
 		return nil, fmt.Errorf("--base-url %q: links must be https:// unless the host is loopback", s)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")

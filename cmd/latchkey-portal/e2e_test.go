@@ -25,7 +25,8 @@ import (
 	"testing"
 	"time"
 
-	portalsync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/portal/api"
+	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // buildPortal builds the real binary with CGO_ENABLED=0 (which is also the
@@ -152,7 +153,7 @@ func TestServeEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var tr portalsync.TimeResponse
+		var tr api.TimeResponse
 		err = json.NewDecoder(resp.Body).Decode(&tr)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != 200 || tr.Check() != nil {
@@ -177,7 +178,7 @@ func TestServeEndToEnd(t *testing.T) {
 		if strings.Contains(p.output(), "plain HTTP") {
 			t.Errorf("plain-HTTP warning with TLS:\n%s", p.output())
 		}
-		c, err := portalsync.New("https://"+p.addr, portalsync.Options{TLSConfig: &tls.Config{RootCAs: pool}})
+		c, err := lksync.New("https://"+p.addr, lksync.Options{TLSConfig: &tls.Config{RootCAs: pool}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,11 +11,11 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/portal"
+	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/portaltest"
 	"github.com/latchkey/latchkey/portal/store"
 	"github.com/latchkey/latchkey/portal/store/sqlite"
-	portalsync "github.com/latchkey/latchkey/sync"
 )
 
 // TestSecurityBreakGlassOwnerRecovery: the install's only owner, with no
@@ -103,7 +103,7 @@ func TestSecurityBreakGlassOwnerRecovery(t *testing.T) {
 	}
 	redeem := func(pw string) int {
 		body := `{"token":"` + token + `","password":"` + pw + `"}`
-		req := httptest.NewRequest(http.MethodPost, portalsync.PathRecoveryLinkRedeem, strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, api.PathRecoveryLinkRedeem, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)

@@ -1,10 +1,11 @@
-package sync
+package api
 
 import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 )
@@ -153,19 +154,11 @@ func NewPollToken() string {
 
 // String prints the shape only, never the address or the message.
 func (r RecoveryRequestCreate) String() string {
-	return fmt.Sprintf("RecoveryRequestCreate{email: %d bytes, message: %d bytes, password: %s}", len(r.Email), len(r.Message), redactedIf(r.Password != ""))
+	return fmt.Sprintf("RecoveryRequestCreate{email: %d bytes, message: %d bytes, password: %s}", len(r.Email), len(r.Message), secretShape(r.Password))
 }
 
 // GoString is String, so %#v prints no secret either.
 func (r RecoveryRequestCreate) GoString() string { return r.String() }
-
-// redactedIf prints whether a secret is present, never the secret.
-func redactedIf(present bool) string {
-	if present {
-		return "[REDACTED]"
-	}
-	return "none"
-}
 
 // LogValue keeps the address and message out of log/slog output.
 func (r RecoveryRequestCreate) LogValue() slog.Value { return slog.StringValue(r.String()) }
@@ -205,3 +198,16 @@ func (t RecoveryTicket) String() string {
 
 // LogValue keeps the phrase and the poll token out of log/slog output.
 func (t RecoveryTicket) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+// IsLoopbackHost reports whether host (a name or an IP literal, without a
+// port) is "localhost" or a loopback address: the only hosts a portal may
+// be reached at over plain http (a development portal), by the server's
+// configuration and the client alike.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,4 +1,4 @@
-package sync
+package api
 
 import (
 	"fmt"
@@ -232,7 +232,7 @@ const MaxLinkPasswordAttempts = 5
 
 // String prints the shape only.
 func (r RecoveryLinkRedeem) String() string {
-	return "RecoveryLinkRedeem{token: [REDACTED], password: " + redactedIf(r.Password != "") + "}"
+	return "RecoveryLinkRedeem{token: [REDACTED], password: " + secretShape(r.Password) + "}"
 }
 
 // GoString is String, so %#v prints no secret either.
