@@ -162,7 +162,9 @@ func decodeQR(t *testing.T, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	// TRY_HARDER, as Latchkey's own scanner (app/qrscan) decodes: without
+	// it gozxing misses a finder pattern in some of these images.
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
 	if err != nil {
 		t.Fatalf("the QR code does not decode: %v", err)
 	}
