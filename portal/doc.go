@@ -27,7 +27,7 @@
 //
 // Unknown paths answer 404 and known paths with another method 405 (with
 // Allow), both in the error shape {"error": {"code", "message"}} that every
-// error uses (portalsync.ErrorResponse; codes are portalsync.Code*).
+// error uses (api.ErrorResponse; codes are api.Code*).
 //
 // # Adding an endpoint
 //
