@@ -18,7 +18,7 @@ import (
 )
 
 // Status filters of the recovery queue: label and the portal's value.
-var queueFilters = []choice2{
+var queueFilters = []choice[string]{
 	{"Pending", api.RecoveryPending}, {"Forwarded", api.RecoveryForwarded},
 	{"Approved", api.RecoveryApproved}, {"Link issued", api.RecoveryLinkIssued},
 	{"Denied", api.RecoveryDenied}, {"Completed", api.RecoveryCompleted},

@@ -22,32 +22,12 @@ const searchDelay = 400 * time.Millisecond
 
 // Filter choices of the team list: label and the portal's value.
 var (
-	roleFilters = []choice2{{"All roles", ""}, {"Owners", api.AdminRoleOwner}, {"Admins", api.AdminRoleAdmin},
+	roleFilters = []choice[string]{{"All roles", ""}, {"Owners", api.AdminRoleOwner}, {"Admins", api.AdminRoleAdmin},
 		{"Technicians", api.AdminRoleTechnician}, {"Read-only", api.AdminRoleReadOnly}}
-	statusFilters = []choice2{{"Any 2FA status", ""}, {"2FA enrolled", api.AdminStatusEnrolled},
+	statusFilters = []choice[string]{{"Any 2FA status", ""}, {"2FA enrolled", api.AdminStatusEnrolled},
 		{"2FA not enrolled", api.AdminStatusNotEnrolled}, {"Recovery pending", api.AdminStatusRecoveryPending},
 		{"Locked", api.AdminStatusLocked}}
 )
-
-// choice2 is a select's label with the value it stands for.
-type choice2 struct{ label, value string }
-
-func choiceLabels(cs []choice2) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.label
-	}
-	return out
-}
-
-func choiceValue(cs []choice2, label string) string {
-	for _, c := range cs {
-		if c.label == label {
-			return c.value
-		}
-	}
-	return ""
-}
 
 // adminTeam is the team tab: the tenant's users, filtered by the portal
 // (name or address, role, 2FA status), and the actions on the one chosen.

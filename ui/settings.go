@@ -21,20 +21,22 @@ const (
 	prefLockOnHide = "lock.on-hide" // lock when the window is hidden
 )
 
-// choice is one option of a setting's select.
-type choice struct {
-	label   string
-	seconds int
+// choice is one option of a select: its label and the value it stands
+// for.
+type choice[V comparable] struct {
+	label string
+	value V
 }
 
 var (
-	autoLockChoices = []choice{{"1 minute", 60}, {"5 minutes", 300}, {"15 minutes", 900}, {"1 hour", 3600}, {"Never", -1}}
-	clearChoices    = []choice{{"10 seconds", 10}, {"30 seconds", 30}, {"1 minute", 60}, {"2 minutes", 120}}
+	autoLockChoices = []choice[int]{{"1 minute", 60}, {"5 minutes", 300}, {"15 minutes", 900}, {"1 hour", 3600}, {"Never", -1}}
+	clearChoices    = []choice[int]{{"10 seconds", 10}, {"30 seconds", 30}, {"1 minute", 60}, {"2 minutes", 120}}
 	themeChoices    = []string{"Follow the system", "Light", "Dark"}
 	themeKeys       = []string{"system", "light", "dark"}
 )
 
-func labels(cs []choice) []string {
+// choiceLabels are the labels of cs, for widget.NewSelect.
+func choiceLabels[V comparable](cs []choice[V]) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.label
@@ -42,23 +44,27 @@ func labels(cs []choice) []string {
 	return out
 }
 
-// selectFor returns the label of the choice matching seconds (or the default).
-func selectFor(cs []choice, seconds int, def time.Duration) string {
+// choiceValue is the value of the choice labelled label, or V's zero
+// value.
+func choiceValue[V comparable](cs []choice[V], label string) V {
 	for _, c := range cs {
-		if c.seconds == seconds || (seconds == 0 && c.seconds == int(def.Seconds())) {
+		if c.label == label {
+			return c.value
+		}
+	}
+	var zero V
+	return zero
+}
+
+// selectFor returns the label of the choice matching seconds (0: def), or
+// the first.
+func selectFor(cs []choice[int], seconds int, def time.Duration) string {
+	for _, c := range cs {
+		if c.value == seconds || (seconds == 0 && c.value == int(def.Seconds())) {
 			return c.label
 		}
 	}
 	return cs[0].label
-}
-
-func secondsFor(cs []choice, label string) int {
-	for _, c := range cs {
-		if c.label == label {
-			return c.seconds
-		}
-	}
-	return 0
 }
 
 func (w *Window) showSettings() {
@@ -66,9 +72,9 @@ func (w *Window) showSettings() {
 		return
 	}
 	s := w.vault.Settings()
-	autoLock := widget.NewSelect(labels(autoLockChoices), nil)
+	autoLock := widget.NewSelect(choiceLabels(autoLockChoices), nil)
 	autoLock.SetSelected(selectFor(autoLockChoices, s.AutoLockSeconds, app.DefaultAutoLock))
-	clear := widget.NewSelect(labels(clearChoices), nil)
+	clear := widget.NewSelect(choiceLabels(clearChoices), nil)
 	clear.SetSelected(selectFor(clearChoices, s.ClipboardClearSeconds, app.DefaultClipboardClear))
 	lockOnHide := widget.NewCheck("Lock when the window is hidden or minimised", nil)
 	lockOnHide.SetChecked(w.app.Preferences().Bool(prefLockOnHide))
@@ -103,7 +109,7 @@ func (w *Window) showSettings() {
 		w.app.Preferences().SetBool(prefLockOnHide, lockOnHide.Checked)
 		w.app.Preferences().SetString(prefTheme, themeKeys[max(0, themeSel.SelectedIndex())])
 		applyTheme(w.app)
-		lockSecs, clearSecs := secondsFor(autoLockChoices, autoLock.Selected), secondsFor(clearChoices, clear.Selected)
+		lockSecs, clearSecs := choiceValue(autoLockChoices, autoLock.Selected), choiceValue(clearChoices, clear.Selected)
 		w.update(func(d *vault.Document) error {
 			d.Settings.AutoLockSeconds, d.Settings.ClipboardClearSeconds = lockSecs, clearSecs
 			return nil
