@@ -111,12 +111,12 @@ func TestAdminConsoleTeamAndFilters(t *testing.T) {
 	}
 
 	test.Type(ae.c.team.search, "bob")
-	ae.sched.advance(time.Second) // the search waits for the typing to stop
+	ae.sched.Advance(time.Second) // the search waits for the typing to stop
 	if got := ae.names(); !slices.Equal(got, []string{"Bob Tech"}) {
 		t.Errorf("searching bob lists %v", got)
 	}
 	ae.c.team.search.SetText("")
-	ae.sched.advance(time.Second)
+	ae.sched.Advance(time.Second)
 	ae.c.team.role.SetSelected("Read-only")
 	if got := ae.names(); !slices.Equal(got, []string{"Carol Reader"}) {
 		t.Errorf("read-only users: %v", got)

@@ -19,6 +19,7 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/schedule/scheduletest"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -36,24 +37,24 @@ type portalClock struct {
 func newPortalClock(e *env) *portalClock {
 	c := &portalClock{e: e}
 	c.sync()
-	e.cfg.Scheduler = publishing{fakeScheduler: e.sched, c: c}
+	e.cfg.Scheduler = publishing{Fake: e.sched, c: c}
 	return c
 }
 
 // sync publishes the fake clock's time now.
-func (c *portalClock) sync() { c.t.Store(c.e.sched.now.UnixNano()) }
+func (c *portalClock) sync() { c.t.Store(c.e.sched.Now.UnixNano()) }
 
 func (c *portalClock) now() time.Time { return time.Unix(0, c.t.Load()).UTC() }
 
 // publishing is the fake scheduler, publishing the time before slow work.
 type publishing struct {
-	*fakeScheduler
+	*scheduletest.Fake
 	c *portalClock
 }
 
 func (p publishing) Go(work, then func()) {
 	p.c.sync()
-	p.fakeScheduler.Go(work, then)
+	p.Fake.Go(work, then)
 }
 
 // testPortal is a real portal (portal.New over SQLite) on a loopback

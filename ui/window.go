@@ -17,6 +17,7 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/assets"
+	"github.com/latchkey/latchkey/ui/schedule"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -33,8 +34,8 @@ type Config struct {
 	WorkFactor int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Scheduler runs slow work and timers; nil means goroutines.
-	Scheduler Scheduler
+	// Scheduler runs slow work and timers; nil means schedule.Goroutines.
+	Scheduler schedule.Scheduler
 	// ClockCheck measures the clock; nil means NTP and HTTPS Date as the
 	// vault's settings say. WallClock is watched for jumps (sleep, manual
 	// changes); nil means the system's.
@@ -44,9 +45,9 @@ type Config struct {
 	LoginItems LoginItems
 }
 
-func (c Config) scheduler() Scheduler {
+func (c Config) scheduler() schedule.Scheduler {
 	if c.Scheduler == nil {
-		return goroutineScheduler{}
+		return schedule.Goroutines{}
 	}
 	return c.Scheduler
 }
