@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -111,14 +110,6 @@ func newAdminConsole(w *Window, a vault.Account) *adminConsole {
 	c.untrack = w.track(c, c.close)
 	c.showSignIn("")
 	return c
-}
-
-// portalHost is the portal's host for titles.
-func portalHost(portalURL string) string {
-	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return portalURL
 }
 
 // close closes the console's window; the vault is being locked, or the

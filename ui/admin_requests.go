@@ -8,21 +8,21 @@ import (
 	"unicode"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // Status filters of the recovery queue: label and the portal's value.
-var queueFilters = []choice[string]{
-	{"Pending", api.RecoveryPending}, {"Forwarded", api.RecoveryForwarded},
-	{"Approved", api.RecoveryApproved}, {"Link issued", api.RecoveryLinkIssued},
-	{"Denied", api.RecoveryDenied}, {"Completed", api.RecoveryCompleted},
-	{"Expired", api.RecoveryExpired}, {"All", ""},
+var queueFilters = []kit.Choice[string]{
+	{Label: "Pending", Value: api.RecoveryPending}, {Label: "Forwarded", Value: api.RecoveryForwarded},
+	{Label: "Approved", Value: api.RecoveryApproved}, {Label: "Link issued", Value: api.RecoveryLinkIssued},
+	{Label: "Denied", Value: api.RecoveryDenied}, {Label: "Completed", Value: api.RecoveryCompleted},
+	{Label: "Expired", Value: api.RecoveryExpired}, {Label: "All", Value: ""},
 }
 
 // adminQueue is the recovery requests tab: the requests of the tenant
@@ -43,7 +43,7 @@ type adminQueue struct {
 
 func newAdminQueue(c *adminConsole) *adminQueue {
 	q := &adminQueue{c: c, count: widget.NewLabel("")}
-	q.filter = widget.NewSelect(choiceLabels(queueFilters), nil)
+	q.filter = widget.NewSelect(kit.ChoiceLabels(queueFilters), nil)
 	q.filter.SetSelectedIndex(0)
 	q.filter.OnChanged = func(string) { q.reload() }
 	q.list = widget.NewList(func() int { return len(q.items) }, newRequestRow, func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -74,7 +74,7 @@ func (q *adminQueue) content() fyne.CanvasObject {
 func (q *adminQueue) reload() {
 	q.gen++
 	gen := q.gen
-	status := choiceValue(queueFilters, q.filter.Selected)
+	status := kit.ChoiceValue(queueFilters, q.filter.Selected)
 	tenant := q.c.tenant.ID
 	var all []api.RecoveryQueueItem
 	q.count.SetText("Loading…")
@@ -311,52 +311,6 @@ func phraseKey(s string) string {
 		}
 		return -1
 	}, s)
-}
-
-// phraseText shows a verification phrase large and clear: it is read out
-// on the phone. It keeps to one line, its text shrinking on a narrow
-// pane rather than being cut off or broken between words.
-func phraseText(phrase string) fyne.CanvasObject {
-	t := canvas.NewText(phrase, theme.Color(theme.ColorNameForeground))
-	t.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
-	t.Alignment = fyne.TextAlignCenter
-	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	bg.CornerRadius = theme.InputRadiusSize()
-	bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
-	bg.StrokeWidth = 2
-	return container.NewStack(bg, container.NewPadded(container.NewPadded(container.New(&phraseLayout{}, t))))
-}
-
-// phraseLayout sizes a phrase's text to the width it gets, between
-// phraseMinSize and phraseMaxSize.
-type phraseLayout struct{}
-
-const (
-	phraseMinSize = 16
-	phraseMaxSize = 30
-)
-
-func (phraseLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	t := objects[0].(*canvas.Text)
-	narrow := fyne.MeasureText(t.Text, phraseMinSize, t.TextStyle)
-	tall := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
-	return fyne.NewSize(narrow.Width, tall.Height)
-}
-
-func (phraseLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	t := objects[0].(*canvas.Text)
-	full := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
-	ts := float32(phraseMaxSize)
-	if full.Width > size.Width && full.Width > 0 {
-		ts = max(phraseMinSize, phraseMaxSize*size.Width/full.Width)
-	}
-	if t.TextSize != ts {
-		t.TextSize = ts
-		t.Refresh()
-	}
-	h := fyne.MeasureText(t.Text, ts, t.TextStyle).Height
-	t.Move(fyne.NewPos(0, (size.Height-h)/2))
-	t.Resize(fyne.NewSize(size.Width, h))
 }
 
 func (q *adminQueue) approve(it api.RecoveryQueueItem, heard string) {

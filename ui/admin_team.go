@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // searchDelay is how long the team search waits after the last key before
@@ -22,11 +23,15 @@ const searchDelay = 400 * time.Millisecond
 
 // Filter choices of the team list: label and the portal's value.
 var (
-	roleFilters = []choice[string]{{"All roles", ""}, {"Owners", api.AdminRoleOwner}, {"Admins", api.AdminRoleAdmin},
-		{"Technicians", api.AdminRoleTechnician}, {"Read-only", api.AdminRoleReadOnly}}
-	statusFilters = []choice[string]{{"Any 2FA status", ""}, {"2FA enrolled", api.AdminStatusEnrolled},
-		{"2FA not enrolled", api.AdminStatusNotEnrolled}, {"Recovery pending", api.AdminStatusRecoveryPending},
-		{"Locked", api.AdminStatusLocked}}
+	roleFilters = []kit.Choice[string]{
+		{Label: "All roles", Value: ""}, {Label: "Owners", Value: api.AdminRoleOwner}, {Label: "Admins", Value: api.AdminRoleAdmin},
+		{Label: "Technicians", Value: api.AdminRoleTechnician}, {Label: "Read-only", Value: api.AdminRoleReadOnly},
+	}
+	statusFilters = []kit.Choice[string]{
+		{Label: "Any 2FA status", Value: ""}, {Label: "2FA enrolled", Value: api.AdminStatusEnrolled},
+		{Label: "2FA not enrolled", Value: api.AdminStatusNotEnrolled},
+		{Label: "Recovery pending", Value: api.AdminStatusRecoveryPending}, {Label: "Locked", Value: api.AdminStatusLocked},
+	}
 )
 
 // adminTeam is the team tab: the tenant's users, filtered by the portal
@@ -61,8 +66,8 @@ func newAdminTeam(c *adminConsole) *adminTeam {
 		t.debounce = c.w.cfg.scheduler().After(searchDelay, t.reload)
 	}
 	t.search.OnSubmitted = func(string) { t.reload() }
-	t.role = widget.NewSelect(choiceLabels(roleFilters), func(string) { t.reload() })
-	t.status = widget.NewSelect(choiceLabels(statusFilters), func(string) { t.reload() })
+	t.role = widget.NewSelect(kit.ChoiceLabels(roleFilters), func(string) { t.reload() })
+	t.status = widget.NewSelect(kit.ChoiceLabels(statusFilters), func(string) { t.reload() })
 	t.count = widget.NewLabel("")
 	t.more = widget.NewButton("Show more", t.loadMore)
 	t.more.Hide()
@@ -111,8 +116,8 @@ func (t *adminTeam) reset() {
 
 func (t *adminTeam) query(offset int) api.AdminUserQuery {
 	return api.AdminUserQuery{
-		Query: strings.TrimSpace(t.search.Text), Role: choiceValue(roleFilters, t.role.Selected),
-		Status: choiceValue(statusFilters, t.status.Selected), TenantID: t.c.tenant.ID, Offset: offset,
+		Query: strings.TrimSpace(t.search.Text), Role: kit.ChoiceValue(roleFilters, t.role.Selected),
+		Status: kit.ChoiceValue(statusFilters, t.status.Selected), TenantID: t.c.tenant.ID, Offset: offset,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -21,50 +22,28 @@ const (
 	prefLockOnHide = "lock.on-hide" // lock when the window is hidden
 )
 
-// choice is one option of a select: its label and the value it stands
-// for.
-type choice[V comparable] struct {
-	label string
-	value V
-}
-
 var (
-	autoLockChoices = []choice[int]{{"1 minute", 60}, {"5 minutes", 300}, {"15 minutes", 900}, {"1 hour", 3600}, {"Never", -1}}
-	clearChoices    = []choice[int]{{"10 seconds", 10}, {"30 seconds", 30}, {"1 minute", 60}, {"2 minutes", 120}}
-	themeChoices    = []string{"Follow the system", "Light", "Dark"}
-	themeKeys       = []string{"system", "light", "dark"}
+	autoLockChoices = []kit.Choice[int]{
+		{Label: "1 minute", Value: 60}, {Label: "5 minutes", Value: 300}, {Label: "15 minutes", Value: 900},
+		{Label: "1 hour", Value: 3600}, {Label: "Never", Value: -1},
+	}
+	clearChoices = []kit.Choice[int]{
+		{Label: "10 seconds", Value: 10}, {Label: "30 seconds", Value: 30}, {Label: "1 minute", Value: 60},
+		{Label: "2 minutes", Value: 120},
+	}
+	themeChoices = []string{"Follow the system", "Light", "Dark"}
+	themeKeys    = []string{"system", "light", "dark"}
 )
-
-// choiceLabels are the labels of cs, for widget.NewSelect.
-func choiceLabels[V comparable](cs []choice[V]) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.label
-	}
-	return out
-}
-
-// choiceValue is the value of the choice labelled label, or V's zero
-// value.
-func choiceValue[V comparable](cs []choice[V], label string) V {
-	for _, c := range cs {
-		if c.label == label {
-			return c.value
-		}
-	}
-	var zero V
-	return zero
-}
 
 // selectFor returns the label of the choice matching seconds (0: def), or
 // the first.
-func selectFor(cs []choice[int], seconds int, def time.Duration) string {
+func selectFor(cs []kit.Choice[int], seconds int, def time.Duration) string {
 	for _, c := range cs {
-		if c.value == seconds || (seconds == 0 && c.value == int(def.Seconds())) {
-			return c.label
+		if c.Value == seconds || (seconds == 0 && c.Value == int(def.Seconds())) {
+			return c.Label
 		}
 	}
-	return cs[0].label
+	return cs[0].Label
 }
 
 func (w *Window) showSettings() {
@@ -72,9 +51,9 @@ func (w *Window) showSettings() {
 		return
 	}
 	s := w.vault.Settings()
-	autoLock := widget.NewSelect(choiceLabels(autoLockChoices), nil)
+	autoLock := widget.NewSelect(kit.ChoiceLabels(autoLockChoices), nil)
 	autoLock.SetSelected(selectFor(autoLockChoices, s.AutoLockSeconds, app.DefaultAutoLock))
-	clear := widget.NewSelect(choiceLabels(clearChoices), nil)
+	clear := widget.NewSelect(kit.ChoiceLabels(clearChoices), nil)
 	clear.SetSelected(selectFor(clearChoices, s.ClipboardClearSeconds, app.DefaultClipboardClear))
 	lockOnHide := widget.NewCheck("Lock when the window is hidden or minimised", nil)
 	lockOnHide.SetChecked(w.app.Preferences().Bool(prefLockOnHide))
@@ -109,7 +88,7 @@ func (w *Window) showSettings() {
 		w.app.Preferences().SetBool(prefLockOnHide, lockOnHide.Checked)
 		w.app.Preferences().SetString(prefTheme, themeKeys[max(0, themeSel.SelectedIndex())])
 		applyTheme(w.app)
-		lockSecs, clearSecs := choiceValue(autoLockChoices, autoLock.Selected), choiceValue(clearChoices, clear.Selected)
+		lockSecs, clearSecs := kit.ChoiceValue(autoLockChoices, autoLock.Selected), kit.ChoiceValue(clearChoices, clear.Selected)
 		w.update(func(d *vault.Document) error {
 			d.Settings.AutoLockSeconds, d.Settings.ClipboardClearSeconds = lockSecs, clearSecs
 			return nil
