@@ -14,6 +14,7 @@ import (
 	"github.com/latchkey/latchkey/app/clock"
 	_ "github.com/latchkey/latchkey/internal/locale" // before Fyne reads LANG
 	"github.com/latchkey/latchkey/ui/schedule/scheduletest"
+	"github.com/latchkey/latchkey/ui/uitest"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -89,31 +90,9 @@ func (e *env) vaultAccounts() []vault.Account {
 	return v.Accounts()
 }
 
-// findAll walks a canvas object tree, widgets through their renderers.
+// findAll is uitest.FindAll.
 func findAll[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject) []T {
-	var out []T
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if x, ok := o.(T); ok {
-			out = append(out, x)
-		}
-		switch c := o.(type) {
-		case *fyne.Container:
-			for _, child := range c.Objects {
-				walk(child)
-			}
-		case fyne.Widget:
-			r := test.TempWidgetRenderer(t, c)
-			if r == nil {
-				return
-			}
-			for _, child := range r.Objects() {
-				walk(child)
-			}
-		}
-	}
-	walk(o)
-	return out
+	return uitest.FindAll[T](t, o)
 }
 
 // overlays lists what dialogs show on top of the window's content.

@@ -10,19 +10,14 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/uitest"
 	"github.com/latchkey/latchkey/vault"
 )
 
 // The masters portal_*.xml and admin_*.xml are the recovery dialog and the
 // admin console; see markup_test.go for updating them.
 
-// inUTC shows times in UTC for the test, so the masters do not depend on
-// the machine's zone.
-func inUTC(t *testing.T) {
-	old := time.Local
-	time.Local = time.UTC
-	t.Cleanup(func() { time.Local = old })
-}
+func inUTC(t *testing.T) { uitest.InUTC(t) }
 
 func TestRecoveryDialogMarkup(t *testing.T) {
 	inUTC(t)

@@ -6,6 +6,7 @@ package scheduletest
 
 import (
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +17,9 @@ type Fake struct {
 	Now  time.Time
 	Mono time.Duration
 
-	ticks  []*timer
-	timers []*timer
+	ticks     []*timer
+	timers    []*timer
+	published atomic.Int64 // UnixNano
 }
 
 type timer struct {
@@ -28,10 +30,27 @@ type timer struct {
 }
 
 // New is a Fake whose clock shows now.
-func New(now time.Time) *Fake { return &Fake{Now: now} }
+func New(now time.Time) *Fake {
+	s := &Fake{Now: now}
+	s.Publish()
+	return s
+}
 
-// Go runs work, then then, at once.
-func (s *Fake) Go(work, then func()) { work(); then() }
+// Go publishes the time (work may call a test server, see Published),
+// then runs work, then then, at once.
+func (s *Fake) Go(work, then func()) {
+	s.Publish()
+	work()
+	then()
+}
+
+// Publish makes Now the time Published returns.
+func (s *Fake) Publish() { s.published.Store(s.Now.UnixNano()) }
+
+// Published is Now as of the last Publish or Go, safe to read from any
+// goroutine: the clock of a test server, which a plain read of Now would
+// race with the test goroutine moving it on.
+func (s *Fake) Published() time.Time { return time.Unix(0, s.published.Load()).UTC() }
 
 // Every calls f on every second Advance passes, until stopped.
 func (s *Fake) Every(d time.Duration, f func()) func() {
