@@ -13,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/otpauth"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/admin"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -28,9 +29,9 @@ type portalState struct {
 	// open are the close functions of the open recovery dialogs and admin
 	// consoles, keyed by the view itself.
 	open map[any]func()
-	// consoles are the open admin consoles by adminKey, so a second
+	// consoles are the open admin consoles by account id, so a second
 	// "Admin console…" brings the open one forward.
-	consoles map[string]*adminConsole
+	consoles map[string]*admin.Console
 	// queue is the planned send of queued recovery requests (its cancel
 	// function); flushing is set while a send runs, and waiters get its
 	// outcome: one send at a time, so no request reaches the admins twice.

@@ -159,8 +159,6 @@ func noSecretIn(t *testing.T, where string, got []string, secrets ...string) {
 	uitest.NoSecretIn(t, where, got, secrets...)
 }
 
-func winObjects(w fyne.Window) []fyne.CanvasObject { return uitest.WinObjects(w) }
-
 // freeAddr is a loopback address nothing listens on (now).
 func freeAddr(t *testing.T) string {
 	t.Helper()
