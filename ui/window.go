@@ -2,6 +2,8 @@
 // windows, screens, widgets and their bindings; it computes no codes, parses
 // no formats and touches no files itself, but calls app and vault for that.
 // Every constructor takes a fyne.App, so tests run it on Fyne's test driver.
+// The team portal's admin console is ui/admin, which the account menu
+// opens; both share ui/kit's building blocks and ui/schedule's threading.
 package ui
 
 import (
