@@ -44,7 +44,7 @@ func TestBackupCodeCopyAndMarkUsed(t *testing.T) {
 	if e.vaultAccounts()[0].BackupCodesLeft() != 3 {
 		t.Error("undo did not restore the code")
 	}
-	e.sched.advance(31 * time.Second)
+	e.sched.Advance(31 * time.Second)
 	if e.app.Clipboard().Content() != "" {
 		t.Error("the backup code stayed on the clipboard")
 	}

@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/ui/schedule"
 )
 
 // clipboardGuard puts codes on the clipboard and takes them off again
@@ -15,7 +17,7 @@ type clipboardGuard struct {
 	cancel func()
 }
 
-func (g *clipboardGuard) put(c fyne.Clipboard, s Scheduler, code string, after time.Duration) {
+func (g *clipboardGuard) put(c fyne.Clipboard, s schedule.Scheduler, code string, after time.Duration) {
 	if g.cancel != nil {
 		g.cancel()
 	}
@@ -33,7 +35,7 @@ type toast struct {
 	label  *widget.Label
 	action *widget.Button
 	box    *fyne.Container
-	s      Scheduler
+	s      schedule.Scheduler
 	cancel func()
 	// covers is hidden while a message shows, as both share a place.
 	covers fyne.CanvasObject
@@ -44,7 +46,7 @@ const (
 	toastActionFor = 10 * time.Second
 )
 
-func newToast(s Scheduler) *toast {
+func newToast(s schedule.Scheduler) *toast {
 	t := &toast{s: s, label: widget.NewLabel("")}
 	t.label.Alignment = fyne.TextAlignTrailing
 	t.label.Truncation = fyne.TextTruncateEllipsis

@@ -40,7 +40,7 @@ func TestClockWarningAndCorrectedTime(t *testing.T) {
 	if !w.vault.Settings().UseCorrectedTime {
 		t.Fatal("corrected time not switched on")
 	}
-	want, _ := codes.Generate(rfcAccount, e.sched.now.Add(-47*time.Second))
+	want, _ := codes.Generate(rfcAccount, e.sched.Now.Add(-47*time.Second))
 	if got := strings.ReplaceAll(w.list.rows[0].code, " ", ""); got != want {
 		t.Errorf("with corrected time the code is %s, want %s", got, want)
 	}
@@ -69,8 +69,8 @@ func TestClockRechecks(t *testing.T) {
 	if e.checks != 2 {
 		t.Fatalf("no periodic re-check: %d", e.checks)
 	}
-	e.sched.now = e.sched.now.Add(2 * time.Hour) // resume from sleep: the wall clock jumps
-	e.sched.advance(time.Second)
+	e.sched.Now = e.sched.Now.Add(2 * time.Hour) // resume from sleep: the wall clock jumps
+	e.sched.Advance(time.Second)
 	if e.checks != 3 {
 		t.Fatalf("no re-check after a jump: %d", e.checks)
 	}
@@ -81,7 +81,7 @@ func TestClockRechecks(t *testing.T) {
 func stayActive(w *Window, e *env, d time.Duration) {
 	for step := time.Minute; d > 0; d -= step {
 		w.touch()
-		e.sched.advance(min(step, d))
+		e.sched.Advance(min(step, d))
 	}
 }
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,76 +13,24 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	_ "github.com/latchkey/latchkey/internal/locale" // before Fyne reads LANG
+	"github.com/latchkey/latchkey/ui/schedule/scheduletest"
+	"github.com/latchkey/latchkey/ui/uitest"
 	"github.com/latchkey/latchkey/vault"
 )
 
 const testPass = "correct horse battery"
 
-// fakeScheduler runs work at once on the test goroutine (Fyne's test driver
-// runs fyne.Do on the calling goroutine) and keeps a fake clock that drives
-// the ticker and timers.
-type fakeScheduler struct {
-	now    time.Time
-	start  time.Time
-	mono   time.Duration
-	ticks  []*fakeTimer
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at, every time.Duration
-	start     time.Time
-	f         func()
-	stopped   bool
-}
-
-func newFakeScheduler(now time.Time) *fakeScheduler { return &fakeScheduler{now: now, start: now} }
-
 // fakeWall is the scheduler's clock as the monitor sees it: a wall clock
 // and a monotonic one that agree unless a test jumps the wall clock.
-type fakeWall struct{ s *fakeScheduler }
+type fakeWall struct{ s *scheduletest.Fake }
 
-func (f fakeWall) Wall() time.Time          { return f.s.now }
-func (f fakeWall) Monotonic() time.Duration { return f.s.mono }
-
-func (s *fakeScheduler) Go(work, then func()) { work(); then() }
-
-func (s *fakeScheduler) Every(d time.Duration, f func()) func() {
-	t := &fakeTimer{every: d, f: f}
-	s.ticks = append(s.ticks, t)
-	return func() { t.stopped = true }
-}
-
-func (s *fakeScheduler) After(d time.Duration, f func()) func() {
-	t := &fakeTimer{start: s.now, at: d, f: f}
-	s.timers = append(s.timers, t)
-	return func() { t.stopped = true }
-}
-
-// advance moves the clock on by d, one second at a time, firing timers as
-// they fall due and the tickers on every second.
-func (s *fakeScheduler) advance(d time.Duration) {
-	for end := s.now.Add(d); s.now.Before(end); {
-		s.now = s.now.Add(time.Second)
-		s.mono += time.Second
-		for _, t := range slices.Clone(s.timers) {
-			if !t.stopped && !s.now.Before(t.start.Add(t.at)) {
-				t.stopped = true
-				t.f()
-			}
-		}
-		for _, t := range slices.Clone(s.ticks) {
-			if !t.stopped {
-				t.f()
-			}
-		}
-	}
-}
+func (f fakeWall) Wall() time.Time          { return f.s.Now }
+func (f fakeWall) Monotonic() time.Duration { return f.s.Mono }
 
 type env struct {
 	t      *testing.T
 	app    fyne.App
-	sched  *fakeScheduler
+	sched  *scheduletest.Fake
 	cfg    Config
 	kr     *vault.MemoryKeyring
 	clock  clock.Result // what the next clock check finds
@@ -101,10 +48,10 @@ func (f *fakeLogin) LinksRegistered() bool    { return f.links }
 func (f *fakeLogin) SetLinks(on bool) error   { f.links = on; return nil }
 
 func newEnv(t *testing.T, now time.Time) *env {
-	e := &env{t: t, app: test.NewTempApp(t), sched: newFakeScheduler(now), kr: vault.NewMemoryKeyring(), login: &fakeLogin{}}
+	e := &env{t: t, app: test.NewTempApp(t), sched: scheduletest.New(now), kr: vault.NewMemoryKeyring(), login: &fakeLogin{}}
 	e.clock = clock.NewResult(clock.Measurement{Offline: true}, 30*time.Second, "linux")
 	e.cfg = Config{Home: filepath.Join(t.TempDir(), "vault"), Keyring: e.kr, WorkFactor: 10,
-		Now: func() time.Time { return e.sched.now }, Scheduler: e.sched,
+		Now: func() time.Time { return e.sched.Now }, Scheduler: e.sched,
 		ClockCheck: func(context.Context, vault.Settings, time.Duration) clock.Result {
 			e.checks++
 			return e.clock
@@ -143,31 +90,9 @@ func (e *env) vaultAccounts() []vault.Account {
 	return v.Accounts()
 }
 
-// findAll walks a canvas object tree, widgets through their renderers.
+// findAll is uitest.FindAll.
 func findAll[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject) []T {
-	var out []T
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if x, ok := o.(T); ok {
-			out = append(out, x)
-		}
-		switch c := o.(type) {
-		case *fyne.Container:
-			for _, child := range c.Objects {
-				walk(child)
-			}
-		case fyne.Widget:
-			r := test.TempWidgetRenderer(t, c)
-			if r == nil {
-				return
-			}
-			for _, child := range r.Objects() {
-				walk(child)
-			}
-		}
-	}
-	walk(o)
-	return out
+	return uitest.FindAll[T](t, o)
 }
 
 // overlays lists what dialogs show on top of the window's content.

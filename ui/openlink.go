@@ -98,9 +98,3 @@ func (a *addDialog) sayExternal(msg string) {
 		dialog.ShowInformation("Link", msg, a.w.win)
 	}
 }
-
-func wrapped(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}

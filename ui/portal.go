@@ -2,30 +2,20 @@ package ui
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/otpauth"
-	"github.com/latchkey/latchkey/portal/api"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/admin"
 	"github.com/latchkey/latchkey/vault"
 )
-
-// portalBudget bounds one user action's portal calls, retries included:
-// a dialog never spins for longer than this.
-const portalBudget = 45 * time.Second
 
 // portalState is the window's side of the team portals: one companion for
 // the open vault, and the recovery dialogs and admin consoles open now, so
@@ -39,9 +29,9 @@ type portalState struct {
 	// open are the close functions of the open recovery dialogs and admin
 	// consoles, keyed by the view itself.
 	open map[any]func()
-	// consoles are the open admin consoles by adminKey, so a second
+	// consoles are the open admin consoles by account id, so a second
 	// "Admin console…" brings the open one forward.
-	consoles map[string]*adminConsole
+	consoles map[string]*admin.Console
 	// queue is the planned send of queued recovery requests (its cancel
 	// function); flushing is set while a send runs, and waiters get its
 	// outcome: one send at a time, so no request reaches the admins twice.
@@ -173,101 +163,6 @@ func (w *Window) closePortal() {
 
 // linked reports whether a has a portal binding.
 func linked(a vault.Account) bool { return a.Portal != nil && a.Portal.URL != "" }
-
-// errorSentence is err as one sentence for a dialog: what went wrong in
-// words a user acts on. The portal's own messages are sanitised by the
-// client and never hold a secret; neither do the client's errors, which
-// name URLs without tokens.
-func errorSentence(err error) string {
-	if err == nil {
-		return ""
-	}
-	var apiErr *api.APIError
-	var pinErr *lksync.PinMismatchError
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "Cancelled."
-	case errors.As(err, &pinErr):
-		return "The portal's certificate changed since you trusted it: ask your admin before linking the account again."
-	case errors.As(err, &hostErr):
-		return "The portal's certificate is not valid for its address: ask your admin."
-	case errors.As(err, &unknownCA), errors.As(err, &certErr):
-		return "The portal's certificate is not trusted on this computer: use \"Link to portal…\" to check and trust it."
-	case errors.As(err, &apiErr):
-		switch apiErr.Status {
-		case 401:
-			return "The portal did not accept the sign-in" + portalReason(apiErr)
-		case 403:
-			return "The portal refused" + portalReason(apiErr)
-		case 404:
-			return "The portal does not know this request any more" + portalReason(apiErr)
-		case 410:
-			return "The link was already used, replaced or has expired: ask for a new one."
-		case 429:
-			return "The portal is busy with too many requests: try again in a few minutes."
-		}
-		if apiErr.Status >= 500 {
-			return "The portal has a problem of its own (" + fmt.Sprint(apiErr.Status) + "): try again later."
-		}
-		return "The portal refused" + portalReason(apiErr)
-	case errors.Is(err, context.DeadlineExceeded):
-		return "The portal did not answer in time: check the network and try again."
-	case companion.Offline(err):
-		return "The portal could not be reached: check the network and try again."
-	}
-	return sentenceOf(err.Error())
-}
-
-// portalReason is ": the portal's message." or ".".
-func portalReason(e *api.APIError) string {
-	msg := strings.TrimSpace(e.Message)
-	if msg == "" {
-		return "."
-	}
-	return ": " + strings.TrimRight(msg, ".") + "."
-}
-
-// sentenceOf makes one sentence of an error text: its first line, with a
-// capital and a full stop.
-func sentenceOf(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	if s == "" {
-		return "Something went wrong."
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	s = string(r)
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
-	}
-	return s
-}
-
-// errorLabel is the one-sentence error line of a portal dialog.
-func errorLabel() *widget.Label {
-	l := widget.NewLabel("")
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.DangerImportance
-	l.Hide()
-	return l
-}
-
-func setError(l *widget.Label, msg string) {
-	l.SetText(msg)
-	l.Importance = widget.DangerImportance
-	l.Show()
-	l.Refresh()
-}
-
-func setNote(l *widget.Label, msg string) {
-	l.SetText(msg)
-	l.Importance = widget.MediumImportance
-	l.Show()
-	l.Refresh()
-}
 
 // dialogLine is the one-sentence line of a dialog. Fyne sizes a dialog
 // when it shows, so a line that appears or grows later refits it.
@@ -587,44 +482,4 @@ func (w *Window) openPortalLink(link string) {
 	status.fitTo(d, rows, width)
 	d.Resize(fyne.NewSize(width, 0))
 	d.Show()
-}
-
-// formLayout lays out label–value pairs in two columns, the labels as
-// wide as the widest, the values taking the rest: widget.Form's look
-// without its entry-sized rows, for read-only facts.
-type formLayout struct{}
-
-func (formLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	lw, vw, h := formColumns(objects)
-	pad := theme.Padding()
-	rows := (len(objects) + 1) / 2
-	return fyne.NewSize(lw+pad+vw, h+pad*float32(max(rows-1, 0)))
-}
-
-func (formLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	lw, _, _ := formColumns(objects)
-	pad := theme.Padding()
-	y := float32(0)
-	for i := 0; i+1 < len(objects); i += 2 {
-		label, value := objects[i], objects[i+1]
-		vw := max(size.Width-lw-pad, 0)
-		value.Resize(fyne.NewSize(vw, value.MinSize().Height))
-		rh := max(label.MinSize().Height, value.MinSize().Height)
-		label.Move(fyne.NewPos(0, y))
-		label.Resize(fyne.NewSize(lw, label.MinSize().Height))
-		value.Move(fyne.NewPos(lw+pad, y))
-		value.Resize(fyne.NewSize(vw, rh))
-		y += rh + pad
-	}
-}
-
-// formColumns is the label column's width, the widest value and the
-// height of all rows.
-func formColumns(objects []fyne.CanvasObject) (lw, vw, h float32) {
-	for i := 0; i+1 < len(objects); i += 2 {
-		l, v := objects[i].MinSize(), objects[i+1].MinSize()
-		lw, vw = max(lw, l.Width), max(vw, v.Width)
-		h += max(l.Height, v.Height)
-	}
-	return lw, vw, h
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"net"
 	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/companion/companiontest"
@@ -19,42 +16,24 @@ import (
 	"github.com/latchkey/latchkey/portal/auth"
 	"github.com/latchkey/latchkey/portal/store"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/uitest"
 	"github.com/latchkey/latchkey/vault"
 )
 
-// portalClock gives a test portal the window's fake clock. The portal
-// reads it on its server's goroutines, so the clock is published through
-// an atomic each time the window starts slow work (which is when it calls
-// the portal): a plain read of the fake scheduler's field would race with
-// the test goroutine moving it on. Call it before e.open; the test's own
-// portal calls publish with sync.
-type portalClock struct {
-	e *env
-	t atomic.Int64 // UnixNano
-}
+// portalClock gives a test portal the window's fake clock, as the fake
+// scheduler publishes it (see scheduletest.Fake.Published). The test's
+// own portal calls publish it with sync.
+type portalClock struct{ e *env }
 
 func newPortalClock(e *env) *portalClock {
-	c := &portalClock{e: e}
-	c.sync()
-	e.cfg.Scheduler = publishing{fakeScheduler: e.sched, c: c}
-	return c
+	e.sched.Publish()
+	return &portalClock{e: e}
 }
 
 // sync publishes the fake clock's time now.
-func (c *portalClock) sync() { c.t.Store(c.e.sched.now.UnixNano()) }
+func (c *portalClock) sync() { c.e.sched.Publish() }
 
-func (c *portalClock) now() time.Time { return time.Unix(0, c.t.Load()).UTC() }
-
-// publishing is the fake scheduler, publishing the time before slow work.
-type publishing struct {
-	*fakeScheduler
-	c *portalClock
-}
-
-func (p publishing) Go(work, then func()) {
-	p.c.sync()
-	p.fakeScheduler.Go(work, then)
-}
+func (c *portalClock) now() time.Time { return c.e.sched.Published() }
 
 // testPortal is a real portal (portal.New over SQLite) on a loopback
 // httptest server (companiontest's), seeded straight in its store.
@@ -162,47 +141,22 @@ const (
 	bobSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 )
 
-// texts is every text the canvas objects show: labels, canvas texts,
-// entries, buttons, checks.
-func texts(t *testing.T, objs ...fyne.CanvasObject) []string {
-	var out []string
-	for _, o := range objs {
-		for _, l := range findAll[*widget.Label](t, o) {
-			out = append(out, l.Text)
-		}
-		for _, c := range findAll[*canvas.Text](t, o) {
-			out = append(out, c.Text)
-		}
-	}
-	return out
-}
+// The short names of uitest's helpers in the window's tests.
+
+func texts(t *testing.T, objs ...fyne.CanvasObject) []string { return uitest.Texts(t, objs...) }
 
 func showsText(t *testing.T, want string, objs ...fyne.CanvasObject) bool {
-	for _, s := range texts(t, objs...) {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+	return uitest.ShowsText(t, want, objs...)
 }
 
-// buttonIn finds a button by its label in objs.
 func buttonIn(t *testing.T, label string, objs ...fyne.CanvasObject) *widget.Button {
 	t.Helper()
-	for _, o := range objs {
-		for _, b := range findAll[*widget.Button](t, o) {
-			if b.Text == label {
-				return b
-			}
-		}
-	}
-	t.Fatalf("no button %q; the screen shows %q", label, texts(t, objs...))
-	return nil
+	return uitest.ButtonIn(t, label, objs...)
 }
 
-// winObjects is a window's content and its overlays.
-func winObjects(w fyne.Window) []fyne.CanvasObject {
-	return append([]fyne.CanvasObject{w.Content()}, w.Canvas().Overlays().List()...)
+func noSecretIn(t *testing.T, where string, got []string, secrets ...string) {
+	t.Helper()
+	uitest.NoSecretIn(t, where, got, secrets...)
 }
 
 // freeAddr is a loopback address nothing listens on (now).
@@ -215,17 +169,4 @@ func freeAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
-}
-
-// noSecretIn fails when any text on screen or in the given strings holds
-// one of the secrets.
-func noSecretIn(t *testing.T, where string, got []string, secrets ...string) {
-	t.Helper()
-	for _, g := range got {
-		for _, s := range secrets {
-			if s != "" && strings.Contains(g, s) {
-				t.Errorf("%s shows a secret: %q", where, g)
-			}
-		}
-	}
 }

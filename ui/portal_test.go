@@ -17,6 +17,7 @@ import (
 
 	"github.com/latchkey/latchkey/portal/api"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/admin"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -214,7 +215,7 @@ func TestPortalAccountMenu(t *testing.T) {
 		{bound, "admin", []string{"Admin console…"}, nil},
 		{bound, "technician", []string{"Ask admin for recovery link…"}, []string{"Admin console…"}},
 	} {
-		w.app.Preferences().SetString(prefAdminRole(c.a.ID), c.role)
+		w.app.Preferences().SetString(admin.RolePreference(c.a.ID), c.role)
 		got := labels(c.a)
 		for _, want := range c.want {
 			if !strings.Contains(got, want) {

@@ -41,7 +41,7 @@ func newRecoverEnv(t *testing.T, mod func(*portal.Options)) *recoverEnv {
 	p.user(acme.ID, "ann@acme.example", "Ann", store.RoleTechnician, annSecret)
 	e.withAccounts(linkedAccount("ann", "ann@acme.example", annSecret, p.URL))
 	r.w = e.open()
-	r.admin = p.session(r.ada, e.sched.now)
+	r.admin = p.session(r.ada, e.sched.Now)
 	return r
 }
 
@@ -113,7 +113,7 @@ func TestRecoverRequestApprovedReenrol(t *testing.T) {
 	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, strings.ToUpper(req.Phrase)); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.advance(pollFirst + time.Second) // the dialog's next poll
+	r.sched.Advance(pollFirst + time.Second) // the dialog's next poll
 	if !r.shows("The recovery link arrived") {
 		t.Fatalf("the delivered link is not shown: %q", texts(t, overlays(r.w)...))
 	}
@@ -179,7 +179,7 @@ func TestRecoverWithoutPasswordLinkByEmail(t *testing.T) {
 	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, req.Phrase); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.advance(pollFirst + time.Second)
+	r.sched.Advance(pollFirst + time.Second)
 	if !r.shows("The recovery link was e-mailed to ann@acme.example") || r.stored().Link != "" {
 		t.Fatalf("the app holds the link of a request without the password: %q", texts(t, overlays(r.w)...))
 	}
@@ -229,7 +229,7 @@ func TestRecoverOfflineQueuedThenSent(t *testing.T) {
 	// The network returns: the portal comes up where it was down.
 	p := newTestPortal(t, clk.now, addr, nil)
 	p.user(p.tenant("Acme", 0).ID, "ann@acme.example", "Ann", store.RoleTechnician, annSecret)
-	e.sched.advance(companion.DefaultRetryBase + time.Second)
+	e.sched.Advance(companion.DefaultRetryBase + time.Second)
 	req := r.stored()
 	if req.State != vault.RecoverySent || req.Phrase == "" {
 		t.Fatalf("once the portal is back, the vault holds %v", req)
@@ -247,7 +247,7 @@ func TestRecoverDenied(t *testing.T) {
 	if _, err := r.p.client().Deny(context.Background(), r.admin, item.ID, "call me first"); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.advance(pollFirst + time.Second)
+	r.sched.Advance(pollFirst + time.Second)
 	if !r.shows("An admin denied your last request") {
 		t.Fatalf("the denial is not shown: %q", texts(t, overlays(r.w)...))
 	}
@@ -257,7 +257,7 @@ func TestRecoverDenied(t *testing.T) {
 func TestRecoverExpired(t *testing.T) {
 	r := newRecoverEnv(t, func(o *portal.Options) { o.RecoveryRequestTTL = 2 * time.Minute })
 	r.ask("")
-	r.sched.advance(3 * time.Minute)
+	r.sched.Advance(3 * time.Minute)
 	if !r.shows("Your last request expired") {
 		t.Fatalf("the expiry is not shown: %q", texts(t, overlays(r.w)...))
 	}
@@ -272,7 +272,7 @@ func TestRecoverPollingBacksOff(t *testing.T) {
 	var waits []time.Duration
 	for range 6 {
 		waits = append(waits, d.interval)
-		r.sched.advance(d.interval)
+		r.sched.Advance(d.interval)
 	}
 	if waits[0] != pollFirst || waits[len(waits)-1] <= pollFirst || waits[len(waits)-1] > pollMax {
 		t.Errorf("poll intervals %v: want %v first, growing up to %v", waits, pollFirst, pollMax)
@@ -352,7 +352,7 @@ func TestRecoverQueueSendsWithDialogClosed(t *testing.T) {
 	r.ask("")
 	test.Tap(button(t, w, "Close"))
 	newTestPortal(t, clk.now, addr, nil)
-	e.sched.advance(companion.DefaultRetryBase + time.Second)
+	e.sched.Advance(companion.DefaultRetryBase + time.Second)
 	if req := r.stored(); req.State != vault.RecoverySent {
 		t.Fatalf("with the dialog closed, the queued request stays %v", req)
 	}
@@ -373,7 +373,7 @@ func TestRecoverQueueAfterRestart(t *testing.T) {
 	if r.stored().State != vault.RecoveryQueued {
 		t.Fatal("sent before it fell due")
 	}
-	e.sched.advance(6 * time.Second)
+	e.sched.Advance(6 * time.Second)
 	if req := r.stored(); req.State != vault.RecoverySent || req.Phrase == "" {
 		t.Fatalf("after unlocking, the queued request stays %v", req)
 	}

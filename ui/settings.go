@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -21,44 +22,28 @@ const (
 	prefLockOnHide = "lock.on-hide" // lock when the window is hidden
 )
 
-// choice is one option of a setting's select.
-type choice struct {
-	label   string
-	seconds int
-}
-
 var (
-	autoLockChoices = []choice{{"1 minute", 60}, {"5 minutes", 300}, {"15 minutes", 900}, {"1 hour", 3600}, {"Never", -1}}
-	clearChoices    = []choice{{"10 seconds", 10}, {"30 seconds", 30}, {"1 minute", 60}, {"2 minutes", 120}}
-	themeChoices    = []string{"Follow the system", "Light", "Dark"}
-	themeKeys       = []string{"system", "light", "dark"}
+	autoLockChoices = []kit.Choice[int]{
+		{Label: "1 minute", Value: 60}, {Label: "5 minutes", Value: 300}, {Label: "15 minutes", Value: 900},
+		{Label: "1 hour", Value: 3600}, {Label: "Never", Value: -1},
+	}
+	clearChoices = []kit.Choice[int]{
+		{Label: "10 seconds", Value: 10}, {Label: "30 seconds", Value: 30}, {Label: "1 minute", Value: 60},
+		{Label: "2 minutes", Value: 120},
+	}
+	themeChoices = []string{"Follow the system", "Light", "Dark"}
+	themeKeys    = []string{"system", "light", "dark"}
 )
 
-func labels(cs []choice) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.label
-	}
-	return out
-}
-
-// selectFor returns the label of the choice matching seconds (or the default).
-func selectFor(cs []choice, seconds int, def time.Duration) string {
+// selectFor returns the label of the choice matching seconds (0: def), or
+// the first.
+func selectFor(cs []kit.Choice[int], seconds int, def time.Duration) string {
 	for _, c := range cs {
-		if c.seconds == seconds || (seconds == 0 && c.seconds == int(def.Seconds())) {
-			return c.label
+		if c.Value == seconds || (seconds == 0 && c.Value == int(def.Seconds())) {
+			return c.Label
 		}
 	}
-	return cs[0].label
-}
-
-func secondsFor(cs []choice, label string) int {
-	for _, c := range cs {
-		if c.label == label {
-			return c.seconds
-		}
-	}
-	return 0
+	return cs[0].Label
 }
 
 func (w *Window) showSettings() {
@@ -66,9 +51,9 @@ func (w *Window) showSettings() {
 		return
 	}
 	s := w.vault.Settings()
-	autoLock := widget.NewSelect(labels(autoLockChoices), nil)
+	autoLock := widget.NewSelect(kit.ChoiceLabels(autoLockChoices), nil)
 	autoLock.SetSelected(selectFor(autoLockChoices, s.AutoLockSeconds, app.DefaultAutoLock))
-	clear := widget.NewSelect(labels(clearChoices), nil)
+	clear := widget.NewSelect(kit.ChoiceLabels(clearChoices), nil)
 	clear.SetSelected(selectFor(clearChoices, s.ClipboardClearSeconds, app.DefaultClipboardClear))
 	lockOnHide := widget.NewCheck("Lock when the window is hidden or minimised", nil)
 	lockOnHide.SetChecked(w.app.Preferences().Bool(prefLockOnHide))
@@ -103,7 +88,7 @@ func (w *Window) showSettings() {
 		w.app.Preferences().SetBool(prefLockOnHide, lockOnHide.Checked)
 		w.app.Preferences().SetString(prefTheme, themeKeys[max(0, themeSel.SelectedIndex())])
 		applyTheme(w.app)
-		lockSecs, clearSecs := secondsFor(autoLockChoices, autoLock.Selected), secondsFor(clearChoices, clear.Selected)
+		lockSecs, clearSecs := kit.ChoiceValue(autoLockChoices, autoLock.Selected), kit.ChoiceValue(clearChoices, clear.Selected)
 		w.update(func(d *vault.Document) error {
 			d.Settings.AutoLockSeconds, d.Settings.ClipboardClearSeconds = lockSecs, clearSecs
 			return nil

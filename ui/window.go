@@ -2,6 +2,8 @@
 // windows, screens, widgets and their bindings; it computes no codes, parses
 // no formats and touches no files itself, but calls app and vault for that.
 // Every constructor takes a fyne.App, so tests run it on Fyne's test driver.
+// The team portal's admin console is ui/admin, which the account menu
+// opens; both share ui/kit's building blocks and ui/schedule's threading.
 package ui
 
 import (
@@ -17,6 +19,7 @@ import (
 
 	"github.com/latchkey/latchkey/app/clock"
 	"github.com/latchkey/latchkey/assets"
+	"github.com/latchkey/latchkey/ui/schedule"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -33,8 +36,8 @@ type Config struct {
 	WorkFactor int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Scheduler runs slow work and timers; nil means goroutines.
-	Scheduler Scheduler
+	// Scheduler runs slow work and timers; nil means schedule.Goroutines.
+	Scheduler schedule.Scheduler
 	// ClockCheck measures the clock; nil means NTP and HTTPS Date as the
 	// vault's settings say. WallClock is watched for jumps (sleep, manual
 	// changes); nil means the system's.
@@ -44,9 +47,9 @@ type Config struct {
 	LoginItems LoginItems
 }
 
-func (c Config) scheduler() Scheduler {
+func (c Config) scheduler() schedule.Scheduler {
 	if c.Scheduler == nil {
-		return goroutineScheduler{}
+		return schedule.Goroutines{}
 	}
 	return c.Scheduler
 }

@@ -99,8 +99,8 @@ func TestUnlockShowsCodes(t *testing.T) {
 	}
 	// The jump of decades also locks the window (idle): keep the list.
 	l := w.list
-	e.sched.now = time.Unix(1111111108, 0)
-	e.sched.advance(time.Second)
+	e.sched.Now = time.Unix(1111111108, 0)
+	e.sched.Advance(time.Second)
 	row.show(l.view(0))
 	if row.code.Text != "0708 1804" {
 		t.Errorf("after a tick the row shows %q, want 0708 1804", row.code.Text)
@@ -123,13 +123,13 @@ func TestLockShortcutAndAutoLock(t *testing.T) {
 	}
 
 	w2 := e.open()
-	e.sched.advance(4 * time.Minute)
+	e.sched.Advance(4 * time.Minute)
 	w2.list.copyIndex(0) // activity
-	e.sched.advance(4 * time.Minute)
+	e.sched.Advance(4 * time.Minute)
 	if w2.vault == nil {
 		t.Fatal("locked although used 4 minutes ago")
 	}
-	e.sched.advance(2 * time.Minute)
+	e.sched.Advance(2 * time.Minute)
 	if w2.vault != nil {
 		t.Fatal("not locked after 5 idle minutes")
 	}
@@ -143,18 +143,18 @@ func TestCopyAndClipboardClear(t *testing.T) {
 	if clip.Content() != "94287082" || !hasText(t, w, "Copied, clears in 30 s") {
 		t.Fatalf("clipboard %q", clip.Content())
 	}
-	e.sched.advance(29 * time.Second)
+	e.sched.Advance(29 * time.Second)
 	if clip.Content() != "94287082" {
 		t.Fatal("cleared too early")
 	}
-	e.sched.advance(2 * time.Second)
+	e.sched.Advance(2 * time.Second)
 	if clip.Content() != "" {
 		t.Fatalf("not cleared after 30 s: %q", clip.Content())
 	}
 	// Something else copied meanwhile is left alone.
 	w.list.copyIndex(0)
 	clip.SetContent("the user's own text")
-	e.sched.advance(31 * time.Second)
+	e.sched.Advance(31 * time.Second)
 	if clip.Content() != "the user's own text" {
 		t.Error("cleared a clipboard that no longer held the code")
 	}
@@ -324,19 +324,19 @@ func TestBackgroundRedrawsLess(t *testing.T) {
 	e := newEnv(t, time.Unix(1e9+1, 0)).withAccounts(rfcAccount) // 1 s into a period
 	w := e.open()
 	w.background = true
-	e.sched.advance(time.Second)
+	e.sched.Advance(time.Second)
 	before := w.list.lastRedraw
-	e.sched.advance(2 * time.Second)
+	e.sched.Advance(2 * time.Second)
 	if !w.list.lastRedraw.Equal(before) {
 		t.Error("redrew for countdown changes alone while in the background")
 	}
-	e.sched.advance(30 * time.Second) // a new code
+	e.sched.Advance(30 * time.Second) // a new code
 	if w.list.lastRedraw.Equal(before) {
 		t.Error("a new code was not drawn while in the background")
 	}
 	w.background = false
 	last := w.list.lastRedraw
-	e.sched.advance(time.Second)
+	e.sched.Advance(time.Second)
 	if w.list.lastRedraw.Equal(last) {
 		t.Error("the countdown does not move in the foreground")
 	}
@@ -400,7 +400,7 @@ func TestTicksNotifyOnlyChangedRows(t *testing.T) {
 		id := a.ID
 		item.AddListener(binding.NewDataListener(func() { calls[id]++ }))
 	}
-	e.sched.advance(3 * time.Second)
+	e.sched.Advance(3 * time.Second)
 	if calls["hotp"] != 1 { // once when added, never again: nothing changed
 		t.Errorf("the HOTP row was notified %d times", calls["hotp"])
 	}

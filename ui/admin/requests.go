@@ -1,4 +1,4 @@
-package ui
+package admin
 
 import (
 	"context"
@@ -8,28 +8,28 @@ import (
 	"unicode"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // Status filters of the recovery queue: label and the portal's value.
-var queueFilters = []choice2{
-	{"Pending", api.RecoveryPending}, {"Forwarded", api.RecoveryForwarded},
-	{"Approved", api.RecoveryApproved}, {"Link issued", api.RecoveryLinkIssued},
-	{"Denied", api.RecoveryDenied}, {"Completed", api.RecoveryCompleted},
-	{"Expired", api.RecoveryExpired}, {"All", ""},
+var queueFilters = []kit.Choice[string]{
+	{Label: "Pending", Value: api.RecoveryPending}, {Label: "Forwarded", Value: api.RecoveryForwarded},
+	{Label: "Approved", Value: api.RecoveryApproved}, {Label: "Link issued", Value: api.RecoveryLinkIssued},
+	{Label: "Denied", Value: api.RecoveryDenied}, {Label: "Completed", Value: api.RecoveryCompleted},
+	{Label: "Expired", Value: api.RecoveryExpired}, {Label: "All", Value: ""},
 }
 
-// adminQueue is the recovery requests tab: the requests of the tenant
+// queueTab is the recovery requests tab: the requests of the tenant
 // shown, and for the one chosen the requester's phrase next to an entry
 // for the phrase the user reads out on the phone, and the decisions.
-type adminQueue struct {
-	c *adminConsole
+type queueTab struct {
+	c *Console
 
 	filter *widget.Select
 	list   *widget.List
@@ -41,9 +41,9 @@ type adminQueue struct {
 	gen      int
 }
 
-func newAdminQueue(c *adminConsole) *adminQueue {
-	q := &adminQueue{c: c, count: widget.NewLabel("")}
-	q.filter = widget.NewSelect(choiceLabels(queueFilters), nil)
+func newQueueTab(c *Console) *queueTab {
+	q := &queueTab{c: c, count: widget.NewLabel("")}
+	q.filter = widget.NewSelect(kit.ChoiceLabels(queueFilters), nil)
 	q.filter.SetSelectedIndex(0)
 	q.filter.OnChanged = func(string) { q.reload() }
 	q.list = widget.NewList(func() int { return len(q.items) }, newRequestRow, func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -60,7 +60,7 @@ func newAdminQueue(c *adminConsole) *adminQueue {
 	return q
 }
 
-func (q *adminQueue) content() fyne.CanvasObject {
+func (q *queueTab) content() fyne.CanvasObject {
 	top := container.NewBorder(nil, nil, widget.NewLabel("Show"), nil, q.filter)
 	left := container.NewBorder(top, q.count, nil, nil, q.list)
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(q.detail)))
@@ -71,14 +71,14 @@ func (q *adminQueue) content() fyne.CanvasObject {
 // reload asks the portal for the queue and keeps the tenant's requests:
 // those of the tenant shown, and, with the own tenant shown, those of no
 // tenant in the switcher (forwarded to this platform, or unmatched).
-func (q *adminQueue) reload() {
+func (q *queueTab) reload() {
 	q.gen++
 	gen := q.gen
-	status := choiceValue(queueFilters, q.filter.Selected)
+	status := kit.ChoiceValue(queueFilters, q.filter.Selected)
 	tenant := q.c.tenant.ID
 	var all []api.RecoveryQueueItem
 	q.count.SetText("Loading…")
-	q.c.run(func(ctx context.Context, s adminSession) (err error) {
+	q.c.run(func(ctx context.Context, s session) (err error) {
 		all, err = s.Requests(ctx, status)
 		return err
 	}, func(err error) {
@@ -87,7 +87,7 @@ func (q *adminQueue) reload() {
 		}
 		if err != nil {
 			q.count.SetText("")
-			q.c.say(errorSentence(err), true)
+			q.c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		q.items = q.items[:0]
@@ -113,7 +113,7 @@ func (q *adminQueue) reload() {
 	})
 }
 
-func (q *adminQueue) pending() int {
+func (q *queueTab) pending() int {
 	n := 0
 	for _, it := range q.items {
 		if it.Status == api.RecoveryPending {
@@ -133,14 +133,14 @@ func requestCount(n int) string {
 	return fmt.Sprintf("%d requests", n)
 }
 
-func (q *adminQueue) index(id int64) int {
+func (q *queueTab) index(id int64) int {
 	if id == 0 {
 		return -1
 	}
 	return slices.IndexFunc(q.items, func(it api.RecoveryQueueItem) bool { return it.ID == id })
 }
 
-func (q *adminQueue) clearDetail() {
+func (q *queueTab) clearDetail() {
 	q.detail.RemoveAll()
 	hint := widget.NewLabel("Choose a request. Call the user on a number you know is theirs, and have them read the phrase on their screen.")
 	hint.Wrapping = fyne.TextWrapWord
@@ -151,7 +151,7 @@ func (q *adminQueue) clearDetail() {
 // showDetail shows the chosen request: who asked, from where, their
 // message, the phrase their screen shows, an entry for the phrase they
 // read out, and the decisions the portal offers.
-func (q *adminQueue) showDetail() {
+func (q *queueTab) showDetail() {
 	i := q.index(q.selected)
 	if i < 0 {
 		q.clearDetail()
@@ -164,28 +164,28 @@ func (q *adminQueue) showDetail() {
 	if it.Matched && it.User != nil {
 		account = it.User.Name + " (" + roleLabel(it.User.Role) + ")"
 	}
-	facts := container.New(&formLayout{},
+	facts := container.New(&kit.FormLayout{},
 		widget.NewLabel("Status"), widget.NewLabel(requestStatusText(it.Status)),
-		widget.NewLabel("Account"), wrapped(account),
+		widget.NewLabel("Account"), kit.Wrapped(account),
 		widget.NewLabel("Asked"), widget.NewLabel(it.CreatedAt.Local().Format("2 Jan 2006 15:04")+" from "+it.SourceAddr),
 		widget.NewLabel("Expires"), widget.NewLabel(it.ExpiresAt.Local().Format("2 Jan 2006 15:04")),
 	)
 	if it.TenantName != "" && it.TenantID != q.c.tenant.ID {
 		facts.Add(widget.NewLabel("Tenant"))
-		facts.Add(wrapped(it.TenantName))
+		facts.Add(kit.Wrapped(it.TenantName))
 	}
 	msg := "No message."
 	if strings.TrimSpace(it.Message) != "" {
 		msg = it.Message // a widget.Label shows text as it is: no markup to escape
 	}
 	facts.Add(widget.NewLabel("Message"))
-	facts.Add(wrapped(msg))
+	facts.Add(kit.Wrapped(msg))
 	q.detail.Add(facts)
 	q.detail.Add(widget.NewSeparator())
 
 	if it.Phrase != "" {
 		q.detail.Add(widget.NewLabel("The requester's screen shows this phrase:"))
-		q.detail.Add(phraseText(it.Phrase))
+		q.detail.Add(kit.PhraseText(it.Phrase))
 	}
 	heard := widget.NewEntry()
 	heard.SetPlaceHolder("Type the phrase the user reads to you")
@@ -245,7 +245,7 @@ func (q *adminQueue) showDetail() {
 
 // queueAction greys out a decision the portal does not offer on it, and
 // says why.
-func (q *adminQueue) queueAction(b *widget.Button, it api.RecoveryQueueItem, action string) fyne.CanvasObject {
+func (q *queueTab) queueAction(b *widget.Button, it api.RecoveryQueueItem, action string) fyne.CanvasObject {
 	if slices.Contains(it.Actions, action) {
 		return b
 	}
@@ -259,7 +259,7 @@ func (q *adminQueue) queueAction(b *widget.Button, it api.RecoveryQueueItem, act
 // queueReason says why a decision is not offered. The queue lists the
 // allowed actions only, so the reason follows the portal's rules from the
 // request's state, tenant and requester.
-func (q *adminQueue) queueReason(it api.RecoveryQueueItem, action string) string {
+func (q *queueTab) queueReason(it api.RecoveryQueueItem, action string) string {
 	decided := it.Status != api.RecoveryPending && it.Status != api.RecoveryForwarded
 	switch {
 	case decided:
@@ -313,60 +313,14 @@ func phraseKey(s string) string {
 	}, s)
 }
 
-// phraseText shows a verification phrase large and clear: it is read out
-// on the phone. It keeps to one line, its text shrinking on a narrow
-// pane rather than being cut off or broken between words.
-func phraseText(phrase string) fyne.CanvasObject {
-	t := canvas.NewText(phrase, theme.Color(theme.ColorNameForeground))
-	t.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
-	t.Alignment = fyne.TextAlignCenter
-	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	bg.CornerRadius = theme.InputRadiusSize()
-	bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
-	bg.StrokeWidth = 2
-	return container.NewStack(bg, container.NewPadded(container.NewPadded(container.New(&phraseLayout{}, t))))
-}
-
-// phraseLayout sizes a phrase's text to the width it gets, between
-// phraseMinSize and phraseMaxSize.
-type phraseLayout struct{}
-
-const (
-	phraseMinSize = 16
-	phraseMaxSize = 30
-)
-
-func (phraseLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	t := objects[0].(*canvas.Text)
-	narrow := fyne.MeasureText(t.Text, phraseMinSize, t.TextStyle)
-	tall := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
-	return fyne.NewSize(narrow.Width, tall.Height)
-}
-
-func (phraseLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	t := objects[0].(*canvas.Text)
-	full := fyne.MeasureText(t.Text, phraseMaxSize, t.TextStyle)
-	ts := float32(phraseMaxSize)
-	if full.Width > size.Width && full.Width > 0 {
-		ts = max(phraseMinSize, phraseMaxSize*size.Width/full.Width)
-	}
-	if t.TextSize != ts {
-		t.TextSize = ts
-		t.Refresh()
-	}
-	h := fyne.MeasureText(t.Text, ts, t.TextStyle).Height
-	t.Move(fyne.NewPos(0, (size.Height-h)/2))
-	t.Resize(fyne.NewSize(size.Width, h))
-}
-
-func (q *adminQueue) approve(it api.RecoveryQueueItem, heard string) {
+func (q *queueTab) approve(it api.RecoveryQueueItem, heard string) {
 	var got api.RecoveryDecision
-	q.c.run(func(ctx context.Context, s adminSession) (err error) {
+	q.c.run(func(ctx context.Context, s session) (err error) {
 		got, err = s.Approve(ctx, it.ID, heard)
 		return err
 	}, func(err error) {
 		if err != nil {
-			q.c.say(errorSentence(err), true)
+			q.c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		msg := "Approved."
@@ -385,17 +339,17 @@ func (q *adminQueue) approve(it api.RecoveryQueueItem, heard string) {
 	})
 }
 
-func (q *adminQueue) deny(it api.RecoveryQueueItem) {
+func (q *queueTab) deny(it api.RecoveryQueueItem) {
 	reason := widget.NewMultiLineEntry()
 	reason.SetPlaceHolder("Optional: why, for the requester's e-mail")
 	reason.SetMinRowsVisible(3)
-	content := container.NewVBox(wrapped("Deny the request of "+it.Email+"? They can ask again."), reason)
+	content := container.NewVBox(kit.Wrapped("Deny the request of "+it.Email+"? They can ask again."), reason)
 	d := dialog.NewCustomConfirm("Deny the request?", "Deny", "Cancel", content, func(ok bool) {
 		if !ok {
 			return
 		}
 		text := strings.TrimSpace(reason.Text)
-		deny := func(ctx context.Context, s adminSession) (api.RecoveryDecision, error) {
+		deny := func(ctx context.Context, s session) (api.RecoveryDecision, error) {
 			return s.Deny(ctx, it.ID, text)
 		}
 		q.decide(deny, "Denied the request of "+it.Email+".")
@@ -404,13 +358,13 @@ func (q *adminQueue) deny(it api.RecoveryQueueItem) {
 	d.Show()
 }
 
-func (q *adminQueue) forward(it api.RecoveryQueueItem) {
+func (q *queueTab) forward(it api.RecoveryQueueItem) {
 	msg := "Forward the request of " + it.Email + " to platform support? They decide it from then on."
 	d := dialog.NewConfirm("Forward the request?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		forward := func(ctx context.Context, s adminSession) (api.RecoveryDecision, error) {
+		forward := func(ctx context.Context, s session) (api.RecoveryDecision, error) {
 			return s.Forward(ctx, it.ID)
 		}
 		q.decide(forward, "Forwarded the request of "+it.Email+" to platform support.")
@@ -419,13 +373,13 @@ func (q *adminQueue) forward(it api.RecoveryQueueItem) {
 	d.Show()
 }
 
-func (q *adminQueue) decide(do func(context.Context, adminSession) (api.RecoveryDecision, error), done string) {
-	q.c.run(func(ctx context.Context, s adminSession) error {
+func (q *queueTab) decide(do func(context.Context, session) (api.RecoveryDecision, error), done string) {
+	q.c.run(func(ctx context.Context, s session) error {
 		_, err := do(ctx, s)
 		return err
 	}, func(err error) {
 		if err != nil {
-			q.c.say(errorSentence(err), true)
+			q.c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		q.c.say(done, false)

@@ -1,10 +1,24 @@
-package ui
+// Package admin is the admin console of a team portal: a window of its
+// own in which the portal's owners and admins, signed in with a linked
+// account (its password, and its code from the vault), work the team of
+// each tenant they see (filters, recovery links, 2FA resets, address
+// confirmation, locks), the recovery requests (the phrase heard on the
+// phone against the one on the requester's screen, approve, deny,
+// forward) and the audit log.
+//
+// It owns the console's screens, the portal session's life (signed out in
+// the background when the window closes) and the portal role it remembers
+// per account (Offered). It talks to the portal only through the
+// companion (Companion), does its slow work through a
+// schedule.Scheduler, and knows nothing of the main window: package ui
+// opens a console from the account menu and closes it when the vault
+// locks.
+package admin
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -15,13 +29,33 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal/api"
-	"github.com/latchkey/latchkey/vault"
+	"github.com/latchkey/latchkey/ui/kit"
+	"github.com/latchkey/latchkey/ui/schedule"
 )
 
-// adminSession is what the console asks of a signed-in admin: the portal's
+// Companion is what the console asks of the desktop's portal companion,
+// app/companion's *Companion: the session the vault keeps for a portal,
+// signing an account in (its password, then its code), the admin calls
+// over a kept session, and signing out.
+type Companion interface {
+	SessionFor(portalURL string) (companion.Session, error)
+	SignIn(ctx context.Context, accountID, password string) (companion.SignedIn, error)
+	Admin(portalURL string) (*companion.Admin, error)
+	SignOut(ctx context.Context, portalURL string) ([]companion.Session, error)
+}
+
+// Account is the linked account the console signs in with.
+type Account struct {
+	ID     string // the account's id in the vault
+	Label  string // the account for people, as the main window names it
+	Portal string // the portal's URL
+	Email  string // the user's address at the portal
+}
+
+// session is what the console asks of a signed-in admin: the portal's
 // admin API with the session's token kept inside, as companion.Admin
 // offers it (see portalAdmin).
-type adminSession interface {
+type session interface {
 	Info() api.SessionInfo
 	Tenants(ctx context.Context) ([]api.AdminTenant, error)
 	Users(ctx context.Context, q api.AdminUserQuery) (api.AdminUserList, error)
@@ -37,20 +71,22 @@ type adminSession interface {
 	SignOut(ctx context.Context) error
 }
 
-// adminConsole is the admin console of one linked account: a window of its
+// Console is the admin console of one linked account: a window of its
 // own, signed in to the account's portal with the account's password and
 // its code from the vault.
-type adminConsole struct {
-	w    *Window
-	win  fyne.Window
-	acct vault.Account
+type Console struct {
+	app   fyne.App
+	comp  Companion
+	sched schedule.Scheduler
+	win   fyne.Window
+	acct  Account
 
-	ctx     context.Context // ends when the console closes
-	cancel  context.CancelFunc
-	closed  bool
-	untrack func()
+	ctx      context.Context // ends when the console closes
+	cancel   context.CancelFunc
+	closed   bool
+	onClosed func()
 
-	sess    adminSession // nil until signed in
+	sess    session // nil until signed in
 	tenants []api.AdminTenant
 	tenant  api.AdminTenant // the one shown
 
@@ -60,70 +96,50 @@ type adminConsole struct {
 	banner *widget.Label
 	status *widget.Label
 	tabs   *container.AppTabs
-	team   *adminTeam
-	queue  *adminQueue
-	audit  *adminAudit
+	team   *teamTab
+	queue  *queueTab
+	audit  *auditTab
 }
 
 // adminRoles may use the console.
 var adminRoles = []string{api.AdminRoleOwner, api.AdminRoleAdmin}
 
-// prefAdminRole remembers, per account, the portal role its last sign-in
-// reported (not a secret), so the menu offers the console only where it
-// can work.
-func prefAdminRole(accountID string) string { return "portal.role." + accountID }
+// RolePreference is the preference under which the console remembers, per
+// account, the portal role its last sign-in reported (not a secret), so
+// the menu offers the console only where it can work.
+func RolePreference(accountID string) string { return "portal.role." + accountID }
 
-// mayAdmin reports whether the account menu offers the admin console for
-// a: linked, and not known to lack an admin's role.
-func (w *Window) mayAdmin(a vault.Account) bool {
-	if !linked(a) {
-		return false
-	}
-	role := w.app.Preferences().String(prefAdminRole(a.ID))
+// Offered reports whether the account menu offers the console for the
+// linked account accountID: not known to lack an admin's role.
+func Offered(p fyne.Preferences, accountID string) bool {
+	role := p.String(RolePreference(accountID))
 	return role == "" || slices.Contains(adminRoles, role)
 }
 
-// showAdminConsole opens the console of account a, or brings its open
-// console forward.
-func (w *Window) showAdminConsole(a vault.Account) {
-	key := adminKey(a.ID)
-	if c, ok := w.portal.consoles[key]; ok && !c.closed {
-		c.win.Show()
-		c.win.RequestFocus()
-		return
-	}
-	c := newAdminConsole(w, a)
-	if w.portal.consoles == nil {
-		w.portal.consoles = map[string]*adminConsole{}
-	}
-	w.portal.consoles[key] = c
-	c.win.Show()
-}
-
-func adminKey(id string) string { return "admin:" + id }
-
-func newAdminConsole(w *Window, a vault.Account) *adminConsole {
-	c := &adminConsole{w: w, acct: a}
+// New builds the console of account a in a window of app's, on its
+// sign-in screen (which resumes a session the vault keeps for a); Window
+// shows it. Its portal calls go through comp, its slow work through
+// sched.
+func New(app fyne.App, comp Companion, sched schedule.Scheduler, a Account) *Console {
+	c := &Console{app: app, comp: comp, sched: sched, acct: a}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.win = w.app.NewWindow("Admin console – " + portalHost(a.Portal.URL))
+	c.win = app.NewWindow("Admin console – " + kit.PortalHost(a.Portal))
 	c.win.Resize(fyne.NewSize(980, 640))
 	c.win.SetOnClosed(c.ended)
-	c.untrack = w.track(c, c.close)
 	c.showSignIn("")
 	return c
 }
 
-// portalHost is the portal's host for titles.
-func portalHost(portalURL string) string {
-	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return portalURL
-}
+// Window is the console's window, to show or bring forward.
+func (c *Console) Window() fyne.Window { return c.win }
 
-// close closes the console's window; the vault is being locked, or the
-// user closed it.
-func (c *adminConsole) close() {
+// SetOnClosed sets what runs once the console's window is gone, after
+// Close or when the user closed it.
+func (c *Console) SetOnClosed(f func()) { c.onClosed = f }
+
+// Close closes the console's window (the vault is being locked); its
+// session is signed out.
+func (c *Console) Close() {
 	if !c.closed {
 		c.win.Close()
 	}
@@ -131,44 +147,45 @@ func (c *adminConsole) close() {
 
 // ended runs once the window is gone: the session is signed out in the
 // background and forgotten.
-func (c *adminConsole) ended() {
+func (c *Console) ended() {
 	if c.closed {
 		return
 	}
 	c.closed = true
-	c.untrack()
-	delete(c.w.portal.consoles, adminKey(c.acct.ID))
+	if c.onClosed != nil {
+		c.onClosed()
+	}
 	c.cancel()
 	c.dropSession()
 }
 
 // dropSession forgets the session and signs it out in the background; one
 // the portal cannot be told about lapses on its own.
-func (c *adminConsole) dropSession() {
+func (c *Console) dropSession() {
 	s := c.sess
 	if s == nil {
 		return
 	}
 	c.sess = nil
-	c.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), portalBudget)
+	c.sched.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), kit.PortalBudget)
 		defer cancel()
 		_ = s.SignOut(ctx)
 	}, func() {})
 }
 
-// run does work off the UI goroutine, bounded by portalBudget and the
+// run does work off the UI goroutine, bounded by kit.PortalBudget and the
 // console's life, then runs then on the UI goroutine unless the console
 // closed meanwhile. A session the portal no longer knows sends the user
 // back to the sign-in screen.
-func (c *adminConsole) run(work func(ctx context.Context, s adminSession) error, then func(error)) {
+func (c *Console) run(work func(ctx context.Context, s session) error, then func(error)) {
 	s := c.sess
 	if s == nil {
 		return
 	}
 	var err error
-	c.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(c.ctx, portalBudget)
+	c.sched.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, kit.PortalBudget)
 		defer cancel()
 		err = work(ctx, s)
 	}, func() {
@@ -186,11 +203,11 @@ func (c *adminConsole) run(work func(ctx context.Context, s adminSession) error,
 
 // say shows one sentence in the console's status line: a confirmation,
 // or an error.
-func (c *adminConsole) say(msg string, isErr bool) {
+func (c *Console) say(msg string, isErr bool) {
 	if isErr {
-		setError(c.status, msg)
+		kit.SetError(c.status, msg)
 	} else {
-		setNote(c.status, msg)
+		kit.SetNote(c.status, msg)
 		c.status.Importance = widget.SuccessImportance
 		c.status.Refresh()
 	}
@@ -198,9 +215,9 @@ func (c *adminConsole) say(msg string, isErr bool) {
 }
 
 // signedIn shows the console of a new session.
-func (c *adminConsole) signedIn(s adminSession) {
+func (c *Console) signedIn(s session) {
 	info := s.Info()
-	c.w.app.Preferences().SetString(prefAdminRole(c.acct.ID), info.User.Role)
+	c.app.Preferences().SetString(RolePreference(c.acct.ID), info.User.Role)
 	c.sess = s
 	if !slices.Contains(adminRoles, info.User.Role) {
 		c.dropSession()
@@ -208,14 +225,14 @@ func (c *adminConsole) signedIn(s adminSession) {
 		return
 	}
 	c.who = widget.NewLabel(info.User.Name + " · " + roleLabel(info.User.Role))
-	c.banner = wrapped("")
+	c.banner = kit.Wrapped("")
 	c.banner.Importance = widget.WarningImportance
 	c.banner.Hide()
-	c.status = errorLabel()
+	c.status = kit.ErrorLabel()
 	c.picker = newTenantPicker(c.win.Canvas(), c.pickTenant)
-	c.team = newAdminTeam(c)
-	c.queue = newAdminQueue(c)
-	c.audit = newAdminAudit(c)
+	c.team = newTeamTab(c)
+	c.queue = newQueueTab(c)
+	c.audit = newAuditTab(c)
 	c.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Team", theme.AccountIcon(), c.team.content()),
 		container.NewTabItemWithIcon("Recovery requests", theme.MailComposeIcon(), c.queue.content()),
@@ -235,20 +252,20 @@ func (c *adminConsole) signedIn(s adminSession) {
 	c.loadTenants()
 }
 
-func (c *adminConsole) signOut() {
+func (c *Console) signOut() {
 	c.dropSession()
 	c.showSignIn("Signed out.")
 }
 
 // loadTenants reads the tenants the admin sees and shows the own one.
-func (c *adminConsole) loadTenants() {
+func (c *Console) loadTenants() {
 	var list []api.AdminTenant
-	c.run(func(ctx context.Context, s adminSession) (err error) {
+	c.run(func(ctx context.Context, s session) (err error) {
 		list, err = s.Tenants(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
-			c.say(errorSentence(err), true)
+			c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		c.tenants = list
@@ -264,7 +281,7 @@ func (c *adminConsole) loadTenants() {
 }
 
 // pickTenant shows tenant t in every tab.
-func (c *adminConsole) pickTenant(t api.AdminTenant) {
+func (c *Console) pickTenant(t api.AdminTenant) {
 	c.tenant = t
 	c.picker.show(t)
 	if t.Relation == api.AdminRelationChild {
@@ -284,17 +301,17 @@ func (c *adminConsole) pickTenant(t api.AdminTenant) {
 }
 
 // ownTenant reports whether t is the admin's own tenant.
-func (c *adminConsole) ownTenant(id int64) bool {
+func (c *Console) ownTenant(id int64) bool {
 	i := slices.IndexFunc(c.tenants, func(t api.AdminTenant) bool { return t.ID == id })
 	return i >= 0 && c.tenants[i].Relation == api.AdminRelationOwn
 }
 
 // knownTenant reports whether id is one of the tenants in the switcher.
-func (c *adminConsole) knownTenant(id int64) bool {
+func (c *Console) knownTenant(id int64) bool {
 	return slices.ContainsFunc(c.tenants, func(t api.AdminTenant) bool { return t.ID == id })
 }
 
-func (c *adminConsole) refresh() {
+func (c *Console) refresh() {
 	c.status.Hide()
 	c.top.Refresh()
 	c.loadTenants()

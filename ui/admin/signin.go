@@ -1,4 +1,4 @@
-package ui
+package admin
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // portalAdmin is a kept portal session as the console uses it: the
 // companion's admin calls, who the session is, and signing out.
 type portalAdmin struct {
 	*companion.Admin
-	comp *companion.Companion
+	comp Companion
 	info api.SessionInfo
 }
 
@@ -35,29 +36,32 @@ func (p portalAdmin) SignOut(ctx context.Context) error {
 // nothing else is typed. note, when set, says why the screen shows (signed
 // out, session ended); without one a session the vault keeps for this
 // account is used without asking.
-func (c *adminConsole) showSignIn(note string) {
+func (c *Console) showSignIn(note string) {
 	a := c.acct
-	title := widget.NewLabelWithStyle("Sign in to "+portalHost(a.Portal.URL), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	who := wrapped("as " + a.Portal.Email + ". The second step uses the code of " + display(a) + " from Latchkey, so only the password is asked.")
+	title := widget.NewLabelWithStyle("Sign in to "+kit.PortalHost(a.Portal), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	who := kit.Wrapped("as " + a.Email + ". The second step uses the code of " + a.Label + " from Latchkey, so only the password is asked.")
 	password := widget.NewPasswordEntry()
 	password.SetPlaceHolder("Portal password")
-	status := newDialogLine()
+	status := kit.ErrorLabel()
 	if note != "" {
-		setNote(status.label, note)
+		kit.SetNote(status, note)
 	}
+	var form *fyne.Container // refreshed when the status line changes
+	fail := func(msg string) { kit.SetError(status, msg); form.Refresh() }
+	say := func(msg string) { kit.SetNote(status, msg); form.Refresh() }
 	var signIn *widget.Button
 	signIn = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), func() {
 		pw := password.Text
 		password.SetText("") // never kept on screen after an attempt
 		if pw == "" {
-			status.fail("Type the portal password first.")
+			fail("Type the portal password first.")
 			return
 		}
 		signIn.Disable()
-		status.note("Signing in…")
+		say("Signing in…")
 		c.signIn(pw, func(msg string) {
 			signIn.Enable()
-			status.fail(msg)
+			fail(msg)
 		})
 	})
 	signIn.Importance = widget.HighImportance
@@ -66,40 +70,35 @@ func (c *adminConsole) showSignIn(note string) {
 			signIn.OnTapped()
 		}
 	}
-	form := container.NewVBox(title, who, widget.NewForm(widget.NewFormItem("Password", password)), status.label,
+	form = container.NewVBox(title, who, widget.NewForm(widget.NewFormItem("Password", password)), status,
 		container.NewHBox(layout.NewSpacer(), signIn))
-	status.refit = form.Refresh
 	c.win.SetContent(container.NewCenter(container.New(fixedWidth(460), container.NewPadded(form))))
 	c.win.Canvas().Focus(password)
 	if note == "" {
-		c.resume(status)
+		c.resume(say)
 	}
 }
 
 // resume uses a live session the vault keeps for this account, so an
 // admin who signed in a moment ago (here or with the CLI) is not asked
 // again.
-func (c *adminConsole) resume(status *dialogLine) {
-	comp := c.w.companion()
-	if comp == nil {
-		return
-	}
-	s, err := comp.SessionFor(c.acct.Portal.URL)
+func (c *Console) resume(say func(string)) {
+	s, err := c.comp.SessionFor(c.acct.Portal)
 	if err != nil || s.AccountID != c.acct.ID {
 		return
 	}
-	status.note("Resuming your session…")
+	say("Resuming your session…")
 	var pa portalAdmin
-	c.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(c.ctx, portalBudget)
+	c.sched.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, kit.PortalBudget)
 		defer cancel()
-		pa, err = c.adminFor(ctx, comp, api.SessionInfo{})
+		pa, err = c.adminFor(ctx, api.SessionInfo{})
 	}, func() {
 		if c.closed || c.sess != nil {
 			return
 		}
 		if err != nil {
-			status.note("Sign in with your portal password.")
+			say("Sign in with your portal password.")
 			return
 		}
 		c.signedIn(pa)
@@ -107,22 +106,17 @@ func (c *adminConsole) resume(status *dialogLine) {
 }
 
 // signIn signs the account in with password, off the UI goroutine.
-func (c *adminConsole) signIn(password string, fail func(string)) {
-	comp := c.w.companion()
-	if comp == nil {
-		fail("The vault is locked.")
-		return
-	}
+func (c *Console) signIn(password string, fail func(string)) {
 	var pa portalAdmin
 	var err error
-	c.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(c.ctx, portalBudget)
+	c.sched.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, kit.PortalBudget)
 		defer cancel()
 		var in companion.SignedIn
-		if in, err = comp.SignIn(ctx, c.acct.ID, password); err != nil {
+		if in, err = c.comp.SignIn(ctx, c.acct.ID, password); err != nil {
 			return
 		}
-		pa, err = c.adminFor(ctx, comp, in.Who)
+		pa, err = c.adminFor(ctx, in.Who)
 	}, func() {
 		if c.closed {
 			return
@@ -137,8 +131,8 @@ func (c *adminConsole) signIn(password string, fail func(string)) {
 
 // adminFor is the console's session over the session kept for the
 // account's portal; who is the portal's "who am I", asked again when zero.
-func (c *adminConsole) adminFor(ctx context.Context, comp *companion.Companion, who api.SessionInfo) (portalAdmin, error) {
-	adm, err := comp.Admin(c.acct.Portal.URL)
+func (c *Console) adminFor(ctx context.Context, who api.SessionInfo) (portalAdmin, error) {
+	adm, err := c.comp.Admin(c.acct.Portal)
 	if err != nil {
 		return portalAdmin{}, err
 	}
@@ -147,12 +141,12 @@ func (c *adminConsole) adminFor(ctx context.Context, comp *companion.Companion, 
 			return portalAdmin{}, err
 		}
 	}
-	return portalAdmin{Admin: adm, comp: comp, info: who}, nil
+	return portalAdmin{Admin: adm, comp: c.comp, info: who}, nil
 }
 
 // signInError is a failed sign-in in one sentence.
-func (c *adminConsole) signInError(err error) string {
-	email := c.acct.Portal.Email
+func (c *Console) signInError(err error) string {
+	email := c.acct.Email
 	switch {
 	case errors.Is(err, companion.ErrWrongPassword):
 		return "The portal did not accept that password for " + email + "."
@@ -167,7 +161,7 @@ func (c *adminConsole) signInError(err error) string {
 	case errors.Is(err, companion.ErrSessionEnded):
 		return "The portal ended the session at once: sign in again."
 	}
-	return errorSentence(err)
+	return kit.ErrorSentence(err)
 }
 
 // fixedWidth stacks its objects at one width, as tall as they need there:

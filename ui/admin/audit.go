@@ -1,4 +1,4 @@
-package ui
+package admin
 
 import (
 	"bytes"
@@ -13,15 +13,16 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // auditPageSize is the number of entries per page of the audit tab.
 const auditPageSize = 50
 
-// adminAudit is the audit log tab: the tenant's entries, newest first, a
+// auditTab is the audit log tab: the tenant's entries, newest first, a
 // page at a time.
-type adminAudit struct {
-	c *adminConsole
+type auditTab struct {
+	c *Console
 
 	list                 *widget.List
 	page                 *widget.Label
@@ -36,8 +37,8 @@ type adminAudit struct {
 	gen     int
 }
 
-func newAdminAudit(c *adminConsole) *adminAudit {
-	a := &adminAudit{c: c, page: widget.NewLabel("")}
+func newAuditTab(c *Console) *auditTab {
+	a := &auditTab{c: c, page: widget.NewLabel("")}
 	a.list = widget.NewList(func() int { return len(a.entries) }, newAuditRow, func(i widget.ListItemID, o fyne.CanvasObject) {
 		o.(*auditRow).show(a.entries[i], a.c.userName)
 	})
@@ -60,24 +61,24 @@ func newAdminAudit(c *adminConsole) *adminAudit {
 	return a
 }
 
-func (a *adminAudit) content() fyne.CanvasObject {
+func (a *auditTab) content() fyne.CanvasObject {
 	nav := container.NewBorder(nil, nil, a.page, container.NewHBox(a.newest, a.newer, a.older))
 	return container.NewBorder(nil, nav, nil, nil, a.list)
 }
 
 // reload shows the newest page of the tenant shown.
-func (a *adminAudit) reload() {
+func (a *auditTab) reload() {
 	a.cursors = nil
 	a.load(0)
 }
 
-func (a *adminAudit) load(before int64) {
+func (a *auditTab) load(before int64) {
 	a.loaded = true
 	t := a.c.tenant
 	if t.ID != 0 && !t.Allowed(api.AdminActionViewAudit) {
 		a.entries, a.next = nil, 0
 		a.list.Refresh()
-		a.page.SetText(sentenceOf(actionReason(t.Actions, api.AdminActionViewAudit, "you may not read this tenant's audit log")))
+		a.page.SetText(kit.SentenceOf(actionReason(t.Actions, api.AdminActionViewAudit, "you may not read this tenant's audit log")))
 		a.buttons()
 		return
 	}
@@ -85,7 +86,7 @@ func (a *adminAudit) load(before int64) {
 	gen := a.gen
 	var page api.AdminAuditPage
 	a.page.SetText("Loading…")
-	a.c.run(func(ctx context.Context, s adminSession) (err error) {
+	a.c.run(func(ctx context.Context, s session) (err error) {
 		page, err = s.Audit(ctx, api.AdminAuditQuery{TenantID: t.ID, Before: before, Limit: auditPageSize})
 		return err
 	}, func(err error) {
@@ -94,7 +95,7 @@ func (a *adminAudit) load(before int64) {
 		}
 		if err != nil {
 			a.page.SetText("")
-			a.c.say(errorSentence(err), true)
+			a.c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		a.entries, a.next = page.Entries, page.NextBefore
@@ -111,7 +112,7 @@ func (a *adminAudit) load(before int64) {
 	})
 }
 
-func (a *adminAudit) buttons() {
+func (a *auditTab) buttons() {
 	enable := func(b *widget.Button, on bool) {
 		if on {
 			b.Enable()
@@ -126,7 +127,7 @@ func (a *adminAudit) buttons() {
 
 // userName names a user id from the team list loaded, else "user #id";
 // 0 is the portal itself or an anonymous requester.
-func (c *adminConsole) userName(id int64) string {
+func (c *Console) userName(id int64) string {
 	if id == 0 {
 		return "the portal"
 	}
@@ -141,7 +142,7 @@ func (c *adminConsole) userName(id int64) string {
 	return fmt.Sprintf("user #%d", id)
 }
 
-func (c *adminConsole) sessionUserID() int64 {
+func (c *Console) sessionUserID() int64 {
 	if c.sess == nil {
 		return 0
 	}

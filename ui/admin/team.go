@@ -1,4 +1,4 @@
-package ui
+package admin
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // searchDelay is how long the team search waits after the last key before
@@ -22,37 +23,21 @@ const searchDelay = 400 * time.Millisecond
 
 // Filter choices of the team list: label and the portal's value.
 var (
-	roleFilters = []choice2{{"All roles", ""}, {"Owners", api.AdminRoleOwner}, {"Admins", api.AdminRoleAdmin},
-		{"Technicians", api.AdminRoleTechnician}, {"Read-only", api.AdminRoleReadOnly}}
-	statusFilters = []choice2{{"Any 2FA status", ""}, {"2FA enrolled", api.AdminStatusEnrolled},
-		{"2FA not enrolled", api.AdminStatusNotEnrolled}, {"Recovery pending", api.AdminStatusRecoveryPending},
-		{"Locked", api.AdminStatusLocked}}
+	roleFilters = []kit.Choice[string]{
+		{Label: "All roles", Value: ""}, {Label: "Owners", Value: api.AdminRoleOwner}, {Label: "Admins", Value: api.AdminRoleAdmin},
+		{Label: "Technicians", Value: api.AdminRoleTechnician}, {Label: "Read-only", Value: api.AdminRoleReadOnly},
+	}
+	statusFilters = []kit.Choice[string]{
+		{Label: "Any 2FA status", Value: ""}, {Label: "2FA enrolled", Value: api.AdminStatusEnrolled},
+		{Label: "2FA not enrolled", Value: api.AdminStatusNotEnrolled},
+		{Label: "Recovery pending", Value: api.AdminStatusRecoveryPending}, {Label: "Locked", Value: api.AdminStatusLocked},
+	}
 )
 
-// choice2 is a select's label with the value it stands for.
-type choice2 struct{ label, value string }
-
-func choiceLabels(cs []choice2) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.label
-	}
-	return out
-}
-
-func choiceValue(cs []choice2, label string) string {
-	for _, c := range cs {
-		if c.label == label {
-			return c.value
-		}
-	}
-	return ""
-}
-
-// adminTeam is the team tab: the tenant's users, filtered by the portal
+// teamTab is the team tab: the tenant's users, filtered by the portal
 // (name or address, role, 2FA status), and the actions on the one chosen.
-type adminTeam struct {
-	c *adminConsole
+type teamTab struct {
+	c *Console
 
 	search       *widget.Entry
 	role, status *widget.Select
@@ -70,19 +55,19 @@ type adminTeam struct {
 	debounce func()
 }
 
-func newAdminTeam(c *adminConsole) *adminTeam {
-	t := &adminTeam{c: c}
+func newTeamTab(c *Console) *teamTab {
+	t := &teamTab{c: c}
 	t.search = widget.NewEntry()
 	t.search.SetPlaceHolder("Search by name or e-mail")
 	t.search.OnChanged = func(string) {
 		if t.debounce != nil {
 			t.debounce()
 		}
-		t.debounce = c.w.cfg.scheduler().After(searchDelay, t.reload)
+		t.debounce = c.sched.After(searchDelay, t.reload)
 	}
 	t.search.OnSubmitted = func(string) { t.reload() }
-	t.role = widget.NewSelect(choiceLabels(roleFilters), func(string) { t.reload() })
-	t.status = widget.NewSelect(choiceLabels(statusFilters), func(string) { t.reload() })
+	t.role = widget.NewSelect(kit.ChoiceLabels(roleFilters), func(string) { t.reload() })
+	t.status = widget.NewSelect(kit.ChoiceLabels(statusFilters), func(string) { t.reload() })
 	t.count = widget.NewLabel("")
 	t.more = widget.NewButton("Show more", t.loadMore)
 	t.more.Hide()
@@ -100,7 +85,7 @@ func newAdminTeam(c *adminConsole) *adminTeam {
 	return t
 }
 
-func (t *adminTeam) content() fyne.CanvasObject {
+func (t *teamTab) content() fyne.CanvasObject {
 	filters := container.NewVBox(t.search, container.NewGridWithColumns(2, t.role, t.status))
 	left := container.NewBorder(filters, container.NewBorder(nil, nil, t.count, t.more), nil, nil, t.list)
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(t.detail)))
@@ -109,7 +94,7 @@ func (t *adminTeam) content() fyne.CanvasObject {
 }
 
 // reset clears the filters for another tenant and loads its team.
-func (t *adminTeam) reset() {
+func (t *teamTab) reset() {
 	if t.debounce != nil {
 		t.debounce()
 	}
@@ -121,7 +106,7 @@ func (t *adminTeam) reset() {
 		if t.debounce != nil {
 			t.debounce()
 		}
-		t.debounce = t.c.w.cfg.scheduler().After(searchDelay, t.reload)
+		t.debounce = t.c.sched.After(searchDelay, t.reload)
 	}
 	t.role.OnChanged = func(string) { t.reload() }
 	t.status.OnChanged = func(string) { t.reload() }
@@ -129,23 +114,23 @@ func (t *adminTeam) reset() {
 	t.reload()
 }
 
-func (t *adminTeam) query(offset int) api.AdminUserQuery {
+func (t *teamTab) query(offset int) api.AdminUserQuery {
 	return api.AdminUserQuery{
-		Query: strings.TrimSpace(t.search.Text), Role: choiceValue(roleFilters, t.role.Selected),
-		Status: choiceValue(statusFilters, t.status.Selected), TenantID: t.c.tenant.ID, Offset: offset,
+		Query: strings.TrimSpace(t.search.Text), Role: kit.ChoiceValue(roleFilters, t.role.Selected),
+		Status: kit.ChoiceValue(statusFilters, t.status.Selected), TenantID: t.c.tenant.ID, Offset: offset,
 	}
 }
 
 // reload asks the portal for the first page matching the filters.
-func (t *adminTeam) reload() { t.load(0) }
+func (t *teamTab) reload() { t.load(0) }
 
-func (t *adminTeam) loadMore() { t.load(t.next) }
+func (t *teamTab) loadMore() { t.load(t.next) }
 
-func (t *adminTeam) load(offset int) {
+func (t *teamTab) load(offset int) {
 	if t.c.tenant.ID != 0 && !t.c.tenant.Allowed(api.AdminActionViewDirectory) {
 		t.users, t.total, t.next = nil, 0, 0
 		t.list.Refresh()
-		t.count.SetText(sentenceOf(actionReason(t.c.tenant.Actions, api.AdminActionViewDirectory, "you may not see this tenant's team")))
+		t.count.SetText(kit.SentenceOf(actionReason(t.c.tenant.Actions, api.AdminActionViewDirectory, "you may not see this tenant's team")))
 		t.more.Hide()
 		t.clearDetail()
 		return
@@ -155,7 +140,7 @@ func (t *adminTeam) load(offset int) {
 	q := t.query(offset)
 	var page api.AdminUserList
 	t.count.SetText("Loading…")
-	t.c.run(func(ctx context.Context, s adminSession) (err error) {
+	t.c.run(func(ctx context.Context, s session) (err error) {
 		page, err = s.Users(ctx, q)
 		return err
 	}, func(err error) {
@@ -164,7 +149,7 @@ func (t *adminTeam) load(offset int) {
 		}
 		if err != nil {
 			t.count.SetText("")
-			t.c.say(errorSentence(err), true)
+			t.c.say(kit.ErrorSentence(err), true)
 			return
 		}
 		if offset == 0 {
@@ -202,14 +187,14 @@ func userCount(shown, total int) string {
 	return fmt.Sprintf("%d users", total)
 }
 
-func (t *adminTeam) index(id int64) int {
+func (t *teamTab) index(id int64) int {
 	if id == 0 {
 		return -1
 	}
 	return slices.IndexFunc(t.users, func(u api.AdminUser) bool { return u.ID == id })
 }
 
-func (t *adminTeam) clearDetail() {
+func (t *teamTab) clearDetail() {
 	t.detail.RemoveAll()
 	hint := widget.NewLabel("Choose a user to see what you can do.")
 	hint.TextStyle.Italic = true
@@ -217,7 +202,7 @@ func (t *adminTeam) clearDetail() {
 }
 
 // replace puts the portal's new row of a user in place after an action.
-func (t *adminTeam) replace(u api.AdminUser) {
+func (t *teamTab) replace(u api.AdminUser) {
 	if i := t.index(u.ID); i >= 0 {
 		t.users[i] = u
 		t.list.RefreshItem(i)
@@ -230,7 +215,7 @@ func (t *adminTeam) replace(u api.AdminUser) {
 // showDetail shows the chosen user and the actions the portal offers on
 // them; an action the signed-in admin may not take is greyed out with the
 // portal's reason beside it.
-func (t *adminTeam) showDetail() {
+func (t *teamTab) showDetail() {
 	i := t.index(t.selected)
 	if i < 0 {
 		t.clearDetail()
@@ -239,8 +224,8 @@ func (t *adminTeam) showDetail() {
 	u := t.users[i]
 	t.detail.RemoveAll()
 	t.detail.Add(heading(u.Name))
-	facts := container.New(&formLayout{},
-		widget.NewLabel("E-mail"), wrapped(u.Email),
+	facts := container.New(&kit.FormLayout{},
+		widget.NewLabel("E-mail"), kit.Wrapped(u.Email),
 		widget.NewLabel("Role"), widget.NewLabel(roleLabel(u.Role)),
 		widget.NewLabel("Two-factor"), widget.NewLabel(twoFactorText(u)),
 		widget.NewLabel("Since"), widget.NewLabel(u.CreatedAt.Local().Format("2 Jan 2006")),
@@ -252,7 +237,7 @@ func (t *adminTeam) showDetail() {
 	t.detail.Add(facts)
 	t.detail.Add(widget.NewSeparator())
 	if t.readOnly {
-		t.detail.Add(wrapped("This customer tenant's accounts are managed by its own admins; what you may do here is below."))
+		t.detail.Add(kit.Wrapped("This customer tenant's accounts are managed by its own admins; what you may do here is below."))
 	}
 
 	issue := widget.NewButton("E-mail a recovery link…", func() { t.issueLink(u) })
@@ -282,7 +267,7 @@ func actionRow(ctrl fyne.Disableable, actions []api.AdminAction, action string) 
 		return obj
 	}
 	ctrl.Disable()
-	why := widget.NewLabel(sentenceOf(actionReason(actions, action, "the portal does not offer this action")))
+	why := widget.NewLabel(kit.SentenceOf(actionReason(actions, action, "the portal does not offer this action")))
 	why.Wrapping = fyne.TextWrapWord
 	why.Importance = widget.MediumImportance
 	why.TextStyle = fyne.TextStyle{Italic: true}
@@ -319,19 +304,19 @@ func twoFactorText(u api.AdminUser) string {
 	return strings.Join(parts, ", ")
 }
 
-func (t *adminTeam) issueLink(u api.AdminUser) {
+func (t *teamTab) issueLink(u api.AdminUser) {
 	msg := fmt.Sprintf("E-mail a one-time recovery link to %s? Whoever opens it can set up two-factor sign-in for the account: send it only when you are sure who asked.", u.Email)
 	dialog.ShowConfirm("E-mail a recovery link?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
 		var link api.IssuedLink
-		t.c.run(func(ctx context.Context, s adminSession) (err error) {
+		t.c.run(func(ctx context.Context, s session) (err error) {
 			link, err = s.IssueLink(ctx, u.ID)
 			return err
 		}, func(err error) {
 			if err != nil {
-				t.c.say(errorSentence(err), true)
+				t.c.say(kit.ErrorSentence(err), true)
 				return
 			}
 			t.c.say(fmt.Sprintf("A recovery link was e-mailed to %s; it works until %s.", u.Email, link.ExpiresAt.Local().Format("2 Jan 15:04")), false)
@@ -340,13 +325,13 @@ func (t *adminTeam) issueLink(u api.AdminUser) {
 	}, t.c.win)
 }
 
-func (t *adminTeam) reset2FA(u api.AdminUser) {
+func (t *teamTab) reset2FA(u api.AdminUser) {
 	msg := fmt.Sprintf("Reset the two-factor sign-in of %s? Their authenticator and backup codes stop working at once; they set up a new authenticator at their next sign-in and are told by e-mail.", u.Email)
 	d := dialog.NewConfirm("Reset two-factor sign-in?", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		reset := func(ctx context.Context, s adminSession) (api.AdminUser, error) { return s.Reset2FA(ctx, u.ID) }
+		reset := func(ctx context.Context, s session) (api.AdminUser, error) { return s.Reset2FA(ctx, u.ID) }
 		t.change(u, reset, "The two-factor sign-in of "+u.Email+" was reset.")
 	}, t.c.win)
 	d.SetConfirmText("Reset")
@@ -354,13 +339,13 @@ func (t *adminTeam) reset2FA(u api.AdminUser) {
 	d.Show()
 }
 
-func (t *adminTeam) setIPVerification(u api.AdminUser, on bool, check *widget.Check) {
+func (t *teamTab) setIPVerification(u api.AdminUser, on bool, check *widget.Check) {
 	apply := func() {
 		done := "Sign-ins of " + u.Email + " from new addresses are no longer confirmed by e-mail."
 		if on {
 			done = "Sign-ins of " + u.Email + " from new addresses are confirmed by e-mail again."
 		}
-		set := func(ctx context.Context, s adminSession) (api.AdminUser, error) {
+		set := func(ctx context.Context, s session) (api.AdminUser, error) {
 			return s.SetIPVerification(ctx, u.ID, on)
 		}
 		t.change(u, set, done)
@@ -384,13 +369,13 @@ func (t *adminTeam) setIPVerification(u api.AdminUser, on bool, check *widget.Ch
 	d.Show()
 }
 
-func (t *adminTeam) setLocked(u api.AdminUser, locked bool) {
+func (t *teamTab) setLocked(u api.AdminUser, locked bool) {
 	apply := func() {
 		done := u.Email + " is unlocked."
 		if locked {
 			done = u.Email + " is locked: their sessions ended."
 		}
-		set := func(ctx context.Context, s adminSession) (api.AdminUser, error) {
+		set := func(ctx context.Context, s session) (api.AdminUser, error) {
 			return s.SetLocked(ctx, u.ID, locked)
 		}
 		t.change(u, set, done)
@@ -411,14 +396,14 @@ func (t *adminTeam) setLocked(u api.AdminUser, locked bool) {
 }
 
 // change performs one action on u and shows the portal's new row.
-func (t *adminTeam) change(u api.AdminUser, do func(context.Context, adminSession) (api.AdminUser, error), done string) {
+func (t *teamTab) change(u api.AdminUser, do func(context.Context, session) (api.AdminUser, error), done string) {
 	var got api.AdminUser
-	t.c.run(func(ctx context.Context, s adminSession) (err error) {
+	t.c.run(func(ctx context.Context, s session) (err error) {
 		got, err = do(ctx, s)
 		return err
 	}, func(err error) {
 		if err != nil {
-			t.c.say(errorSentence(err), true)
+			t.c.say(kit.ErrorSentence(err), true)
 			t.showDetail() // back to what the portal last said
 			return
 		}
