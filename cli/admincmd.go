@@ -20,41 +20,35 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "admin", args: "login QUERY|logout|users|requests|approve REQUEST --phrase P|deny REQUEST|forward REQUEST|link USER|reset USER|ip USER on|off|lock USER on|off|tenants|audit",
-		summary: "manage a team portal as its admin, from the terminal\n\n" +
-			"  login QUERY        sign in to the portal of QUERY, your own account in the\n" +
-			"                     vault: asks for the portal password (or --password-file\n" +
-			"                     F) and uses the account's code. The session is kept in\n" +
-			"                     the vault until it expires\n" +
-			"  logout             end the session (all of them, or --portal URL's)\n" +
-			"  users              the team directory: --q TEXT, --role R, --status\n" +
-			"                     enrolled|not_enrolled|recovery_pending|locked, --tenant ID\n" +
-			"  requests           the recovery queue, with the phrase each requester reads\n" +
-			"                     out: --status pending|approved|denied|forwarded|\n" +
-			"                     link_issued|completed|expired\n" +
-			"  approve REQUEST    approve with --phrase \"...\" as the requester read it:\n" +
-			"                     a one-time link goes to their e-mail and app\n" +
-			"  deny REQUEST       refuse it (--reason R is e-mailed to the requester)\n" +
-			"  forward REQUEST    send it on to platform support\n" +
-			"  link USER          e-mail USER a one-time recovery link\n" +
-			"  reset USER         reset USER's 2FA (asks first; --yes for scripts)\n" +
-			"  ip USER on|off     new-network sign-in confirmation by e-mail\n" +
-			"  lock USER on|off   lock (ending their sessions) or unlock USER\n" +
-			"  tenants            your tenant and its customer tenants\n" +
-			"  audit              the audit log: --user ID, --action A, --limit N\n" +
-			"USER is a user id or e-mail address; REQUEST a request id. With sessions to\n" +
-			"several portals, --portal URL picks one. Refusals print the portal's reason.\n" +
-			"--json prints the portal's answer: users {tenant_id, read_only, total,\n" +
-			"users, next_offset}; requests [{id, status, email, message, phrase, ...}];\n" +
-			"approve, deny and forward {request, link}; link {user_id, expires_at,\n" +
-			"emailed, for_app}; reset, ip and lock the user; tenants [{id, name,\n" +
-			"relation, policy, ...}]; audit {entries, next_before}; login {portal,\n" +
-			"account, email, name, role, tenant, expires_at}; logout [{portal, account}].",
-		run: runAdmin,
-	})
-}
+// adminHelp is the help of 'latchkey admin' after its summary.
+const adminHelp = "  login QUERY        sign in to the portal of QUERY, your own account in the\n" +
+	"                     vault: asks for the portal password (or --password-file\n" +
+	"                     F) and uses the account's code. The session is kept in\n" +
+	"                     the vault until it expires\n" +
+	"  logout             end the session (all of them, or --portal URL's)\n" +
+	"  users              the team directory: --q TEXT, --role R, --status\n" +
+	"                     enrolled|not_enrolled|recovery_pending|locked, --tenant ID\n" +
+	"  requests           the recovery queue, with the phrase each requester reads\n" +
+	"                     out: --status pending|approved|denied|forwarded|\n" +
+	"                     link_issued|completed|expired\n" +
+	"  approve REQUEST    approve with --phrase \"...\" as the requester read it:\n" +
+	"                     a one-time link goes to their e-mail and app\n" +
+	"  deny REQUEST       refuse it (--reason R is e-mailed to the requester)\n" +
+	"  forward REQUEST    send it on to platform support\n" +
+	"  link USER          e-mail USER a one-time recovery link\n" +
+	"  reset USER         reset USER's 2FA (asks first; --yes for scripts)\n" +
+	"  ip USER on|off     new-network sign-in confirmation by e-mail\n" +
+	"  lock USER on|off   lock (ending their sessions) or unlock USER\n" +
+	"  tenants            your tenant and its customer tenants\n" +
+	"  audit              the audit log: --user ID, --action A, --limit N\n" +
+	"USER is a user id or e-mail address; REQUEST a request id. With sessions to\n" +
+	"several portals, --portal URL picks one. Refusals print the portal's reason.\n" +
+	"--json prints the portal's answer: users {tenant_id, read_only, total,\n" +
+	"users, next_offset}; requests [{id, status, email, message, phrase, ...}];\n" +
+	"approve, deny and forward {request, link}; link {user_id, expires_at,\n" +
+	"emailed, for_app}; reset, ip and lock the user; tenants [{id, name,\n" +
+	"relation, policy, ...}]; audit {entries, next_before}; login {portal,\n" +
+	"account, email, name, role, tenant, expires_at}; logout [{portal, account}]."
 
 // adminFlags are the flags of every admin action; each action takes some.
 type adminFlags struct {

@@ -16,24 +16,18 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "backup-codes", args: "QUERY [list|add|use [CODE]|undo CODE|discard|print]",
-		summary: "keep an account's backup codes and recovery code (works offline)\n\n" +
-			"  list         the codes, used or not, and the recovery code (default)\n" +
-			"  add          read the block the portal shows from stdin, show what was\n" +
-			"               found and save it; --replace retires the current set\n" +
-			"               (kept as history), --dry-run saves nothing\n" +
-			"  use [CODE]   mark CODE (or the next unused code) used and print it\n" +
-			"  undo CODE    mark a used code unused again\n" +
-			"  discard      forget retired codes and codes from a previous setup\n" +
-			"  print        write the break-glass sheet (PDF) to --out FILE (\"-\": stdout);\n" +
-			"               --all for every account, --qr adds the QR codes (secret!)\n" +
-			"--json (list) prints {account, left, low, recovery_code, codes: [{code,\n" +
-			"used_at, retired_at, from_previous_setup}]}.",
-		run: runBackupCodes,
-	})
-}
+// backupCodesHelp is the help of 'latchkey backup-codes' after its summary.
+const backupCodesHelp = "  list         the codes, used or not, and the recovery code (default)\n" +
+	"  add          read the block the portal shows from stdin, show what was\n" +
+	"               found and save it; --replace retires the current set\n" +
+	"               (kept as history), --dry-run saves nothing\n" +
+	"  use [CODE]   mark CODE (or the next unused code) used and print it\n" +
+	"  undo CODE    mark a used code unused again\n" +
+	"  discard      forget retired codes and codes from a previous setup\n" +
+	"  print        write the break-glass sheet (PDF) to --out FILE (\"-\": stdout);\n" +
+	"               --all for every account, --qr adds the QR codes (secret!)\n" +
+	"--json (list) prints {account, left, low, recovery_code, codes: [{code,\n" +
+	"used_at, retired_at, from_previous_setup}]}."
 
 type backupFlags struct {
 	json, replace, dryRun, all, qr bool

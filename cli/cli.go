@@ -10,10 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -63,27 +61,20 @@ func SystemEnv() Env {
 	}
 }
 
-// command is one subcommand.
+// command is one command of the CLI; commands (commands.go) lists them all.
 type command struct {
 	name    string
 	args    string // synopsis of the arguments
-	summary string
+	summary string // what it does, in one line for the list of commands
+	details string // the rest of its help
 	run     func(ctx context.Context, c *runner, args []string) error
 }
-
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
 
 // helpTopic is a `latchkey help TOPIC` page that is not a command.
 type helpTopic struct {
 	name, summary string
 	run           func(ctx context.Context, r *runner, args []string) error
 }
-
-var topics = map[string]*helpTopic{}
-
-func registerTopic(t *helpTopic) { topics[t.name] = t }
 
 // usageError is a mistake in how the command was called (exit 2).
 type usageError struct{ msg string }
@@ -137,14 +128,14 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 	name := rest[0]
 	if name == "help" || name == "--help" || name == "-h" {
 		if len(rest) > 1 {
-			if t, ok := topics[rest[1]]; ok {
+			if t := findTopic(rest[1]); t != nil {
 				return t.run(ctx, r, rest[2:])
 			}
 		}
 		return r.help(rest[1:])
 	}
-	cmd, ok := commands[name]
-	if !ok {
+	cmd := findCommand(name)
+	if cmd == nil {
 		return usagef("unknown command %q", name)
 	}
 	r.cmd = cmd
@@ -302,8 +293,11 @@ func explain(err error) string {
 
 func (r *runner) help(args []string) error {
 	if len(args) > 0 {
-		if cmd, ok := commands[args[0]]; ok {
+		if cmd := findCommand(args[0]); cmd != nil {
 			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.args, cmd.summary)
+			if cmd.details != "" {
+				fmt.Fprintf(r.env.Stdout, "\n%s\n", cmd.details)
+			}
 			return nil
 		}
 		return usagef("no help on %q", args[0])
@@ -312,14 +306,13 @@ func (r *runner) help(args []string) error {
 	fmt.Fprintln(w, "usage: latchkey [--home DIR] [--passphrase-file F] [--no-keyring] COMMAND [ARGS]")
 	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
 	fmt.Fprintln(w, "\ncommands:")
-	for _, n := range slices.Sorted(maps.Keys(commands)) {
-		c := commands[n]
-		writeEntry(w, c.name+" "+c.args, firstLine(c.summary))
+	for _, c := range commands {
+		writeEntry(w, c.name+" "+c.args, c.summary)
 	}
 	if len(topics) > 0 {
 		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
-		for _, n := range slices.Sorted(maps.Keys(topics)) {
-			writeEntry(w, n, topics[n].summary)
+		for _, t := range topics {
+			writeEntry(w, t.name, t.summary)
 		}
 	}
 	return nil
@@ -334,9 +327,4 @@ func writeEntry(w io.Writer, synopsis, summary string) {
 		return
 	}
 	fmt.Fprintf(w, "  %s\n  %-*s %s\n", synopsis, col, "", summary)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

@@ -16,29 +16,23 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "portal", args: "link QUERY URL [--email E]|unlink QUERY|show [QUERY] [--json]|trust URL [--fingerprint F]|untrust URL",
-		summary: "link accounts to their team portal, and trust a portal's certificate\n\n" +
-			"  link QUERY URL   bind the account to the portal at URL (https://, or\n" +
-			"                   http:// on this computer); --email E is the account's\n" +
-			"                   address there (default: its name, when an address)\n" +
-			"  unlink QUERY     remove the binding (and any recovery request)\n" +
-			"  show [QUERY]     the linked accounts, or the one QUERY names\n" +
-			"  trust URL        read the portal's certificate and, once confirmed, trust\n" +
-			"                   it although no CA vouches for it (self-signed, private\n" +
-			"                   CA); --fingerprint SHA256:... confirms without a terminal\n" +
-			"  untrust URL      forget that decision\n" +
-			"Replacing a binding or unlinking an account with a pending recovery\n" +
-			"request asks first on a terminal; --yes answers for scripts. trust asks\n" +
-			"too, or takes the fingerprint the portal's admin gave with --fingerprint.\n" +
-			"A portal's page may also offer a latchkey://link: 'latchkey open LINK'.\n" +
-			"--json (show) prints [{id, issuer, name, portal, email, tenant, user_id,\n" +
-			"linked_at, linked_by, certificate, recovery}] (recovery: queued, sent,\n" +
-			"expired, failed, or \"\").",
-		run: runPortal,
-	})
-}
+// portalHelp is the help of 'latchkey portal' after its summary.
+const portalHelp = "  link QUERY URL   bind the account to the portal at URL (https://, or\n" +
+	"                   http:// on this computer); --email E is the account's\n" +
+	"                   address there (default: its name, when an address)\n" +
+	"  unlink QUERY     remove the binding (and any recovery request)\n" +
+	"  show [QUERY]     the linked accounts, or the one QUERY names\n" +
+	"  trust URL        read the portal's certificate and, once confirmed, trust\n" +
+	"                   it although no CA vouches for it (self-signed, private\n" +
+	"                   CA); --fingerprint SHA256:... confirms without a terminal\n" +
+	"  untrust URL      forget that decision\n" +
+	"Replacing a binding or unlinking an account with a pending recovery\n" +
+	"request asks first on a terminal; --yes answers for scripts. trust asks\n" +
+	"too, or takes the fingerprint the portal's admin gave with --fingerprint.\n" +
+	"A portal's page may also offer a latchkey://link: 'latchkey open LINK'.\n" +
+	"--json (show) prints [{id, issuer, name, portal, email, tenant, user_id,\n" +
+	"linked_at, linked_by, certificate, recovery}] (recovery: queued, sent,\n" +
+	"expired, failed, or \"\")."
 
 // portalClientOptions is what portal clients start from; tests add a TLS
 // configuration or shorter timeouts.
