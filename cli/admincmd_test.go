@@ -267,3 +267,27 @@ func (h *harness) runIn(stdin string, args ...string) result {
 	code := Run(context.Background(), args, env)
 	return result{code, out.String(), errb.String()}
 }
+
+// The admin actions are one table: the help, the synopsis and the
+// complaint about a missing action all come from it.
+func TestAdminActionTable(t *testing.T) {
+	h := newHarness(t)
+	missing := h.run("admin")
+	missing.assert(t, 2, "", "admin needs an action: login, logout, users")
+	help := h.run("help", "admin")
+	help.assert(t, 0, "usage: latchkey admin login QUERY|logout|users|requests|approve REQUEST --phrase P|", "")
+	for _, a := range adminActions {
+		if a.summary == "" || a.run == nil {
+			t.Errorf("admin %s has no help or nothing to run", a.name)
+		}
+		if !strings.Contains(missing.stderr, a.name) {
+			t.Errorf("'latchkey admin' does not name %s: %q", a.name, missing.stderr)
+		}
+		if !strings.Contains(help.stdout, "\n  "+a.form()) {
+			t.Errorf("'latchkey help admin' does not show %q:\n%s", a.form(), help.stdout)
+		}
+		if a.signIn != (a.name == "login" || a.name == "logout") {
+			t.Errorf("admin %s: signIn %v", a.name, a.signIn)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,11 +64,70 @@ func SystemEnv() Env {
 
 // command is one command of the CLI; commands (commands.go) lists them all.
 type command struct {
-	name    string
-	args    string // synopsis of the arguments
+	name string
+	// args is the synopsis of the arguments; when empty, that of the
+	// command's actions, joined by "|".
+	args    string
 	summary string // what it does, in one line for the list of commands
+	// subs are its actions, shown in its help after the summary.
+	subs    []subcommand
 	details string // the rest of its help
 	run     func(ctx context.Context, c *runner, args []string) error
+}
+
+// synopsis is the command's arguments as its usage line shows them.
+func (c *command) synopsis() string {
+	if c.args != "" || len(c.subs) == 0 {
+		return c.args
+	}
+	forms := make([]string, len(c.subs))
+	for i, s := range c.subs {
+		forms[i] = s.form()
+	}
+	return strings.Join(forms, "|")
+}
+
+// subcommand is one action of a command: "vault passwd", "admin approve".
+type subcommand struct {
+	name string
+	// args are its operands, then any flag it cannot do without, as the
+	// command's synopsis shows them: "REQUEST --phrase P".
+	args string
+	// summary says what it does, in lines of at most 60 characters.
+	summary string
+	// flags are the command's flags it takes, the global ones aside.
+	flags []string
+}
+
+// form is the subcommand as the synopsis shows it: "approve REQUEST --phrase P".
+func (s subcommand) form() string {
+	return strings.TrimSpace(s.name + " " + s.args)
+}
+
+// subcommandNames lists the actions' names for a sentence: "a, b or c".
+func subcommandNames(subs []subcommand) string {
+	var names []string
+	for _, s := range subs {
+		if !slices.Contains(names, s.name) {
+			names = append(names, s.name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// operands are the names of the operands in args: "USER on|off" has two.
+func (s subcommand) operands() []string {
+	var out []string
+	for _, w := range strings.Fields(s.args) {
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") {
+			break
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // helpTopic is a `latchkey help TOPIC` page that is not a command.
@@ -150,6 +210,12 @@ type runner struct {
 	home           string
 	passphraseFile string
 	noKeyring      bool
+}
+
+// isGlobalFlag reports whether name is one of the options every command
+// takes (runner.flags).
+func isGlobalFlag(name string) bool {
+	return name == "home" || name == "passphrase-file" || name == "no-keyring"
 }
 
 // flags returns a flag set with the global options registered.
@@ -294,7 +360,11 @@ func explain(err error) string {
 func (r *runner) help(args []string) error {
 	if len(args) > 0 {
 		if cmd := findCommand(args[0]); cmd != nil {
-			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.args, cmd.summary)
+			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.synopsis(), cmd.summary)
+			if len(cmd.subs) > 0 {
+				fmt.Fprintln(r.env.Stdout)
+				writeSubcommands(r.env.Stdout, cmd.subs)
+			}
 			if cmd.details != "" {
 				fmt.Fprintf(r.env.Stdout, "\n%s\n", cmd.details)
 			}
@@ -307,7 +377,7 @@ func (r *runner) help(args []string) error {
 	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
-		writeEntry(w, c.name+" "+c.args, c.summary)
+		writeEntry(w, c.name+" "+c.synopsis(), c.summary)
 	}
 	if len(topics) > 0 {
 		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
@@ -316,6 +386,31 @@ func (r *runner) help(args []string) error {
 		}
 	}
 	return nil
+}
+
+// writeSubcommands prints a command's actions: each one's form, then what
+// it does in a column beside the forms; a form too long for the column
+// takes a line of its own.
+func writeSubcommands(w io.Writer, subs []subcommand) {
+	const widest = 18
+	col := 0
+	for _, s := range subs {
+		if n := len(s.form()); n <= widest {
+			col = max(col, n)
+		}
+	}
+	for _, s := range subs {
+		lines := strings.Split(s.summary, "\n")
+		if form := s.form(); len(form) > col {
+			fmt.Fprintf(w, "  %s\n", form)
+		} else {
+			fmt.Fprintf(w, "  %-*s  %s\n", col, form, lines[0])
+			lines = lines[1:]
+		}
+		for _, l := range lines {
+			fmt.Fprintf(w, "  %-*s  %s\n", col, "", l)
+		}
+	}
 }
 
 // writeEntry prints a synopsis and its summary in two columns, or on two

@@ -30,7 +30,7 @@ var commands = []*command{
 		summary: "link accounts to their team portal, and trust a portal's certificate"},
 	{name: "recover", args: "request QUERY [--message M] [--new] [--password-file F|--no-password]|request --flush [QUERY]|status [QUERY] [--offline] [--json]|complete QUERY [--link URL] [--password-file F] [--json]", run: runRecover, details: recoverHelp,
 		summary: "ask the admins of an account's portal for a recovery link, and use it"},
-	{name: "admin", args: "login QUERY|logout|users|requests|approve REQUEST --phrase P|deny REQUEST|forward REQUEST|link USER|reset USER|ip USER on|off|lock USER on|off|tenants|audit", run: runAdmin, details: adminHelp,
+	{name: "admin", subs: adminSubcommands(), run: runAdmin, details: adminHelp,
 		summary: "manage a team portal as its admin, from the terminal"},
 
 	{name: "open", args: "[--yes] [URI]", run: runOpen, details: openHelp,
