@@ -97,7 +97,7 @@ func writeJSON(r *runner, v any) error {
 
 func runCode(_ context.Context, r *runner, args []string) error {
 	fs := r.flags("code")
-	at := fs.String("at", "", "the time of the code: RFC 3339 or Unix seconds")
+	at := fs.String("at", "", "the `TIME` of the code: RFC 3339 or Unix seconds")
 	advance := fs.Bool("advance", false, "HOTP: move the counter on and print the next code")
 	rest, err := parse(fs, args)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -62,80 +61,6 @@ func SystemEnv() Env {
 	}
 }
 
-// command is one command of the CLI; commands (commands.go) lists them all.
-type command struct {
-	name string
-	// args is the synopsis of the arguments; when empty, that of the
-	// command's actions, joined by "|".
-	args    string
-	summary string // what it does, in one line for the list of commands
-	// subs are its actions, shown in its help after the summary.
-	subs    []subcommand
-	details string // the rest of its help
-	run     func(ctx context.Context, c *runner, args []string) error
-}
-
-// synopsis is the command's arguments as its usage line shows them.
-func (c *command) synopsis() string {
-	if c.args != "" || len(c.subs) == 0 {
-		return c.args
-	}
-	forms := make([]string, len(c.subs))
-	for i, s := range c.subs {
-		forms[i] = s.form()
-	}
-	return strings.Join(forms, "|")
-}
-
-// subcommand is one action of a command: "vault passwd", "admin approve".
-type subcommand struct {
-	name string
-	// args are its operands, then any flag it cannot do without, as the
-	// command's synopsis shows them: "REQUEST --phrase P".
-	args string
-	// summary says what it does, in lines of at most 60 characters.
-	summary string
-	// flags are the command's flags it takes, the global ones aside.
-	flags []string
-}
-
-// form is the subcommand as the synopsis shows it: "approve REQUEST --phrase P".
-func (s subcommand) form() string {
-	return strings.TrimSpace(s.name + " " + s.args)
-}
-
-// subcommandNames lists the actions' names for a sentence: "a, b or c".
-func subcommandNames(subs []subcommand) string {
-	var names []string
-	for _, s := range subs {
-		if !slices.Contains(names, s.name) {
-			names = append(names, s.name)
-		}
-	}
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-// operands are the names of the operands in args: "USER on|off" has two.
-func (s subcommand) operands() []string {
-	var out []string
-	for _, w := range strings.Fields(s.args) {
-		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") {
-			break
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-// helpTopic is a `latchkey help TOPIC` page that is not a command.
-type helpTopic struct {
-	name, summary string
-	run           func(ctx context.Context, r *runner, args []string) error
-}
-
 // usageError is a mistake in how the command was called (exit 2).
 type usageError struct{ msg string }
 
@@ -173,10 +98,13 @@ func isUsage(err error) bool {
 
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	// Global options may come before the command name too.
-	g := r.flags("latchkey")
-	showVersion := g.Bool("version", false, "print the version and exit")
+	g, showVersion := r.globalFlags()
 	rest, err := parseUntilCommand(g, args)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		r.overview()
+		return nil
+	case err != nil:
 		return usagef("%v", err)
 	}
 	if *showVersion {
@@ -186,20 +114,20 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return usagef("no command given")
 	}
 	name := rest[0]
-	if name == "help" || name == "--help" || name == "-h" {
+	if name == "help" {
 		if len(rest) > 1 {
 			if t := findTopic(rest[1]); t != nil {
-				return t.run(ctx, r, rest[2:])
+				return r.runTopic(ctx, t, rest[2:])
 			}
 		}
-		return r.help(rest[1:])
+		return r.help(ctx, rest[1:])
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
 		return usagef("unknown command %q", name)
 	}
 	r.cmd = cmd
-	return cmd.run(ctx, r, rest[1:])
+	return r.runCommand(ctx, cmd, rest[1:])
 }
 
 // runner carries the global options through one command.
@@ -222,30 +150,47 @@ func isGlobalFlag(name string) bool {
 func (r *runner) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&r.home, "home", r.home, "vault directory (env LATCHKEY_HOME)")
-	fs.StringVar(&r.passphraseFile, "passphrase-file", r.passphraseFile, "read the passphrase from this file (env LATCHKEY_PASSPHRASE_FILE)")
+	fs.StringVar(&r.home, "home", r.home, "use the vault in `DIR` (env LATCHKEY_HOME)")
+	fs.StringVar(&r.passphraseFile, "passphrase-file", r.passphraseFile, "read the passphrase from the first line of `F` (env LATCHKEY_PASSPHRASE_FILE)")
 	fs.BoolVar(&r.noKeyring, "no-keyring", r.noKeyring, "do not use the OS keyring (env LATCHKEY_KEYRING=off)")
 	return fs
 }
 
 // parse parses a command's flags, which may come before, between or after
-// its arguments; "--" ends the flags.
+// its arguments; "--" ends the flags. -h or --help anywhere among them
+// makes it a *helpRequest with the flags and the operands, whatever else
+// they hold after it.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
+	help := false
 	for {
-		if err := fs.Parse(args); err != nil {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			help = true
+		case err != nil && help:
+			return nil, &helpRequest{fs: fs, args: positional}
+		case err != nil:
 			return nil, usagef("%s: %v", fs.Name(), err)
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
+		switch {
+		case err == nil && consumed > 0 && args[consumed-1] == "--":
+			positional = append(positional, rest...)
+		case len(rest) == 0:
+		case err != nil: // stopped at -h: go on after it
+			args = rest
+			continue
+		default:
+			positional = append(positional, rest[0])
+			args = rest[1:]
+			continue
 		}
-		if len(rest) == 0 {
-			return positional, nil
+		if help {
+			return nil, &helpRequest{fs: fs, args: positional}
 		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+		return positional, nil
 	}
 }
 
@@ -355,71 +300,4 @@ func explain(err error) string {
 		return fmt.Sprintf("%v: if you put it there on purpose, run 'latchkey vault restore 0' to keep it", err)
 	}
 	return err.Error()
-}
-
-func (r *runner) help(args []string) error {
-	if len(args) > 0 {
-		if cmd := findCommand(args[0]); cmd != nil {
-			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.synopsis(), cmd.summary)
-			if len(cmd.subs) > 0 {
-				fmt.Fprintln(r.env.Stdout)
-				writeSubcommands(r.env.Stdout, cmd.subs)
-			}
-			if cmd.details != "" {
-				fmt.Fprintf(r.env.Stdout, "\n%s\n", cmd.details)
-			}
-			return nil
-		}
-		return usagef("no help on %q", args[0])
-	}
-	w := r.env.Stdout
-	fmt.Fprintln(w, "usage: latchkey [--home DIR] [--passphrase-file F] [--no-keyring] COMMAND [ARGS]")
-	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
-	fmt.Fprintln(w, "\ncommands:")
-	for _, c := range commands {
-		writeEntry(w, c.name+" "+c.synopsis(), c.summary)
-	}
-	if len(topics) > 0 {
-		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
-		for _, t := range topics {
-			writeEntry(w, t.name, t.summary)
-		}
-	}
-	return nil
-}
-
-// writeSubcommands prints a command's actions: each one's form, then what
-// it does in a column beside the forms; a form too long for the column
-// takes a line of its own.
-func writeSubcommands(w io.Writer, subs []subcommand) {
-	const widest = 18
-	col := 0
-	for _, s := range subs {
-		if n := len(s.form()); n <= widest {
-			col = max(col, n)
-		}
-	}
-	for _, s := range subs {
-		lines := strings.Split(s.summary, "\n")
-		if form := s.form(); len(form) > col {
-			fmt.Fprintf(w, "  %s\n", form)
-		} else {
-			fmt.Fprintf(w, "  %-*s  %s\n", col, form, lines[0])
-			lines = lines[1:]
-		}
-		for _, l := range lines {
-			fmt.Fprintf(w, "  %-*s  %s\n", col, "", l)
-		}
-	}
-}
-
-// writeEntry prints a synopsis and its summary in two columns, or on two
-// lines when the synopsis is too long for its column.
-func writeEntry(w io.Writer, synopsis, summary string) {
-	const col = 40
-	if len(synopsis) <= col {
-		fmt.Fprintf(w, "  %-*s %s\n", col, synopsis, summary)
-		return
-	}
-	fmt.Fprintf(w, "  %s\n  %-*s %s\n", synopsis, col, "", summary)
 }

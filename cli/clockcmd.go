@@ -56,7 +56,7 @@ type failedJSON struct {
 func runClock(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("clock")
 	asJSON := fs.Bool("json", false, "print JSON")
-	account := fs.String("account", "", "check for the account QUERY names (its portal first)")
+	account := fs.String("account", "", "check for the account `QUERY` names (its portal first)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

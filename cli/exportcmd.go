@@ -91,9 +91,9 @@ func parseExportFlags(r *runner, args []string) (exportFlags, error) {
 	var f exportFlags
 	var format string
 	fs := r.flags("export")
-	fs.StringVar(&format, "format", "", "uris, aegis, aegis-encrypted, migration-qr or age")
-	fs.StringVar(&f.out, "out", "", "the file to write (- for standard output)")
-	fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
+	fs.StringVar(&format, "format", "", "the format `F`: uris, aegis, aegis-encrypted, migration-qr or age")
+	fs.StringVar(&f.out, "out", "", "the `FILE` to write (- for standard output)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from the first line of `P`")
 	fs.BoolVar(&f.force, "force", false, "replace existing files")
 	fs.BoolVar(&f.skipUnsupported, "skip-unsupported", false, "migration-qr: leave out accounts Google Authenticator cannot hold")
 	rest, err := parse(fs, args)

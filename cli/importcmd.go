@@ -53,8 +53,8 @@ type importFlags struct {
 func (f *importFlags) register(r *runner, name string, withFormat bool) func([]string) ([]string, error) {
 	fs := r.flags(name)
 	if withFormat {
-		fs.StringVar(&f.format, "format", "", "the input format (default: detect)")
-		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
+		fs.StringVar(&f.format, "format", "", "the input format `F` (default: detect)")
+		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from the first line of `P`")
 		fs.BoolVar(&f.screen, "screen", false, "also import the QR codes on every display")
 	}
 	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
