@@ -55,7 +55,7 @@ func newTeam(t *testing.T) *team {
 func (tm *team) vaultOf(t *testing.T, u store.User, secret string) *harness {
 	t.Helper()
 	h := withVault(t)
-	h.run("add", tm.p.URI(t, u, secret)).assert(t, 0, "Added 1 account", "")
+	h.run("add", tm.p.URI(t, u, secret)).assert(t, 0, "Added Test Portal: "+u.Email+".", "")
 	return h
 }
 
@@ -241,7 +241,7 @@ func TestAdminCommands(t *testing.T) {
 func TestAdminSeveralPortals(t *testing.T) {
 	one, two := newTeam(t), newTeam(t)
 	h := one.vaultOf(t, one.olga, one.olgaSecret)
-	h.run("add", two.p.URI(t, two.ann, two.annSec)).assert(t, 0, "Added 1 account", "")
+	h.run("add", two.p.URI(t, two.ann, two.annSec)).assert(t, 0, "Added Test Portal: "+two.ann.Email+".", "")
 	login(t, h, "olga", olgaPassword).assert(t, 0, "Signed in to "+one.p.URL, "")
 	login(t, h, "ann", annPassword).assert(t, 0, "Signed in to "+two.p.URL, "")
 	h.run("admin", "tenants").assert(t, 2, "", "signed in to several portals ("+one.p.URL+", "+two.p.URL+"): pick one with --portal URL")

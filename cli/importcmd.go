@@ -241,7 +241,7 @@ func (r *runner) addFound(im *importer.Importer, results []*importer.Result, f i
 			return err
 		}
 	} else {
-		report.print(r.env.Stdout)
+		report.print(r.env.Stdout, plan.Outcome(f.dryRun))
 	}
 	return report.err()
 }
