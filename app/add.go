@@ -143,13 +143,27 @@ func labelKey(a vault.Account) string {
 	return strings.ToLower(strings.TrimSpace(a.Issuer)) + "\x00" + strings.ToLower(strings.TrimSpace(a.Name))
 }
 
-// describe names an account for messages, never with its secret.
+// describe names an account for messages, quoted, never with its secret.
 func describe(a vault.Account) string {
+	return fmt.Sprintf("%q", accountName(a))
+}
+
+// accountName names an account for people: "Issuer: Name", or the one of
+// the two it has.
+func accountName(a vault.Account) string {
 	switch {
 	case a.Issuer == "":
-		return fmt.Sprintf("%q", a.Name)
+		return a.Name
 	case a.Name == "":
-		return fmt.Sprintf("%q", a.Issuer)
+		return a.Issuer
 	}
-	return fmt.Sprintf("%q", a.Issuer+": "+a.Name)
+	return a.Issuer + ": " + a.Name
+}
+
+// shownName is accountName, or words for an account without either.
+func shownName(a vault.Account) string {
+	if n := accountName(a); n != "" {
+		return n
+	}
+	return "an account without a name"
 }

@@ -14,25 +14,16 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "list", args: "[--json]",
-		summary: "list the accounts (never their secrets)\n\n" +
-			"--json prints [{id, issuer, name, type, algorithm, digits, period, counter,\n" +
-			"group, backup_codes_left}].",
-		run: runList,
-	})
-	register(&command{
-		name: "code", args: "[--at TIME] [--advance] QUERY",
-		summary: "print the current code of the one account QUERY names\n\n" +
-			"QUERY matches the issuer and account name, case-insensitively; when it\n" +
-			"names several accounts they are listed and nothing is printed.\n" +
-			"--at TIME gives the code at TIME (RFC 3339, or Unix seconds).\n" +
-			"HOTP accounts show the code of the stored counter; --advance moves the\n" +
-			"counter on, saves it and prints the next code.",
-		run: runCode,
-	})
-}
+// listHelp is the help of 'latchkey list' after its summary.
+const listHelp = "--json prints [{id, issuer, name, type, algorithm, digits, period, counter,\n" +
+	"group, backup_codes_left}]."
+
+// codeHelp is the help of 'latchkey code' after its summary.
+const codeHelp = "QUERY matches the issuer and account name, case-insensitively; when it\n" +
+	"names several accounts they are listed and nothing is printed.\n" +
+	"--at TIME gives the code at TIME (RFC 3339, or Unix seconds).\n" +
+	"HOTP accounts show the code of the stored counter; --advance moves the\n" +
+	"counter on, saves it and prints the next code."
 
 // listEntry is one element of `list --json`: the CLI contract's fields.
 type listEntry struct {
@@ -106,7 +97,7 @@ func writeJSON(r *runner, v any) error {
 
 func runCode(_ context.Context, r *runner, args []string) error {
 	fs := r.flags("code")
-	at := fs.String("at", "", "the time of the code: RFC 3339 or Unix seconds")
+	at := fs.String("at", "", "the `TIME` of the code: RFC 3339 or Unix seconds")
 	advance := fs.Bool("advance", false, "HOTP: move the counter on and print the next code")
 	rest, err := parse(fs, args)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -52,8 +53,8 @@ func qrFile(t *testing.T, name string, texts ...string) string {
 
 func TestAddListCode(t *testing.T) {
 	h := withVault(t)
-	h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
-	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+	h.run("add", rfcURI).assert(t, 0, "Added RFC 6238: sha256.", "")
+	h.run("add", hotpURI).assert(t, 0, "Added Vendor: ops.", "")
 	h.run("code", "--at", "59", "rfc").assert(t, 0, "46119246\n", "")
 	h.run("code", "rfc 6238:sha256", "--at", "2005-03-18T01:58:29Z").assert(t, 0, "68084774\n", "")
 	h.run("code", "vendor").assert(t, 0, "755224\n", "")
@@ -119,7 +120,7 @@ func TestAddDuplicatesAndReconfigured(t *testing.T) {
 	h := withVault(t)
 	h.run("add", annURI).assert(t, 0, "", "")
 	// The same secret, spelled differently: never added twice.
-	h.run("add", "otpauth://totp/Other:x?secret=jbsw-y3dp-ehpk-3pxp").assert(t, 0, "skipped", "")
+	h.run("add", "otpauth://totp/Other:x?secret=jbsw-y3dp-ehpk-3pxp").assert(t, 0, "Skipped Other: x, already in the vault as Acme: ann.", "")
 
 	v, _ := vault.Open(h.home, vault.Options{Keyring: h.keyring})
 	v.Update(func(d *vault.Document) error {
@@ -132,9 +133,9 @@ func TestAddDuplicatesAndReconfigured(t *testing.T) {
 	h.run("add", newSecret).assert(t, 1, "Not imported", "--replace")
 	// On a terminal: asked.
 	h.terminal = &fakeTerminal{answers: []string{"n"}}
-	h.run("add", newSecret).assert(t, 0, "kept the existing account", "")
+	h.run("add", newSecret).assert(t, 0, "Kept Acme: ann as it was.", "")
 	h.terminal = &fakeTerminal{answers: []string{"y"}}
-	h.run("add", newSecret).assert(t, 0, "replaced 1", "")
+	h.run("add", newSecret).assert(t, 0, "Replaced Acme: ann.", "")
 	if !strings.Contains(h.terminal.prompts[0], "Replace it?") {
 		t.Errorf("prompt %q", h.terminal.prompts[0])
 	}
@@ -190,13 +191,13 @@ func TestImportDryRunJSON(t *testing.T) {
 	if len(v.Accounts()) != 1 {
 		t.Error("--dry-run changed the vault")
 	}
-	h.run("import", list).assert(t, 1, "Added 1 account", "codes.txt line 3")
+	h.run("import", list).assert(t, 1, "Added RFC 6238: sha256.", "codes.txt line 3")
 }
 
 func TestImportImagesAndBadFiles(t *testing.T) {
 	h := withVault(t)
 	shot := qrFile(t, "shot.png", annURI, hotpURI)
-	h.run("import", shot).assert(t, 0, "Added 2 accounts", "")
+	h.run("import", shot).assert(t, 0, "Added 2 accounts: Acme: ann and Vendor: ops.", "")
 
 	// A bad file among good ones: nothing is written.
 	good := qrFile(t, "good.png", rfcURI)
@@ -209,6 +210,32 @@ func TestImportImagesAndBadFiles(t *testing.T) {
 	}
 	h.run("import", "--format", "no-such-format", good).assert(t, 2, "", "not one of")
 	h.run("import").assert(t, 2, "", "at least one FILE")
+}
+
+// What add and import print names the accounts; past three names it
+// counts the rest and lists every account below.
+func TestImportNamesWhatHappened(t *testing.T) {
+	h := withVault(t)
+	h.run("add", annURI).assert(t, 0, "Added Acme: ann.\n", "")
+	var links []string
+	for i := range 5 {
+		links = append(links, fmt.Sprintf("otpauth://totp/Tenant%%20%d:tech?secret=JBSWY3DPEHPK3PX%c&issuer=Tenant%%20%d", i+1, 'Q'+i, i+1))
+	}
+	list := writeNamed(t, "links.txt", []byte(strings.Join(append(links, annURI), "\n")))
+	want := "Would add 5 accounts: Tenant 1: tech, Tenant 2: tech, Tenant 3: tech and 2 more.\n" +
+		"Would skip Acme: ann, already in the vault.\n" +
+		"  add      Tenant 1: tech\n"
+	r := h.run("import", "--dry-run", list)
+	r.assert(t, 0, want, "")
+	if !strings.Contains(r.stdout, "  add      Tenant 5: tech\n") || !strings.Contains(r.stdout, "  skipped  Acme: ann: already in the vault") {
+		t.Errorf("the accounts a sentence did not name are not listed:\n%s", r.stdout)
+	}
+	h.run("import", list).assert(t, 0, "Added 5 accounts: Tenant 1: tech, Tenant 2: tech, Tenant 3: tech and 2 more.\n", "")
+	// Named in full: no list.
+	r = h.run("add", annURI)
+	if r.code != 0 || r.stdout != "Skipped Acme: ann, already in the vault.\n" {
+		t.Errorf("add of a duplicate: exit %d, stdout %q", r.code, r.stdout)
+	}
 }
 
 func blankPNG(t *testing.T) []byte {
@@ -268,7 +295,7 @@ func TestScreen(t *testing.T) {
 	}
 	h := withVault(t)
 	h.run("scan", "--screen").assert(t, 0, annURI, "")
-	h.run("import", "--screen").assert(t, 0, "Added 1 account", "")
+	h.run("import", "--screen").assert(t, 0, "Added Acme: ann.", "")
 
 	scanScreens = func(context.Context) ([]qrscan.Code, error) { return nil, qrscan.ErrNoDisplay }
 	h.run("import", "--screen").assert(t, 1, "", "no display")

@@ -20,40 +20,99 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "admin", args: "login QUERY|logout|users|requests|approve REQUEST --phrase P|deny REQUEST|forward REQUEST|link USER|reset USER|ip USER on|off|lock USER on|off|tenants|audit",
-		summary: "manage a team portal as its admin, from the terminal\n\n" +
-			"  login QUERY        sign in to the portal of QUERY, your own account in the\n" +
-			"                     vault: asks for the portal password (or --password-file\n" +
-			"                     F) and uses the account's code. The session is kept in\n" +
-			"                     the vault until it expires\n" +
-			"  logout             end the session (all of them, or --portal URL's)\n" +
-			"  users              the team directory: --q TEXT, --role R, --status\n" +
-			"                     enrolled|not_enrolled|recovery_pending|locked, --tenant ID\n" +
-			"  requests           the recovery queue, with the phrase each requester reads\n" +
-			"                     out: --status pending|approved|denied|forwarded|\n" +
-			"                     link_issued|completed|expired\n" +
-			"  approve REQUEST    approve with --phrase \"...\" as the requester read it:\n" +
-			"                     a one-time link goes to their e-mail and app\n" +
-			"  deny REQUEST       refuse it (--reason R is e-mailed to the requester)\n" +
-			"  forward REQUEST    send it on to platform support\n" +
-			"  link USER          e-mail USER a one-time recovery link\n" +
-			"  reset USER         reset USER's 2FA (asks first; --yes for scripts)\n" +
-			"  ip USER on|off     new-network sign-in confirmation by e-mail\n" +
-			"  lock USER on|off   lock (ending their sessions) or unlock USER\n" +
-			"  tenants            your tenant and its customer tenants\n" +
-			"  audit              the audit log: --user ID, --action A, --limit N\n" +
-			"USER is a user id or e-mail address; REQUEST a request id. With sessions to\n" +
-			"several portals, --portal URL picks one. Refusals print the portal's reason.\n" +
-			"--json prints the portal's answer: users {tenant_id, read_only, total,\n" +
-			"users, next_offset}; requests [{id, status, email, message, phrase, ...}];\n" +
-			"approve, deny and forward {request, link}; link {user_id, expires_at,\n" +
-			"emailed, for_app}; reset, ip and lock the user; tenants [{id, name,\n" +
-			"relation, policy, ...}]; audit {entries, next_before}; login {portal,\n" +
-			"account, email, name, role, tenant, expires_at}; logout [{portal, account}].",
-		run: runAdmin,
-	})
+// adminHelp is the help of 'latchkey admin' after its actions.
+const adminHelp = "USER is a user id or e-mail address; REQUEST a request id. With sessions to\n" +
+	"several portals, --portal URL picks one. Refusals print the portal's reason.\n" +
+	"--json prints the portal's answer: users {tenant_id, read_only, total,\n" +
+	"users, next_offset}; requests [{id, status, email, message, phrase, ...}];\n" +
+	"approve, deny and forward {request, link}; link {user_id, expires_at,\n" +
+	"emailed, for_app}; reset, ip and lock the user; tenants [{id, name,\n" +
+	"relation, policy, ...}]; audit {entries, next_before}; login {portal,\n" +
+	"account, email, name, role, tenant, expires_at}; logout [{portal, account}]."
+
+// adminAction is one action of 'latchkey admin': its form and help, what
+// it checks before anything is sent, and what it does.
+type adminAction struct {
+	subcommand
+	// check refuses, as a usage error, flag values the portal would
+	// refuse; nil when the operands and the flags taken say it all.
+	check func(f adminFlags) error
+	// run does it. Only login and logout (signIn) run without a session.
+	run    func(ctx context.Context, x *adminCall) error
+	signIn bool
+}
+
+// adminActions are the admin actions, in the order of their help.
+var adminActions = []adminAction{
+	{subcommand: subcommand{name: "login", args: "QUERY", flags: []string{"password-file", "json"},
+		summary: "sign in to the portal of QUERY, your own account in the\n" +
+			"vault: asks for the portal password (or --password-file F)\n" +
+			"and uses the account's code. The session is kept in the\n" +
+			"vault until it expires"},
+		signIn: true, run: func(ctx context.Context, x *adminCall) error {
+			return x.r.adminLogin(ctx, x.c, x.v, x.params[0], x.f)
+		}},
+	{subcommand: subcommand{name: "logout", flags: []string{"portal", "json"},
+		summary: "end the session (all of them, or --portal URL's)"},
+		signIn: true, run: func(ctx context.Context, x *adminCall) error {
+			return x.r.adminLogout(ctx, x.c, x.f)
+		}},
+	{subcommand: subcommand{name: "users", flags: []string{"q", "role", "status", "tenant", "portal", "json"},
+		summary: "the team directory: --q TEXT, --role R, --status\n" +
+			"enrolled|not_enrolled|recovery_pending|locked, --tenant ID"},
+		check: checkAdminUsers, run: adminUsers},
+	{subcommand: subcommand{name: "requests", flags: []string{"status", "portal", "json"},
+		summary: "the recovery queue, with the phrase each requester reads\n" +
+			"out: --status pending|approved|denied|forwarded|\n" +
+			"link_issued|completed|expired"},
+		check: checkAdminRequests, run: adminRequests},
+	{subcommand: subcommand{name: "approve", args: "REQUEST --phrase P", flags: []string{"phrase", "portal", "json"},
+		summary: "approve with the phrase P as the requester read it:\n" +
+			"a one-time link goes to their e-mail and app"},
+		check: checkAdminApprove, run: adminApprove},
+	{subcommand: subcommand{name: "deny", args: "REQUEST", flags: []string{"reason", "portal", "json"},
+		summary: "refuse it (--reason R is e-mailed to the requester)"},
+		run: adminDeny},
+	{subcommand: subcommand{name: "forward", args: "REQUEST", flags: []string{"portal", "json"},
+		summary: "send it on to platform support"},
+		run: adminForward},
+	{subcommand: subcommand{name: "link", args: "USER", flags: []string{"portal", "json"},
+		summary: "e-mail USER a one-time recovery link"},
+		run: adminLink},
+	{subcommand: subcommand{name: "reset", args: "USER", flags: []string{"yes", "portal", "json"},
+		summary: "reset USER's 2FA (asks first; --yes for scripts)"},
+		run: adminReset},
+	{subcommand: subcommand{name: "ip", args: "USER on|off", flags: []string{"portal", "json"},
+		summary: "new-network sign-in confirmation by e-mail"},
+		run: adminIP},
+	{subcommand: subcommand{name: "lock", args: "USER on|off", flags: []string{"portal", "json"},
+		summary: "lock (ending their sessions) or unlock USER"},
+		run: adminLock},
+	{subcommand: subcommand{name: "tenants", flags: []string{"portal", "json"},
+		summary: "your tenant and its customer tenants"},
+		run: adminTenants},
+	{subcommand: subcommand{name: "audit", flags: []string{"user", "action", "limit", "portal", "json"},
+		summary: "the audit log: --user ID, --action A, --limit N"},
+		check: checkAdminAudit, run: adminAudit},
+}
+
+// adminSubcommands are the admin actions as the help shows them.
+func adminSubcommands() []subcommand {
+	out := make([]subcommand, len(adminActions))
+	for i, a := range adminActions {
+		out[i] = a.subcommand
+	}
+	return out
+}
+
+// findAdminAction is the admin action called name, or nil.
+func findAdminAction(name string) *adminAction {
+	for i := range adminActions {
+		if adminActions[i].name == name {
+			return &adminActions[i]
+		}
+	}
+	return nil
 }
 
 // adminFlags are the flags of every admin action; each action takes some.
@@ -66,40 +125,30 @@ type adminFlags struct {
 	set                                  map[string]bool
 }
 
-// adminActions: each action's operands and the flags it takes.
-var adminActions = map[string]struct {
-	args  []string // operand names
-	flags []string
-}{
-	"login":    {[]string{"QUERY"}, []string{"password-file"}},
-	"logout":   {nil, nil},
-	"users":    {nil, []string{"q", "role", "status", "tenant"}},
-	"requests": {nil, []string{"status"}},
-	"approve":  {[]string{"REQUEST"}, []string{"phrase"}},
-	"deny":     {[]string{"REQUEST"}, []string{"reason"}},
-	"forward":  {[]string{"REQUEST"}, nil},
-	"link":     {[]string{"USER"}, nil},
-	"reset":    {[]string{"USER"}, []string{"yes"}},
-	"ip":       {[]string{"USER", "on|off"}, nil},
-	"lock":     {[]string{"USER", "on|off"}, nil},
-	"tenants":  {nil, nil},
-	"audit":    {nil, []string{"user", "action", "limit"}},
+// adminCall is one run of an admin action.
+type adminCall struct {
+	r      *runner
+	v      *vault.Vault
+	c      *companion.Companion
+	a      *companion.Admin // the session; nil for login and logout
+	params []string         // the operands after the action's name
+	f      adminFlags
 }
 
 func runAdmin(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("admin")
 	f := adminFlags{set: map[string]bool{}}
-	fs.StringVar(&f.portal, "portal", "", "the portal to act on (with sessions to several)")
-	fs.StringVar(&f.passwordFile, "password-file", "", "login: read the portal password from this file")
-	fs.StringVar(&f.phrase, "phrase", "", "approve: the phrase the requester read out")
-	fs.StringVar(&f.reason, "reason", "", "deny: why, e-mailed to the requester")
-	fs.StringVar(&f.q, "q", "", "users: part of a name or e-mail address")
-	fs.StringVar(&f.role, "role", "", "users: owner, admin, technician or read_only")
-	fs.StringVar(&f.status, "status", "", "users: 2FA status; requests: request status")
-	fs.Int64Var(&f.tenant, "tenant", 0, "users: a customer tenant's id")
-	fs.Int64Var(&f.user, "user", 0, "audit: the entries about this user id")
-	fs.StringVar(&f.action, "action", "", "audit: the entries of this action")
-	fs.IntVar(&f.limit, "limit", 0, "audit: at most this many entries")
+	fs.StringVar(&f.portal, "portal", "", "the portal to act on, by its `URL` (with sessions to several)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "login: read the portal password from file `F`")
+	fs.StringVar(&f.phrase, "phrase", "", "approve: the phrase `P` the requester read out")
+	fs.StringVar(&f.reason, "reason", "", "deny: the reason `R`, e-mailed to the requester")
+	fs.StringVar(&f.q, "q", "", "users: `TEXT` in a name or e-mail address")
+	fs.StringVar(&f.role, "role", "", "users: the role `R`: owner, admin, technician or read_only")
+	fs.StringVar(&f.status, "status", "", "users: their 2FA `STATUS`; requests: the request's")
+	fs.Int64Var(&f.tenant, "tenant", 0, "users: a customer tenant's `ID`")
+	fs.Int64Var(&f.user, "user", 0, "audit: the entries about the user `ID`")
+	fs.StringVar(&f.action, "action", "", "audit: the entries of the action `A`")
+	fs.IntVar(&f.limit, "limit", 0, "audit: at most `N` entries")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.BoolVar(&f.yes, "yes", false, "reset: do not ask for confirmation")
 	rest, err := parse(fs, args)
@@ -108,10 +157,10 @@ func runAdmin(ctx context.Context, r *runner, args []string) error {
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if len(rest) == 0 {
-		return usagef("admin needs an action: login, logout, users, requests, approve, deny, forward, link, reset, ip, lock, tenants or audit")
+		return usagef("admin needs an action: %s", subcommandNames(adminSubcommands()))
 	}
-	action, params := rest[0], rest[1:]
-	if err := checkAdminArgs(action, params, f); err != nil {
+	act, params := findAdminAction(rest[0]), rest[1:]
+	if err := checkAdminArgs(rest[0], act, params, f); err != nil {
 		return err
 	}
 	v, err := r.openVault()
@@ -122,74 +171,87 @@ func runAdmin(ctx context.Context, r *runner, args []string) error {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, portalBudget)
 	defer cancel()
-	switch action {
-	case "login":
-		return r.adminLogin(ctx, c, v, params[0], f)
-	case "logout":
-		return r.adminLogout(ctx, c, f)
+	x := &adminCall{r: r, v: v, c: c, params: params, f: f}
+	if act.signIn {
+		return act.run(ctx, x)
 	}
-	a, err := c.Admin(f.portal)
-	if err != nil {
+	if x.a, err = c.Admin(f.portal); err != nil {
 		return adminSessionError(err)
 	}
-	err = r.adminAct(ctx, a, action, params, f)
-	if err != nil {
-		return explainAdmin(a, err)
+	if err := act.run(ctx, x); err != nil {
+		return explainAdmin(x.a, err)
 	}
 	return nil
 }
 
-func checkAdminArgs(action string, params []string, f adminFlags) error {
-	spec, ok := adminActions[action]
-	if !ok {
-		return usagef("admin: unknown action %q (see 'latchkey help admin')", action)
+// checkAdminArgs refuses, before the vault is opened, an action called
+// name (act, nil when there is none) with the wrong operands or flags.
+func checkAdminArgs(name string, act *adminAction, params []string, f adminFlags) error {
+	if act == nil {
+		return usagef("admin: unknown action %q (see 'latchkey help admin')", name)
 	}
-	if len(params) != len(spec.args) {
-		if len(spec.args) == 0 {
-			return usagef("admin %s takes no operands, got %q", action, params[0])
+	operands := act.operands()
+	if len(params) != len(operands) {
+		if len(operands) == 0 {
+			return usagef("admin %s takes no operands, got %q", name, params[0])
 		}
-		return usagef("admin %s needs %s", action, strings.Join(spec.args, " "))
+		return usagef("admin %s needs %s", name, strings.Join(operands, " "))
 	}
-	for name := range f.set {
-		if name == "json" || name == "portal" || name == "home" || name == "passphrase-file" || name == "no-keyring" {
-			continue
-		}
-		if !slices.Contains(spec.flags, name) {
-			return usagef("admin %s does not take --%s", action, name)
-		}
-	}
-	if f.set["portal"] && action == "login" {
+	if f.set["portal"] && name == "login" {
 		return usagef("admin login signs in to the portal QUERY's account is linked to; --portal is for the other actions")
 	}
-	switch action {
-	case "approve":
-		if strings.TrimSpace(f.phrase) == "" {
-			return usagef("admin approve needs --phrase \"...\": the words the requester read out")
-		}
-	case "ip", "lock":
-		if params[1] != "on" && params[1] != "off" {
-			return usagef("admin %s USER takes on or off, not %q", action, params[1])
-		}
-	case "users":
-		if f.role != "" && !slices.Contains([]string{api.AdminRoleOwner, api.AdminRoleAdmin, api.AdminRoleTechnician, api.AdminRoleReadOnly}, f.role) {
-			return usagef("admin users --role must be owner, admin, technician or read_only, not %q", f.role)
-		}
-		if f.status != "" && !slices.Contains([]string{api.AdminStatusEnrolled, api.AdminStatusNotEnrolled, api.AdminStatusRecoveryPending, api.AdminStatusLocked}, f.status) {
-			return usagef("admin users --status must be enrolled, not_enrolled, recovery_pending or locked, not %q", f.status)
-		}
-	case "requests":
-		if f.status != "" && !slices.Contains(api.RecoveryStates, f.status) {
-			return usagef("admin requests --status must be one of %s, not %q", strings.Join(api.RecoveryStates, ", "), f.status)
-		}
-	case "audit":
-		if f.limit < 0 || f.limit > api.MaxAdminPageSize {
-			return usagef("admin audit --limit must be 1 to %d", api.MaxAdminPageSize)
+	for fl := range f.set {
+		if !isGlobalFlag(fl) && !slices.Contains(act.flags, fl) {
+			return usagef("admin %s does not take --%s", name, fl)
 		}
 	}
-	if slices.Contains(spec.args, "REQUEST") {
-		if id, err := strconv.ParseInt(params[0], 10, 64); err != nil || id <= 0 {
-			return usagef("admin %s: REQUEST must be a request id (a positive number, see 'latchkey admin requests'), not %q", action, params[0])
+	if act.check != nil {
+		if err := act.check(f); err != nil {
+			return err
 		}
+	}
+	for i, operand := range operands {
+		switch operand {
+		case "on|off":
+			if params[i] != "on" && params[i] != "off" {
+				return usagef("admin %s USER takes on or off, not %q", name, params[i])
+			}
+		case "REQUEST":
+			if id, err := strconv.ParseInt(params[i], 10, 64); err != nil || id <= 0 {
+				return usagef("admin %s: REQUEST must be a request id (a positive number, see 'latchkey admin requests'), not %q", name, params[i])
+			}
+		}
+	}
+	return nil
+}
+
+func checkAdminApprove(f adminFlags) error {
+	if strings.TrimSpace(f.phrase) == "" {
+		return usagef("admin approve needs --phrase \"...\": the words the requester read out")
+	}
+	return nil
+}
+
+func checkAdminUsers(f adminFlags) error {
+	if f.role != "" && !slices.Contains([]string{api.AdminRoleOwner, api.AdminRoleAdmin, api.AdminRoleTechnician, api.AdminRoleReadOnly}, f.role) {
+		return usagef("admin users --role must be owner, admin, technician or read_only, not %q", f.role)
+	}
+	if f.status != "" && !slices.Contains([]string{api.AdminStatusEnrolled, api.AdminStatusNotEnrolled, api.AdminStatusRecoveryPending, api.AdminStatusLocked}, f.status) {
+		return usagef("admin users --status must be enrolled, not_enrolled, recovery_pending or locked, not %q", f.status)
+	}
+	return nil
+}
+
+func checkAdminRequests(f adminFlags) error {
+	if f.status != "" && !slices.Contains(api.RecoveryStates, f.status) {
+		return usagef("admin requests --status must be one of %s, not %q", strings.Join(api.RecoveryStates, ", "), f.status)
+	}
+	return nil
+}
+
+func checkAdminAudit(f adminFlags) error {
+	if f.limit < 0 || f.limit > api.MaxAdminPageSize {
+		return usagef("admin audit --limit must be 1 to %d", api.MaxAdminPageSize)
 	}
 	return nil
 }
@@ -342,112 +404,156 @@ func explainAdmin(a *companion.Admin, err error) error {
 	return err
 }
 
-func (r *runner) adminAct(ctx context.Context, a *companion.Admin, action string, params []string, f adminFlags) error {
-	switch action {
-	case "users":
-		l, err := a.Users(ctx, api.AdminUserQuery{Query: f.q, Role: f.role, Status: f.status, TenantID: f.tenant})
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, l, func(w io.Writer) { printUsers(w, l) })
-	case "requests":
-		q, err := a.Requests(ctx, f.status)
-		if err != nil {
-			return err
-		}
-		if q == nil {
-			q = []api.RecoveryQueueItem{}
-		}
-		return r.adminOut(f, q, func(w io.Writer) { printRequests(w, q) })
-	case "approve", "deny", "forward":
-		id, _ := strconv.ParseInt(params[0], 10, 64)
-		var d api.RecoveryDecision
-		var err error
-		switch action {
-		case "approve":
-			d, err = a.Approve(ctx, id, f.phrase)
-		case "deny":
-			d, err = a.Deny(ctx, id, f.reason)
-		default:
-			d, err = a.Forward(ctx, id)
-		}
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, d, func(w io.Writer) { printDecision(w, action, d) })
-	case "tenants":
-		ts, err := a.Tenants(ctx)
-		if err != nil {
-			return err
-		}
-		if ts == nil {
-			ts = []api.AdminTenant{}
-		}
-		return r.adminOut(f, ts, func(w io.Writer) { printTenants(w, ts) })
-	case "audit":
-		p, err := a.Audit(ctx, api.AdminAuditQuery{UserID: f.user, Action: f.action, Limit: f.limit})
-		if err != nil {
-			return err
-		}
-		if p.Entries == nil {
-			p.Entries = []api.AdminAuditEntry{}
-		}
-		return r.adminOut(f, p, func(w io.Writer) { printAudit(w, p) })
-	}
-	// The per-user actions.
-	id, err := a.FindUser(ctx, params[0], 0)
+func adminUsers(ctx context.Context, x *adminCall) error {
+	l, err := x.a.Users(ctx, api.AdminUserQuery{Query: x.f.q, Role: x.f.role, Status: x.f.status, TenantID: x.f.tenant})
 	if err != nil {
-		if errors.Is(err, companion.ErrNoSuchUser) {
-			return fmt.Errorf("%w: see 'latchkey admin users'", err)
-		}
 		return err
 	}
-	switch action {
-	case "link":
-		l, err := a.IssueLink(ctx, id)
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, l, func(w io.Writer) {
-			fmt.Fprintf(w, "A one-time recovery link was e-mailed to user %d; it works until %s.\n", l.UserID, l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
-		})
-	case "reset":
-		if err := r.confirmChange(fmt.Sprintf("Resetting the 2FA of user %s removes their authenticator, backup codes and recovery code", params[0]),
-			"Reset it? [y/N] ", f.yes); err != nil {
-			return err
-		}
-		u, err := a.Reset2FA(ctx, id)
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, u, func(w io.Writer) {
-			fmt.Fprintf(w, "Reset the 2FA of %s: they set up a new authenticator at their next sign-in, and were told by e-mail.\n", sanitizeLine(u.Email))
-		})
-	case "ip":
-		u, err := a.SetIPVerification(ctx, id, params[1] == "on")
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, u, func(w io.Writer) {
-			state := "on: sign-ins from a new network wait for an e-mailed confirmation"
-			if u.SkipIPVerification {
-				state = "off: sign-ins from new networks need no e-mailed confirmation"
-			}
-			fmt.Fprintf(w, "New-network confirmation for %s is %s.\n", sanitizeLine(u.Email), state)
-		})
-	default: // lock
-		u, err := a.SetLocked(ctx, id, params[1] == "on")
-		if err != nil {
-			return err
-		}
-		return r.adminOut(f, u, func(w io.Writer) {
-			if u.Locked {
-				fmt.Fprintf(w, "Locked %s: their sessions ended and sign-ins are refused until unlocked.\n", sanitizeLine(u.Email))
-			} else {
-				fmt.Fprintf(w, "Unlocked %s.\n", sanitizeLine(u.Email))
-			}
-		})
+	return x.out(l, func(w io.Writer) { printUsers(w, l) })
+}
+
+func adminRequests(ctx context.Context, x *adminCall) error {
+	q, err := x.a.Requests(ctx, x.f.status)
+	if err != nil {
+		return err
 	}
+	if q == nil {
+		q = []api.RecoveryQueueItem{}
+	}
+	return x.out(q, func(w io.Writer) { printRequests(w, q) })
+}
+
+func adminApprove(ctx context.Context, x *adminCall) error {
+	d, err := x.a.Approve(ctx, x.request(), x.f.phrase)
+	return x.decided("approve", d, err)
+}
+
+func adminDeny(ctx context.Context, x *adminCall) error {
+	d, err := x.a.Deny(ctx, x.request(), x.f.reason)
+	return x.decided("deny", d, err)
+}
+
+func adminForward(ctx context.Context, x *adminCall) error {
+	d, err := x.a.Forward(ctx, x.request())
+	return x.decided("forward", d, err)
+}
+
+func adminTenants(ctx context.Context, x *adminCall) error {
+	ts, err := x.a.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []api.AdminTenant{}
+	}
+	return x.out(ts, func(w io.Writer) { printTenants(w, ts) })
+}
+
+func adminAudit(ctx context.Context, x *adminCall) error {
+	p, err := x.a.Audit(ctx, api.AdminAuditQuery{UserID: x.f.user, Action: x.f.action, Limit: x.f.limit})
+	if err != nil {
+		return err
+	}
+	if p.Entries == nil {
+		p.Entries = []api.AdminAuditEntry{}
+	}
+	return x.out(p, func(w io.Writer) { printAudit(w, p) })
+}
+
+func adminLink(ctx context.Context, x *adminCall) error {
+	id, err := x.user(ctx)
+	if err != nil {
+		return err
+	}
+	l, err := x.a.IssueLink(ctx, id)
+	if err != nil {
+		return err
+	}
+	return x.out(l, func(w io.Writer) {
+		fmt.Fprintf(w, "A one-time recovery link was e-mailed to user %d; it works until %s.\n", l.UserID, l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	})
+}
+
+func adminReset(ctx context.Context, x *adminCall) error {
+	id, err := x.user(ctx)
+	if err != nil {
+		return err
+	}
+	if err := x.r.confirmChange(fmt.Sprintf("Resetting the 2FA of user %s removes their authenticator, backup codes and recovery code", x.params[0]),
+		"Reset it? [y/N] ", x.f.yes); err != nil {
+		return err
+	}
+	u, err := x.a.Reset2FA(ctx, id)
+	if err != nil {
+		return err
+	}
+	return x.out(u, func(w io.Writer) {
+		fmt.Fprintf(w, "Reset the 2FA of %s: they set up a new authenticator at their next sign-in, and were told by e-mail.\n", sanitizeLine(u.Email))
+	})
+}
+
+func adminIP(ctx context.Context, x *adminCall) error {
+	id, err := x.user(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := x.a.SetIPVerification(ctx, id, x.params[1] == "on")
+	if err != nil {
+		return err
+	}
+	return x.out(u, func(w io.Writer) {
+		state := "on: sign-ins from a new network wait for an e-mailed confirmation"
+		if u.SkipIPVerification {
+			state = "off: sign-ins from new networks need no e-mailed confirmation"
+		}
+		fmt.Fprintf(w, "New-network confirmation for %s is %s.\n", sanitizeLine(u.Email), state)
+	})
+}
+
+func adminLock(ctx context.Context, x *adminCall) error {
+	id, err := x.user(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := x.a.SetLocked(ctx, id, x.params[1] == "on")
+	if err != nil {
+		return err
+	}
+	return x.out(u, func(w io.Writer) {
+		if u.Locked {
+			fmt.Fprintf(w, "Locked %s: their sessions ended and sign-ins are refused until unlocked.\n", sanitizeLine(u.Email))
+		} else {
+			fmt.Fprintf(w, "Unlocked %s.\n", sanitizeLine(u.Email))
+		}
+	})
+}
+
+// request is the REQUEST operand, checked by checkAdminArgs.
+func (x *adminCall) request() int64 {
+	id, _ := strconv.ParseInt(x.params[0], 10, 64)
+	return id
+}
+
+// user finds the USER operand, an id or e-mail address, in the directory.
+func (x *adminCall) user(ctx context.Context) (int64, error) {
+	id, err := x.a.FindUser(ctx, x.params[0], 0)
+	if errors.Is(err, companion.ErrNoSuchUser) {
+		return 0, fmt.Errorf("%w: see 'latchkey admin users'", err)
+	}
+	return id, err
+}
+
+// decided prints the portal's answer to approve, deny or forward.
+func (x *adminCall) decided(action string, d api.RecoveryDecision, err error) error {
+	if err != nil {
+		return err
+	}
+	return x.out(d, func(w io.Writer) { printDecision(w, action, d) })
+}
+
+// out prints v as JSON with --json, else as human calls it.
+func (x *adminCall) out(v any, human func(io.Writer)) error {
+	return x.r.adminOut(x.f, v, human)
 }
 
 // adminOut prints v as JSON with --json, else as human calls it.

@@ -55,7 +55,7 @@ func newTeam(t *testing.T) *team {
 func (tm *team) vaultOf(t *testing.T, u store.User, secret string) *harness {
 	t.Helper()
 	h := withVault(t)
-	h.run("add", tm.p.URI(t, u, secret)).assert(t, 0, "Added 1 account", "")
+	h.run("add", tm.p.URI(t, u, secret)).assert(t, 0, "Added Test Portal: "+u.Email+".", "")
 	return h
 }
 
@@ -241,7 +241,7 @@ func TestAdminCommands(t *testing.T) {
 func TestAdminSeveralPortals(t *testing.T) {
 	one, two := newTeam(t), newTeam(t)
 	h := one.vaultOf(t, one.olga, one.olgaSecret)
-	h.run("add", two.p.URI(t, two.ann, two.annSec)).assert(t, 0, "Added 1 account", "")
+	h.run("add", two.p.URI(t, two.ann, two.annSec)).assert(t, 0, "Added Test Portal: "+two.ann.Email+".", "")
 	login(t, h, "olga", olgaPassword).assert(t, 0, "Signed in to "+one.p.URL, "")
 	login(t, h, "ann", annPassword).assert(t, 0, "Signed in to "+two.p.URL, "")
 	h.run("admin", "tenants").assert(t, 2, "", "signed in to several portals ("+one.p.URL+", "+two.p.URL+"): pick one with --portal URL")
@@ -266,4 +266,28 @@ func (h *harness) runIn(stdin string, args ...string) result {
 	}
 	code := Run(context.Background(), args, env)
 	return result{code, out.String(), errb.String()}
+}
+
+// The admin actions are one table: the help, the synopsis and the
+// complaint about a missing action all come from it.
+func TestAdminActionTable(t *testing.T) {
+	h := newHarness(t)
+	missing := h.run("admin")
+	missing.assert(t, 2, "", "admin needs an action: login, logout, users")
+	help := h.run("help", "admin")
+	help.assert(t, 0, "usage: latchkey admin login QUERY|logout|users|requests|approve REQUEST --phrase P|", "")
+	for _, a := range adminActions {
+		if a.summary == "" || a.run == nil {
+			t.Errorf("admin %s has no help or nothing to run", a.name)
+		}
+		if !strings.Contains(missing.stderr, a.name) {
+			t.Errorf("'latchkey admin' does not name %s: %q", a.name, missing.stderr)
+		}
+		if !strings.Contains(help.stdout, "\n  "+a.form()) {
+			t.Errorf("'latchkey help admin' does not show %q:\n%s", a.form(), help.stdout)
+		}
+		if a.signIn != (a.name == "login" || a.name == "logout") {
+			t.Errorf("admin %s: signIn %v", a.name, a.signIn)
+		}
+	}
 }

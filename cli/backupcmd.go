@@ -16,24 +16,25 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "backup-codes", args: "QUERY [list|add|use [CODE]|undo CODE|discard|print]",
-		summary: "keep an account's backup codes and recovery code (works offline)\n\n" +
-			"  list         the codes, used or not, and the recovery code (default)\n" +
-			"  add          read the block the portal shows from stdin, show what was\n" +
-			"               found and save it; --replace retires the current set\n" +
-			"               (kept as history), --dry-run saves nothing\n" +
-			"  use [CODE]   mark CODE (or the next unused code) used and print it\n" +
-			"  undo CODE    mark a used code unused again\n" +
-			"  discard      forget retired codes and codes from a previous setup\n" +
-			"  print        write the break-glass sheet (PDF) to --out FILE (\"-\": stdout);\n" +
-			"               --all for every account, --qr adds the QR codes (secret!)\n" +
-			"--json (list) prints {account, left, low, recovery_code, codes: [{code,\n" +
-			"used_at, retired_at, from_previous_setup}]}.",
-		run: runBackupCodes,
-	})
+// backupCodesActions are the actions of 'latchkey backup-codes QUERY'.
+var backupCodesActions = []subcommand{
+	{name: "list", flags: []string{"json"},
+		summary: "the codes, used or not, and the recovery code (default)"},
+	{name: "add", flags: []string{"replace", "dry-run"},
+		summary: "read the block the portal shows from stdin, show what was\n" +
+			"found and save it; --replace retires the current set\n" +
+			"(kept as history), --dry-run saves nothing"},
+	{name: "use", args: "[CODE]", summary: "mark CODE (or the next unused code) used and print it"},
+	{name: "undo", args: "CODE", summary: "mark a used code unused again"},
+	{name: "discard", summary: "forget retired codes and codes from a previous setup"},
+	{name: "print", flags: []string{"out", "all", "qr"},
+		summary: "write the break-glass sheet (PDF) to --out FILE (\"-\": stdout);\n" +
+			"--all for every account, --qr adds the QR codes (secret!)"},
 }
+
+// backupCodesHelp is the help of 'latchkey backup-codes' after its actions.
+const backupCodesHelp = "--json (list) prints {account, left, low, recovery_code, codes: [{code,\n" +
+	"used_at, retired_at, from_previous_setup}]}."
 
 type backupFlags struct {
 	json, replace, dryRun, all, qr bool
@@ -48,7 +49,7 @@ func runBackupCodes(ctx context.Context, r *runner, args []string) error {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "add: show what was found, save nothing")
 	fs.BoolVar(&f.all, "all", false, "print: every account")
 	fs.BoolVar(&f.qr, "qr", false, "print: include the accounts' QR codes, which hold their secrets")
-	fs.StringVar(&f.out, "out", "", "print: the PDF file to write")
+	fs.StringVar(&f.out, "out", "", "print: the PDF `FILE` to write (\"-\": standard output)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -10,10 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -63,28 +61,6 @@ func SystemEnv() Env {
 	}
 }
 
-// command is one subcommand.
-type command struct {
-	name    string
-	args    string // synopsis of the arguments
-	summary string
-	run     func(ctx context.Context, c *runner, args []string) error
-}
-
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
-
-// helpTopic is a `latchkey help TOPIC` page that is not a command.
-type helpTopic struct {
-	name, summary string
-	run           func(ctx context.Context, r *runner, args []string) error
-}
-
-var topics = map[string]*helpTopic{}
-
-func registerTopic(t *helpTopic) { topics[t.name] = t }
-
 // usageError is a mistake in how the command was called (exit 2).
 type usageError struct{ msg string }
 
@@ -122,10 +98,13 @@ func isUsage(err error) bool {
 
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	// Global options may come before the command name too.
-	g := r.flags("latchkey")
-	showVersion := g.Bool("version", false, "print the version and exit")
+	g, showVersion := r.globalFlags()
 	rest, err := parseUntilCommand(g, args)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		r.overview()
+		return nil
+	case err != nil:
 		return usagef("%v", err)
 	}
 	if *showVersion {
@@ -135,20 +114,20 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return usagef("no command given")
 	}
 	name := rest[0]
-	if name == "help" || name == "--help" || name == "-h" {
+	if name == "help" {
 		if len(rest) > 1 {
-			if t, ok := topics[rest[1]]; ok {
-				return t.run(ctx, r, rest[2:])
+			if t := findTopic(rest[1]); t != nil {
+				return r.runTopic(ctx, t, rest[2:])
 			}
 		}
-		return r.help(rest[1:])
+		return r.help(ctx, rest[1:])
 	}
-	cmd, ok := commands[name]
-	if !ok {
+	cmd := findCommand(name)
+	if cmd == nil {
 		return usagef("unknown command %q", name)
 	}
 	r.cmd = cmd
-	return cmd.run(ctx, r, rest[1:])
+	return r.runCommand(ctx, cmd, rest[1:])
 }
 
 // runner carries the global options through one command.
@@ -161,34 +140,57 @@ type runner struct {
 	noKeyring      bool
 }
 
+// isGlobalFlag reports whether name is one of the options every command
+// takes (runner.flags).
+func isGlobalFlag(name string) bool {
+	return name == "home" || name == "passphrase-file" || name == "no-keyring"
+}
+
 // flags returns a flag set with the global options registered.
 func (r *runner) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&r.home, "home", r.home, "vault directory (env LATCHKEY_HOME)")
-	fs.StringVar(&r.passphraseFile, "passphrase-file", r.passphraseFile, "read the passphrase from this file (env LATCHKEY_PASSPHRASE_FILE)")
+	fs.StringVar(&r.home, "home", r.home, "use the vault in `DIR` (env LATCHKEY_HOME)")
+	fs.StringVar(&r.passphraseFile, "passphrase-file", r.passphraseFile, "read the passphrase from the first line of `F` (env LATCHKEY_PASSPHRASE_FILE)")
 	fs.BoolVar(&r.noKeyring, "no-keyring", r.noKeyring, "do not use the OS keyring (env LATCHKEY_KEYRING=off)")
 	return fs
 }
 
 // parse parses a command's flags, which may come before, between or after
-// its arguments; "--" ends the flags.
+// its arguments; "--" ends the flags. -h or --help anywhere among them
+// makes it a *helpRequest with the flags and the operands, whatever else
+// they hold after it.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
+	help := false
 	for {
-		if err := fs.Parse(args); err != nil {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			help = true
+		case err != nil && help:
+			return nil, &helpRequest{fs: fs, args: positional}
+		case err != nil:
 			return nil, usagef("%s: %v", fs.Name(), err)
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
+		switch {
+		case err == nil && consumed > 0 && args[consumed-1] == "--":
+			positional = append(positional, rest...)
+		case len(rest) == 0:
+		case err != nil: // stopped at -h: go on after it
+			args = rest
+			continue
+		default:
+			positional = append(positional, rest[0])
+			args = rest[1:]
+			continue
 		}
-		if len(rest) == 0 {
-			return positional, nil
+		if help {
+			return nil, &helpRequest{fs: fs, args: positional}
 		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+		return positional, nil
 	}
 }
 
@@ -298,45 +300,4 @@ func explain(err error) string {
 		return fmt.Sprintf("%v: if you put it there on purpose, run 'latchkey vault restore 0' to keep it", err)
 	}
 	return err.Error()
-}
-
-func (r *runner) help(args []string) error {
-	if len(args) > 0 {
-		if cmd, ok := commands[args[0]]; ok {
-			fmt.Fprintf(r.env.Stdout, "usage: latchkey %s %s\n\n%s\n", cmd.name, cmd.args, cmd.summary)
-			return nil
-		}
-		return usagef("no help on %q", args[0])
-	}
-	w := r.env.Stdout
-	fmt.Fprintln(w, "usage: latchkey [--home DIR] [--passphrase-file F] [--no-keyring] COMMAND [ARGS]")
-	fmt.Fprintln(w, "       latchkey              (no command: start the desktop app)")
-	fmt.Fprintln(w, "\ncommands:")
-	for _, n := range slices.Sorted(maps.Keys(commands)) {
-		c := commands[n]
-		writeEntry(w, c.name+" "+c.args, firstLine(c.summary))
-	}
-	if len(topics) > 0 {
-		fmt.Fprintln(w, "\nhelp topics (latchkey help TOPIC):")
-		for _, n := range slices.Sorted(maps.Keys(topics)) {
-			writeEntry(w, n, topics[n].summary)
-		}
-	}
-	return nil
-}
-
-// writeEntry prints a synopsis and its summary in two columns, or on two
-// lines when the synopsis is too long for its column.
-func writeEntry(w io.Writer, synopsis, summary string) {
-	const col = 40
-	if len(synopsis) <= col {
-		fmt.Fprintf(w, "  %-*s %s\n", col, synopsis, summary)
-		return
-	}
-	fmt.Fprintf(w, "  %s\n  %-*s %s\n", synopsis, col, "", summary)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

@@ -10,24 +10,18 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "clock", args: "[--account QUERY] [--json]",
-		summary: "measure how far the computer's clock is off, and judge it\n\n" +
-			"Asks the NTP servers, then the HTTPS hosts (Date header), named in the\n" +
-			"vault's settings, or public defaults. The verdict is scaled to the\n" +
-			"shortest period of the vault's accounts: for 30 s, under 10 s ok,\n" +
-			"to 30 s info, to 60 s warn, beyond error. Offline is \"unverified\",\n" +
-			"not a failure: the exit status is 0 whatever the verdict.\n" +
-			"--json prints {status, message, hint, offset_seconds, uncertainty_seconds,\n" +
-			"rtt_seconds, source, source_kind, measured_at, samples, period_seconds,\n" +
-			"fix, failed}; offset_seconds is what to add to the system clock\n" +
-			"(negative: the clock is fast).\n" +
-			"--account QUERY checks the clock for that account: its portal's clock\n" +
-			"first when it is linked to one, the verdict scaled to its period.",
-		run: runClock,
-	})
-}
+// clockHelp is the help of 'latchkey clock' after its summary.
+const clockHelp = "Asks the NTP servers, then the HTTPS hosts (Date header), named in the\n" +
+	"vault's settings, or public defaults. The verdict is scaled to the\n" +
+	"shortest period of the vault's accounts: for 30 s, under 10 s ok,\n" +
+	"to 30 s info, to 60 s warn, beyond error. Offline is \"unverified\",\n" +
+	"not a failure: the exit status is 0 whatever the verdict.\n" +
+	"--json prints {status, message, hint, offset_seconds, uncertainty_seconds,\n" +
+	"rtt_seconds, source, source_kind, measured_at, samples, period_seconds,\n" +
+	"fix, failed}; offset_seconds is what to add to the system clock\n" +
+	"(negative: the clock is fast).\n" +
+	"--account QUERY checks the clock for that account: its portal's clock\n" +
+	"first when it is linked to one, the verdict scaled to its period."
 
 // clockBase is the configuration the clock command starts from before the
 // vault's settings apply; tests point it at loopback fakes.
@@ -62,7 +56,7 @@ type failedJSON struct {
 func runClock(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("clock")
 	asJSON := fs.Bool("json", false, "print JSON")
-	account := fs.String("account", "", "check for the account QUERY names (its portal first)")
+	account := fs.String("account", "", "check for the account `QUERY` names (its portal first)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

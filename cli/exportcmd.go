@@ -15,28 +15,22 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "export", args: "--format F [--out FILE] [--password-file P] [--force] [--skip-unsupported]",
-		summary: "write the accounts for another app, or a backup\n\n" +
-			"F is one of:\n" +
-			"  uris             one otpauth:// URI per line\n" +
-			"  aegis            an Aegis vault (plain JSON), to import in Aegis\n" +
-			"  aegis-encrypted  an Aegis vault encrypted with a password\n" +
-			"  migration-qr     Google Authenticator export QR codes, FILE-1.png, FILE-2.png...\n" +
-			"  age              a backup of everything (backup codes too), encrypted with a\n" +
-			"                   passphrase; 'latchkey import' or 'age -d' opens it\n" +
-			"uris, aegis and aegis-encrypted go to standard output without --out or with\n" +
-			"--out -; age needs --out FILE (or an explicit --out -); migration-qr needs\n" +
-			"--out FILE, the stem of its images. Files are created readable only by you\n" +
-			"and never replace an existing file unless --force is given.\n" +
-			"Passwords come from the first line of --password-file P, or are asked twice\n" +
-			"on the terminal. Accounts Google Authenticator cannot hold (Steam, periods\n" +
-			"other than 30 s, 7 digits) stop migration-qr unless --skip-unsupported is\n" +
-			"given, which leaves them out and lists them.",
-		run: runExport,
-	})
-}
+// exportHelp is the help of 'latchkey export' after its summary.
+const exportHelp = "F is one of:\n" +
+	"  uris             one otpauth:// URI per line\n" +
+	"  aegis            an Aegis vault (plain JSON), to import in Aegis\n" +
+	"  aegis-encrypted  an Aegis vault encrypted with a password\n" +
+	"  migration-qr     Google Authenticator export QR codes, FILE-1.png, FILE-2.png...\n" +
+	"  age              a backup of everything (backup codes too), encrypted with a\n" +
+	"                   passphrase; 'latchkey import' or 'age -d' opens it\n" +
+	"uris, aegis and aegis-encrypted go to standard output without --out or with\n" +
+	"--out -; age needs --out FILE (or an explicit --out -); migration-qr needs\n" +
+	"--out FILE, the stem of its images. Files are created readable only by you\n" +
+	"and never replace an existing file unless --force is given.\n" +
+	"Passwords come from the first line of --password-file P, or are asked twice\n" +
+	"on the terminal. Accounts Google Authenticator cannot hold (Steam, periods\n" +
+	"other than 30 s, 7 digits) stop migration-qr unless --skip-unsupported is\n" +
+	"given, which leaves them out and lists them."
 
 type exportFlags struct {
 	format          exporter.Format
@@ -97,9 +91,9 @@ func parseExportFlags(r *runner, args []string) (exportFlags, error) {
 	var f exportFlags
 	var format string
 	fs := r.flags("export")
-	fs.StringVar(&format, "format", "", "uris, aegis, aegis-encrypted, migration-qr or age")
-	fs.StringVar(&f.out, "out", "", "the file to write (- for standard output)")
-	fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
+	fs.StringVar(&format, "format", "", "the format `F`: uris, aegis, aegis-encrypted, migration-qr or age")
+	fs.StringVar(&f.out, "out", "", "the `FILE` to write (- for standard output)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from the first line of `P`")
 	fs.BoolVar(&f.force, "force", false, "replace existing files")
 	fs.BoolVar(&f.skipUnsupported, "skip-unsupported", false, "migration-qr: leave out accounts Google Authenticator cannot hold")
 	rest, err := parse(fs, args)

@@ -15,43 +15,31 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "add", args: "[--replace] [--dry-run] [--json] - | URI",
-		summary: "add the accounts of an otpauth:// or otpauth-migration:// link\n\n" +
-			"'latchkey add -' reads the link from standard input: pasted on a terminal\n" +
-			"(one link, not shown), or piped, one or more per line (at most 1 MiB).\n" +
-			"'latchkey add URI' works too, but while it runs the link and its secret are\n" +
-			"in the process list, which other users of the computer can read (ps), and\n" +
-			"in the shell's history.\n\n" +
-			"An account whose secret is already in the vault is skipped. One with the\n" +
-			"same issuer and name but a new secret (its 2FA was set up again) is\n" +
-			"replaced after asking, or at once with --replace; the old entry's group,\n" +
-			"note and backup codes are kept, the codes marked as from the previous setup.\n" +
-			"--dry-run shows what would happen without changing the vault.",
-		run: runAdd,
-	})
-	register(&command{
-		name: "import", args: "[--format F] [--password-file P] [--screen] [--replace] [--dry-run] [--json] FILE...",
-		summary: "import accounts from QR images, link lists and other apps' exports\n\n" +
-			"The format is detected from the content; --format F forces one (see\n" +
-			"'latchkey help import' for the list). Encrypted exports need their password:\n" +
-			"from the first line of --password-file P, or asked on the terminal.\n" +
-			"FILE - reads standard input; --screen adds the QR codes on every display.\n" +
-			"Every file is read before the vault changes;\n" +
-			"a file that cannot be read changes nothing. Entries that cannot be\n" +
-			"imported are listed with the reason, and the exit status is 1.\n" +
-			"Duplicates and reconfigured accounts are handled as by 'add'.",
-		run: runImport,
-	})
-	register(&command{
-		name: "scan", args: "[--json] [--screen] IMAGE...",
-		summary: "print the text of every QR code found in the images; stores nothing\n\n" +
-			"--json prints [{file, codes: [{text, kind}], error}], kind being otpauth,\n" +
-			"otpauth-migration or other. --screen scans every display, as file \"screen\".",
-		run: runScan,
-	})
-}
+// addHelp is the help of 'latchkey add' after its summary.
+const addHelp = "'latchkey add -' reads the link from standard input: pasted on a terminal\n" +
+	"(one link, not shown), or piped, one or more per line (at most 1 MiB).\n" +
+	"'latchkey add URI' works too, but while it runs the link and its secret are\n" +
+	"in the process list, which other users of the computer can read (ps), and\n" +
+	"in the shell's history.\n\n" +
+	"An account whose secret is already in the vault is skipped. One with the\n" +
+	"same issuer and name but a new secret (its 2FA was set up again) is\n" +
+	"replaced after asking, or at once with --replace; the old entry's group,\n" +
+	"note and backup codes are kept, the codes marked as from the previous setup.\n" +
+	"--dry-run shows what would happen without changing the vault."
+
+// importHelp is the help of 'latchkey import' after its summary.
+const importHelp = "The format is detected from the content; --format F forces one (see\n" +
+	"'latchkey help import' for the list). Encrypted exports need their password:\n" +
+	"from the first line of --password-file P, or asked on the terminal.\n" +
+	"FILE - reads standard input; --screen adds the QR codes on every display.\n" +
+	"Every file is read before the vault changes;\n" +
+	"a file that cannot be read changes nothing. Entries that cannot be\n" +
+	"imported are listed with the reason, and the exit status is 1.\n" +
+	"Duplicates and reconfigured accounts are handled as by 'add'."
+
+// scanHelp is the help of 'latchkey scan' after its summary.
+const scanHelp = "--json prints [{file, codes: [{text, kind}], error}], kind being otpauth,\n" +
+	"otpauth-migration or other. --screen scans every display, as file \"screen\"."
 
 type importFlags struct {
 	format       string
@@ -65,8 +53,8 @@ type importFlags struct {
 func (f *importFlags) register(r *runner, name string, withFormat bool) func([]string) ([]string, error) {
 	fs := r.flags(name)
 	if withFormat {
-		fs.StringVar(&f.format, "format", "", "the input format (default: detect)")
-		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from this file")
+		fs.StringVar(&f.format, "format", "", "the input format `F` (default: detect)")
+		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from the first line of `P`")
 		fs.BoolVar(&f.screen, "screen", false, "also import the QR codes on every display")
 	}
 	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
@@ -253,7 +241,7 @@ func (r *runner) addFound(im *importer.Importer, results []*importer.Result, f i
 			return err
 		}
 	} else {
-		report.print(r.env.Stdout)
+		report.print(r.env.Stdout, plan.Outcome(f.dryRun))
 	}
 	return report.err()
 }

@@ -9,14 +9,6 @@ import (
 	"github.com/latchkey/latchkey/app/lockedout"
 )
 
-func init() {
-	registerTopic(&helpTopic{
-		name:    "locked-out",
-		summary: "what to do when a portal refuses your codes; with QUERY, for that account (offline but the clock check)",
-		run:     runLockedOut,
-	})
-}
-
 func runLockedOut(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("help locked-out")
 	noClock := fs.Bool("no-clock", false, "skip the clock check (no network at all)")

@@ -8,22 +8,16 @@ import (
 	"github.com/latchkey/latchkey/app/companion"
 )
 
-func init() {
-	register(&command{
-		name: "open", args: "[--yes] [URI]",
-		summary: "open an otpauth:// or otpauth-migration:// link in the desktop app\n\n" +
-			"This is what the system runs when a link on a portal's setup page is\n" +
-			"clicked. The running Latchkey (or a new one) shows what the link would add\n" +
-			"and asks first: a web page can never add or replace an account by itself.\n" +
-			"Without a URI (a menu launch through the same desktop entry) it starts or\n" +
-			"raises the app.\n" +
-			"A latchkey://link?portal=URL&email=E[&issuer=I] link (a portal's page\n" +
-			"offers it) prints which account it would link to which portal, and links\n" +
-			"it once confirmed on the terminal or with --yes; without a terminal (a\n" +
-			"click in a browser) the desktop app shows it and asks.",
-		run: runOpen,
-	})
-}
+// openHelp is the help of 'latchkey open' after its summary.
+const openHelp = "This is what the system runs when a link on a portal's setup page is\n" +
+	"clicked. The running Latchkey (or a new one) shows what the link would add\n" +
+	"and asks first: a web page can never add or replace an account by itself.\n" +
+	"Without a URI (a menu launch through the same desktop entry) it starts or\n" +
+	"raises the app.\n" +
+	"A latchkey://link?portal=URL&email=E[&issuer=I] link (a portal's page\n" +
+	"offers it) prints which account it would link to which portal, and links\n" +
+	"it once confirmed on the terminal or with --yes; without a terminal (a\n" +
+	"click in a browser) the desktop app shows it and asks."
 
 func runOpen(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("open")

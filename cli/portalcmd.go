@@ -16,29 +16,31 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "portal", args: "link QUERY URL [--email E]|unlink QUERY|show [QUERY] [--json]|trust URL [--fingerprint F]|untrust URL",
-		summary: "link accounts to their team portal, and trust a portal's certificate\n\n" +
-			"  link QUERY URL   bind the account to the portal at URL (https://, or\n" +
-			"                   http:// on this computer); --email E is the account's\n" +
-			"                   address there (default: its name, when an address)\n" +
-			"  unlink QUERY     remove the binding (and any recovery request)\n" +
-			"  show [QUERY]     the linked accounts, or the one QUERY names\n" +
-			"  trust URL        read the portal's certificate and, once confirmed, trust\n" +
-			"                   it although no CA vouches for it (self-signed, private\n" +
-			"                   CA); --fingerprint SHA256:... confirms without a terminal\n" +
-			"  untrust URL      forget that decision\n" +
-			"Replacing a binding or unlinking an account with a pending recovery\n" +
-			"request asks first on a terminal; --yes answers for scripts. trust asks\n" +
-			"too, or takes the fingerprint the portal's admin gave with --fingerprint.\n" +
-			"A portal's page may also offer a latchkey://link: 'latchkey open LINK'.\n" +
-			"--json (show) prints [{id, issuer, name, portal, email, tenant, user_id,\n" +
-			"linked_at, linked_by, certificate, recovery}] (recovery: queued, sent,\n" +
-			"expired, failed, or \"\").",
-		run: runPortal,
-	})
+// portalActions are the actions of 'latchkey portal'.
+var portalActions = []subcommand{
+	{name: "link", args: "QUERY URL [--email E]", flags: []string{"email", "yes"},
+		summary: "bind the account to the portal at URL (https://, or\n" +
+			"http:// on this computer); --email E is the account's\n" +
+			"address there (default: its name, when an address)"},
+	{name: "unlink", args: "QUERY", flags: []string{"yes"},
+		summary: "remove the binding (and any recovery request)"},
+	{name: "show", args: "[QUERY] [--json]", flags: []string{"json"},
+		summary: "the linked accounts, or the one QUERY names"},
+	{name: "trust", args: "URL [--fingerprint F]", flags: []string{"fingerprint"},
+		summary: "read the portal's certificate and, once confirmed, trust\n" +
+			"it although no CA vouches for it (self-signed, private\n" +
+			"CA); --fingerprint SHA256:... confirms without a terminal"},
+	{name: "untrust", args: "URL", summary: "forget that decision"},
 }
+
+// portalHelp is the help of 'latchkey portal' after its actions.
+const portalHelp = "Replacing a binding or unlinking an account with a pending recovery\n" +
+	"request asks first on a terminal; --yes answers for scripts. trust asks\n" +
+	"too, or takes the fingerprint the portal's admin gave with --fingerprint.\n" +
+	"A portal's page may also offer a latchkey://link: 'latchkey open LINK'.\n" +
+	"--json (show) prints [{id, issuer, name, portal, email, tenant, user_id,\n" +
+	"linked_at, linked_by, certificate, recovery}] (recovery: queued, sent,\n" +
+	"expired, failed, or \"\")."
 
 // portalClientOptions is what portal clients start from; tests add a TLS
 // configuration or shorter timeouts.
@@ -55,10 +57,10 @@ type portalFlags struct {
 func runPortal(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("portal")
 	var f portalFlags
-	fs.StringVar(&f.email, "email", "", "link: the account's e-mail address on the portal")
-	fs.StringVar(&f.fingerprint, "fingerprint", "", "trust: the SHA-256 fingerprint to expect")
+	fs.StringVar(&f.email, "email", "", "link: the account's e-mail address `E` on the portal")
+	fs.StringVar(&f.fingerprint, "fingerprint", "", "trust: the SHA-256 fingerprint `F` to expect")
 	fs.BoolVar(&f.json, "json", false, "show: print JSON")
-	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
+	fs.BoolVar(&f.yes, "yes", false, "link, unlink: do not ask for confirmation")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

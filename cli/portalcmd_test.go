@@ -222,7 +222,7 @@ func TestPortalUsage(t *testing.T) {
 // account; a hostile portal value adds nothing.
 func TestAddWithPortalParameter(t *testing.T) {
 	h := withVault(t)
-	h.run("add", annEmailURI+"&portal="+url.QueryEscape("https://portal.acme.example")).assert(t, 0, "Added 1 account", "")
+	h.run("add", annEmailURI+"&portal="+url.QueryEscape("https://portal.acme.example")).assert(t, 0, "Added Acme: ann@acme.example.", "")
 	got := h.showJSON()
 	if len(got) != 1 || got[0]["portal"] != "https://portal.acme.example" || got[0]["email"] != "ann@acme.example" || got[0]["linked_by"] != "enrolment" {
 		t.Fatalf("show: %v", got)
@@ -237,7 +237,7 @@ func TestAddWithPortalParameter(t *testing.T) {
 	// The 2FA set up again: the new link's portal binds the unbound account.
 	h.run("add", "otpauth://totp/Beta:bob@beta.example?secret=GEZDGNBVGY3TQOJQ&issuer=Beta").assert(t, 0, "", "")
 	h.run("add", "--replace", "otpauth://totp/Beta:bob@beta.example?secret=MFRGGZDFMZTWQ2LK&issuer=Beta&portal=https%3A%2F%2Fp.beta.example").
-		assert(t, 0, "replaced 1", "")
+		assert(t, 0, "Replaced Beta: bob@beta.example.", "")
 	if got := h.showJSON(); len(got) != 2 || got[1]["portal"] != "https://p.beta.example" {
 		t.Errorf("reconfigured account's binding: %v", got)
 	}

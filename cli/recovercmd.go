@@ -16,45 +16,43 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "recover", args: "request QUERY [--message M] [--new] [--password-file F|--no-password]|request --flush [QUERY]|status [QUERY] [--offline] [--json]|complete QUERY [--link URL] [--password-file F] [--json]",
-		summary: "ask the admins of an account's portal for a recovery link, and use it\n\n" +
-			"  request QUERY   send the request (the account must be linked: see\n" +
-			"                  'latchkey portal') and print the verification phrase to\n" +
-			"                  compare when the admin contacts you; --message M adds a\n" +
-			"                  note. It asks for the account's portal password: with it\n" +
-			"                  the approved link comes to this app; without it\n" +
-			"                  (--no-password, no terminal, or Enter) the link goes to\n" +
-			"                  the account's mailbox only. When the portal cannot be\n" +
-			"                  reached the request is queued in the vault (without the\n" +
-			"                  password, so its link goes by e-mail); --new replaces a\n" +
-			"                  pending request\n" +
-			"  request --flush send the queued requests now (QUERY: only that one);\n" +
-			"                  exit status 1 while any is left unsent\n" +
-			"  status [QUERY]  ask the portal where the requests stand and show them:\n" +
-			"                  queued, sent, forwarded, approved, link_delivered,\n" +
-			"                  link_emailed, link_expired, denied, expired, completed,\n" +
-			"                  enrolling, enrolment_lapsed or failed, with the phrase\n" +
-			"                  to read to the admin. The link the portal hands over (once)\n" +
-			"                  is kept in the vault. --offline shows what the vault holds\n" +
-			"  complete QUERY  use the link: set up a new authenticator at the portal,\n" +
-			"                  put its secret in place of the lost one and store the new\n" +
-			"                  backup codes and recovery code (the old ones are kept,\n" +
-			"                  marked from the previous setup). --link URL takes the link\n" +
-			"                  from the e-mail instead ('-': read it from stdin). The\n" +
-			"                  link replaces the second factor only: it asks for the\n" +
-			"                  portal password (or --password-file F). Run it again if\n" +
-			"                  it stops: it resumes\n" +
-			"--json prints {id, issuer, name, portal, email, state, phrase, requested_at,\n" +
-			"sent_at, expires_at, attempts, next_attempt_at, last_error, portal_status,\n" +
-			"checked_at, link_expires_at, check_error} (status and --flush: a list of\n" +
-			"them); complete prints {id, issuer, name, portal, backup_codes,\n" +
-			"recovery_code, codes_lost, portal_told, warning}. The poll token and the\n" +
-			"link are never printed.",
-		run: runRecover,
-	})
+// recoverActions are the actions of 'latchkey recover'.
+var recoverActions = []subcommand{
+	{name: "request", args: "QUERY [--message M] [--new] [--password-file F|--no-password]",
+		flags: []string{"message", "new", "password-file", "no-password", "json"},
+		summary: "send the request (the account must be linked: see 'latchkey portal') and\n" +
+			"print the verification phrase to compare when the admin contacts you;\n" +
+			"--message M adds a note. It asks for the account's portal password: with\n" +
+			"it the approved link comes to this app; without it (--no-password, no\n" +
+			"terminal, or Enter) the link goes to the account's mailbox only. When the\n" +
+			"portal cannot be reached the request is queued in the vault (without the\n" +
+			"password, so its link goes by e-mail); --new replaces a pending request"},
+	{name: "request", args: "--flush [QUERY]", flags: []string{"flush", "json"},
+		summary: "send the queued requests now (QUERY: only that one); exit status 1\n" +
+			"while any is left unsent"},
+	{name: "status", args: "[QUERY] [--offline] [--json]", flags: []string{"offline", "json"},
+		summary: "ask the portal where the requests stand and show them: queued, sent,\n" +
+			"forwarded, approved, link_delivered, link_emailed, link_expired, denied,\n" +
+			"expired, completed, enrolling, enrolment_lapsed or failed, with the\n" +
+			"phrase to read to the admin. The link the portal hands over (once) is\n" +
+			"kept in the vault. --offline shows what the vault holds"},
+	{name: "complete", args: "QUERY [--link URL] [--password-file F] [--json]",
+		flags: []string{"link", "password-file", "json"},
+		summary: "use the link: set up a new authenticator at the portal, put its secret\n" +
+			"in place of the lost one and store the new backup codes and recovery code\n" +
+			"(the old ones are kept, marked from the previous setup). --link URL takes\n" +
+			"the link from the e-mail instead ('-': read it from stdin). The link\n" +
+			"replaces the second factor only: it asks for the portal password (or\n" +
+			"--password-file F). Run it again if it stops: it resumes"},
 }
+
+// recoverHelp is the help of 'latchkey recover' after its actions.
+const recoverHelp = "--json prints {id, issuer, name, portal, email, state, phrase, requested_at,\n" +
+	"sent_at, expires_at, attempts, next_attempt_at, last_error, portal_status,\n" +
+	"checked_at, link_expires_at, check_error} (status and --flush: a list of\n" +
+	"them); complete prints {id, issuer, name, portal, backup_codes,\n" +
+	"recovery_code, codes_lost, portal_told, warning}. The poll token and the\n" +
+	"link are never printed."
 
 type recoverFlags struct {
 	message, link, passwordFile             string
@@ -64,12 +62,12 @@ type recoverFlags struct {
 func runRecover(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("recover")
 	var f recoverFlags
-	fs.StringVar(&f.message, "message", "", "request: a note for the admin")
+	fs.StringVar(&f.message, "message", "", "request: a note `M` for the admin")
 	fs.BoolVar(&f.fresh, "new", false, "request: replace a pending request")
 	fs.BoolVar(&f.flush, "flush", false, "request: send the queued requests now")
 	fs.BoolVar(&f.offline, "offline", false, "status: show what the vault holds without asking the portal")
-	fs.StringVar(&f.link, "link", "", "complete: the recovery link from the e-mail ('-': read it from stdin)")
-	fs.StringVar(&f.passwordFile, "password-file", "", "request, complete: read the portal password from this file")
+	fs.StringVar(&f.link, "link", "", "complete: the recovery link `URL` from the e-mail ('-': read it from stdin)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "request, complete: read the portal password from `F`")
 	fs.BoolVar(&f.noPassword, "no-password", false, "request: send it without the password (the link then goes by e-mail)")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	rest, err := parse(fs, args)

@@ -98,27 +98,24 @@ func (rep *importReport) err() error {
 	return &reportedError{fmt.Sprintf("%d entries were not imported (listed above); the first: %s", len(p), p[0])}
 }
 
-// print writes the report for people: what was (or would be) added and
-// replaced, what was skipped and why.
-func (rep *importReport) print(w io.Writer) {
-	n := map[app.Action]int{}
-	for _, it := range rep.Items {
-		n[it.Action]++
+// print writes the report for people: app's sentences for what was (or
+// would be) added, replaced and skipped; when they count accounts without
+// naming them, every account and why it was skipped; then what was taken
+// out of the accounts' texts, and what could not be imported.
+func (rep *importReport) print(w io.Writer, outcome app.Outcome) {
+	for _, s := range outcome.Sentences {
+		fmt.Fprintln(w, s)
 	}
-	verb := map[bool][2]string{false: {"Added", "replaced"}, true: {"Would add", "would replace"}}[rep.DryRun]
-	fmt.Fprintf(w, "%s %s", verb[0], plural(n[app.ActionAdd], "account"))
-	if n[app.ActionReplace] > 0 {
-		fmt.Fprintf(w, ", %s %d", verb[1], n[app.ActionReplace])
-	}
-	fmt.Fprintln(w, ".")
-	for _, it := range rep.Items {
-		if it.Action == app.ActionAdd || it.Action == app.ActionReplace {
-			fmt.Fprintf(w, "  %-8s %s\n", it.Action, display(it.Issuer, it.Name))
+	if outcome.Unnamed > 0 {
+		for _, it := range rep.Items {
+			if it.Action == app.ActionAdd || it.Action == app.ActionReplace {
+				fmt.Fprintf(w, "  %-8s %s\n", it.Action, display(it.Issuer, it.Name))
+			}
 		}
-	}
-	for _, it := range rep.Items {
-		if it.Action == app.ActionSkip {
-			fmt.Fprintf(w, "  skipped  %s: %s\n", display(it.Issuer, it.Name), it.Reason)
+		for _, it := range rep.Items {
+			if it.Action == app.ActionSkip {
+				fmt.Fprintf(w, "  skipped  %s: %s\n", display(it.Issuer, it.Name), it.Reason)
+			}
 		}
 	}
 	for _, it := range rep.Items {

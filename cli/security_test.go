@@ -51,7 +51,7 @@ func TestSecurityUnboundedLinkListsCLI(t *testing.T) {
 			}
 		})
 	}
-	h.run("import", good).assert(t, 0, "Added 1 account", "")
+	h.run("import", good).assert(t, 0, "Added RFC 6238: sha256.", "")
 }
 
 // TestSecurityBidiControlsCLI: an account whose issuer or name holds a
@@ -110,9 +110,9 @@ func TestSecuritySecretInArgv(t *testing.T) {
 		stderr   string
 		accounts int
 	}{
-		{name: "one link piped", stdin: hotpURI + "\n", stdout: "Added 1 account", accounts: 1},
+		{name: "one link piped", stdin: hotpURI + "\n", stdout: "Added Vendor: ops.", accounts: 1},
 		{name: "several links piped", stdin: annURI + "\n" + rfcURI + "\r\n\n", stdout: "Added 2 accounts", accounts: 2},
-		{name: "pasted on a terminal", terminal: &fakeTerminal{answers: []string{hotpURI}}, stdout: "Added 1 account", accounts: 1},
+		{name: "pasted on a terminal", terminal: &fakeTerminal{answers: []string{hotpURI}}, stdout: "Added Vendor: ops.", accounts: 1},
 		{name: "a bad link names standard input", stdin: "otpauth://totp/x?secret=1" + secret + "\n",
 			code: 1, stderr: "standard input: invalid otpauth URI"},
 		{name: "nothing on standard input", stdin: "", code: 1, stderr: "nothing to import"},
@@ -139,7 +139,7 @@ func TestSecuritySecretInArgv(t *testing.T) {
 
 	// Scripts rely on the argument form.
 	h := withVault(t)
-	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+	h.run("add", hotpURI).assert(t, 0, "Added Vendor: ops.", "")
 
 	// Help and README show '-' first and say what the argument form exposes.
 	help := h.run("help", "add")

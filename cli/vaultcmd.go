@@ -12,34 +12,30 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-func init() {
-	register(&command{
-		name: "init", args: "[--no-keyring]",
-		summary: "create a vault (asks for a passphrase)\n\n" +
-			"The vault's key is kept in the OS keyring and, under the passphrase, in\n" +
-			"identity.age. With --no-keyring the passphrase is asked at every unlock.\n" +
-			"--new-passphrase-file F reads the passphrase from F instead of asking.",
-		run: runInit,
-	})
-	register(&command{
-		name: "vault", args: "status|passwd|keyring on|off|restore N",
-		summary: "show or change how the vault is stored and unlocked\n\n" +
-			"  status        where the vault is, how it unlocks, generations kept, accounts\n" +
-			"  passwd        set or change the passphrase (--new-passphrase-file F)\n" +
-			"  keyring on    keep the key in the OS keyring\n" +
-			"  keyring off   always ask for the passphrase; removes the keyring entry\n" +
-			"  restore N     make kept generation N the current vault: 1 to 3 are the\n" +
-			"                previous saves (1 = newest), 4 on the last save of each of\n" +
-			"                the seven latest earlier days (see status); 0 keeps the\n" +
-			"                current vault.age although it is older than one this\n" +
-			"                computer has seen (after restoring a backup on purpose)",
-		run: runVault,
-	})
+// initHelp is the help of 'latchkey init' after its summary.
+const initHelp = "The vault's key is kept in the OS keyring and, under the passphrase, in\n" +
+	"identity.age. With --no-keyring the passphrase is asked at every unlock.\n" +
+	"--new-passphrase-file F reads the passphrase from F instead of asking."
+
+// vaultActions are the actions of 'latchkey vault'.
+var vaultActions = []subcommand{
+	{name: "status", summary: "where the vault is, how it unlocks, generations kept, accounts"},
+	{name: "passwd", flags: []string{"new-passphrase-file"},
+		summary: "set or change the passphrase (--new-passphrase-file F)"},
+	{name: "keyring", args: "on|off",
+		summary: "on: keep the key in the OS keyring; off: always ask for\n" +
+			"the passphrase, and remove the keyring entry"},
+	{name: "restore", args: "N",
+		summary: "make kept generation N the current vault: 1 to 3 are the\n" +
+			"previous saves (1 = newest), 4 on the last save of each of\n" +
+			"the seven latest earlier days (see status); 0 keeps the\n" +
+			"current vault.age although it is older than one this\n" +
+			"computer has seen (after restoring a backup on purpose)"},
 }
 
 func runInit(_ context.Context, r *runner, args []string) error {
 	fs := r.flags("init")
-	newFile := fs.String("new-passphrase-file", "", "read the new passphrase from this file")
+	newFile := fs.String("new-passphrase-file", "", "read the new passphrase from `F`")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -92,7 +88,7 @@ func runInit(_ context.Context, r *runner, args []string) error {
 
 func runVault(ctx context.Context, r *runner, args []string) error {
 	fs := r.flags("vault")
-	newFile := fs.String("new-passphrase-file", "", "read the new passphrase from this file (passwd)")
+	newFile := fs.String("new-passphrase-file", "", "passwd: read the new passphrase from `F`")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

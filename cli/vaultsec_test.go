@@ -15,25 +15,25 @@ import (
 // save used to push a real generation out of vault.age.1 … .3.
 func TestSecurityRejectedImportsWriteNothing(t *testing.T) {
 	h := withVault(t)
-	h.run("add", annURI).assert(t, 0, "Added 1 account", "")
-	h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
-	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+	h.run("add", annURI).assert(t, 0, "Added Acme: ann.", "")
+	h.run("add", rfcURI).assert(t, 0, "Added RFC 6238: sha256.", "")
+	h.run("add", hotpURI).assert(t, 0, "Added Vendor: ops.", "")
 	rejected := writeNamed(t, "rejected.txt", []byte("not a link\notpauth://totp/X?secret=\n"))
 	before := dirsnap.Take(t, h.home)
 	for i := 0; i < 10; i++ {
-		h.run("import", rejected).assert(t, 1, "Added 0 accounts", "")
+		h.run("import", rejected).assert(t, 1, "No account was found.", "")
 	}
 	dirsnap.AssertSame(t, h.home, before)
 }
 
 func TestSecurityDuplicateAddsWriteNothing(t *testing.T) {
 	h := withVault(t)
-	h.run("add", annURI).assert(t, 0, "Added 1 account", "")
-	h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
-	h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+	h.run("add", annURI).assert(t, 0, "Added Acme: ann.", "")
+	h.run("add", rfcURI).assert(t, 0, "Added RFC 6238: sha256.", "")
+	h.run("add", hotpURI).assert(t, 0, "Added Vendor: ops.", "")
 	before := dirsnap.Take(t, h.home)
 	for i := 0; i < 10; i++ {
-		h.run("add", annURI).assert(t, 0, "skipped", "")
+		h.run("add", annURI).assert(t, 0, "Skipped Acme: ann, already in the vault.", "")
 	}
 	dirsnap.AssertSame(t, h.home, before)
 }
@@ -42,7 +42,7 @@ func TestSecurityDuplicateAddsWriteNothing(t *testing.T) {
 // shows it.
 func TestSecurityLoosePermissionsReported(t *testing.T) {
 	h := withVault(t)
-	h.run("add", annURI).assert(t, 0, "Added 1 account", "")
+	h.run("add", annURI).assert(t, 0, "Added Acme: ann.", "")
 	loosen := func() {
 		os.Chmod(h.home, 0o777)
 		os.Chmod(filepath.Join(h.home, vault.VaultFile), 0o666)
@@ -76,9 +76,9 @@ func TestSecurityRollbackReported(t *testing.T) {
 	for _, way := range []string{"1", "0"} {
 		t.Run("restore "+way, func(t *testing.T) {
 			h := withVault(t)
-			h.run("add", annURI).assert(t, 0, "Added 1 account", "")
-			h.run("add", rfcURI).assert(t, 0, "Added 1 account", "")
-			h.run("add", hotpURI).assert(t, 0, "Added 1 account", "")
+			h.run("add", annURI).assert(t, 0, "Added Acme: ann.", "")
+			h.run("add", rfcURI).assert(t, 0, "Added RFC 6238: sha256.", "")
+			h.run("add", hotpURI).assert(t, 0, "Added Vendor: ops.", "")
 			// vault.age.2 has ann only; vault.age.1 ann and the RFC account.
 			old, err := os.ReadFile(filepath.Join(h.home, vault.VaultFile+".2"))
 			if err != nil {

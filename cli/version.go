@@ -70,22 +70,15 @@ func buildInfoCommit(read func() (*debug.BuildInfo, bool)) string {
 	return rev
 }
 
-func init() {
-	register(&command{
-		name:    "version",
-		args:    "",
-		summary: "print the version, the commit and the Go release it was built with (also --version)",
-		run: func(_ context.Context, r *runner, args []string) error {
-			rest, err := parse(r.flags("version"), args)
-			if err != nil {
-				return err
-			}
-			if len(rest) > 0 {
-				return usagef("version takes no arguments")
-			}
-			return r.printVersion()
-		},
-	})
+func runVersion(_ context.Context, r *runner, args []string) error {
+	rest, err := parse(r.flags("version"), args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("version takes no arguments")
+	}
+	return r.printVersion()
 }
 
 func (r *runner) printVersion() error {

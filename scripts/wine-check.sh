@@ -67,7 +67,7 @@ run version "latchkey " --version
 run version-cmd "built with" version
 run scan "otpauth://totp/Acme" scan "Z:$work/qr.png"
 run init "Created a vault" \$H init --new-passphrase-file "Z:$work/pass"
-run add "Added 1 account" \$H add "$uri"
+run add "Added Acme: ann@acme.example." \$H add "$uri"
 run list "ann@acme.example" \$H list
 run code "$expect" \$H code --at $at acme
 run import-qr "already in the vault" \$H import --dry-run "Z:$work/qr.png"

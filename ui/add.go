@@ -259,31 +259,22 @@ func (a *addDialog) decide(plan *app.Plan, problems []string) {
 	}, a.w.win)
 }
 
+// apply saves the plan's adds and replaces, then says what happened in
+// app's words, with what is still missing or could not be read.
 func (a *addDialog) apply(plan *app.Plan, problems []string) {
-	n := plan.Counts()
-	var lines []string
-	if n[app.ActionSkip] > 0 {
-		lines = append(lines, fmt.Sprintf("%d already in the vault.", n[app.ActionSkip]))
-	}
+	lines := plan.Outcome(false).Sentences
 	for _, b := range a.im.Batches() {
 		if !b.Complete() {
 			lines = append(lines, fmt.Sprintf("Google Authenticator export: %s. Scan or open the remaining QR codes.", b))
 		}
 	}
 	lines = append(lines, problems...)
-	if n[app.ActionAdd]+n[app.ActionReplace] == 0 {
-		if len(lines) == 0 {
-			lines = append(lines, "No accounts found.")
-		}
+	if n := plan.Counts(); n[app.ActionAdd]+n[app.ActionReplace] == 0 {
 		a.say(strings.Join(lines, "\n"))
 		return
 	}
 	a.w.update(func(d *vault.Document) error { plan.Apply(d); return nil }, func() {
-		head := fmt.Sprintf("Added %d account(s)", n[app.ActionAdd])
-		if n[app.ActionReplace] > 0 {
-			head += fmt.Sprintf(", replaced %d", n[app.ActionReplace])
-		}
-		a.say(strings.Join(append([]string{head + "."}, lines...), "\n"))
+		a.say(strings.Join(lines, "\n"))
 		if a.manual != nil {
 			a.manual.clear()
 		}

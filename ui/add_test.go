@@ -43,12 +43,12 @@ func TestAddByPastedLink(t *testing.T) {
 	if got := e.vaultAccounts(); len(got) != 1 || got[0].Issuer != "Acme" {
 		t.Fatalf("vault after paste: %+v", got)
 	}
-	if !hasTextIn(t, a.status, "Added 1 account") || len(w.list.shown) != 1 {
+	if a.status.Text != "Added Acme: ann." || len(w.list.shown) != 1 {
 		t.Errorf("status %q, list %d", a.status.Text, len(w.list.shown))
 	}
 	// The same link again: never added twice.
 	test.Tap(button(t, w, "Paste link"))
-	if len(e.vaultAccounts()) != 1 || !hasTextIn(t, a.status, "already in the vault") {
+	if len(e.vaultAccounts()) != 1 || a.status.Text != "Skipped Acme: ann, already in the vault." {
 		t.Errorf("duplicate: status %q", a.status.Text)
 	}
 }
@@ -72,6 +72,9 @@ func TestAddByImageFile(t *testing.T) {
 	w.dropped(fyne.NewPos(0, 0), []fyne.URI{storage.NewFileURI(p)})
 	if got := e.vaultAccounts(); len(got) != 2 {
 		t.Fatalf("vault after dropping the image: %d accounts (%q)", len(got), w.adding.status.Text)
+	}
+	if got := w.adding.status.Text; got != "Added 2 accounts: Acme: ann and Beta: bob." {
+		t.Errorf("status %q", got)
 	}
 }
 
@@ -115,6 +118,9 @@ func TestReconfiguredAccountIsAsked(t *testing.T) {
 		t.Fatalf("choices: %d", len(radios))
 	}
 	test.Tap(button(t, w, "Continue"))
+	if got := w.adding.status.Text; got != "Replaced Acme: ann." {
+		t.Errorf("status %q", got)
+	}
 	got := e.vaultAccounts()
 	if len(got) != 1 || got[0].ID != "old" || got[0].Secret != "JBSWY3DPEHPK3PXP" || got[0].Group != "Customer A" || !got[0].BackupCodes[0].FromPreviousSetup {
 		t.Fatalf("after Replace: %+v", got)

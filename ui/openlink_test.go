@@ -44,6 +44,9 @@ func TestOpenLinkNeverReplacesByDefault(t *testing.T) {
 	if got := e.vaultAccounts(); len(got) != 1 || got[0].Secret != "KRSXG5CTMVRXEZLU" {
 		t.Fatalf("a link replaced an account without the user choosing so: %+v", got)
 	}
+	if got := w.list.toast.label.Text; got != "Kept Acme: ann as it was." {
+		t.Errorf("toast %q", got)
+	}
 }
 
 func TestOpenLinkWaitsForUnlock(t *testing.T) {

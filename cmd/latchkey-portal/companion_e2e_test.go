@@ -238,7 +238,7 @@ func enrolThroughAPI(ctx context.Context, t *testing.T, pc *lksync.Client, mailD
 	if err != nil || !strings.Contains(e.OTPAuthURI, "portal=") {
 		t.Fatalf("enrolment of %s: %v %v", email, e, err)
 	}
-	d.mustSay(t, "Added 1 account", "add", e.OTPAuthURI)
+	d.mustSay(t, "Added Latchkey Portal: "+email+".", "add", e.OTPAuthURI)
 	name, _, _ := strings.Cut(email, "@")
 	if _, err := pc.ConfirmEnrolment(ctx, ans.Session.Token, api.EnrolmentConfirm{FactorID: e.FactorID, Code: d.code(t, name, 0)}); err != nil {
 		t.Fatalf("confirming the authenticator of %s: %v", email, err)
