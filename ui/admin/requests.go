@@ -46,8 +46,8 @@ func newQueueTab(c *Console) *queueTab {
 	q.filter = widget.NewSelect(kit.ChoiceLabels(queueFilters), nil)
 	q.filter.SetSelectedIndex(0)
 	q.filter.OnChanged = func(string) { q.reload() }
-	q.list = widget.NewList(func() int { return len(q.items) }, newRequestRow, func(i widget.ListItemID, o fyne.CanvasObject) {
-		o.(*requestRow).show(q.items[i], q.c.tenant.ID)
+	q.list = widget.NewList(func() int { return len(q.items) }, newListRow, func(i widget.ListItemID, o fyne.CanvasObject) {
+		showRequest(o.(*listRow), q.items[i], q.c.tenant.ID)
 	})
 	q.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(q.items) {
@@ -387,28 +387,10 @@ func (q *queueTab) decide(do func(context.Context, session) (api.RecoveryDecisio
 	})
 }
 
-// requestRow is one row of the queue: the requester, when, and the state.
-type requestRow struct {
-	widget.BaseWidget
-	who, sub, state *widget.Label
-}
-
-func newRequestRow() fyne.CanvasObject {
-	r := &requestRow{who: widget.NewLabel(""), sub: widget.NewLabel(""), state: widget.NewLabel("")}
-	r.who.TextStyle.Bold = true
-	r.who.Truncation = fyne.TextTruncateEllipsis
-	r.sub.Truncation = fyne.TextTruncateEllipsis
-	r.sub.TextStyle.Italic = true
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-func (r *requestRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.state, container.New(&tightVBox{}, r.who, r.sub)))
-}
-
-func (r *requestRow) show(it api.RecoveryQueueItem, tenant int64) {
-	r.who.SetText(it.Email)
+// showRequest fills r with request it, whose tenant is named unless it is
+// the console's own.
+func showRequest(r *listRow, it api.RecoveryQueueItem, tenant int64) {
+	r.title.SetText(it.Email)
 	sub := it.CreatedAt.Local().Format("2 Jan 15:04")
 	if it.TenantName != "" && it.TenantID != tenant {
 		sub += " · " + it.TenantName

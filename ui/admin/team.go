@@ -71,8 +71,8 @@ func newTeamTab(c *Console) *teamTab {
 	t.count = widget.NewLabel("")
 	t.more = widget.NewButton("Show more", t.loadMore)
 	t.more.Hide()
-	t.list = widget.NewList(func() int { return len(t.users) }, newUserRow, func(i widget.ListItemID, o fyne.CanvasObject) {
-		o.(*userRow).show(t.users[i])
+	t.list = widget.NewList(func() int { return len(t.users) }, newListRow, func(i widget.ListItemID, o fyne.CanvasObject) {
+		showUser(o.(*listRow), t.users[i])
 	})
 	t.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(t.users) {
@@ -412,30 +412,9 @@ func (t *teamTab) change(u api.AdminUser, do func(context.Context, session) (api
 	})
 }
 
-// userRow is one row of the team list: name and address, role, 2FA
-// status.
-type userRow struct {
-	widget.BaseWidget
-	name, sub, state *widget.Label
-}
-
-func newUserRow() fyne.CanvasObject {
-	r := &userRow{name: widget.NewLabel(""), sub: widget.NewLabel(""), state: widget.NewLabel("")}
-	r.name.TextStyle.Bold = true
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.sub.Truncation = fyne.TextTruncateEllipsis
-	r.sub.TextStyle.Italic = true
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
-	text := container.New(&tightVBox{}, r.name, r.sub)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.state, text))
-}
-
-func (r *userRow) show(u api.AdminUser) {
-	r.name.SetText(u.Name)
+// showUser fills r with u: name and address, role, 2FA state.
+func showUser(r *listRow, u api.AdminUser) {
+	r.title.SetText(u.Name)
 	r.sub.SetText(u.Email + " · " + roleLabel(u.Role))
 	switch {
 	case u.Locked:
@@ -452,32 +431,6 @@ func (r *userRow) show(u api.AdminUser) {
 		r.state.Importance = widget.WarningImportance
 	}
 	r.state.Refresh()
-}
-
-// tightVBox stacks objects without padding: two lines of one list row.
-type tightVBox struct{}
-
-func (tightVBox) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	var s fyne.Size
-	for _, o := range objects {
-		m := o.MinSize()
-		s.Width = max(s.Width, m.Width)
-		s.Height += m.Height - 2*innerPad()
-	}
-	return s.AddWidthHeight(0, 2*innerPad())
-}
-
-func (tightVBox) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	y := float32(0)
-	for i, o := range objects {
-		h := o.MinSize().Height
-		if i > 0 {
-			y -= 2 * innerPad()
-		}
-		o.Move(fyne.NewPos(0, y))
-		o.Resize(fyne.NewSize(size.Width, h))
-		y += h
-	}
 }
 
 // innerPad is half of a label's inner padding: two stacked labels overlap
