@@ -171,12 +171,8 @@ func findOne(accounts []vault.Account, query string) (vault.Account, error) {
 	return vault.Account{}, fmt.Errorf("%q matches %d accounts: %s; give more of the name", query, len(found), strings.Join(names, ", "))
 }
 
-func label(a vault.Account) string {
-	if a.Issuer == "" {
-		return strconv.Quote(a.Name)
-	}
-	return strconv.Quote(a.Issuer + ": " + a.Name)
-}
+// label is the account's label in quotes, as messages name an account.
+func label(a vault.Account) string { return strconv.Quote(a.Label()) }
 
 func advanceCounter(v *vault.Vault, a vault.Account) (vault.Account, error) {
 	if a.Type != vault.HOTP {

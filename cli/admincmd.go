@@ -322,7 +322,7 @@ func adminSessionError(err error) error {
 func explainAdmin(a *companion.Admin, err error) error {
 	if errors.Is(err, companion.ErrSessionEnded) {
 		q := a.Session().AccountID
-		if name, uerr := strconv.Unquote(a.Session().Label); uerr == nil {
+		if name := a.Session().Label; name != "" {
 			q = name
 		}
 		return fmt.Errorf("%w: sign in again with 'latchkey admin login %s'", err, shellQuote(q))

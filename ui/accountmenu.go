@@ -115,7 +115,7 @@ func (l *accountList) edit(a vault.Account) {
 }
 
 func (l *accountList) confirmDelete(a vault.Account) {
-	msg := fmt.Sprintf("Delete %s? Without it you cannot sign in to that portal from this computer, unless you have a backup code or another authenticator.", display(a))
+	msg := fmt.Sprintf("Delete %s? Without it you cannot sign in to that portal from this computer, unless you have a backup code or another authenticator.", a.Label())
 	dialog.ShowConfirm("Delete account", msg, func(ok bool) {
 		if ok {
 			l.delete(a)
@@ -135,7 +135,7 @@ func (l *accountList) delete(a vault.Account) {
 		d.Accounts = slices.Delete(d.Accounts, at, at+1)
 		return nil
 	}, func() {
-		l.toast.showAction("Deleted "+display(a), "Undo", func() { l.undelete(removed, at) })
+		l.toast.showAction("Deleted "+a.Label(), "Undo", func() { l.undelete(removed, at) })
 	})
 }
 
@@ -144,7 +144,7 @@ func (l *accountList) undelete(a vault.Account, at int) {
 		at = min(at, len(d.Accounts))
 		d.Accounts = slices.Insert(d.Accounts, at, a)
 		return nil
-	}, func() { l.toast.show("Restored " + display(a)) })
+	}, func() { l.toast.show("Restored " + a.Label()) })
 }
 
 func (l *accountList) confirmShowQR(a vault.Account) {
@@ -166,17 +166,11 @@ func (l *accountList) showQR(a vault.Account) {
 	qr.FillMode = canvas.ImageFillContain
 	qr.ScaleMode = canvas.ImageScalePixels
 	qr.SetMinSize(fyne.NewSize(320, 320))
-	label := widget.NewLabelWithStyle(display(a), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	label := widget.NewLabelWithStyle(a.Label(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	dialog.ShowCustom("Scan with your phone", "Close", container.NewVBox(label, qr), l.w.win)
 }
 
-// display names an account for people.
-func display(a vault.Account) string {
-	switch {
-	case a.Issuer == "":
-		return a.Name
-	case a.Name == "":
-		return a.Issuer
-	}
-	return a.Issuer + ": " + a.Name
-}
+// display is the account's label (vault.Account.Label). It stays for
+// ui/add.go and ui/admin_signin.go, which others are changing now; new
+// code calls a.Label().
+func display(a vault.Account) string { return a.Label() }

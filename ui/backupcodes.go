@@ -29,7 +29,7 @@ type backupView struct {
 func (l *accountList) showBackupCodes(a vault.Account) {
 	v := &backupView{l: l, id: a.ID, box: container.NewVBox()}
 	v.fill(a)
-	v.dlg = dialog.NewCustom("Backup codes: "+display(a), "Close", container.NewVScroll(v.box), l.w.win)
+	v.dlg = dialog.NewCustom("Backup codes: "+a.Label(), "Close", container.NewVScroll(v.box), l.w.win)
 	v.dlg.Resize(fyne.NewSize(min(520, l.w.win.Canvas().Size().Width-20), min(560, l.w.win.Canvas().Size().Height-40)))
 	v.dlg.Show()
 }

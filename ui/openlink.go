@@ -50,9 +50,9 @@ func (a *addDialog) confirmExternal(plan *app.Plan, problems []string) {
 		switch it.Action {
 		case app.ActionAdd:
 			adds++
-			rows.Add(wrapped("Add " + display(it.Account)))
+			rows.Add(wrapped("Add " + it.Account.Label()))
 		case app.ActionSkip:
-			rows.Add(wrapped(display(it.Account) + ": " + it.Reason))
+			rows.Add(wrapped(it.Account.Label() + ": " + it.Reason))
 		case app.ActionAsk:
 			adds++
 			choice := widget.NewRadioGroup([]string{"Replace", "Keep both", "Skip"}, nil)

@@ -142,7 +142,7 @@ func (w *Window) flushRecovery(opts companion.FlushOptions, done func([]companio
 		}
 		for _, f := range res {
 			if f.Err == nil && !dialogOpen[f.Account.ID] && w.list != nil {
-				w.list.toast.show("Recovery request for " + display(f.Account) + " sent: \"Ask admin for recovery link…\" shows the phrase")
+				w.list.toast.show("Recovery request for " + f.Account.Label() + " sent: \"Ask admin for recovery link…\" shows the phrase")
 			}
 		}
 		for _, wait := range waiters {
@@ -305,7 +305,7 @@ func (l *accountList) showLinkPortal(a vault.Account) {
 			email.SetText(addr)
 		}
 	}
-	intro := wrapped("Link " + display(a) + " to its team portal to ask its admins for a recovery link from here, and to check the clock against the portal's.")
+	intro := wrapped("Link " + a.Label() + " to its team portal to ask its admins for a recovery link from here, and to check the clock against the portal's.")
 	status := newDialogLine()
 	form := widget.NewForm(widget.NewFormItem("Portal address", url), widget.NewFormItem("Your e-mail there", email))
 	content := container.NewVBox(intro, form, status.label)
@@ -360,7 +360,7 @@ func (w *Window) sayLinked(a vault.Account, note string) {
 		w.list.toast.show("Linked to " + portalHost(a.Portal.URL))
 		return
 	}
-	msg := display(a) + " is linked to " + a.Portal.URL + "."
+	msg := a.Label() + " is linked to " + a.Portal.URL + "."
 	if note != "" {
 		msg += " " + note
 	}
@@ -547,13 +547,13 @@ func (w *Window) openPortalLink(link string) {
 		return
 	}
 	if p.Unchanged {
-		dialog.ShowInformation("Already linked", display(p.Account)+" is already linked to "+p.Current.URL+" as "+p.Current.Email+".", w.win)
+		dialog.ShowInformation("Already linked", p.Account.Label()+" is already linked to "+p.Current.URL+" as "+p.Current.Email+".", w.win)
 		return
 	}
 	rows := container.NewVBox(
 		wrapped("A web page asks Latchkey to link an account to a team portal. Link it only if you opened the portal's page yourself."),
 		container.New(&formLayout{},
-			widget.NewLabel("Account"), wrapped(display(p.Account)),
+			widget.NewLabel("Account"), wrapped(p.Account.Label()),
 			widget.NewLabel("Portal"), wrapped(req.Portal),
 			widget.NewLabel("E-mail"), wrapped(req.Email)),
 	)

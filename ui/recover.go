@@ -505,7 +505,7 @@ func (d *recoveryDialog) renderCodes() {
 	out := d.done
 	head := widget.NewLabelWithStyle("Two-factor sign-in is set up again", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.box.Add(head)
-	d.box.Add(wrapped(display(out.Account) + " now makes the new codes; the old entry's codes no longer work."))
+	d.box.Add(wrapped(out.Account.Label() + " now makes the new codes; the old entry's codes no longer work."))
 	a := out.Account
 	var current []string
 	for _, c := range a.BackupCodes {

@@ -178,7 +178,7 @@ func (c *Companion) Propose(req LinkRequest) (Proposal, error) {
 	default:
 		labels := make([]string, len(found))
 		for i, a := range found {
-			labels[i] = Label(a)
+			labels[i] = strconv.Quote(a.Label())
 		}
 		slices.Sort(labels)
 		return Proposal{}, fmt.Errorf("%d accounts match %s (%s); link one by hand with its full name", len(found), who, strings.Join(labels, ", "))

@@ -57,7 +57,7 @@ func (c *Companion) Poll(ctx context.Context, id string) (Polled, error) {
 		return Polled{}, err
 	}
 	if p.Recovery == nil {
-		return Polled{}, fmt.Errorf("%s has no recovery request", Label(a))
+		return Polled{}, fmt.Errorf("%q has no recovery request", a.Label())
 	}
 	return c.poll(ctx, a, *p.Recovery)
 }
@@ -98,7 +98,7 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 		// The portal forgets a request some time after it lapsed.
 		st = api.RecoveryStatus{Status: api.RecoveryExpired}
 	case err != nil:
-		res.Err = fmt.Errorf("asking %s about the recovery request of %s: %w", a.Portal.URL, Label(a), err)
+		res.Err = fmt.Errorf("asking %s about the recovery request of %q: %w", a.Portal.URL, a.Label(), err)
 		return res, nil
 	}
 	next := r
@@ -113,9 +113,9 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 	saved, err := c.updateRecovery(a, r, func(cur *vault.RecoveryRequest) { *cur = next })
 	if err != nil {
 		if st.Link != nil {
-			return res, fmt.Errorf("the recovery link for %s arrived but the vault could not keep it (%w): use the link in the e-mail the portal sent", Label(a), err)
+			return res, fmt.Errorf("the recovery link for %q arrived but the vault could not keep it (%w): use the link in the e-mail the portal sent", a.Label(), err)
 		}
-		return res, fmt.Errorf("recording the recovery status of %s: %w", Label(a), err)
+		return res, fmt.Errorf("recording the recovery status of %q: %w", a.Label(), err)
 	}
 	return Polled{Account: saved, Request: next, State: State(next, c.now()), Checked: true, NewLink: st.Link != nil}, nil
 }
@@ -128,11 +128,11 @@ func (c *Companion) updateRecovery(a vault.Account, was vault.RecoveryRequest, e
 	err := c.v.Update(func(d *vault.Document) error {
 		cur, ok := d.Account(a.ID)
 		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
+			return fmt.Errorf("%q was deleted meanwhile", a.Label())
 		}
 		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) || cur.Portal.Recovery == nil ||
 			!cur.Portal.Recovery.RequestedAt.Equal(was.RequestedAt) {
-			return fmt.Errorf("the recovery request of %s changed meanwhile", Label(a))
+			return fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
 		}
 		edit(cur.Portal.Recovery)
 		saved = cur.Clone()

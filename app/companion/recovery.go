@@ -97,11 +97,11 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		return Outcome{}, err
 	}
 	if p.Email == "" {
-		return Outcome{}, fmt.Errorf("%s has %w", Label(a), ErrNoEmail)
+		return Outcome{}, fmt.Errorf("%q has %w", a.Label(), ErrNoEmail)
 	}
 	if r := p.Recovery; r != nil && !opts.Replace {
 		if state := State(*r, c.now()); InProgress(state) {
-			return Outcome{}, fmt.Errorf("%s: %w (%s since %s)", Label(a), ErrOutstanding, state, r.RequestedAt.Local().Format("2006-01-02 15:04"))
+			return Outcome{}, fmt.Errorf("%q: %w (%s since %s)", a.Label(), ErrOutstanding, state, r.RequestedAt.Local().Format("2006-01-02 15:04"))
 		}
 	}
 	now := c.now().UTC()
@@ -118,17 +118,17 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		c.markFailedAttempt(&req, sendErr, now)
 		out.Queued = sendErr
 	case isStatus(sendErr, 401):
-		return Outcome{}, fmt.Errorf("recovery request for %s at %s: %w", Label(a), p.URL, ErrWrongPassword)
+		return Outcome{}, fmt.Errorf("recovery request for %q at %s: %w", a.Label(), p.URL, ErrWrongPassword)
 	default:
-		return Outcome{}, fmt.Errorf("recovery request for %s: %w", Label(a), sendErr)
+		return Outcome{}, fmt.Errorf("recovery request for %q: %w", a.Label(), sendErr)
 	}
 	err = c.v.Update(func(d *vault.Document) error {
 		cur, ok := d.Account(id)
 		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
+			return fmt.Errorf("%q was deleted meanwhile", a.Label())
 		}
 		if cur.Portal == nil || !samePortal(cur.Portal.URL, p.URL) {
-			return fmt.Errorf("%s was linked elsewhere meanwhile", Label(a))
+			return fmt.Errorf("%q was linked elsewhere meanwhile", a.Label())
 		}
 		cur.Portal.Recovery = &req
 		out.Account = cur.Clone()
@@ -138,7 +138,7 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	if err != nil {
 		// A sent request's phrase is in out.Request, so the caller can still
 		// show it although the vault does not hold it.
-		return out, fmt.Errorf("recovery request for %s: saving it in the vault: %w", Label(a), err)
+		return out, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
 	}
 	return out, nil
 }
@@ -395,7 +395,7 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 		cur, ok := d.Account(a.ID)
 		if !ok || cur.Portal == nil || cur.Portal.Recovery == nil || !samePortal(cur.Portal.URL, a.Portal.URL) ||
 			cur.Portal.Recovery.State != vault.RecoveryQueued || !cur.Portal.Recovery.RequestedAt.Equal(r.RequestedAt) {
-			return fmt.Errorf("the recovery request of %s changed meanwhile", Label(a))
+			return fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
 		}
 		cur.Portal.Recovery = &next
 		res.Account = cur.Clone()
@@ -403,7 +403,7 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 	})
 	res.Request = next
 	if err != nil {
-		return res, fmt.Errorf("recovery request for %s: saving it in the vault: %w", Label(a), err)
+		return res, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
 	}
 	return res, nil
 }
