@@ -51,20 +51,16 @@ func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
 }
 
 // change edits one account in the vault and refreshes the list.
-func (l *accountList) change(id string, fn func(*vault.Account), done func()) {
+func (l *accountList) change(a vault.Account, change app.Change, done func()) {
 	l.w.update(func(d *vault.Document) error {
-		acc, ok := d.Account(id)
-		if !ok {
-			return fmt.Errorf("the account was deleted in another window")
-		}
-		fn(acc)
-		return nil
+		_, err := app.EditAccount(d, a, change)
+		return err
 	}, done)
 }
 
 // advance moves an HOTP counter on: the code shown was used.
 func (l *accountList) advance(a vault.Account) {
-	l.change(a.ID, func(acc *vault.Account) { acc.Counter++ }, func() { l.toast.show("Counter advanced: the next code is shown") })
+	l.change(a, app.AdvanceCounter, func() { l.toast.show("Counter advanced: the next code is shown") })
 }
 
 // move moves an account within its section of the list (favourites, a
@@ -86,7 +82,7 @@ func (l *accountList) move(a vault.Account, delta int) {
 }
 
 func (l *accountList) setFavourite(a vault.Account, on bool) {
-	l.change(a.ID, func(acc *vault.Account) { acc.Favourite = on }, nil)
+	l.change(a, func(acc vault.Account) (vault.Account, error) { acc.Favourite = on; return acc, nil }, nil)
 }
 
 func (l *accountList) edit(a vault.Account) {
@@ -106,8 +102,9 @@ func (l *accountList) edit(a vault.Account) {
 		if !ok {
 			return
 		}
-		l.change(a.ID, func(acc *vault.Account) {
+		l.change(a, func(acc vault.Account) (vault.Account, error) {
 			acc.Issuer, acc.Name, acc.Group, acc.Note = issuer.Text, name.Text, group.Text, note.Text
+			return acc, nil
 		}, nil)
 	}, l.w.win)
 	d.Resize(fyne.NewSize(420, 0))

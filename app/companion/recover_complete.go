@@ -421,23 +421,12 @@ func storeCodes(a vault.Account, got api.EnrolmentCodes, now time.Time) (vault.A
 // setRecovery stores r (nil: none) as the account's request and returns
 // the account as saved.
 func (c *Companion) setRecovery(a vault.Account, r *vault.RecoveryRequest) (vault.Account, error) {
-	var saved vault.Account
-	err := c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%q was deleted meanwhile", a.Label())
-		}
-		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) {
-			return fmt.Errorf("%q was linked elsewhere meanwhile", a.Label())
-		}
+	return c.updateLinked(a, a.Portal.URL, func(cur *vault.Portal) {
 		if r == nil {
-			cur.Portal.Recovery = nil
+			cur.Recovery = nil
 		} else {
 			rr := *r
-			cur.Portal.Recovery = &rr
+			cur.Recovery = &rr
 		}
-		saved = cur.Clone()
-		return nil
 	})
-	return saved, err
 }

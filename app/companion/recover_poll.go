@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -124,19 +125,12 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 // the one read (same portal, same request), and returns the account as
 // saved.
 func (c *Companion) updateRecovery(a vault.Account, was vault.RecoveryRequest, edit func(*vault.RecoveryRequest)) (vault.Account, error) {
-	var saved vault.Account
-	err := c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%q was deleted meanwhile", a.Label())
-		}
+	return app.UpdateAccount(c.v, a, func(cur vault.Account) (vault.Account, error) {
 		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) || cur.Portal.Recovery == nil ||
 			!cur.Portal.Recovery.RequestedAt.Equal(was.RequestedAt) {
-			return fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
+			return cur, fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
 		}
 		edit(cur.Portal.Recovery)
-		saved = cur.Clone()
-		return nil
+		return cur, nil
 	})
-	return saved, err
 }

@@ -122,24 +122,14 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 	default:
 		return Outcome{}, fmt.Errorf("recovery request for %q: %w", a.Label(), sendErr)
 	}
-	err = c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(id)
-		if !ok {
-			return fmt.Errorf("%q was deleted meanwhile", a.Label())
-		}
-		if cur.Portal == nil || !samePortal(cur.Portal.URL, p.URL) {
-			return fmt.Errorf("%q was linked elsewhere meanwhile", a.Label())
-		}
-		cur.Portal.Recovery = &req
-		out.Account = cur.Clone()
-		return nil
-	})
+	saved, err := c.updateLinked(a, p.URL, func(cur *vault.Portal) { cur.Recovery = &req })
 	out.Request = req
 	if err != nil {
 		// A sent request's phrase is in out.Request, so the caller can still
 		// show it although the vault does not hold it.
 		return out, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
 	}
+	out.Account = saved
 	return out, nil
 }
 
