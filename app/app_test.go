@@ -203,6 +203,27 @@ func TestProbeKeyring(t *testing.T) {
 	}
 }
 
+func TestKeyringOff(t *testing.T) {
+	tests := []struct {
+		value string
+		off   bool
+	}{
+		{"off", true}, {"OFF", true}, {"Off", true},
+		{"", false}, {"on", false}, {"0", false}, {"offline", false},
+	}
+	for _, tt := range tests {
+		getenv := func(k string) string {
+			if k == KeyringEnv {
+				return tt.value
+			}
+			return ""
+		}
+		if got := KeyringOff(getenv); got != tt.off {
+			t.Errorf("LATCHKEY_KEYRING=%q: off %v, want %v", tt.value, got, tt.off)
+		}
+	}
+}
+
 func TestCodeToCopy(t *testing.T) {
 	a := acct("RFC", "sha1", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
 	a.Digits = 8
