@@ -120,7 +120,7 @@ func runAdmin(ctx context.Context, r *runner, args []string) error {
 	}
 	c := r.companion(v)
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	ctx, cancel := context.WithTimeout(ctx, companion.PortalBudget)
 	defer cancel()
 	switch action {
 	case "login":
@@ -327,17 +327,17 @@ func explainAdmin(a *companion.Admin, err error) error {
 		}
 		return fmt.Errorf("%w: sign in again with 'latchkey admin login %s'", err, shellQuote(q))
 	}
-	var apiErr *api.APIError
-	if !errors.As(err, &apiErr) {
+	f := companion.Classify(err)
+	if f.Kind != companion.Refused {
 		return err
 	}
-	switch apiErr.Status {
+	switch f.API.Status {
 	case http.StatusForbidden:
-		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+		return fmt.Errorf("the portal refused: %s", f.API.Message)
 	case http.StatusNotFound:
-		return fmt.Errorf("the portal says: %s (or it is not yours to see)", apiErr.Message)
+		return fmt.Errorf("the portal says: %s (or it is not yours to see)", f.API.Message)
 	case http.StatusConflict, http.StatusUnprocessableEntity, http.StatusBadRequest:
-		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+		return fmt.Errorf("the portal refused: %s", f.API.Message)
 	}
 	return err
 }

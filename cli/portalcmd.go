@@ -44,9 +44,6 @@ func init() {
 // configuration or shorter timeouts.
 var portalClientOptions = func() lksync.Options { return lksync.Options{} }
 
-// portalBudget bounds one command's portal calls, retries included.
-var portalBudget = 30 * time.Second
-
 type portalFlags struct {
 	email, fingerprint string
 	json, yes          bool
@@ -88,7 +85,7 @@ func runPortal(ctx context.Context, r *runner, args []string) error {
 	}
 	c := r.companion(v)
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	ctx, cancel := context.WithTimeout(ctx, companion.PortalBudget)
 	defer cancel()
 	switch action {
 	case "link":

@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -238,6 +241,13 @@ func TestErrorSentence(t *testing.T) {
 		{&api.APIError{Status: 503, Code: "unavailable"}, "The portal has a problem of its own (503): try again later."},
 		{&api.APIError{Status: 429}, "The portal is busy"},
 		{&lksync.PinMismatchError{Host: "p"}, "certificate changed since you trusted it"},
+		{&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, "not trusted on this computer: use \"Link to portal…\""},
+		{&tls.CertificateVerificationError{Err: x509.HostnameError{Host: "p"}}, "not valid for its address: ask your admin."},
+		// An expired certificate cannot be trusted by its fingerprint (the
+		// trust dialog refuses it): the sentence no longer sends the user there.
+		{&tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.Expired}}, "has expired or is not valid yet: ask your admin."},
+		{context.DeadlineExceeded, "did not answer in time"},
+		{context.Canceled, "Cancelled."},
 		{fmt.Errorf("asking: %w", errors.New("boom\nsecond line")), "Asking: boom."},
 	} {
 		got := errorSentence(c.err)

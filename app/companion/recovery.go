@@ -2,8 +2,6 @@ package companion
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/portal/api"
-	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -199,13 +196,7 @@ func Offline(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == 429 || apiErr.Status >= 500
 	}
-	var certErr *tls.CertificateVerificationError
-	var pinErr *lksync.PinMismatchError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &pinErr) || errors.As(err, &unknownCA) ||
-		errors.As(err, &hostErr) || errors.As(err, &invalid) {
+	if _, refused := certificateKind(err); refused {
 		return false
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
