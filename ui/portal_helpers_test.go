@@ -29,8 +29,9 @@ import (
 // the test goroutine moving it on. Call it before e.open; the test's own
 // portal calls publish with sync.
 type portalClock struct {
-	e *env
-	t atomic.Int64 // UnixNano
+	e   *env
+	t   atomic.Int64 // UnixNano
+	lag atomic.Int64 // how far the portal's clock is behind the window's, in ns
 }
 
 func newPortalClock(e *env) *portalClock {
@@ -43,7 +44,7 @@ func newPortalClock(e *env) *portalClock {
 // sync publishes the fake clock's time now.
 func (c *portalClock) sync() { c.t.Store(c.e.sched.now.UnixNano()) }
 
-func (c *portalClock) now() time.Time { return time.Unix(0, c.t.Load()).UTC() }
+func (c *portalClock) now() time.Time { return time.Unix(0, c.t.Load()-c.lag.Load()).UTC() }
 
 // publishing is the fake scheduler, publishing the time before slow work.
 type publishing struct {

@@ -116,7 +116,7 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 	case r.State == vault.RecoveryEnrolling && r.EnrolSession != "" && now.Before(r.EnrolSessionExpiresAt):
 		// An earlier run stopped after redeeming: resume with its session.
 	default:
-		if needsPoll(r) {
+		if Pollable(r) {
 			res, err := c.poll(ctx, a, r)
 			if err != nil {
 				return Completed{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/portal/api"
@@ -28,9 +29,12 @@ type Polled struct {
 	Err error
 }
 
-// needsPoll reports whether asking the portal about r can tell anything
+// Pollable reports whether asking the portal about r can tell anything
 // new: it was sent, no link is here yet, and the portal has not closed it.
-func needsPoll(r vault.RecoveryRequest) bool {
+// A request whose expiry passed by this computer's clock is asked about
+// once more: only the portal's answer is final (an admin may have approved
+// it in its last minute, or the clocks disagree).
+func Pollable(r vault.RecoveryRequest) bool {
 	if r.State != vault.RecoverySent || r.PollToken == "" || r.Link != "" {
 		return false
 	}
@@ -39,6 +43,56 @@ func needsPoll(r vault.RecoveryRequest) bool {
 		return false
 	}
 	return true
+}
+
+// Followed reports whether a view that follows r while it is open (the
+// desktop's recovery dialog) keeps a schedule: a queued request is to be
+// sent (Flush), a pollable one asked about (Poll). Any other is settled
+// until the user acts.
+func Followed(r vault.RecoveryRequest) bool {
+	return r.State == vault.RecoveryQueued || Pollable(r)
+}
+
+// The pace of a view following a request: it asks every PollFirst at first,
+// each answer without news waiting half again as long, up to PollMax; a
+// portal that cannot be asked doubles the wait, up to PollMaxOffline. News,
+// or the user asking, starts over at PollFirst. (The queue of a closed
+// view keeps its own, slower schedule: Options.RetryBase and RetryMax.)
+const (
+	PollFirst      = 10 * time.Second
+	PollMax        = time.Minute
+	PollMaxOffline = 2 * time.Minute
+)
+
+// PollPace is the wait before a view's next poll. The zero value waits
+// PollFirst.
+type PollPace struct{ wait time.Duration }
+
+// Wait is the wait before the next poll.
+func (p *PollPace) Wait() time.Duration {
+	if p.wait <= 0 {
+		return PollFirst
+	}
+	return p.wait
+}
+
+// Reset starts over at PollFirst: there was news, or the user asked.
+func (p *PollPace) Reset() { p.wait = PollFirst }
+
+// Quiet slows down after an answer without news.
+func (p *PollPace) Quiet() { p.wait = min(p.Wait()*3/2, PollMax) }
+
+// Failed slows down faster after the portal could not be asked.
+func (p *PollPace) Failed() { p.wait = min(p.Wait()*2, PollMaxOffline) }
+
+// FirstPoll is the wait before the first poll of a view that opens on r:
+// a request asked about a moment ago (by another window, or before a
+// restart) waits out the rest of PollFirst; any other is asked at once.
+func FirstPoll(r vault.RecoveryRequest, now time.Time) time.Duration {
+	if r.CheckedAt.IsZero() {
+		return 0
+	}
+	return max(PollFirst-now.Sub(r.CheckedAt), 0)
 }
 
 // Poll asks the portal where the account's recovery request stands
@@ -84,7 +138,7 @@ func (c *Companion) PollAll(ctx context.Context) ([]Polled, error) {
 
 func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryRequest) (Polled, error) {
 	res := Polled{Account: a, Request: r, State: State(r, c.now())}
-	if !needsPoll(r) {
+	if !Pollable(r) {
 		return res, nil
 	}
 	cl, err := c.Client(a.Portal.URL)
