@@ -114,6 +114,7 @@ func TestFind(t *testing.T) {
 	accounts := []vault.Account{
 		acct("GitHub", "ann", "A"), acct("GitHub", "bob", "B"), acct("GitLab", "ann", "C"),
 		acct("", "root", "D"), acct("Acme RMM", "tech@acme.example", "E"),
+		acct("Vendor", "", "F"), acct("Vendor", "ops", "G"),
 	}
 	accounts[0].ID = "id-0"
 	tests := []struct {
@@ -128,6 +129,12 @@ func TestFind(t *testing.T) {
 		{"root", []string{"root"}},
 		{"rmm", []string{"tech@acme.example"}},
 		{"git", []string{"ann", "bob", "ann"}},
+		// An account without a name is labelled by its issuer alone, so
+		// its whole label names it (it was "Vendor: " here, and the query
+		// matched both Vendor accounts).
+		{"vendor", []string{""}},
+		{"Vendor:", []string{""}},
+		{"vendor: ops", []string{"ops"}},
 		{"nothing", nil},
 		{"  ", nil},
 	}
