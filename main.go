@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -64,11 +63,7 @@ func runGUI(link string, hidden bool) error {
 		hidden && instance.Running(sock):
 		return nil
 	}
-	var kr vault.Keyring = vault.SystemKeyring{}
-	if strings.EqualFold(os.Getenv("LATCHKEY_KEYRING"), "off") {
-		kr = vault.NoKeyring{}
-	}
-	cfg := ui.Config{Home: home, Keyring: kr}
+	cfg := ui.Config{Home: home, Keyring: guiKeyring(os.Getenv)}
 	if p := os.Getenv("LATCHKEY_PASSPHRASE_FILE"); p != "" {
 		cfg.Passphrase = func() (string, error) { return app.ReadPassphraseFile(p) }
 	}
@@ -101,4 +96,13 @@ func runGUI(link string, hidden bool) error {
 	}
 	w.Window().ShowAndRun()
 	return nil
+}
+
+// guiKeyring is the window's keyring: the OS keyring, unless the
+// environment switches it off (app.KeyringOff, as the CLI reads it).
+func guiKeyring(getenv func(string) string) vault.Keyring {
+	if app.KeyringOff(getenv) {
+		return vault.NoKeyring{}
+	}
+	return vault.SystemKeyring{}
 }

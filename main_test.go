@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/vault"
 )
 
 // A CLI command must print nothing but its own output: with LANG=C.UTF-8 (Debian's default in containers), Fyne's
@@ -21,5 +23,26 @@ func TestNoFyneNoiseUnderCLocale(t *testing.T) {
 	}
 	if strings.Contains(string(out), "Fyne error") {
 		t.Fatalf("Fyne logged at start-up:\n%s", out)
+	}
+}
+
+// LATCHKEY_KEYRING=off switches the window's keyring off in any letter
+// case, as the CLI's (cli's TestKeyringOffInAnyCase).
+func TestGUIKeyring(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "LATCHKEY_KEYRING" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, v := range []string{"off", "OFF"} {
+		if _, ok := guiKeyring(env(v)).(vault.NoKeyring); !ok {
+			t.Errorf("LATCHKEY_KEYRING=%s: the window uses the OS keyring", v)
+		}
+	}
+	if _, ok := guiKeyring(env("")).(vault.SystemKeyring); !ok {
+		t.Error("unset: the window does not use the OS keyring")
 	}
 }

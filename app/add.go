@@ -1,8 +1,7 @@
 package app
 
 import (
-	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/latchkey/latchkey/app/importer"
 	"github.com/latchkey/latchkey/vault"
@@ -55,7 +54,7 @@ func PlanAdd(existing []vault.Account, found []importer.Entry, replace bool) *Pl
 	for i := range existing {
 		a := &existing[i]
 		bySecret[a.Secret] = a
-		byLabel[labelKey(*a)] = a
+		byLabel[a.LabelKey()] = a
 	}
 	plan := &Plan{}
 	planned := map[string]string{} // secret → source, within this list
@@ -64,15 +63,15 @@ func PlanAdd(existing []vault.Account, found []importer.Entry, replace bool) *Pl
 		switch old, inVault := bySecret[e.Account.Secret]; {
 		case inVault:
 			it.Action, it.Existing = ActionSkip, old
-			it.Reason = "already in the vault as " + describe(*old)
+			it.Reason = "already in the vault as " + strconv.Quote(old.Label())
 		case planned[e.Account.Secret] != "":
 			it.Action = ActionSkip
 			it.Reason = "the same account appears earlier, at " + planned[e.Account.Secret]
 		default:
-			if old, ok := byLabel[labelKey(e.Account)]; ok {
+			if old, ok := byLabel[e.Account.LabelKey()]; ok {
 				it.Existing = old
 				it.Action = ActionAsk
-				it.Reason = "the vault has " + describe(*old) + " with a different secret: its 2FA was set up again"
+				it.Reason = "the vault has " + strconv.Quote(old.Label()) + " with a different secret: its 2FA was set up again"
 				if replace {
 					it.Action = ActionReplace
 				}
@@ -139,30 +138,9 @@ func replacement(old, fresh vault.Account) vault.Account {
 	return a
 }
 
-func labelKey(a vault.Account) string {
-	return strings.ToLower(strings.TrimSpace(a.Issuer)) + "\x00" + strings.ToLower(strings.TrimSpace(a.Name))
-}
-
-// describe names an account for messages, quoted, never with its secret.
-func describe(a vault.Account) string {
-	return fmt.Sprintf("%q", accountName(a))
-}
-
-// accountName names an account for people: "Issuer: Name", or the one of
-// the two it has.
-func accountName(a vault.Account) string {
-	switch {
-	case a.Issuer == "":
-		return a.Name
-	case a.Name == "":
-		return a.Issuer
-	}
-	return a.Issuer + ": " + a.Name
-}
-
-// shownName is accountName, or words for an account without either.
+// shownName is a's label, or words for an account without either part.
 func shownName(a vault.Account) string {
-	if n := accountName(a); n != "" {
+	if n := a.Label(); n != "" {
 		return n
 	}
 	return "an account without a name"

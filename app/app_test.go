@@ -114,6 +114,7 @@ func TestFind(t *testing.T) {
 	accounts := []vault.Account{
 		acct("GitHub", "ann", "A"), acct("GitHub", "bob", "B"), acct("GitLab", "ann", "C"),
 		acct("", "root", "D"), acct("Acme RMM", "tech@acme.example", "E"),
+		acct("Vendor", "", "F"), acct("Vendor", "ops", "G"),
 	}
 	accounts[0].ID = "id-0"
 	tests := []struct {
@@ -128,6 +129,12 @@ func TestFind(t *testing.T) {
 		{"root", []string{"root"}},
 		{"rmm", []string{"tech@acme.example"}},
 		{"git", []string{"ann", "bob", "ann"}},
+		// An account without a name is labelled by its issuer alone, so
+		// its whole label names it (it was "Vendor: " here, and the query
+		// matched both Vendor accounts).
+		{"vendor", []string{""}},
+		{"Vendor:", []string{""}},
+		{"vendor: ops", []string{"ops"}},
 		{"nothing", nil},
 		{"  ", nil},
 	}
@@ -200,6 +207,27 @@ func TestProbeKeyring(t *testing.T) {
 	}
 	if err := ProbeKeyring(vault.NoKeyring{}); err == nil {
 		t.Error("switched-off keyring reported working")
+	}
+}
+
+func TestKeyringOff(t *testing.T) {
+	tests := []struct {
+		value string
+		off   bool
+	}{
+		{"off", true}, {"OFF", true}, {"Off", true},
+		{"", false}, {"on", false}, {"0", false}, {"offline", false},
+	}
+	for _, tt := range tests {
+		getenv := func(k string) string {
+			if k == KeyringEnv {
+				return tt.value
+			}
+			return ""
+		}
+		if got := KeyringOff(getenv); got != tt.off {
+			t.Errorf("LATCHKEY_KEYRING=%q: off %v, want %v", tt.value, got, tt.off)
+		}
 	}
 }
 

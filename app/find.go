@@ -8,8 +8,9 @@ import (
 
 // Find returns the accounts a query names, case-insensitively, at the most
 // precise level that matches anything:
-//  1. the id, or the whole label ("Issuer:Name", "Issuer: Name", or the
-//     name of an account without issuer);
+//  1. the id, or the whole label as lists show it (vault.Account.Label:
+//     "Issuer: Name", the name alone without an issuer, the issuer alone
+//     without a name), or "Issuer:Name";
 //  2. the issuer or the name;
 //  3. a part of the issuer, the name or the label.
 //
@@ -21,8 +22,7 @@ func Find(accounts []vault.Account, query string) []vault.Account {
 	}
 	levels := []func(a vault.Account) bool{
 		func(a vault.Account) bool {
-			return strings.ToLower(a.ID) == q || fold(a.Issuer+":"+a.Name) == q ||
-				fold(a.Issuer+": "+a.Name) == q || (a.Issuer == "" && fold(a.Name) == q)
+			return strings.ToLower(a.ID) == q || fold(a.Label()) == q || fold(a.Issuer+":"+a.Name) == q
 		},
 		func(a vault.Account) bool { return fold(a.Issuer) == q || fold(a.Name) == q },
 		func(a vault.Account) bool {

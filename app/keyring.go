@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/latchkey/latchkey/vault"
 )
@@ -18,4 +19,14 @@ func ProbeKeyring(kr vault.Keyring) error {
 		return nil
 	}
 	return err
+}
+
+// KeyringEnv is the environment variable that switches the OS keyring off
+// for a run, window or command line: LATCHKEY_KEYRING=off.
+const KeyringEnv = "LATCHKEY_KEYRING"
+
+// KeyringOff reports whether the environment (getenv, as os.Getenv) switches
+// the OS keyring off: KeyringEnv is "off" in any letter case.
+func KeyringOff(getenv func(string) string) bool {
+	return strings.EqualFold(getenv(KeyringEnv), "off")
 }

@@ -56,7 +56,7 @@ func (p *Plan) Outcome(dryRun bool) Outcome {
 	say("Added", "Would add", added, "", "")
 	say("Replaced", "Would replace", replaced, "", "")
 	as := ""
-	if len(inVault) == 1 && accountName(*inVault[0].Existing) != accountName(inVault[0].Account) {
+	if len(inVault) == 1 && inVault[0].Existing.Label() != inVault[0].Account.Label() {
 		as = " as " + shownName(*inVault[0].Existing)
 	}
 	say("Skipped", "Would skip", inVault, ", already in the vault"+as, " already in the vault")

@@ -121,7 +121,7 @@ func runCode(_ context.Context, r *runner, args []string) error {
 		return err
 	}
 	if *advance {
-		if a, err = advanceCounter(v, a); err != nil {
+		if a, err = app.UpdateAccount(v, a, app.AdvanceCounter); err != nil {
 			return err
 		}
 	}
@@ -162,26 +162,5 @@ func findOne(accounts []vault.Account, query string) (vault.Account, error) {
 	return vault.Account{}, fmt.Errorf("%q matches %d accounts: %s; give more of the name", query, len(found), strings.Join(names, ", "))
 }
 
-func label(a vault.Account) string {
-	if a.Issuer == "" {
-		return strconv.Quote(a.Name)
-	}
-	return strconv.Quote(a.Issuer + ": " + a.Name)
-}
-
-func advanceCounter(v *vault.Vault, a vault.Account) (vault.Account, error) {
-	if a.Type != vault.HOTP {
-		return a, fmt.Errorf("%s is a %s account: only HOTP counters advance", label(a), a.Type)
-	}
-	var next vault.Account
-	err := v.Update(func(d *vault.Document) error {
-		acc, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", label(a))
-		}
-		acc.Counter++
-		next = *acc
-		return nil
-	})
-	return next, err
-}
+// label is the account's label in quotes, as messages name an account.
+func label(a vault.Account) string { return strconv.Quote(a.Label()) }

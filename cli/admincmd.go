@@ -169,7 +169,7 @@ func runAdmin(ctx context.Context, r *runner, args []string) error {
 	}
 	c := r.companion(v)
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	ctx, cancel := context.WithTimeout(ctx, companion.PortalBudget)
 	defer cancel()
 	x := &adminCall{r: r, v: v, c: c, params: params, f: f}
 	if act.signIn {
@@ -384,22 +384,22 @@ func adminSessionError(err error) error {
 func explainAdmin(a *companion.Admin, err error) error {
 	if errors.Is(err, companion.ErrSessionEnded) {
 		q := a.Session().AccountID
-		if name, uerr := strconv.Unquote(a.Session().Label); uerr == nil {
+		if name := a.Session().Label; name != "" {
 			q = name
 		}
 		return fmt.Errorf("%w: sign in again with 'latchkey admin login %s'", err, shellQuote(q))
 	}
-	var apiErr *api.APIError
-	if !errors.As(err, &apiErr) {
+	f := companion.Classify(err)
+	if f.Kind != companion.Refused {
 		return err
 	}
-	switch apiErr.Status {
+	switch f.API.Status {
 	case http.StatusForbidden:
-		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+		return fmt.Errorf("the portal refused: %s", f.API.Message)
 	case http.StatusNotFound:
-		return fmt.Errorf("the portal says: %s (or it is not yours to see)", apiErr.Message)
+		return fmt.Errorf("the portal says: %s (or it is not yours to see)", f.API.Message)
 	case http.StatusConflict, http.StatusUnprocessableEntity, http.StatusBadRequest:
-		return fmt.Errorf("the portal refused: %s", apiErr.Message)
+		return fmt.Errorf("the portal refused: %s", f.API.Message)
 	}
 	return err
 }

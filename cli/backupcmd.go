@@ -107,24 +107,6 @@ func checkBackupArgs(action string, params []string) error {
 	return nil
 }
 
-// updateAccount applies change to the stored account and saves once.
-func updateAccount(v *vault.Vault, a vault.Account, change func(vault.Account) (vault.Account, error)) (vault.Account, error) {
-	var out vault.Account
-	err := v.Update(func(d *vault.Document) error {
-		acc, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", label(a))
-		}
-		next, err := change(*acc)
-		if err != nil {
-			return err
-		}
-		*acc, out = next, next
-		return nil
-	})
-	return out, err
-}
-
 type backupCodeJSON struct {
 	Code              string     `json:"code"`
 	UsedAt            *time.Time `json:"used_at"`
@@ -218,7 +200,7 @@ func (r *runner) backupAdd(v *vault.Vault, a vault.Account, f backupFlags) error
 		now := r.env.Now()
 		change = func(acc vault.Account) (vault.Account, error) { return backupcodes.Replace(acc, found, now) }
 	}
-	saved, err := updateAccount(v, a, change)
+	saved, err := app.UpdateAccount(v, a, change)
 	if err != nil {
 		return fmt.Errorf("backup codes for %s: %w", label(a), err)
 	}
@@ -291,7 +273,7 @@ func (r *runner) confirm(prompt string) bool {
 
 func (r *runner) backupUse(v *vault.Vault, a vault.Account, code string) error {
 	var used string
-	saved, err := updateAccount(v, a, func(acc vault.Account) (vault.Account, error) {
+	saved, err := app.UpdateAccount(v, a, func(acc vault.Account) (vault.Account, error) {
 		next, c, err := backupcodes.Use(acc, code, r.env.Now())
 		used = c
 		return next, err
@@ -307,7 +289,7 @@ func (r *runner) backupUse(v *vault.Vault, a vault.Account, code string) error {
 }
 
 func (r *runner) backupUndo(v *vault.Vault, a vault.Account, code string) error {
-	saved, err := updateAccount(v, a, func(acc vault.Account) (vault.Account, error) { return backupcodes.Undo(acc, code) })
+	saved, err := app.UpdateAccount(v, a, func(acc vault.Account) (vault.Account, error) { return backupcodes.Undo(acc, code) })
 	if err != nil {
 		return fmt.Errorf("backup code for %s: %w", label(a), err)
 	}
@@ -317,7 +299,7 @@ func (r *runner) backupUndo(v *vault.Vault, a vault.Account, code string) error 
 
 func (r *runner) backupDiscard(v *vault.Vault, a vault.Account) error {
 	before := len(a.BackupCodes)
-	saved, err := updateAccount(v, a, func(acc vault.Account) (vault.Account, error) { return backupcodes.Discard(acc), nil })
+	saved, err := app.UpdateAccount(v, a, func(acc vault.Account) (vault.Account, error) { return backupcodes.Discard(acc), nil })
 	if err != nil {
 		return fmt.Errorf("backup codes for %s: %w", label(a), err)
 	}

@@ -208,7 +208,7 @@ func (r *runner) homeDir() (string, error) {
 
 // keyring is the OS keyring unless switched off for this run.
 func (r *runner) keyring() vault.Keyring {
-	if r.noKeyring || strings.EqualFold(r.env.Getenv("LATCHKEY_KEYRING"), "off") || r.env.Keyring == nil {
+	if r.noKeyring || app.KeyringOff(r.env.Getenv) || r.env.Keyring == nil {
 		return vault.NoKeyring{}
 	}
 	return r.env.Keyring

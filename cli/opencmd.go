@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/latchkey/latchkey/app/companion"
+	"github.com/latchkey/latchkey/app/otpauth"
 )
 
 // openHelp is the help of 'latchkey open' after its summary.
@@ -39,7 +39,7 @@ func runOpen(ctx context.Context, r *runner, args []string) error {
 	}
 	link := ""
 	switch {
-	case len(rest) > 1 || len(rest) == 1 && !isLink(rest[0]):
+	case len(rest) > 1 || len(rest) == 1 && !otpauth.IsLink(rest[0]):
 		return usagef("open takes one otpauth://, otpauth-migration:// or latchkey:// link, or none")
 	case len(rest) == 1:
 		link = rest[0]
@@ -50,9 +50,4 @@ func runOpen(ctx context.Context, r *runner, args []string) error {
 	// The desktop entry runs "latchkey open %u"; launched from a menu the
 	// %u is dropped, and the app should simply start.
 	return r.env.OpenLink(ctx, link)
-}
-
-func isLink(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "otpauth://") || strings.HasPrefix(l, "otpauth-migration://")
 }

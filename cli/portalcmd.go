@@ -46,9 +46,6 @@ const portalHelp = "Replacing a binding or unlinking an account with a pending r
 // configuration or shorter timeouts.
 var portalClientOptions = func() lksync.Options { return lksync.Options{} }
 
-// portalBudget bounds one command's portal calls, retries included.
-var portalBudget = 30 * time.Second
-
 type portalFlags struct {
 	email, fingerprint string
 	json, yes          bool
@@ -90,7 +87,7 @@ func runPortal(ctx context.Context, r *runner, args []string) error {
 	}
 	c := r.companion(v)
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	ctx, cancel := context.WithTimeout(ctx, companion.PortalBudget)
 	defer cancel()
 	switch action {
 	case "link":

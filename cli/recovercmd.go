@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal/api"
-	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -100,7 +98,7 @@ func runRecover(ctx context.Context, r *runner, args []string) error {
 	}
 	c := r.companion(v)
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, portalBudget)
+	ctx, cancel := context.WithTimeout(ctx, companion.PortalBudget)
 	defer cancel()
 	switch {
 	case action == "status":
@@ -284,8 +282,6 @@ func (r *runner) printSent(a vault.Account, p *vault.Portal, req vault.RecoveryR
 
 // explainRecovery adds what to do to a request's error, in one sentence.
 func (r *runner) explainRecovery(a vault.Account, query string, err error) error {
-	var certErr *tls.CertificateVerificationError
-	var pinErr *lksync.PinMismatchError
 	switch {
 	case errors.Is(err, companion.ErrNotLinked):
 		return fmt.Errorf("%w: link it with 'latchkey portal link %s URL', or ask your admin directly ('latchkey help locked-out %s')", err, shellQuote(query), shellQuote(query))
@@ -295,10 +291,14 @@ func (r *runner) explainRecovery(a vault.Account, query string, err error) error
 		return fmt.Errorf("%w: see 'latchkey recover status %s', or make another with --new", err, shellQuote(query))
 	case errors.Is(err, companion.ErrWrongPassword):
 		return fmt.Errorf("%w; nothing was sent: try again, or send it without the password (--no-password) to have the link e-mailed", err)
-	case errors.As(err, &pinErr):
+	}
+	switch companion.Classify(err).Kind {
+	case companion.PinChanged:
 		return fmt.Errorf("%w; if the portal's admin confirms the new certificate, trust it with 'latchkey portal trust %s'", err, a.Portal.URL)
-	case errors.As(err, &certErr):
+	case companion.CertUntrusted:
 		return fmt.Errorf("%w; if the portal's certificate is self-signed or from a private CA, check it with 'latchkey portal trust %s'", err, a.Portal.URL)
+	case companion.CertName, companion.CertExpired:
+		return fmt.Errorf("%w; trusting it would not help: ask the portal's admin to fix its certificate", err)
 	}
 	return err
 }
@@ -538,9 +538,7 @@ func (r *runner) explainComplete(a vault.Account, query string, err error) error
 	case errors.Is(err, companion.ErrNotLinked), errors.Is(err, companion.ErrNoAccount):
 		return r.explainRecovery(a, query, err)
 	}
-	var certErr *tls.CertificateVerificationError
-	var pinErr *lksync.PinMismatchError
-	if errors.As(err, &certErr) || errors.As(err, &pinErr) {
+	if companion.Classify(err).Kind.Certificate() {
 		return r.explainRecovery(a, query, err)
 	}
 	return fmt.Errorf("%w; the vault still holds what is needed: run 'latchkey recover complete %s' again", err, q)

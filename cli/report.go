@@ -6,6 +6,7 @@ import (
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/app/importer"
+	"github.com/latchkey/latchkey/vault"
 )
 
 // importReport is what add and import print; with --json it is the object
@@ -134,15 +135,9 @@ func (rep *importReport) print(w io.Writer, outcome app.Outcome) {
 	}
 }
 
-func display(issuer, name string) string {
-	switch {
-	case issuer == "":
-		return name
-	case name == "":
-		return issuer
-	}
-	return issuer + ": " + name
-}
+// display is an account's label (see vault.Account.Label) from its issuer
+// and name.
+func display(issuer, name string) string { return vault.Account{Issuer: issuer, Name: name}.Label() }
 
 func plural(n int, noun string) string {
 	if n == 1 {

@@ -64,7 +64,7 @@ func runInit(_ context.Context, r *runner, args []string) error {
 	if err := app.CheckPassphrase(pass); err != nil {
 		return err
 	}
-	useKeyring := !r.noKeyring && r.env.Getenv("LATCHKEY_KEYRING") != "off"
+	useKeyring := !r.noKeyring && !app.KeyringOff(r.env.Getenv)
 	v, err := vault.Create(dir, vault.CreateOptions{
 		Options:    r.options(),
 		Passphrase: pass,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/portal/auth"
@@ -172,14 +171,9 @@ func (h *Handler) postAdminUser(w http.ResponseWriter, r *http.Request, p princi
 // the password stands alone and must be longer (NIST SP 800-63B-4).
 // Messages name the member, never its value.
 func validateNewUser(in api.AdminUserCreate, tp store.TenantPolicy) (email, name string, _ *requestError) {
-	email = strings.TrimSpace(in.Email)
-	switch {
-	case email == "":
-		return "", "", badRequest(api.CodeInvalid, `member "email" is required`)
-	case len(email) > api.MaxRecoveryEmailBytes:
-		return "", "", badRequest(api.CodeInvalid, `member "email" is longer than %d bytes`, api.MaxRecoveryEmailBytes)
-	case !plausibleEmail(email):
-		return "", "", badRequest(api.CodeInvalid, `member "email" is not an e-mail address`)
+	email, problem := checkEmail(in.Email)
+	if problem != "" {
+		return "", "", badRequest(api.CodeInvalid, "%s", problem)
 	}
 	name, rerr := adminText(in.Name, `member "name"`, api.MaxAdminNameRunes)
 	if rerr != nil {

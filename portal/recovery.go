@@ -261,14 +261,9 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, what strin
 // it; U+202E could make it say something else). Messages name the member,
 // never its value.
 func validateRecoveryRequest(in api.RecoveryRequestCreate) (email, message string, _ *requestError) {
-	email = strings.TrimSpace(in.Email)
-	switch {
-	case email == "":
-		return "", "", badRequest(api.CodeInvalid, `member "email" is required`)
-	case len(email) > api.MaxRecoveryEmailBytes:
-		return "", "", badRequest(api.CodeInvalid, `member "email" is longer than %d bytes`, api.MaxRecoveryEmailBytes)
-	case !plausibleEmail(email):
-		return "", "", badRequest(api.CodeInvalid, `member "email" is not an e-mail address`)
+	email, problem := checkEmail(in.Email)
+	if problem != "" {
+		return "", "", badRequest(api.CodeInvalid, "%s", problem)
 	}
 	message = strings.TrimSpace(strings.ReplaceAll(in.Message, "\r\n", "\n"))
 	if !utf8.ValidString(message) {
@@ -283,19 +278,6 @@ func validateRecoveryRequest(in api.RecoveryRequestCreate) (email, message strin
 		}
 	}
 	return email, message, nil
-}
-
-func plausibleEmail(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, c := range s {
-		if unicode.IsControl(c) || unicode.IsSpace(c) || isBidiControl(c) {
-			return false
-		}
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && domain != "" && !strings.Contains(domain, "@")
 }
 
 // isBidiControl reports the Unicode bidirectional embedding, override and

@@ -223,17 +223,13 @@ var errWrongCode = &flowError{status: http.StatusUnauthorized, code: api.CodeUna
 // validateSignIn checks the password step's members and returns the
 // trimmed address. Messages name the member, never its value.
 func validateSignIn(email, password string) (string, *flowError) {
-	email = strings.TrimSpace(email)
 	bad := func(msg string) (string, *flowError) {
 		return "", &flowError{status: http.StatusBadRequest, code: api.CodeInvalid, message: msg}
 	}
+	email, problem := checkEmail(email)
 	switch {
-	case email == "":
-		return bad(`member "email" is required`)
-	case len(email) > api.MaxRecoveryEmailBytes:
-		return bad(`member "email" is longer than 254 bytes`)
-	case !plausibleEmail(email):
-		return bad(`member "email" is not an e-mail address`)
+	case problem != "":
+		return bad(problem)
 	case password == "":
 		return bad(`member "password" is required`)
 	}

@@ -51,20 +51,16 @@ func (l *accountList) accountMenu(a vault.Account) *fyne.Menu {
 }
 
 // change edits one account in the vault and refreshes the list.
-func (l *accountList) change(id string, fn func(*vault.Account), done func()) {
+func (l *accountList) change(a vault.Account, change app.Change, done func()) {
 	l.w.update(func(d *vault.Document) error {
-		acc, ok := d.Account(id)
-		if !ok {
-			return fmt.Errorf("the account was deleted in another window")
-		}
-		fn(acc)
-		return nil
+		_, err := app.EditAccount(d, a, change)
+		return err
 	}, done)
 }
 
 // advance moves an HOTP counter on: the code shown was used.
 func (l *accountList) advance(a vault.Account) {
-	l.change(a.ID, func(acc *vault.Account) { acc.Counter++ }, func() { l.toast.show("Counter advanced: the next code is shown") })
+	l.change(a, app.AdvanceCounter, func() { l.toast.show("Counter advanced: the next code is shown") })
 }
 
 // move moves an account within its section of the list (favourites, a
@@ -86,7 +82,7 @@ func (l *accountList) move(a vault.Account, delta int) {
 }
 
 func (l *accountList) setFavourite(a vault.Account, on bool) {
-	l.change(a.ID, func(acc *vault.Account) { acc.Favourite = on }, nil)
+	l.change(a, func(acc vault.Account) (vault.Account, error) { acc.Favourite = on; return acc, nil }, nil)
 }
 
 func (l *accountList) edit(a vault.Account) {
@@ -106,8 +102,9 @@ func (l *accountList) edit(a vault.Account) {
 		if !ok {
 			return
 		}
-		l.change(a.ID, func(acc *vault.Account) {
+		l.change(a, func(acc vault.Account) (vault.Account, error) {
 			acc.Issuer, acc.Name, acc.Group, acc.Note = issuer.Text, name.Text, group.Text, note.Text
+			return acc, nil
 		}, nil)
 	}, l.w.win)
 	d.Resize(fyne.NewSize(420, 0))
@@ -115,7 +112,7 @@ func (l *accountList) edit(a vault.Account) {
 }
 
 func (l *accountList) confirmDelete(a vault.Account) {
-	msg := fmt.Sprintf("Delete %s? Without it you cannot sign in to that portal from this computer, unless you have a backup code or another authenticator.", display(a))
+	msg := fmt.Sprintf("Delete %s? Without it you cannot sign in to that portal from this computer, unless you have a backup code or another authenticator.", a.Label())
 	dialog.ShowConfirm("Delete account", msg, func(ok bool) {
 		if ok {
 			l.delete(a)
@@ -135,7 +132,7 @@ func (l *accountList) delete(a vault.Account) {
 		d.Accounts = slices.Delete(d.Accounts, at, at+1)
 		return nil
 	}, func() {
-		l.toast.showAction("Deleted "+display(a), "Undo", func() { l.undelete(removed, at) })
+		l.toast.showAction("Deleted "+a.Label(), "Undo", func() { l.undelete(removed, at) })
 	})
 }
 
@@ -144,7 +141,7 @@ func (l *accountList) undelete(a vault.Account, at int) {
 		at = min(at, len(d.Accounts))
 		d.Accounts = slices.Insert(d.Accounts, at, a)
 		return nil
-	}, func() { l.toast.show("Restored " + display(a)) })
+	}, func() { l.toast.show("Restored " + a.Label()) })
 }
 
 func (l *accountList) confirmShowQR(a vault.Account) {
@@ -166,17 +163,11 @@ func (l *accountList) showQR(a vault.Account) {
 	qr.FillMode = canvas.ImageFillContain
 	qr.ScaleMode = canvas.ImageScalePixels
 	qr.SetMinSize(fyne.NewSize(320, 320))
-	label := widget.NewLabelWithStyle(display(a), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	label := widget.NewLabelWithStyle(a.Label(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	dialog.ShowCustom("Scan with your phone", "Close", container.NewVBox(label, qr), l.w.win)
 }
 
-// display names an account for people.
-func display(a vault.Account) string {
-	switch {
-	case a.Issuer == "":
-		return a.Name
-	case a.Name == "":
-		return a.Issuer
-	}
-	return a.Issuer + ": " + a.Name
-}
+// display is the account's label (vault.Account.Label). It stays for
+// ui/add.go and ui/admin_signin.go, which others are changing now; new
+// code calls a.Label().
+func display(a vault.Account) string { return a.Label() }

@@ -20,16 +20,18 @@ import (
 // mark used in one action (with undo), add or replace a set from a paste,
 // discard old codes, print the break-glass sheet.
 type backupView struct {
-	l   *accountList
-	id  string
+	l *accountList
+	// a is the account as the dialog opened: its id finds it in the vault,
+	// its label names it if it was deleted meanwhile.
+	a   vault.Account
 	dlg dialog.Dialog
 	box *fyne.Container
 }
 
 func (l *accountList) showBackupCodes(a vault.Account) {
-	v := &backupView{l: l, id: a.ID, box: container.NewVBox()}
+	v := &backupView{l: l, a: a, box: container.NewVBox()}
 	v.fill(a)
-	v.dlg = dialog.NewCustom("Backup codes: "+display(a), "Close", container.NewVScroll(v.box), l.w.win)
+	v.dlg = dialog.NewCustom("Backup codes: "+a.Label(), "Close", container.NewVScroll(v.box), l.w.win)
 	v.dlg.Resize(fyne.NewSize(min(520, l.w.win.Canvas().Size().Width-20), min(560, l.w.win.Canvas().Size().Height-40)))
 	v.dlg.Show()
 }
@@ -37,7 +39,7 @@ func (l *accountList) showBackupCodes(a vault.Account) {
 // account is the account as the vault holds it now.
 func (v *backupView) account() (vault.Account, bool) {
 	d := v.l.w.vault.Document()
-	a, ok := d.Account(v.id)
+	a, ok := d.Account(v.a.ID)
 	if !ok {
 		return vault.Account{}, false
 	}
@@ -110,10 +112,11 @@ func (v *backupView) codeRow(c vault.BackupCode) fyne.CanvasObject {
 // use copies a code and marks it used, in one action, with undo.
 func (v *backupView) use(code string) {
 	now := v.l.w.now()
-	v.l.change(v.id, func(a *vault.Account) {
-		if next, _, err := backupcodes.Use(*a, code, now); err == nil {
-			*a = next
+	v.l.change(v.a, func(a vault.Account) (vault.Account, error) {
+		if next, _, err := backupcodes.Use(a, code, now); err == nil {
+			return next, nil
 		}
+		return a, nil
 	}, func() {
 		v.l.copyText(code, "")
 		v.refresh()
@@ -140,15 +143,16 @@ func (v *backupView) useNext() {
 }
 
 func (v *backupView) undo(code string) {
-	v.l.change(v.id, func(a *vault.Account) {
-		if prev, err := backupcodes.Undo(*a, code); err == nil {
-			*a = prev
+	v.l.change(v.a, func(a vault.Account) (vault.Account, error) {
+		if prev, err := backupcodes.Undo(a, code); err == nil {
+			return prev, nil
 		}
+		return a, nil
 	}, v.refresh)
 }
 
 func (v *backupView) discard() {
-	v.l.change(v.id, func(a *vault.Account) { *a = backupcodes.Discard(*a) }, v.refresh)
+	v.l.change(v.a, func(a vault.Account) (vault.Account, error) { return backupcodes.Discard(a), nil }, v.refresh)
 }
 
 // paste asks for the block a portal shows and shows what it found before
@@ -191,20 +195,13 @@ func (v *backupView) save(text string, replace bool) {
 	}
 	now := v.l.w.now()
 	// Duplicates of stored codes are refused here; update shows the error.
+	change := func(a vault.Account) (vault.Account, error) { return backupcodes.Add(a, f) }
+	if replace {
+		change = func(a vault.Account) (vault.Account, error) { return backupcodes.Replace(a, f, now) }
+	}
 	v.l.w.update(func(d *vault.Document) error {
-		a, ok := d.Account(v.id)
-		if !ok {
-			return fmt.Errorf("the account was deleted in another window")
-		}
-		next, err := backupcodes.Add(*a, f)
-		if replace {
-			next, err = backupcodes.Replace(*a, f, now)
-		}
-		if err != nil {
-			return err
-		}
-		*a = next
-		return nil
+		_, err := app.EditAccount(d, v.a, change)
+		return err
 	}, v.refresh)
 }
 

@@ -70,7 +70,7 @@ func TestBackupCodesPaste(t *testing.T) {
 	if got := describeFound("Your codes:\n1. 1111-2222\n2. 3333-4444\n"); !strings.Contains(got, "Found 2 codes") {
 		t.Errorf("preview %q", got)
 	}
-	v := &backupView{l: w.list, id: "a", box: container.NewVBox()}
+	v := &backupView{l: w.list, a: vault.Account{ID: "a"}, box: container.NewVBox()}
 	v.save("1. 1111-2222\n2. 3333-4444\n", false)
 	if got := e.vaultAccounts()[0]; got.BackupCodesLeft() != 5 {
 		t.Fatalf("after add: %d left", got.BackupCodesLeft())
@@ -109,7 +109,7 @@ func TestPrintSheetWritesPrivatePDF(t *testing.T) {
 	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(withCodes())
 	w := e.open()
 	path := filepath.Join(t.TempDir(), "sheet.pdf")
-	(&backupView{l: w.list, id: "a", box: container.NewVBox()}).writeSheet(path)
+	(&backupView{l: w.list, a: vault.Account{ID: "a"}, box: container.NewVBox()}).writeSheet(path)
 	b, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Fatalf("sheet: %v, %d bytes", err, len(b))

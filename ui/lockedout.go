@@ -79,5 +79,5 @@ func (l *accountList) stepView(s lockedout.Step, g lockedout.Guide, a vault.Acco
 
 // useNextBackupCode copies the next unused backup code and marks it used.
 func (l *accountList) useNextBackupCode(a vault.Account) {
-	(&backupView{l: l, id: a.ID, box: container.NewVBox()}).useNext()
+	(&backupView{l: l, a: a, box: container.NewVBox()}).useNext()
 }

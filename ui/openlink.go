@@ -11,14 +11,8 @@ import (
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/importer"
+	"github.com/latchkey/latchkey/app/otpauth"
 )
-
-// IsLink reports whether s is a link Latchkey opens: otpauth:// or
-// otpauth-migration://.
-func IsLink(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "otpauth://") || strings.HasPrefix(l, "otpauth-migration://")
-}
 
 // OpenLink handles an otpauth link clicked in a browser or another app:
 // the window comes forward and, once unlocked, shows what the link would
@@ -29,7 +23,7 @@ func (w *Window) OpenLink(link string) {
 		w.openPortalLink(link)
 		return
 	}
-	if !IsLink(link) {
+	if !otpauth.IsLink(link) {
 		dialog.ShowInformation("Not an authenticator link", "Latchkey opens otpauth:// and otpauth-migration:// links only.", w.win)
 		return
 	}
@@ -50,9 +44,9 @@ func (a *addDialog) confirmExternal(plan *app.Plan, problems []string) {
 		switch it.Action {
 		case app.ActionAdd:
 			adds++
-			rows.Add(wrapped("Add " + display(it.Account)))
+			rows.Add(wrapped("Add " + it.Account.Label()))
 		case app.ActionSkip:
-			rows.Add(wrapped(display(it.Account) + ": " + it.Reason))
+			rows.Add(wrapped(it.Account.Label() + ": " + it.Reason))
 		case app.ActionAsk:
 			adds++
 			choice := widget.NewRadioGroup([]string{"Replace", "Keep both", "Skip"}, nil)

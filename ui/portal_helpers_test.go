@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,9 +22,12 @@ import (
 )
 
 // portalClock gives a test portal the window's fake clock, as the fake
-// scheduler publishes it (see scheduletest.Fake.Published). The test's
-// own portal calls publish it with sync.
-type portalClock struct{ e *env }
+// scheduler publishes it (see scheduletest.Fake.Published), lag behind it.
+// The test's own portal calls publish it with sync.
+type portalClock struct {
+	e   *env
+	lag atomic.Int64 // how far the portal's clock is behind the window's, in ns
+}
 
 func newPortalClock(e *env) *portalClock {
 	e.sched.Publish()
@@ -33,7 +37,9 @@ func newPortalClock(e *env) *portalClock {
 // sync publishes the fake clock's time now.
 func (c *portalClock) sync() { c.e.sched.Publish() }
 
-func (c *portalClock) now() time.Time { return c.e.sched.Published() }
+func (c *portalClock) now() time.Time {
+	return c.e.sched.Published().Add(-time.Duration(c.lag.Load()))
+}
 
 // testPortal is a real portal (portal.New over SQLite) on a loopback
 // httptest server (companiontest's), seeded straight in its store.

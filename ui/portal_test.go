@@ -2,7 +2,6 @@ package ui
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -15,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/latchkey/latchkey/portal/api"
 	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/ui/admin"
 	"github.com/latchkey/latchkey/vault"
@@ -226,24 +224,6 @@ func TestPortalAccountMenu(t *testing.T) {
 			if strings.Contains(got, none) {
 				t.Errorf("%s (role %q): the menu offers %q: %s", c.a.ID, c.role, none, got)
 			}
-		}
-	}
-}
-
-func TestErrorSentence(t *testing.T) {
-	for _, c := range []struct {
-		err  error
-		want string
-	}{
-		{&api.APIError{Status: 403, Code: "forbidden", Message: "the technician role cannot reset 2FA"}, "The portal refused: the technician role cannot reset 2FA."},
-		{&api.APIError{Status: 503, Code: "unavailable"}, "The portal has a problem of its own (503): try again later."},
-		{&api.APIError{Status: 429}, "The portal is busy"},
-		{&lksync.PinMismatchError{Host: "p"}, "certificate changed since you trusted it"},
-		{fmt.Errorf("asking: %w", errors.New("boom\nsecond line")), "Asking: boom."},
-	} {
-		got := errorSentence(c.err)
-		if !strings.Contains(got, c.want) || strings.Count(got, "\n") > 0 {
-			t.Errorf("errorSentence(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

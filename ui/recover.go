@@ -19,16 +19,6 @@ import (
 	"github.com/latchkey/latchkey/vault"
 )
 
-// The polling of an open recovery dialog: every pollFirst at first, each
-// answer without news waiting half again as long up to pollMax; a portal
-// that cannot be reached doubles the wait up to pollMaxOffline. News
-// starts over at pollFirst.
-const (
-	pollFirst      = 10 * time.Second
-	pollMax        = time.Minute
-	pollMaxOffline = 2 * time.Minute
-)
-
 // recoverLinkPath is where the portal's page takes a recovery link (the
 // e-mailed link's path).
 const recoverLinkPath = "/recover/link"
@@ -49,14 +39,14 @@ type recoveryDialog struct {
 	status  *widget.Label // one sentence: an error or a note
 	checked *widget.Label
 
-	ctx      context.Context // ends when the dialog closes
-	cancel   context.CancelFunc
-	closed   bool
-	busy     bool
-	untrack  func()
-	timer    func() // cancels the next poll
-	interval time.Duration
-	shown    vault.RecoveryState
+	ctx     context.Context // ends when the dialog closes
+	cancel  context.CancelFunc
+	closed  bool
+	busy    bool
+	untrack func()
+	timer   func() // cancels the next poll
+	pace    companion.PollPace
+	shown   vault.RecoveryState
 	// done is set once re-enrolment finished: the dialog shows the new
 	// codes until the user confirms they kept a copy.
 	done *companion.Completed
@@ -71,7 +61,7 @@ func (l *accountList) showRecovery(a vault.Account) {
 			return // already open, on top of the window
 		}
 	}
-	d := &recoveryDialog{l: l, w: w, id: a.ID, interval: pollFirst}
+	d := &recoveryDialog{l: l, w: w, id: a.ID}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.box = container.NewVBox()
 	d.status = errorLabel()
@@ -86,12 +76,12 @@ func (l *accountList) showRecovery(a vault.Account) {
 	d.render()
 	d.dlg.Show()
 	d.fit()
-	// A request asked about a moment ago (by another window, or before a
-	// restart) waits out the rest of the first interval.
-	wait := time.Duration(0)
-	if _, r, ok := d.current(); ok && !r.CheckedAt.IsZero() {
-		d.stampAt(r.CheckedAt)
-		wait = pollFirst - w.now().Sub(r.CheckedAt)
+	var wait time.Duration
+	if _, r, ok := d.current(); ok {
+		if !r.CheckedAt.IsZero() {
+			d.stampAt(r.CheckedAt)
+		}
+		wait = companion.FirstPoll(r, w.now())
 	}
 	d.schedule(wait)
 }
@@ -277,9 +267,9 @@ func (d *recoveryDialog) send(message, password string, replace bool, btn *widge
 			d.setButtons(widget.NewButton("Close", d.dlg.Hide))
 			return
 		}
-		d.interval = pollFirst
+		d.pace.Reset()
 		d.render()
-		d.schedule(pollFirst)
+		d.schedule(d.pace.Wait())
 	})
 }
 
@@ -505,7 +495,7 @@ func (d *recoveryDialog) renderCodes() {
 	out := d.done
 	head := widget.NewLabelWithStyle("Two-factor sign-in is set up again", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.box.Add(head)
-	d.box.Add(wrapped(display(out.Account) + " now makes the new codes; the old entry's codes no longer work."))
+	d.box.Add(wrapped(out.Account.Label() + " now makes the new codes; the old entry's codes no longer work."))
 	a := out.Account
 	var current []string
 	for _, c := range a.BackupCodes {
@@ -609,18 +599,18 @@ func (d *recoveryDialog) tick() {
 		d.after()
 		return
 	}
-	switch state {
-	case vault.RecoveryQueued:
+	switch {
+	case r.State == vault.RecoveryQueued:
 		// While the dialog is open the network is tried as often as the
 		// portal is polled, not on the queue's slower schedule.
 		d.flush(true)
-	case vault.RecoverySent, companion.StateForwarded, companion.StateApproved, companion.StateLinkEmailed:
+	case companion.Pollable(r):
 		d.poll()
 	}
 }
 
 func (d *recoveryDialog) pollNow() {
-	d.interval = pollFirst
+	d.pace.Reset()
 	d.schedule(0)
 }
 
@@ -674,10 +664,10 @@ func (d *recoveryDialog) poll() {
 		switch {
 		case err != nil:
 			d.fail(errorSentence(err))
-			d.interval = min(d.interval*2, pollMaxOffline)
+			d.pace.Failed()
 		case res.Err != nil:
 			d.fail(errorSentence(res.Err) + " Latchkey tries again in a moment.")
-			d.interval = min(d.interval*2, pollMaxOffline)
+			d.pace.Failed()
 		default:
 			d.quiet()
 		}
@@ -693,16 +683,15 @@ func (d *recoveryDialog) after() {
 	changed := !ok || state != d.shown
 	switch {
 	case changed:
-		d.interval = pollFirst
+		d.pace.Reset()
 	case d.status.Hidden:
-		d.interval = min(d.interval*3/2, pollMax)
+		d.pace.Quiet()
 	}
 	if changed || state == vault.RecoveryQueued {
 		d.render() // a queued request's next try and last failure change too
 	}
-	switch state {
-	case vault.RecoveryQueued, vault.RecoverySent, companion.StateForwarded, companion.StateApproved, companion.StateLinkEmailed:
-		d.schedule(d.interval)
+	if ok && companion.Followed(r) {
+		d.schedule(d.pace.Wait())
 	}
 }
 

@@ -113,7 +113,7 @@ func TestRecoverRequestApprovedReenrol(t *testing.T) {
 	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, strings.ToUpper(req.Phrase)); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.Advance(pollFirst + time.Second) // the dialog's next poll
+	r.sched.Advance(companion.PollFirst + time.Second) // the dialog's next poll
 	if !r.shows("The recovery link arrived") {
 		t.Fatalf("the delivered link is not shown: %q", texts(t, overlays(r.w)...))
 	}
@@ -179,7 +179,7 @@ func TestRecoverWithoutPasswordLinkByEmail(t *testing.T) {
 	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, req.Phrase); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.Advance(pollFirst + time.Second)
+	r.sched.Advance(companion.PollFirst + time.Second)
 	if !r.shows("The recovery link was e-mailed to ann@acme.example") || r.stored().Link != "" {
 		t.Fatalf("the app holds the link of a request without the password: %q", texts(t, overlays(r.w)...))
 	}
@@ -247,7 +247,7 @@ func TestRecoverDenied(t *testing.T) {
 	if _, err := r.p.client().Deny(context.Background(), r.admin, item.ID, "call me first"); err != nil {
 		t.Fatal(err)
 	}
-	r.sched.Advance(pollFirst + time.Second)
+	r.sched.Advance(companion.PollFirst + time.Second)
 	if !r.shows("An admin denied your last request") {
 		t.Fatalf("the denial is not shown: %q", texts(t, overlays(r.w)...))
 	}
@@ -264,6 +264,31 @@ func TestRecoverExpired(t *testing.T) {
 	buttonIn(t, "Send request", overlays(r.w)...)
 }
 
+// A request whose expiry passed by this computer's clock is asked about
+// once more (companion.Followed): with this clock a minute ahead of the
+// portal's, an admin approved in the request's last minute, after the
+// dialog's last poll, and the link still arrives. The dialog used to stop
+// at the local expiry and show the request as expired for good.
+func TestRecoverAskedOncePastLocalExpiry(t *testing.T) {
+	r := newRecoverEnv(t, func(o *portal.Options) { o.RecoveryRequestTTL = 2 * time.Minute })
+	r.clk.lag.Store(int64(time.Minute))
+	r.ask("")
+	r.sched.Advance(48 * time.Second) // polls at 10, 25 and 47.5 s: pending
+	r.clk.sync()
+	item := r.p.onlyRequest(r.admin)
+	if _, err := r.p.client().Approve(context.Background(), r.admin, item.ID, r.stored().Phrase); err != nil {
+		t.Fatal(err)
+	}
+	r.sched.Advance(35 * time.Second) // the next round, at 81 s, is past the expiry by this clock
+	if !r.shows("Your last request expired") {
+		t.Fatalf("past its expiry the request is not shown as expired: %q", texts(t, overlays(r.w)...))
+	}
+	r.sched.Advance(companion.PollFirst + time.Second)
+	if !r.shows("The recovery link arrived") {
+		t.Fatalf("the approval after the last poll is lost: %v", r.stored())
+	}
+}
+
 // The dialog polls every ~10 s while nothing changes, then less often.
 func TestRecoverPollingBacksOff(t *testing.T) {
 	r := newRecoverEnv(t, nil)
@@ -271,11 +296,11 @@ func TestRecoverPollingBacksOff(t *testing.T) {
 	d := r.dialog()
 	var waits []time.Duration
 	for range 6 {
-		waits = append(waits, d.interval)
-		r.sched.Advance(d.interval)
+		waits = append(waits, d.pace.Wait())
+		r.sched.Advance(d.pace.Wait())
 	}
-	if waits[0] != pollFirst || waits[len(waits)-1] <= pollFirst || waits[len(waits)-1] > pollMax {
-		t.Errorf("poll intervals %v: want %v first, growing up to %v", waits, pollFirst, pollMax)
+	if waits[0] != companion.PollFirst || waits[len(waits)-1] <= companion.PollFirst || waits[len(waits)-1] > companion.PollMax {
+		t.Errorf("poll intervals %v: want %v first, growing up to %v", waits, companion.PollFirst, companion.PollMax)
 	}
 	d.dlg.Hide()
 	if d.timer != nil || !d.closed {

@@ -45,7 +45,7 @@ func (w *Window) refreshTray() {
 		for _, a := range w.list.all {
 			if a.Favourite {
 				a := a
-				favs = append(favs, fyne.NewMenuItem("Copy code: "+display(a), func() { w.list.copy(a) }))
+				favs = append(favs, fyne.NewMenuItem("Copy code: "+a.Label(), func() { w.list.copy(a) }))
 			}
 		}
 		if len(favs) > 0 {

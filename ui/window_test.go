@@ -212,7 +212,10 @@ func TestEditAndFavourite(t *testing.T) {
 	if w.list.shown[0].ID != "b" {
 		t.Error("favourite not listed first")
 	}
-	w.list.change("a", func(a *vault.Account) { a.Group = "Customer A"; a.Note = "desk" }, nil)
+	w.list.change(w.list.shown[1], func(a vault.Account) (vault.Account, error) {
+		a.Group, a.Note = "Customer A", "desk"
+		return a, nil
+	}, nil)
 	got := e.vaultAccounts()
 	if got[0].Group != "Customer A" || !got[1].Favourite {
 		t.Errorf("edits not saved: %+v", got)
@@ -230,6 +233,37 @@ func TestHOTPNextCode(t *testing.T) {
 	w.list.advance(w.list.shown[0])
 	if w.list.rows[0].code != "287 082" || e.vaultAccounts()[0].Counter != 1 {
 		t.Fatalf("after next: %+v", w.list.rows[0])
+	}
+}
+
+// "Next code" of a menu opened while the account was HOTP checks the type
+// of the account as stored: a TOTP account's counter does not move (the
+// window advanced it, unchecked, before app.AdvanceCounter).
+func TestNextCodeRefusesTOTP(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("a", "Acme", "ann", "JBSWY3DPEHPK3PXP"))
+	w := e.open()
+	stale := w.list.shown[0]
+	stale.Type = vault.HOTP // as a menu built before it was replaced saw it
+	w.list.advance(stale)
+	if c := e.vaultAccounts()[0].Counter; c != 0 {
+		t.Errorf("TOTP counter advanced to %d", c)
+	}
+	if !hasText(t, w, `"Acme: ann" is a totp account: only HOTP counters advance`) {
+		t.Error("no error shown")
+	}
+}
+
+// An account deleted in another window is named when a change misses it.
+func TestChangeDeletedAccount(t *testing.T) {
+	e := newEnv(t, time.Unix(1e9, 0)).withAccounts(acct("a", "Acme", "ann", "JBSWY3DPEHPK3PXP"))
+	w := e.open()
+	gone := w.list.shown[0]
+	if err := w.vault.Update(func(d *vault.Document) error { d.Accounts = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	w.list.setFavourite(gone, true)
+	if !hasText(t, w, `"Acme: ann" was deleted meanwhile`) {
+		t.Error("the vanished account is not named")
 	}
 }
 

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"strings"
 	"time"
 )
 
@@ -99,6 +100,26 @@ type Portal struct {
 	SessionExpiresAt time.Time `json:"session_expires_at,omitzero"`
 
 	extra extra
+}
+
+// Label names the account for people, never with a secret: "Issuer: Name",
+// the issuer alone when the name is empty, the name alone when the issuer
+// is. Messages that quote it use %q.
+func (a Account) Label() string {
+	switch {
+	case a.Issuer == "":
+		return a.Name
+	case a.Name == "":
+		return a.Issuer
+	}
+	return a.Issuer + ": " + a.Name
+}
+
+// LabelKey is the issuer and the name, trimmed and lower-cased: two
+// accounts with the same key are the same account to the user, whatever
+// their secrets.
+func (a Account) LabelKey() string {
+	return strings.ToLower(strings.TrimSpace(a.Issuer)) + "\x00" + strings.ToLower(strings.TrimSpace(a.Name))
 }
 
 // BackupCodesLeft counts the backup codes that can still be used: unused

@@ -95,10 +95,5 @@ func sameJSON(a, b any) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ab, bb)
 }
 
-// accountLabel names an account in messages; it never includes secrets.
-func accountLabel(a *Account) string {
-	if a.Issuer == "" {
-		return fmt.Sprintf("account %q", a.Name)
-	}
-	return fmt.Sprintf("account %q", a.Issuer+": "+a.Name)
-}
+// accountLabel names an account in a conflict: account "Issuer: Name".
+func accountLabel(a *Account) string { return fmt.Sprintf("account %q", a.Label()) }

@@ -3,7 +3,6 @@ package companion
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	gosync "sync"
 	"time"
 
@@ -123,16 +122,7 @@ func (c *Companion) account(id string) (vault.Account, error) {
 // binding returns a's portal binding, or an error saying it has none.
 func binding(a vault.Account) (*vault.Portal, error) {
 	if a.Portal == nil || a.Portal.URL == "" {
-		return nil, fmt.Errorf("%s is %w", Label(a), ErrNotLinked)
+		return nil, fmt.Errorf("%q is %w", a.Label(), ErrNotLinked)
 	}
 	return a.Portal, nil
-}
-
-// Label names an account in messages, never with a secret: "Issuer: Name"
-// in quotes.
-func Label(a vault.Account) string {
-	if a.Issuer == "" {
-		return strconv.Quote(a.Name)
-	}
-	return strconv.Quote(a.Issuer + ": " + a.Name)
 }

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -178,7 +179,7 @@ func (c *Companion) Propose(req LinkRequest) (Proposal, error) {
 	default:
 		labels := make([]string, len(found))
 		for i, a := range found {
-			labels[i] = Label(a)
+			labels[i] = strconv.Quote(a.Label())
 		}
 		slices.Sort(labels)
 		return Proposal{}, fmt.Errorf("%d accounts match %s (%s); link one by hand with its full name", len(found), who, strings.Join(labels, ", "))
@@ -253,6 +254,18 @@ func (c *Companion) Unlink(id string) (vault.Account, error) {
 		return vault.Account{}, err
 	}
 	return before, nil
+}
+
+// updateLinked changes a's portal binding, provided the account is still
+// in the vault and linked to portalURL, and returns the account as saved.
+func (c *Companion) updateLinked(a vault.Account, portalURL string, change func(*vault.Portal)) (vault.Account, error) {
+	return app.UpdateAccount(c.v, a, func(cur vault.Account) (vault.Account, error) {
+		if cur.Portal == nil || !samePortal(cur.Portal.URL, portalURL) {
+			return cur, fmt.Errorf("%q was linked elsewhere meanwhile", a.Label())
+		}
+		change(cur.Portal)
+		return cur, nil
+	})
 }
 
 // samePortal compares two canonical portal URLs.

@@ -97,7 +97,7 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 	}
 	cl, err := c.Client(p.URL)
 	if err != nil {
-		return Completed{}, fmt.Errorf("recovery of %s: %w", Label(a), err)
+		return Completed{}, fmt.Errorf("recovery of %q: %w", a.Label(), err)
 	}
 	var r vault.RecoveryRequest
 	if p.Recovery != nil {
@@ -116,7 +116,7 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 	case r.State == vault.RecoveryEnrolling && r.EnrolSession != "" && now.Before(r.EnrolSessionExpiresAt):
 		// An earlier run stopped after redeeming: resume with its session.
 	default:
-		if needsPoll(r) {
+		if Pollable(r) {
 			res, err := c.poll(ctx, a, r)
 			if err != nil {
 				return Completed{}, err
@@ -153,13 +153,13 @@ func (c *Companion) NeedsPassword(a vault.Account, pasted bool) bool {
 // noLink explains why there is nothing to redeem.
 func (c *Companion) noLink(a vault.Account, r vault.RecoveryRequest) error {
 	if r.State == "" {
-		return fmt.Errorf("%s: %w: there is no recovery request", Label(a), ErrNoLink)
+		return fmt.Errorf("%q: %w: there is no recovery request", a.Label(), ErrNoLink)
 	}
 	state := State(r, c.now())
 	if state == StateEnrolmentLapsed {
-		return fmt.Errorf("%s: %w", Label(a), ErrEnrolmentLapsed)
+		return fmt.Errorf("%q: %w", a.Label(), ErrEnrolmentLapsed)
 	}
-	return fmt.Errorf("%s: %w (the request is %s)", Label(a), ErrNoLink, state)
+	return fmt.Errorf("%q: %w (the request is %s)", a.Label(), ErrNoLink, state)
 }
 
 // linkFor reads a pasted link for a's portal: a link naming another host
@@ -167,19 +167,19 @@ func (c *Companion) noLink(a vault.Account, r vault.RecoveryRequest) error {
 func linkFor(a vault.Account, pasted string) (string, error) {
 	token, err := lksync.LinkToken(pasted)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", Label(a), err)
+		return "", fmt.Errorf("%q: %w", a.Label(), err)
 	}
 	if strings.Contains(pasted, "://") {
 		u, err := url.Parse(strings.TrimSpace(pasted))
 		if err != nil {
-			return "", fmt.Errorf("%s: the recovery link is not a URL", Label(a))
+			return "", fmt.Errorf("%q: the recovery link is not a URL", a.Label())
 		}
 		bound, err := url.Parse(a.Portal.URL)
 		if err != nil {
-			return "", fmt.Errorf("%s: its portal URL: %w", Label(a), err)
+			return "", fmt.Errorf("%q: its portal URL: %w", a.Label(), err)
 		}
 		if lksync.Origin(u) != lksync.Origin(bound) {
-			return "", fmt.Errorf("%s: %w: it is from %s, the account is linked to %s", Label(a), ErrLinkElsewhere, lksync.Origin(u), lksync.Origin(bound))
+			return "", fmt.Errorf("%q: %w: it is from %s, the account is linked to %s", a.Label(), ErrLinkElsewhere, lksync.Origin(u), lksync.Origin(bound))
 		}
 	}
 	return token, nil
@@ -190,7 +190,7 @@ func linkFor(a vault.Account, pasted string) (string, error) {
 // which a refusal then drops.
 func (c *Companion) redeem(ctx context.Context, cl *lksync.Client, a vault.Account, r vault.RecoveryRequest, token, password string, stored bool) (vault.RecoveryRequest, error) {
 	if password == "" {
-		return r, fmt.Errorf("%s: %w", Label(a), ErrPasswordNeeded)
+		return r, fmt.Errorf("%q: %w", a.Label(), ErrPasswordNeeded)
 	}
 	g, err := cl.RedeemLink(ctx, token, password)
 	if err != nil {
@@ -199,21 +199,21 @@ func (c *Companion) redeem(ctx context.Context, cl *lksync.Client, a vault.Accou
 			switch apiErr.Status {
 			case http.StatusUnauthorized:
 				// Nothing was spent: the link stays, for the right password.
-				return r, fmt.Errorf("%s at %s: %w", Label(a), a.Portal.URL, ErrWrongPassword)
+				return r, fmt.Errorf("%q at %s: %w", a.Label(), a.Portal.URL, ErrWrongPassword)
 			case http.StatusBadRequest, http.StatusNotFound, http.StatusGone:
 				if stored {
 					next := r
 					next.Link, next.LinkExpiresAt = "", time.Time{}
 					if _, serr := c.setRecovery(a, &next); serr != nil {
-						return r, fmt.Errorf("%s: %w (%s), and dropping it from the vault failed: %v", Label(a), ErrLinkUnusable, apiErr.Message, serr)
+						return r, fmt.Errorf("%q: %w (%s), and dropping it from the vault failed: %v", a.Label(), ErrLinkUnusable, apiErr.Message, serr)
 					}
 				}
-				return r, fmt.Errorf("%s: %w (%s)", Label(a), ErrLinkUnusable, apiErr.Message)
+				return r, fmt.Errorf("%q: %w (%s)", a.Label(), ErrLinkUnusable, apiErr.Message)
 			case http.StatusForbidden:
-				return r, fmt.Errorf("%s: the portal refused the recovery link: %s", Label(a), apiErr.Message)
+				return r, fmt.Errorf("%q: the portal refused the recovery link: %s", a.Label(), apiErr.Message)
 			}
 		}
-		return r, fmt.Errorf("redeeming the recovery link of %s: %w", Label(a), err)
+		return r, fmt.Errorf("redeeming the recovery link of %q: %w", a.Label(), err)
 	}
 	next := r
 	if next.State == "" {
@@ -226,7 +226,7 @@ func (c *Companion) redeem(ctx context.Context, cl *lksync.Client, a vault.Accou
 	if _, err := c.setRecovery(a, &next); err != nil {
 		// The link is spent and its session not kept: only a new link
 		// helps. The account's secret is untouched.
-		return r, fmt.Errorf("the recovery link of %s was used, but the vault could not keep its session (%w); ask for a new link", Label(a), err)
+		return r, fmt.Errorf("the recovery link of %q was used, but the vault could not keep its session (%w); ask for a new link", a.Label(), err)
 	}
 	return next, nil
 }
@@ -241,7 +241,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 	for begun := 0; ; {
 		if r.EnrolURI == "" || !c.now().Before(r.EnrolExpiresAt) {
 			if begun == maxEnrolAttempts {
-				return Completed{}, fmt.Errorf("the portal replaced the new authenticator of %s twice while it was being confirmed; run the recovery again", Label(a))
+				return Completed{}, fmt.Errorf("the portal replaced the new authenticator of %q twice while it was being confirmed; run the recovery again", a.Label())
 			}
 			begun++
 			e, err := cl.BeginEnrolment(ctx, r.EnrolSession)
@@ -256,7 +256,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 			// Kept before the portal confirms it, so the secret of a
 			// confirmed authenticator is always in the vault.
 			if _, err := c.setRecovery(a, &next); err != nil {
-				return Completed{}, fmt.Errorf("keeping the new authenticator of %s in the vault: %w; nothing was confirmed, run the recovery again", Label(a), err)
+				return Completed{}, fmt.Errorf("keeping the new authenticator of %q in the vault: %w; nothing was confirmed, run the recovery again", a.Label(), err)
 			}
 			r = next
 		}
@@ -266,7 +266,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 		}
 		code, err := codes.Generate(fresh, c.now())
 		if err != nil {
-			return Completed{}, fmt.Errorf("the code of the new authenticator of %s: %w", Label(a), err)
+			return Completed{}, fmt.Errorf("the code of the new authenticator of %q: %w", a.Label(), err)
 		}
 		got, err := cl.ConfirmEnrolment(ctx, r.EnrolSession, api.EnrolmentConfirm{FactorID: r.EnrolFactorID, Code: code})
 		if err == nil {
@@ -274,7 +274,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 		}
 		var apiErr *api.APIError
 		if !errors.As(err, &apiErr) {
-			return Completed{}, fmt.Errorf("confirming the new authenticator of %s: %w", Label(a), err)
+			return Completed{}, fmt.Errorf("confirming the new authenticator of %q: %w", a.Label(), err)
 		}
 		switch apiErr.Status {
 		case http.StatusConflict:
@@ -292,7 +292,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 		case http.StatusNotFound, http.StatusGone:
 			r.EnrolURI = "" // lapsed: begin again
 		case http.StatusBadRequest:
-			return Completed{}, fmt.Errorf("%s: %w (%s): check this computer's clock", Label(a), ErrCodeRefused, apiErr.Message)
+			return Completed{}, fmt.Errorf("%q: %w (%s): check this computer's clock", a.Label(), ErrCodeRefused, apiErr.Message)
 		default:
 			return Completed{}, c.enrolFailed(a, r, "confirming the new authenticator", err)
 		}
@@ -308,11 +308,11 @@ func (c *Companion) enrolFailed(a vault.Account, r vault.RecoveryRequest, step s
 		next.EnrolSession, next.EnrolSessionExpiresAt = "", time.Time{}
 		next.EnrolFactorID, next.EnrolURI, next.EnrolExpiresAt = 0, "", time.Time{}
 		if _, serr := c.setRecovery(a, &next); serr != nil {
-			return fmt.Errorf("%s: %w, and the vault could not record it: %v", Label(a), ErrEnrolmentLapsed, serr)
+			return fmt.Errorf("%q: %w, and the vault could not record it: %v", a.Label(), ErrEnrolmentLapsed, serr)
 		}
-		return fmt.Errorf("%s: %w", Label(a), ErrEnrolmentLapsed)
+		return fmt.Errorf("%q: %w", a.Label(), ErrEnrolmentLapsed)
 	}
-	return fmt.Errorf("%s of %s: %w", step, Label(a), err)
+	return fmt.Errorf("%s of %q: %w", step, a.Label(), err)
 }
 
 func grantToken(a api.SignInAnswer) string {
@@ -327,15 +327,15 @@ func grantToken(a api.SignInAnswer) string {
 func pendingAccount(a vault.Account, uri, secret string) (vault.Account, error) {
 	fresh, err := otpauth.Parse(uri)
 	if err != nil {
-		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %s: %w", Label(a), err)
+		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %q: %w", a.Label(), err)
 	}
 	if fresh.Type != vault.TOTP {
-		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %s is %s, not TOTP", Label(a), fresh.Type)
+		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %q is %s, not TOTP", a.Label(), fresh.Type)
 	}
 	if secret != "" {
 		canon, err := otpauth.CanonicalSecret(secret)
 		if err != nil || canon != fresh.Secret {
-			return vault.Account{}, fmt.Errorf("the portal's new authenticator for %s: its secret and its otpauth URI disagree", Label(a))
+			return vault.Account{}, fmt.Errorf("the portal's new authenticator for %q: its secret and its otpauth URI disagree", a.Label())
 		}
 	}
 	return fresh, nil
@@ -380,7 +380,7 @@ func (c *Companion) apply(ctx context.Context, cl *lksync.Client, a vault.Accoun
 		return nil
 	})
 	if err != nil {
-		return Completed{}, fmt.Errorf("the portal confirmed the new authenticator of %s, but the vault could not save it (%w); its secret is kept pending in the vault: run the recovery again to finish", Label(a), err)
+		return Completed{}, fmt.Errorf("the portal confirmed the new authenticator of %q, but the vault could not save it (%w); its secret is kept pending in the vault: run the recovery again to finish", a.Label(), err)
 	}
 	if savedSession == "" {
 		saved, err := cl.EnrolmentSaved(ctx, r.EnrolSession)
@@ -421,23 +421,12 @@ func storeCodes(a vault.Account, got api.EnrolmentCodes, now time.Time) (vault.A
 // setRecovery stores r (nil: none) as the account's request and returns
 // the account as saved.
 func (c *Companion) setRecovery(a vault.Account, r *vault.RecoveryRequest) (vault.Account, error) {
-	var saved vault.Account
-	err := c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
-		}
-		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) {
-			return fmt.Errorf("%s was linked elsewhere meanwhile", Label(a))
-		}
+	return c.updateLinked(a, a.Portal.URL, func(cur *vault.Portal) {
 		if r == nil {
-			cur.Portal.Recovery = nil
+			cur.Recovery = nil
 		} else {
 			rr := *r
-			cur.Portal.Recovery = &rr
+			cur.Recovery = &rr
 		}
-		saved = cur.Clone()
-		return nil
 	})
-	return saved, err
 }

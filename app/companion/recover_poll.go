@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/portal/api"
 	"github.com/latchkey/latchkey/vault"
 )
@@ -27,9 +29,12 @@ type Polled struct {
 	Err error
 }
 
-// needsPoll reports whether asking the portal about r can tell anything
+// Pollable reports whether asking the portal about r can tell anything
 // new: it was sent, no link is here yet, and the portal has not closed it.
-func needsPoll(r vault.RecoveryRequest) bool {
+// A request whose expiry passed by this computer's clock is asked about
+// once more: only the portal's answer is final (an admin may have approved
+// it in its last minute, or the clocks disagree).
+func Pollable(r vault.RecoveryRequest) bool {
 	if r.State != vault.RecoverySent || r.PollToken == "" || r.Link != "" {
 		return false
 	}
@@ -38,6 +43,56 @@ func needsPoll(r vault.RecoveryRequest) bool {
 		return false
 	}
 	return true
+}
+
+// Followed reports whether a view that follows r while it is open (the
+// desktop's recovery dialog) keeps a schedule: a queued request is to be
+// sent (Flush), a pollable one asked about (Poll). Any other is settled
+// until the user acts.
+func Followed(r vault.RecoveryRequest) bool {
+	return r.State == vault.RecoveryQueued || Pollable(r)
+}
+
+// The pace of a view following a request: it asks every PollFirst at first,
+// each answer without news waiting half again as long, up to PollMax; a
+// portal that cannot be asked doubles the wait, up to PollMaxOffline. News,
+// or the user asking, starts over at PollFirst. (The queue of a closed
+// view keeps its own, slower schedule: Options.RetryBase and RetryMax.)
+const (
+	PollFirst      = 10 * time.Second
+	PollMax        = time.Minute
+	PollMaxOffline = 2 * time.Minute
+)
+
+// PollPace is the wait before a view's next poll. The zero value waits
+// PollFirst.
+type PollPace struct{ wait time.Duration }
+
+// Wait is the wait before the next poll.
+func (p *PollPace) Wait() time.Duration {
+	if p.wait <= 0 {
+		return PollFirst
+	}
+	return p.wait
+}
+
+// Reset starts over at PollFirst: there was news, or the user asked.
+func (p *PollPace) Reset() { p.wait = PollFirst }
+
+// Quiet slows down after an answer without news.
+func (p *PollPace) Quiet() { p.wait = min(p.Wait()*3/2, PollMax) }
+
+// Failed slows down faster after the portal could not be asked.
+func (p *PollPace) Failed() { p.wait = min(p.Wait()*2, PollMaxOffline) }
+
+// FirstPoll is the wait before the first poll of a view that opens on r:
+// a request asked about a moment ago (by another window, or before a
+// restart) waits out the rest of PollFirst; any other is asked at once.
+func FirstPoll(r vault.RecoveryRequest, now time.Time) time.Duration {
+	if r.CheckedAt.IsZero() {
+		return 0
+	}
+	return max(PollFirst-now.Sub(r.CheckedAt), 0)
 }
 
 // Poll asks the portal where the account's recovery request stands
@@ -57,7 +112,7 @@ func (c *Companion) Poll(ctx context.Context, id string) (Polled, error) {
 		return Polled{}, err
 	}
 	if p.Recovery == nil {
-		return Polled{}, fmt.Errorf("%s has no recovery request", Label(a))
+		return Polled{}, fmt.Errorf("%q has no recovery request", a.Label())
 	}
 	return c.poll(ctx, a, *p.Recovery)
 }
@@ -83,7 +138,7 @@ func (c *Companion) PollAll(ctx context.Context) ([]Polled, error) {
 
 func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryRequest) (Polled, error) {
 	res := Polled{Account: a, Request: r, State: State(r, c.now())}
-	if !needsPoll(r) {
+	if !Pollable(r) {
 		return res, nil
 	}
 	cl, err := c.Client(a.Portal.URL)
@@ -98,7 +153,7 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 		// The portal forgets a request some time after it lapsed.
 		st = api.RecoveryStatus{Status: api.RecoveryExpired}
 	case err != nil:
-		res.Err = fmt.Errorf("asking %s about the recovery request of %s: %w", a.Portal.URL, Label(a), err)
+		res.Err = fmt.Errorf("asking %s about the recovery request of %q: %w", a.Portal.URL, a.Label(), err)
 		return res, nil
 	}
 	next := r
@@ -113,9 +168,9 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 	saved, err := c.updateRecovery(a, r, func(cur *vault.RecoveryRequest) { *cur = next })
 	if err != nil {
 		if st.Link != nil {
-			return res, fmt.Errorf("the recovery link for %s arrived but the vault could not keep it (%w): use the link in the e-mail the portal sent", Label(a), err)
+			return res, fmt.Errorf("the recovery link for %q arrived but the vault could not keep it (%w): use the link in the e-mail the portal sent", a.Label(), err)
 		}
-		return res, fmt.Errorf("recording the recovery status of %s: %w", Label(a), err)
+		return res, fmt.Errorf("recording the recovery status of %q: %w", a.Label(), err)
 	}
 	return Polled{Account: saved, Request: next, State: State(next, c.now()), Checked: true, NewLink: st.Link != nil}, nil
 }
@@ -124,19 +179,12 @@ func (c *Companion) poll(ctx context.Context, a vault.Account, r vault.RecoveryR
 // the one read (same portal, same request), and returns the account as
 // saved.
 func (c *Companion) updateRecovery(a vault.Account, was vault.RecoveryRequest, edit func(*vault.RecoveryRequest)) (vault.Account, error) {
-	var saved vault.Account
-	err := c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(a.ID)
-		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
-		}
+	return app.UpdateAccount(c.v, a, func(cur vault.Account) (vault.Account, error) {
 		if cur.Portal == nil || !samePortal(cur.Portal.URL, a.Portal.URL) || cur.Portal.Recovery == nil ||
 			!cur.Portal.Recovery.RequestedAt.Equal(was.RequestedAt) {
-			return fmt.Errorf("the recovery request of %s changed meanwhile", Label(a))
+			return cur, fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
 		}
 		edit(cur.Portal.Recovery)
-		saved = cur.Clone()
-		return nil
+		return cur, nil
 	})
-	return saved, err
 }

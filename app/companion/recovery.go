@@ -2,8 +2,6 @@ package companion
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/portal/api"
-	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -97,11 +94,11 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		return Outcome{}, err
 	}
 	if p.Email == "" {
-		return Outcome{}, fmt.Errorf("%s has %w", Label(a), ErrNoEmail)
+		return Outcome{}, fmt.Errorf("%q has %w", a.Label(), ErrNoEmail)
 	}
 	if r := p.Recovery; r != nil && !opts.Replace {
 		if state := State(*r, c.now()); InProgress(state) {
-			return Outcome{}, fmt.Errorf("%s: %w (%s since %s)", Label(a), ErrOutstanding, state, r.RequestedAt.Local().Format("2006-01-02 15:04"))
+			return Outcome{}, fmt.Errorf("%q: %w (%s since %s)", a.Label(), ErrOutstanding, state, r.RequestedAt.Local().Format("2006-01-02 15:04"))
 		}
 	}
 	now := c.now().UTC()
@@ -118,28 +115,18 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		c.markFailedAttempt(&req, sendErr, now)
 		out.Queued = sendErr
 	case isStatus(sendErr, 401):
-		return Outcome{}, fmt.Errorf("recovery request for %s at %s: %w", Label(a), p.URL, ErrWrongPassword)
+		return Outcome{}, fmt.Errorf("recovery request for %q at %s: %w", a.Label(), p.URL, ErrWrongPassword)
 	default:
-		return Outcome{}, fmt.Errorf("recovery request for %s: %w", Label(a), sendErr)
+		return Outcome{}, fmt.Errorf("recovery request for %q: %w", a.Label(), sendErr)
 	}
-	err = c.v.Update(func(d *vault.Document) error {
-		cur, ok := d.Account(id)
-		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
-		}
-		if cur.Portal == nil || !samePortal(cur.Portal.URL, p.URL) {
-			return fmt.Errorf("%s was linked elsewhere meanwhile", Label(a))
-		}
-		cur.Portal.Recovery = &req
-		out.Account = cur.Clone()
-		return nil
-	})
+	saved, err := c.updateLinked(a, p.URL, func(cur *vault.Portal) { cur.Recovery = &req })
 	out.Request = req
 	if err != nil {
 		// A sent request's phrase is in out.Request, so the caller can still
 		// show it although the vault does not hold it.
-		return out, fmt.Errorf("recovery request for %s: saving it in the vault: %w", Label(a), err)
+		return out, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
 	}
+	out.Account = saved
 	return out, nil
 }
 
@@ -209,13 +196,7 @@ func Offline(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == 429 || apiErr.Status >= 500
 	}
-	var certErr *tls.CertificateVerificationError
-	var pinErr *lksync.PinMismatchError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &pinErr) || errors.As(err, &unknownCA) ||
-		errors.As(err, &hostErr) || errors.As(err, &invalid) {
+	if _, refused := certificateKind(err); refused {
 		return false
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
@@ -395,7 +376,7 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 		cur, ok := d.Account(a.ID)
 		if !ok || cur.Portal == nil || cur.Portal.Recovery == nil || !samePortal(cur.Portal.URL, a.Portal.URL) ||
 			cur.Portal.Recovery.State != vault.RecoveryQueued || !cur.Portal.Recovery.RequestedAt.Equal(r.RequestedAt) {
-			return fmt.Errorf("the recovery request of %s changed meanwhile", Label(a))
+			return fmt.Errorf("the recovery request of %q changed meanwhile", a.Label())
 		}
 		cur.Portal.Recovery = &next
 		res.Account = cur.Clone()
@@ -403,7 +384,7 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 	})
 	res.Request = next
 	if err != nil {
-		return res, fmt.Errorf("recovery request for %s: saving it in the vault: %w", Label(a), err)
+		return res, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
 	}
 	return res, nil
 }

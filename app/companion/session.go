@@ -48,7 +48,7 @@ var (
 // package; String and LogValue show none.
 type Session struct {
 	AccountID string
-	Label     string // the account, as Label names it
+	Label     string // the account, as vault.Account.Label names it
 	Portal    string // canonical URL
 	Email     string
 	ExpiresAt time.Time
@@ -57,7 +57,7 @@ type Session struct {
 
 // String names the session without its token.
 func (s Session) String() string {
-	return fmt.Sprintf("Session{portal: %s, account: %s, expires_at: %s, token: %s}",
+	return fmt.Sprintf("Session{portal: %s, account: %q, expires_at: %s, token: %s}",
 		s.Portal, s.Label, s.ExpiresAt.UTC().Format(time.RFC3339), redactedShape(s.token))
 }
 
@@ -102,13 +102,13 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 		return SignedIn{}, err
 	}
 	if p.Email == "" {
-		return SignedIn{}, fmt.Errorf("%s has %w", Label(a), ErrNoEmail)
+		return SignedIn{}, fmt.Errorf("%q has %w", a.Label(), ErrNoEmail)
 	}
 	if a.Type != vault.TOTP {
-		return SignedIn{}, fmt.Errorf("%s is a %s account; signing in to a portal takes a TOTP account", Label(a), a.Type)
+		return SignedIn{}, fmt.Errorf("%q is a %s account; signing in to a portal takes a TOTP account", a.Label(), a.Type)
 	}
 	if password == "" {
-		return SignedIn{}, fmt.Errorf("signing in as %s: the password is empty", Label(a))
+		return SignedIn{}, fmt.Errorf("signing in as %q: the password is empty", a.Label())
 	}
 	cl, err := c.Client(p.URL)
 	if err != nil {
@@ -144,11 +144,11 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 		_ = cl.SignOut(ctx, g.Token) // it can only enrol, which is the browser's job
 		return SignedIn{}, fmt.Errorf("signing in to %s as %s: %w", p.URL, p.Email, ErrEnrolFirst)
 	}
-	s := Session{AccountID: a.ID, Label: Label(a), Portal: p.URL, Email: p.Email, ExpiresAt: g.ExpiresAt.UTC(), token: g.Token}
+	s := Session{AccountID: a.ID, Label: a.Label(), Portal: p.URL, Email: p.Email, ExpiresAt: g.ExpiresAt.UTC(), token: g.Token}
 	replaced, err := c.keepSession(a, s)
 	if err != nil {
 		_ = cl.SignOut(ctx, g.Token)
-		return SignedIn{}, fmt.Errorf("keeping the session of %s in the vault: %w", Label(a), err)
+		return SignedIn{}, fmt.Errorf("keeping the session of %q in the vault: %w", a.Label(), err)
 	}
 	for _, old := range replaced {
 		_ = cl.SignOut(ctx, old) // superseded; it would lapse anyway
@@ -162,13 +162,13 @@ func (c *Companion) SignIn(ctx context.Context, id, password string) (SignedIn, 
 // then the next period's once if the portal refused it.
 func (c *Companion) secondFactor(ctx context.Context, cl *lksync.Client, a vault.Account, ans api.SignInAnswer) (api.SignInAnswer, error) {
 	if !slices.Contains(ans.Methods, api.MethodTOTP) {
-		return ans, fmt.Errorf("signing in as %s: the portal does not take an authenticator code now (it offers %s)", Label(a), strings.Join(ans.Methods, ", "))
+		return ans, fmt.Errorf("signing in as %q: the portal does not take an authenticator code now (it offers %s)", a.Label(), strings.Join(ans.Methods, ", "))
 	}
 	now := c.now()
 	for i, gen := range []func(vault.Account, time.Time) (string, error){codes.Generate, codes.Next} {
 		code, err := gen(a, now)
 		if err != nil {
-			return ans, fmt.Errorf("the code of %s: %w", Label(a), err)
+			return ans, fmt.Errorf("the code of %q: %w", a.Label(), err)
 		}
 		next, err := cl.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
 		if err == nil {
@@ -179,15 +179,15 @@ func (c *Companion) secondFactor(ctx context.Context, cl *lksync.Client, a vault
 			continue
 		}
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
-			return ans, fmt.Errorf("signing in as %s: %w: wait for the next code, and check this computer's clock", Label(a), ErrCodeNotAccepted)
+			return ans, fmt.Errorf("signing in as %q: %w: wait for the next code, and check this computer's clock", a.Label(), ErrCodeNotAccepted)
 		}
 		return ans, signInFailed(a, a.Portal.URL, err)
 	}
-	return ans, fmt.Errorf("signing in as %s: %w", Label(a), ErrCodeNotAccepted)
+	return ans, fmt.Errorf("signing in as %q: %w", a.Label(), ErrCodeNotAccepted)
 }
 
 func signInFailed(a vault.Account, portalURL string, err error) error {
-	return fmt.Errorf("signing in to %s as %s: %w", portalURL, Label(a), err)
+	return fmt.Errorf("signing in to %s as %q: %w", portalURL, a.Label(), err)
 }
 
 // keepSession stores s on its account's binding and drops the sessions of
@@ -197,10 +197,10 @@ func (c *Companion) keepSession(a vault.Account, s Session) ([]string, error) {
 	err := c.v.Update(func(d *vault.Document) error {
 		cur, ok := d.Account(a.ID)
 		if !ok {
-			return fmt.Errorf("%s was deleted meanwhile", Label(a))
+			return fmt.Errorf("%q was deleted meanwhile", a.Label())
 		}
 		if cur.Portal == nil || !samePortal(cur.Portal.URL, s.Portal) {
-			return fmt.Errorf("%s was linked elsewhere meanwhile", Label(a))
+			return fmt.Errorf("%q was linked elsewhere meanwhile", a.Label())
 		}
 		for i := range d.Accounts {
 			o := &d.Accounts[i]
@@ -225,7 +225,7 @@ func (c *Companion) Sessions() []Session {
 		if p == nil || p.SessionToken == "" || !now.Before(p.SessionExpiresAt) {
 			continue
 		}
-		out = append(out, Session{AccountID: a.ID, Label: Label(a), Portal: p.URL, Email: p.Email, ExpiresAt: p.SessionExpiresAt, token: p.SessionToken})
+		out = append(out, Session{AccountID: a.ID, Label: a.Label(), Portal: p.URL, Email: p.Email, ExpiresAt: p.SessionExpiresAt, token: p.SessionToken})
 	}
 	return out
 }
@@ -279,7 +279,7 @@ func (c *Companion) SignOut(ctx context.Context, portalURL string) ([]Session, e
 		if p == nil || p.SessionToken == "" || (portalURL != "" && !samePortal(p.URL, portalURL)) {
 			continue
 		}
-		gone = append(gone, Session{AccountID: a.ID, Label: Label(a), Portal: p.URL, Email: p.Email, ExpiresAt: p.SessionExpiresAt, token: p.SessionToken})
+		gone = append(gone, Session{AccountID: a.ID, Label: a.Label(), Portal: p.URL, Email: p.Email, ExpiresAt: p.SessionExpiresAt, token: p.SessionToken})
 	}
 	if len(gone) == 0 {
 		return nil, nil

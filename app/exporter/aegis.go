@@ -8,100 +8,35 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/vault"
-)
-
-// aegisFile is the top level of an Aegis vault file.
-type aegisFile struct {
-	Version int         `json:"version"`
-	Header  aegisHeader `json:"header"`
-	// DB is an aegisDB for a plain vault, the base64 ciphertext otherwise.
-	DB any `json:"db"`
-}
-
-// aegisHeader has null slots and params in a plain vault.
-type aegisHeader struct {
-	Slots  []aegisSlot  `json:"slots"`
-	Params *aegisParams `json:"params"`
-}
-
-type aegisParams struct {
-	Nonce string `json:"nonce"`
-	Tag   string `json:"tag"`
-}
-
-type aegisSlot struct {
-	Type      int         `json:"type"`
-	UUID      string      `json:"uuid"`
-	Key       string      `json:"key"`
-	KeyParams aegisParams `json:"key_params"`
-	N         int         `json:"n"`
-	R         int         `json:"r"`
-	P         int         `json:"p"`
-	Salt      string      `json:"salt"`
-	Repaired  bool        `json:"repaired"`
-}
-
-type aegisDB struct {
-	Version int          `json:"version"`
-	Entries []aegisEntry `json:"entries"`
-	Groups  []aegisGroup `json:"groups"`
-}
-
-type aegisEntry struct {
-	Type     string    `json:"type"`
-	UUID     string    `json:"uuid"`
-	Name     string    `json:"name"`
-	Issuer   string    `json:"issuer"`
-	Note     string    `json:"note"`
-	Favorite bool      `json:"favorite"`
-	Icon     *string   `json:"icon"`
-	IconMime *string   `json:"icon_mime"`
-	IconHash *string   `json:"icon_hash"`
-	Info     aegisInfo `json:"info"`
-	Groups   []string  `json:"groups"`
-}
-
-type aegisInfo struct {
-	Secret  string  `json:"secret"`
-	Algo    string  `json:"algo"`
-	Digits  int     `json:"digits"`
-	Period  int     `json:"period,omitempty"`
-	Counter *uint64 `json:"counter,omitempty"`
-}
-
-type aegisGroup struct {
-	UUID string `json:"uuid"`
-	Name string `json:"name"`
-}
-
-// Aegis format constants (docs/vault.md).
-const (
-	aegisVersion   = 1
-	aegisDBVersion = 3
-	aegisSlotPass  = 1
 )
 
 // Aegis writes accounts as a plain Aegis vault.
 func Aegis(accounts []vault.Account) ([]byte, error) {
-	db, err := aegisDatabase(accounts)
+	content, err := aegisContent(accounts)
 	if err != nil {
 		return nil, err
 	}
-	return marshalAegis(aegisFile{Version: aegisVersion, DB: db})
+	db, err := encodeJSON(content, "")
+	if err != nil {
+		return nil, err
+	}
+	return marshalAegis(aegis.File{Version: aegis.FileVersion, DB: db})
 }
 
-// aegisDatabase builds the db object: the entries and one group per
-// distinct vault group, in order of first use.
-func aegisDatabase(accounts []vault.Account) (*aegisDB, error) {
+// aegisContent builds the content (the db object): the entries and one
+// group per distinct vault group, in order of first use.
+func aegisContent(accounts []vault.Account) (*aegis.Content[aegis.Entry], error) {
 	norm, err := normalized(accounts)
 	if err != nil {
 		return nil, err
 	}
-	db := &aegisDB{Version: aegisDBVersion, Entries: []aegisEntry{}, Groups: []aegisGroup{}}
+	db := &aegis.Content[aegis.Entry]{Version: aegis.ContentVersion, Entries: []aegis.Entry{}, Groups: []aegis.Group{}}
 	groupIDs := map[string]string{}
 	for _, a := range norm {
 		e, err := aegisEntryOf(a)
@@ -115,7 +50,7 @@ func aegisDatabase(accounts []vault.Account) (*aegisDB, error) {
 					return nil, err
 				}
 				groupIDs[a.Group] = id
-				db.Groups = append(db.Groups, aegisGroup{UUID: id, Name: a.Group})
+				db.Groups = append(db.Groups, aegis.Group{UUID: id, Name: a.Group})
 			}
 			e.Groups = []string{id}
 		}
@@ -124,18 +59,21 @@ func aegisDatabase(accounts []vault.Account) (*aegisDB, error) {
 	return db, nil
 }
 
-func aegisEntryOf(a vault.Account) (aegisEntry, error) {
+func aegisEntryOf(a vault.Account) (aegis.Entry, error) {
 	id, err := newUUID()
 	if err != nil {
-		return aegisEntry{}, err
+		return aegis.Entry{}, err
 	}
-	e := aegisEntry{
+	e := aegis.Entry{
 		Type: string(a.Type), UUID: id, Name: a.Name, Issuer: a.Issuer,
 		Note: a.Note, Favorite: a.Favourite, Groups: []string{},
-		Info: aegisInfo{Secret: a.Secret, Algo: string(a.Algorithm), Digits: a.Digits},
+		Info: aegis.Info{Secret: a.Secret, Algo: string(a.Algorithm), Digits: a.Digits},
 	}
 	if a.Type == vault.HOTP {
-		c := a.Counter
+		if a.Counter > math.MaxInt64 {
+			return aegis.Entry{}, fmt.Errorf("aegis vault: the HOTP counter of %q is beyond what Aegis keeps (%d)", a.Label(), int64(math.MaxInt64))
+		}
+		c := int64(a.Counter)
 		e.Info.Counter = &c
 	} else {
 		e.Info.Period = a.Period
@@ -201,12 +139,16 @@ func newUUID() (string, error) {
 }
 
 // marshalAegis indents with four spaces, as Aegis's own exports do.
-func marshalAegis(f aegisFile) ([]byte, error) {
+func marshalAegis(f aegis.File) ([]byte, error) { return encodeJSON(f, "    ") }
+
+// encodeJSON encodes v without escaping <, > and &, as Aegis writes, and
+// indented by indent (none: "").
+func encodeJSON(v any, indent string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "    ")
-	if err := enc.Encode(f); err != nil {
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("aegis vault: %w", err)
 	}
 	return buf.Bytes(), nil

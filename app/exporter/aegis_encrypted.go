@@ -12,16 +12,8 @@ import (
 
 	"golang.org/x/crypto/scrypt"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/vault"
-)
-
-// Aegis's key derivation and key sizes (docs/vault.md).
-const (
-	AegisScryptN = 1 << 15
-	AegisScryptR = 8
-	AegisScryptP = 1
-	aegisKeySize = 32
-	aegisTagSize = 16
 )
 
 // AegisEncrypted writes accounts as an Aegis vault encrypted with password.
@@ -29,15 +21,15 @@ func AegisEncrypted(accounts []vault.Account, password string) ([]byte, error) {
 	if password == "" {
 		return nil, errors.New("aegis vault: the password is empty")
 	}
-	db, err := aegisDatabase(accounts)
+	content, err := aegisContent(accounts)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := json.Marshal(db)
+	plain, err := json.Marshal(content)
 	if err != nil {
 		return nil, fmt.Errorf("aegis vault: %w", err)
 	}
-	masterKey, err := randomBytes(aegisKeySize)
+	masterKey, err := randomBytes(aegis.KeySize)
 	if err != nil {
 		return nil, err
 	}
@@ -49,56 +41,60 @@ func AegisEncrypted(accounts []vault.Account, password string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return marshalAegis(aegisFile{
-		Version: aegisVersion,
-		Header:  aegisHeader{Slots: []aegisSlot{slot}, Params: &params},
-		DB:      base64.StdEncoding.EncodeToString(ct),
+	db, err := json.Marshal(base64.StdEncoding.EncodeToString(ct))
+	if err != nil {
+		return nil, fmt.Errorf("aegis vault: %w", err)
+	}
+	return marshalAegis(aegis.File{
+		Version: aegis.FileVersion,
+		Header:  aegis.Header{Slots: []aegis.Slot{slot}, Params: &params},
+		DB:      db,
 	})
 }
 
 // passwordSlot wraps the master key with a key derived from password.
-func passwordSlot(masterKey []byte, password string) (aegisSlot, error) {
+func passwordSlot(masterKey []byte, password string) (aegis.Slot, error) {
 	salt, err := randomBytes(32)
 	if err != nil {
-		return aegisSlot{}, err
+		return aegis.Slot{}, err
 	}
-	key, err := scrypt.Key([]byte(password), salt, AegisScryptN, AegisScryptR, AegisScryptP, aegisKeySize)
+	key, err := scrypt.Key([]byte(password), salt, aegis.ScryptN, aegis.ScryptR, aegis.ScryptP, aegis.KeySize)
 	if err != nil {
-		return aegisSlot{}, fmt.Errorf("aegis vault: deriving the key: %w", err)
+		return aegis.Slot{}, fmt.Errorf("aegis vault: deriving the key: %w", err)
 	}
 	wrapped, params, err := sealGCM(key, masterKey)
 	if err != nil {
-		return aegisSlot{}, err
+		return aegis.Slot{}, err
 	}
 	id, err := newUUID()
 	if err != nil {
-		return aegisSlot{}, err
+		return aegis.Slot{}, err
 	}
-	return aegisSlot{
-		Type: aegisSlotPass, UUID: id, Key: hex.EncodeToString(wrapped), KeyParams: params,
-		N: AegisScryptN, R: AegisScryptR, P: AegisScryptP, Salt: hex.EncodeToString(salt),
+	return aegis.Slot{
+		Type: aegis.PasswordSlot, UUID: id, Key: hex.EncodeToString(wrapped), KeyParams: &params,
+		N: aegis.ScryptN, R: aegis.ScryptR, P: aegis.ScryptP, Salt: hex.EncodeToString(salt),
 		Repaired: true,
 	}, nil
 }
 
 // sealGCM encrypts with AES-256-GCM under a random 96-bit nonce and returns
 // the ciphertext and the tag apart, as Aegis stores them.
-func sealGCM(key, plain []byte) ([]byte, aegisParams, error) {
+func sealGCM(key, plain []byte) ([]byte, aegis.Params, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, aegisParams{}, fmt.Errorf("aegis vault: %w", err)
+		return nil, aegis.Params{}, fmt.Errorf("aegis vault: %w", err)
 	}
 	gcm, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, aegisParams{}, fmt.Errorf("aegis vault: %w", err)
+		return nil, aegis.Params{}, fmt.Errorf("aegis vault: %w", err)
 	}
 	nonce, err := randomBytes(gcm.NonceSize())
 	if err != nil {
-		return nil, aegisParams{}, err
+		return nil, aegis.Params{}, err
 	}
 	sealed := gcm.Seal(nil, nonce, plain, nil)
-	ct, tag := sealed[:len(sealed)-aegisTagSize], sealed[len(sealed)-aegisTagSize:]
-	return ct, aegisParams{Nonce: hex.EncodeToString(nonce), Tag: hex.EncodeToString(tag)}, nil
+	ct, tag := sealed[:len(sealed)-aegis.TagSize], sealed[len(sealed)-aegis.TagSize:]
+	return ct, aegis.Params{Nonce: hex.EncodeToString(nonce), Tag: hex.EncodeToString(tag)}, nil
 }
 
 func randomBytes(n int) ([]byte, error) {

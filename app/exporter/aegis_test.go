@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 
 	"golang.org/x/crypto/scrypt"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/app/exporter"
 	"github.com/latchkey/latchkey/app/importer"
 	"github.com/latchkey/latchkey/vault"
@@ -26,62 +29,81 @@ import (
 
 const aegisPassword = "correct horse battery"
 
-// The Aegis file as docs/vault.md describes it, decoded strictly so that a
-// misspelt member fails the test.
-type aegisFile struct {
-	Version int             `json:"version"`
-	Header  aegisHeader     `json:"header"`
-	DB      json.RawMessage `json:"db"`
+// aegisMembers are the members docs/vault.md gives each object Latchkey
+// writes. They are written out here rather than taken from app/aegis, so
+// that a misspelt, missing or extra member in the shared types fails the
+// test; the values are then read with app/aegis's types.
+var aegisMembers = map[string][]string{
+	"file":      {"version", "header", "db"},
+	"header":    {"slots", "params"},
+	"params":    {"nonce", "tag"},
+	"slot":      {"type", "uuid", "key", "key_params", "n", "r", "p", "salt", "repaired"},
+	"content":   {"version", "entries", "groups"},
+	"group":     {"uuid", "name"},
+	"entry":     {"type", "uuid", "name", "issuer", "note", "favorite", "icon", "icon_mime", "icon_hash", "info", "groups"},
+	"totp info": {"secret", "algo", "digits", "period"},
+	"hotp info": {"secret", "algo", "digits", "counter"},
 }
 
-type aegisHeader struct {
-	Slots  []aegisSlot  `json:"slots"`
-	Params *aegisParams `json:"params"`
+// members decodes data as the object what names, checks that its members
+// are the documented ones, and returns them.
+func members(t *testing.T, what string, data []byte) map[string]json.RawMessage {
+	t.Helper()
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(data, &o); err != nil || o == nil {
+		t.Fatalf("%s is not an object (%v): %s", what, err, data)
+	}
+	got, want := slices.Sorted(maps.Keys(o)), slices.Sorted(slices.Values(aegisMembers[what]))
+	if !slices.Equal(got, want) {
+		t.Errorf("%s has the members %v, want %v", what, got, want)
+	}
+	return o
 }
 
-type aegisParams struct{ Nonce, Tag string }
-
-type aegisSlot struct {
-	Type      int         `json:"type"`
-	UUID      string      `json:"uuid"`
-	Key       string      `json:"key"`
-	KeyParams aegisParams `json:"key_params"`
-	N, R, P   int
-	Salt      string `json:"salt"`
-	Repaired  bool   `json:"repaired"`
+func elements(t *testing.T, what string, data []byte) []json.RawMessage {
+	t.Helper()
+	var list []json.RawMessage
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatalf("%s is not a list (%v): %s", what, err, data)
+	}
+	return list
 }
 
-type aegisDB struct {
-	Version int          `json:"version"`
-	Entries []aegisEntry `json:"entries"`
-	Groups  []aegisGroup `json:"groups"`
+// checkFileMembers checks the members of a file, its header and slots.
+func checkFileMembers(t *testing.T, data []byte) {
+	t.Helper()
+	h := members(t, "header", members(t, "file", data)["header"])
+	for _, s := range elements(t, "slots", h["slots"]) {
+		members(t, "params", members(t, "slot", s)["key_params"])
+	}
+	if string(h["params"]) != "null" {
+		members(t, "params", h["params"])
+	}
 }
 
-type aegisEntry struct {
-	Type     string   `json:"type"`
-	UUID     string   `json:"uuid"`
-	Name     string   `json:"name"`
-	Issuer   string   `json:"issuer"`
-	Note     string   `json:"note"`
-	Favorite bool     `json:"favorite"`
-	Icon     *string  `json:"icon"`
-	IconMime *string  `json:"icon_mime"`
-	IconHash *string  `json:"icon_hash"`
-	Info     aegisOTP `json:"info"`
-	Groups   []string `json:"groups"`
+// checkContentMembers checks the members of the content, its groups and
+// entries.
+func checkContentMembers(t *testing.T, data []byte) {
+	t.Helper()
+	c := members(t, "content", data)
+	for _, g := range elements(t, "groups", c["groups"]) {
+		members(t, "group", g)
+	}
+	for _, raw := range elements(t, "entries", c["entries"]) {
+		e := members(t, "entry", raw)
+		info := "totp info"
+		if string(e["type"]) == `"hotp"` {
+			info = "hotp info"
+		}
+		members(t, info, e["info"])
+	}
 }
 
-type aegisOTP struct {
-	Secret  string  `json:"secret"`
-	Algo    string  `json:"algo"`
-	Digits  int     `json:"digits"`
-	Period  *int    `json:"period"`
-	Counter *uint64 `json:"counter"`
-}
-
-type aegisGroup struct {
-	UUID string `json:"uuid"`
-	Name string `json:"name"`
+func decodeAegis(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
 }
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -105,18 +127,20 @@ func TestAegisPlainStructure(t *testing.T) {
 	if h := raw["header"]; len(h) != 2 || h["slots"] != nil || h["params"] != nil {
 		t.Fatalf("header %v, want slots and params null", h)
 	}
-	var f aegisFile
-	strictJSON(t, data, &f)
+	checkFileMembers(t, data)
+	var f aegis.File
+	decodeAegis(t, data, &f)
 	if f.Version != 1 {
 		t.Errorf("version %d", f.Version)
 	}
-	var db aegisDB
-	strictJSON(t, f.DB, &db)
+	checkContentMembers(t, f.DB)
+	var db aegis.Content[aegis.Entry]
+	decodeAegis(t, f.DB, &db)
 	checkAegisDB(t, db, fullAccounts())
 }
 
 // checkAegisDB compares the db with the accounts field by field.
-func checkAegisDB(t *testing.T, db aegisDB, accounts []vault.Account) {
+func checkAegisDB(t *testing.T, db aegis.Content[aegis.Entry], accounts []vault.Account) {
 	t.Helper()
 	if db.Version != 3 || len(db.Entries) != len(accounts) {
 		t.Fatalf("db version %d with %d entries", db.Version, len(db.Entries))
@@ -144,7 +168,7 @@ func checkAegisDB(t *testing.T, db aegisDB, accounts []vault.Account) {
 	}
 }
 
-func checkAegisEntry(t *testing.T, e aegisEntry, a vault.Account, groups map[string]string) {
+func checkAegisEntry(t *testing.T, e aegis.Entry, a vault.Account, groups map[string]string) {
 	t.Helper()
 	if e.Type != string(a.Type) || e.Name != a.Name || e.Issuer != a.Issuer || e.Note != a.Note || e.Favorite != a.Favourite {
 		t.Errorf("%s: entry %+v", a.Name, e)
@@ -153,9 +177,9 @@ func checkAegisEntry(t *testing.T, e aegisEntry, a vault.Account, groups map[str
 		t.Errorf("%s: info %+v", a.Name, e.Info)
 	}
 	switch {
-	case a.Type == vault.HOTP && (e.Info.Counter == nil || *e.Info.Counter != a.Counter || e.Info.Period != nil):
+	case a.Type == vault.HOTP && (e.Info.Counter == nil || uint64(*e.Info.Counter) != a.Counter || e.Info.Period != 0):
 		t.Errorf("%s: HOTP info %+v", a.Name, e.Info)
-	case a.Type != vault.HOTP && (e.Info.Period == nil || *e.Info.Period != a.Period || e.Info.Counter != nil):
+	case a.Type != vault.HOTP && (e.Info.Period != a.Period || e.Info.Counter != nil):
 		t.Errorf("%s: TOTP info %+v", a.Name, e.Info)
 	}
 	var names []string
@@ -168,7 +192,7 @@ func checkAegisEntry(t *testing.T, e aegisEntry, a vault.Account, groups map[str
 	checkAegisIcon(t, e, a)
 }
 
-func checkAegisIcon(t *testing.T, e aegisEntry, a vault.Account) {
+func checkAegisIcon(t *testing.T, e aegis.Entry, a vault.Account) {
 	t.Helper()
 	var want []byte
 	var mime string
@@ -200,9 +224,10 @@ func TestAegisEncryptedStructure(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNoSentinel(t, "encrypted vault", string(data))
-	var f aegisFile
-	strictJSON(t, data, &f)
-	if f.Version != 1 || len(f.Header.Slots) != 1 || f.Header.Params == nil {
+	checkFileMembers(t, data)
+	var f aegis.File
+	decodeAegis(t, data, &f)
+	if f.Version != 1 || len(f.Header.Slots) != 1 || f.Header.Params == nil || f.Header.Slots[0].KeyParams == nil {
 		t.Fatalf("header %+v", f.Header)
 	}
 	s := f.Header.Slots[0]
@@ -220,8 +245,9 @@ func TestAegisEncryptedStructure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var content aegisDB
-	strictJSON(t, db, &content)
+	checkContentMembers(t, db)
+	var content aegis.Content[aegis.Entry]
+	decodeAegis(t, db, &content)
 	checkAegisDB(t, content, fullAccounts())
 	if _, err := decryptAegis(f, "wrong password"); err == nil {
 		t.Error("a wrong password decrypted the vault")
@@ -229,7 +255,7 @@ func TestAegisEncryptedStructure(t *testing.T) {
 }
 
 // decryptAegis follows docs/vault.md: scrypt → slot key → master key → db.
-func decryptAegis(f aegisFile, password string) ([]byte, error) {
+func decryptAegis(f aegis.File, password string) ([]byte, error) {
 	s := f.Header.Slots[0]
 	salt, _ := hex.DecodeString(s.Salt)
 	key, err := scrypt.Key([]byte(password), salt, s.N, s.R, s.P, 32)
@@ -237,7 +263,7 @@ func decryptAegis(f aegisFile, password string) ([]byte, error) {
 		return nil, err
 	}
 	wrapped, _ := hex.DecodeString(s.Key)
-	master, err := openAegis(key, s.KeyParams, wrapped)
+	master, err := openAegis(key, *s.KeyParams, wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +278,7 @@ func decryptAegis(f aegisFile, password string) ([]byte, error) {
 	return openAegis(master, *f.Header.Params, ct)
 }
 
-func openAegis(key []byte, p aegisParams, ct []byte) ([]byte, error) {
+func openAegis(key []byte, p aegis.Params, ct []byte) ([]byte, error) {
 	nonce, _ := hex.DecodeString(p.Nonce)
 	tag, _ := hex.DecodeString(p.Tag)
 	block, err := aes.NewCipher(key)
@@ -267,6 +293,20 @@ func openAegis(key []byte, p aegisParams, ct []byte) ([]byte, error) {
 		return nil, errors.New("bad nonce")
 	}
 	return gcm.Open(nil, nonce, append(append([]byte(nil), ct...), tag...), nil)
+}
+
+// Aegis keeps an HOTP counter in a Java long: a larger one is refused
+// rather than written where Aegis cannot read the file.
+func TestAegisCounterBeyondLong(t *testing.T) {
+	hotp := fullAccounts()[1]
+	hotp.Counter = math.MaxInt64
+	if _, err := exporter.Aegis([]vault.Account{hotp}); err != nil {
+		t.Fatalf("counter 2^63-1: %v", err)
+	}
+	hotp.Counter++
+	if _, err := exporter.Aegis([]vault.Account{hotp}); err == nil || !strings.Contains(err.Error(), "beyond what Aegis keeps") {
+		t.Fatalf("counter 2^63: %v", err)
+	}
 }
 
 func TestAegisEncryptedRefusesEmptyPassword(t *testing.T) {

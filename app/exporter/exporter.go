@@ -58,14 +58,9 @@ func normalized(accounts []vault.Account) ([]vault.Account, error) {
 	for i, a := range accounts {
 		a = a.Clone()
 		if err := otpauth.Normalize(&a); err != nil {
-			return nil, fmt.Errorf("account %d (%s): %w", i+1, describe(a), err)
+			return nil, fmt.Errorf("account %d (%q): %w", i+1, a.Label(), err)
 		}
 		out[i] = a
 	}
 	return out, nil
-}
-
-// describe names an account for messages.
-func describe(a vault.Account) string {
-	return fmt.Sprintf("%q", otpauth.Label(a.Issuer, a.Name))
 }

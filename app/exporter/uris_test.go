@@ -48,7 +48,7 @@ func TestURIsRoundTrip(t *testing.T) {
 func TestURIsRefusesInvalid(t *testing.T) {
 	bad := []vault.Account{{Issuer: "X", Name: "y", Type: "motp", Secret: sentinel}}
 	_, err := exporter.URIs(bad)
-	if err == nil || !strings.Contains(err.Error(), `"X:y"`) {
+	if err == nil || !strings.Contains(err.Error(), `"X: y"`) {
 		t.Fatalf("error %v, want one naming the account", err)
 	}
 	assertNoSentinel(t, "error", err.Error())

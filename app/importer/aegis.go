@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/scrypt"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -27,25 +28,12 @@ func init() {
 		}})
 }
 
-// Versions of the file envelope and of the content Latchkey understands.
-// Content version 1 has a "group" string per entry; version 2 adds icon
-// MIME types; version 3 has a list of groups and group UUIDs per entry.
-const (
-	aegisFileVersion   = 1
-	aegisMaxContentVer = 3
-	// aegisPasswordSlot is the slot type of a password-derived key; raw (0)
-	// and biometric (2) slots need a key only the phone holds.
-	aegisPasswordSlot = 1
-	// aegisMaxIcon bounds an icon kept as a data: URI (Aegis scales icons
-	// to 512 px, far below this).
-	aegisMaxIcon = 1 << 20
-	// The scrypt cost Aegis gives a password slot (SCryptParameters in
-	// Aegis's crypto code), for messages: the limits are in safety.go.
-	aegisScryptN, aegisScryptR, aegisScryptP = 1 << 15, 8, 1
-)
+// aegisMaxIcon bounds an icon kept as a data: URI (Aegis scales icons to
+// 512 px, far below this).
+const aegisMaxIcon = 1 << 20
 
 // aegisWrites says what Aegis writes, after a refusal of a costlier slot.
-var aegisWrites = fmt.Sprintf("Aegis writes one password slot of N=%d, r=%d, p=%d", aegisScryptN, aegisScryptR, aegisScryptP)
+var aegisWrites = fmt.Sprintf("Aegis writes one password slot of N=%d, r=%d, p=%d", aegis.ScryptN, aegis.ScryptR, aegis.ScryptP)
 
 // aegisScrypt is scrypt.Key; the fuzz test swaps in a cheap stand-in so
 // that fuzzing explores parsing rather than key stretching.
@@ -56,74 +44,13 @@ func isAegis(data []byte) bool {
 	return ok && !s.array && s.keys["header"] && (s.keys["version"] || s.keys["db"])
 }
 
-type aegisFile struct {
-	Version int             `json:"version"`
-	Header  aegisHeader     `json:"header"`
-	DB      json.RawMessage `json:"db"`
-}
-
-// aegisHeader: Slots and Params are null in a plain vault.
-type aegisHeader struct {
-	Slots  []aegisSlot  `json:"slots"`
-	Params *aegisParams `json:"params"`
-}
-
-// aegisParams are the AES-GCM nonce and tag, hex, of what they sit beside.
-type aegisParams struct {
-	Nonce string `json:"nonce"`
-	Tag   string `json:"tag"`
-}
-
-type aegisSlot struct {
-	Type      int          `json:"type"`
-	Key       string       `json:"key"`
-	KeyParams *aegisParams `json:"key_params"`
-	N         int          `json:"n"`
-	R         int          `json:"r"`
-	P         int          `json:"p"`
-	Salt      string       `json:"salt"`
-	Repaired  bool         `json:"repaired"`
-}
-
-type aegisContent struct {
-	Version int               `json:"version"`
-	Entries []json.RawMessage `json:"entries"`
-	Groups  []aegisGroup      `json:"groups"`
-}
-
-type aegisGroup struct {
-	UUID string `json:"uuid"`
-	Name string `json:"name"`
-}
-
-type aegisEntry struct {
-	Type     string    `json:"type"`
-	Name     string    `json:"name"`
-	Issuer   string    `json:"issuer"`
-	Note     string    `json:"note"`
-	Favorite bool      `json:"favorite"`
-	Icon     *string   `json:"icon"`
-	IconMime string    `json:"icon_mime"`
-	Info     aegisInfo `json:"info"`
-	Groups   []string  `json:"groups"`
-	Group    *string   `json:"group"`
-}
-
-type aegisInfo struct {
-	Secret  string `json:"secret"`
-	Algo    string `json:"algo"`
-	Digits  int    `json:"digits"`
-	Period  int    `json:"period"`
-	Counter int64  `json:"counter"`
-}
-
 func readAegis(ctx context.Context, res *Result, data []byte, opts Options) error {
-	var f aegisFile
+	var f aegis.File
 	if err := decodeExport("Aegis vault", data, &f); err != nil {
 		return err
 	}
-	if f.Version != aegisFileVersion {
-		return fmt.Errorf("the Aegis vault format version %d is not one Latchkey reads (%d)", f.Version, aegisFileVersion)
+	if f.Version != aegis.FileVersion {
+		return fmt.Errorf("the Aegis vault format version %d is not one Latchkey reads (%d)", f.Version, aegis.FileVersion)
 	}
 	content, err := aegisDB(ctx, f, opts)
 	if err != nil {
@@ -134,7 +61,7 @@ func readAegis(ctx context.Context, res *Result, data []byte, opts Options) erro
 
 // aegisDB returns the content JSON: the db object itself, or the db string
 // decrypted.
-func aegisDB(ctx context.Context, f aegisFile, opts Options) ([]byte, error) {
+func aegisDB(ctx context.Context, f aegis.File, opts Options) ([]byte, error) {
 	db := strings.TrimSpace(string(f.DB))
 	switch {
 	case strings.HasPrefix(db, "{"):
@@ -154,7 +81,7 @@ func aegisDB(ctx context.Context, f aegisFile, opts Options) ([]byte, error) {
 // aegisDecrypt unwraps the master key with the password and decrypts the
 // content. The file's structure is checked before the password is asked
 // for, so a damaged file is reported as such without a prompt.
-func aegisDecrypt(ctx context.Context, h aegisHeader, ciphertext string, opts Options) ([]byte, error) {
+func aegisDecrypt(ctx context.Context, h aegis.Header, ciphertext string, opts Options) ([]byte, error) {
 	sealed, nonce, err := aegisSealedDB(h, ciphertext)
 	if err != nil {
 		return nil, err
@@ -181,11 +108,11 @@ func aegisDecrypt(ctx context.Context, h aegisHeader, ciphertext string, opts Op
 
 // aegisSealedDB decodes the encrypted content and its header params into
 // the ciphertext-and-tag that AES-GCM opens, and the nonce.
-func aegisSealedDB(h aegisHeader, ciphertext string) (sealed, nonce []byte, err error) {
+func aegisSealedDB(h aegis.Header, ciphertext string) (sealed, nonce []byte, err error) {
 	if h.Params == nil {
 		return nil, nil, damagedFilef("Aegis vault is encrypted but its header has no params")
 	}
-	nonce, tag, err := h.Params.decode("header params")
+	nonce, tag, err := aegisParams(*h.Params, "header params")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,15 +123,16 @@ func aegisSealedDB(h aegisHeader, ciphertext string) (sealed, nonce []byte, err 
 	return append(body, tag...), nonce, nil
 }
 
-// decode checks and decodes a nonce (12 bytes, as Aegis writes) and a tag.
-func (p aegisParams) decode(where string) (nonce, tag []byte, err error) {
+// aegisParams checks and decodes a nonce (12 bytes, as Aegis writes) and a
+// tag.
+func aegisParams(p aegis.Params, where string) (nonce, tag []byte, err error) {
 	nonce, err = hex.DecodeString(p.Nonce)
-	if err != nil || len(nonce) != 12 {
-		return nil, nil, damagedFilef("Aegis %s: the nonce is not 12 bytes of hex", where)
+	if err != nil || len(nonce) != aegis.NonceSize {
+		return nil, nil, damagedFilef("Aegis %s: the nonce is not %d bytes of hex", where, aegis.NonceSize)
 	}
 	tag, err = hex.DecodeString(p.Tag)
-	if err != nil || len(tag) != 16 {
-		return nil, nil, damagedFilef("Aegis %s: the tag is not 16 bytes of hex", where)
+	if err != nil || len(tag) != aegis.TagSize {
+		return nil, nil, damagedFilef("Aegis %s: the tag is not %d bytes of hex", where, aegis.TagSize)
 	}
 	return nonce, tag, nil
 }
@@ -221,21 +149,21 @@ type aegisKeySlot struct {
 // and KDF costs beyond the limits before any key is derived: each slot's,
 // the number of slots, and the work of trying all of them in every form
 // aegisPasswordForms may give the password.
-func aegisPasswordSlots(slots []aegisSlot) ([]aegisKeySlot, error) {
+func aegisPasswordSlots(slots []aegis.Slot) ([]aegisKeySlot, error) {
 	if len(slots) == 0 {
 		return nil, damagedFilef("Aegis vault is encrypted but has no key slots")
 	}
 	var out []aegisKeySlot
 	work := 0
 	for i, s := range slots {
-		if s.Type != aegisPasswordSlot {
+		if s.Type != aegis.PasswordSlot {
 			continue
 		}
 		if len(out) == MaxAegisPasswordSlots {
 			return nil, fmt.Errorf("%w: the Aegis vault has more than %d password slots; %s",
 				ErrTooCostly, MaxAegisPasswordSlots, aegisWrites)
 		}
-		ks, err := s.decode(i)
+		ks, err := aegisSlot(s, i)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +185,7 @@ func aegisPasswordSlots(slots []aegisSlot) ([]aegisKeySlot, error) {
 	return out, nil
 }
 
-func (s aegisSlot) decode(i int) (aegisKeySlot, error) {
+func aegisSlot(s aegis.Slot, i int) (aegisKeySlot, error) {
 	where := fmt.Sprintf("key slot %d", i+1)
 	if err := checkScrypt(s.N, s.R, s.P); err != nil {
 		if errors.Is(err, ErrTooCostly) {
@@ -270,13 +198,13 @@ func (s aegisSlot) decode(i int) (aegisKeySlot, error) {
 		return aegisKeySlot{}, damagedFilef("Aegis %s: the salt is not hex", where)
 	}
 	key, err := hex.DecodeString(s.Key)
-	if err != nil || len(key) != 32 {
-		return aegisKeySlot{}, damagedFilef("Aegis %s: the wrapped key is not 32 bytes of hex", where)
+	if err != nil || len(key) != aegis.KeySize {
+		return aegisKeySlot{}, damagedFilef("Aegis %s: the wrapped key is not %d bytes of hex", where, aegis.KeySize)
 	}
 	if s.KeyParams == nil {
 		return aegisKeySlot{}, damagedFilef("Aegis %s has no key_params", where)
 	}
-	nonce, tag, err := s.KeyParams.decode(where)
+	nonce, tag, err := aegisParams(*s.KeyParams, where)
 	if err != nil {
 		return aegisKeySlot{}, err
 	}
@@ -291,7 +219,7 @@ func aegisMasterKey(ctx context.Context, slots []aegisKeySlot, password string) 
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			derived, err := aegisScrypt(pw, s.salt, s.n, s.r, s.p, 32)
+			derived, err := aegisScrypt(pw, s.salt, s.n, s.r, s.p, aegis.KeySize)
 			if err != nil {
 				return nil, damagedFile(fmt.Sprintf("Aegis key slot %d", s.index+1), err)
 			}
@@ -341,18 +269,18 @@ func aegisLegacyBytes(password string) []byte {
 
 // readAegisContent maps the decrypted or plain content to accounts.
 func readAegisContent(res *Result, content []byte) error {
-	var c aegisContent
+	var c aegis.Content[json.RawMessage]
 	if err := decodeExport("Aegis vault content", content, &c); err != nil {
 		return err
 	}
-	if c.Version < 1 || c.Version > aegisMaxContentVer {
-		return fmt.Errorf("the Aegis vault content version %d is not one Latchkey reads (1 to %d)", c.Version, aegisMaxContentVer)
+	if c.Version < 1 || c.Version > aegis.ContentVersion {
+		return fmt.Errorf("the Aegis vault content version %d is not one Latchkey reads (1 to %d)", c.Version, aegis.ContentVersion)
 	}
 	for i, raw := range c.Entries {
 		if res.full() {
 			break // the import is refused: read no further
 		}
-		var e aegisEntry
+		var e aegis.Entry
 		if problem := unmarshalExportEntry(raw, &e); problem != "" {
 			skipEntry(res, i, "", "", problem)
 			continue
@@ -362,9 +290,13 @@ func readAegisContent(res *Result, content []byte) error {
 	return nil
 }
 
-func aegisAddEntry(res *Result, i int, e aegisEntry, groups []aegisGroup) {
+func aegisAddEntry(res *Result, i int, e aegis.Entry, groups []aegis.Group) {
 	typ, problem := aegisType(e.Type)
-	if problem == "" && e.Info.Counter < 0 {
+	var counter int64
+	if e.Info.Counter != nil {
+		counter = *e.Info.Counter
+	}
+	if problem == "" && counter < 0 {
 		problem = "the HOTP counter is negative"
 	}
 	if problem != "" {
@@ -374,7 +306,7 @@ func aegisAddEntry(res *Result, i int, e aegisEntry, groups []aegisGroup) {
 	a := vault.Account{
 		Issuer: e.Issuer, Name: e.Name, Type: typ,
 		Secret: e.Info.Secret, Algorithm: vault.Algorithm(e.Info.Algo),
-		Digits: e.Info.Digits, Period: e.Info.Period, Counter: uint64(e.Info.Counter),
+		Digits: e.Info.Digits, Period: e.Info.Period, Counter: uint64(counter),
 		Group: aegisGroupName(e, groups), Note: e.Note, Favourite: e.Favorite,
 		Icon: aegisIcon(e),
 	}
@@ -409,7 +341,7 @@ func quoteShort(s string) string { return fmt.Sprintf("%q", shorten(s)) }
 // aegisGroupName resolves the entry's groups: version 3 lists group UUIDs
 // defined in the content (unknown ones are dropped, as Aegis does), older
 // content a group name. Several groups are joined in the content's order.
-func aegisGroupName(e aegisEntry, groups []aegisGroup) string {
+func aegisGroupName(e aegis.Entry, groups []aegis.Group) string {
 	if e.Groups == nil {
 		if e.Group != nil {
 			return strings.TrimSpace(*e.Group)
@@ -431,11 +363,14 @@ var aegisIconTypes = []string{"image/png", "image/jpeg", "image/svg+xml"}
 
 // aegisIcon returns the entry's icon as a data: URI, or "" when it has
 // none or it is unusable (the account imports without it).
-func aegisIcon(e aegisEntry) string {
+func aegisIcon(e aegis.Entry) string {
 	if e.Icon == nil || *e.Icon == "" {
 		return ""
 	}
-	mime := strings.ToLower(strings.TrimSpace(e.IconMime))
+	var mime string
+	if e.IconMime != nil {
+		mime = strings.ToLower(strings.TrimSpace(*e.IconMime))
+	}
 	if mime == "" {
 		mime = "image/jpeg"
 	}

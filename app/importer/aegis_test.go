@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -53,7 +54,7 @@ type aegisTestInfo struct {
 type aegisTestContent struct {
 	Version        int              `json:"version"`
 	Entries        []aegisTestEntry `json:"entries"`
-	Groups         []aegisGroup     `json:"groups,omitempty"`
+	Groups         []aegis.Group    `json:"groups,omitempty"`
 	IconsOptimized *bool            `json:"icons_optimized,omitempty"`
 }
 
@@ -79,7 +80,7 @@ func mustJSON(t testing.TB, v any) []byte {
 func aegisV3Content(t testing.TB) []byte {
 	icon := base64.StdEncoding.EncodeToString(tinyPNG(t))
 	return mustJSON(t, aegisTestContent{Version: 3, IconsOptimized: ptr(true),
-		Groups: []aegisGroup{{aegisGroupWork, "Work"}, {aegisGroupPersonal, "Personal"}},
+		Groups: []aegis.Group{{UUID: aegisGroupWork, Name: "Work"}, {UUID: aegisGroupPersonal, Name: "Personal"}},
 		Entries: []aegisTestEntry{
 			{Type: "totp", UUID: "e0", Name: "ann@acme.example", Issuer: "Acme RMM", Note: ptr("Tenant 42"),
 				Favorite: ptr(true), Icon: &icon, IconMime: "image/png",
@@ -140,7 +141,7 @@ type aegisSlotSpec struct {
 	legacy bool
 }
 
-var aegisTestSlot = aegisSlotSpec{typ: aegisPasswordSlot, n: 1 << 10, r: 8, repaired: true}
+var aegisTestSlot = aegisSlotSpec{typ: aegis.PasswordSlot, n: 1 << 10, r: 8, repaired: true}
 
 func randomBytes(t testing.TB, n int) []byte {
 	b := make([]byte, n)
@@ -213,7 +214,7 @@ func aegisEncrypt(t testing.TB, content []byte, password string, slots ...aegisS
 func aegisSlotOf(t testing.TB, master []byte, password string, i int, s aegisSlotSpec) aegisTestSlotJSON {
 	slot := aegisTestSlotJSON{Type: s.typ, UUID: "slot-" + string(rune('a'+i))}
 	wrapKey := randomBytes(t, 32)
-	if s.typ == aegisPasswordSlot {
+	if s.typ == aegis.PasswordSlot {
 		salt := randomBytes(t, 32)
 		pw := []byte(password)
 		if s.legacy {
@@ -280,7 +281,7 @@ func TestAegisPlain(t *testing.T) {
 func TestAegisEncrypted(t *testing.T) {
 	content := aegisV3Content(t)
 	biometric := aegisSlotSpec{typ: 2}
-	legacy := aegisSlotSpec{typ: aegisPasswordSlot, n: 1 << 10, r: 8, legacy: true}
+	legacy := aegisSlotSpec{typ: aegis.PasswordSlot, n: 1 << 10, r: 8, legacy: true}
 	long := "a password of more than ten characters"
 	tests := []struct {
 		name      string
@@ -434,7 +435,7 @@ func TestAegisIcon(t *testing.T) {
 		{"empty", "", "image/png", ""},
 	}
 	for _, tt := range tests {
-		if got := aegisIcon(aegisEntry{Icon: &tt.icon, IconMime: tt.mime}); got != tt.want {
+		if got := aegisIcon(aegis.Entry{Icon: &tt.icon, IconMime: &tt.mime}); got != tt.want {
 			t.Errorf("%s: icon = %q, want %q", tt.name, got, tt.want)
 		}
 	}

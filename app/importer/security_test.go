@@ -17,6 +17,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/latchkey/latchkey/app/aegis"
 	"github.com/latchkey/latchkey/app/exporter"
 	"github.com/latchkey/latchkey/app/otpauth"
 	"github.com/latchkey/latchkey/app/qrscan"
@@ -78,7 +79,7 @@ func aegisWithSlots(t *testing.T, password string, slots ...scryptSlot) []byte {
 		nonce := randomBytes(t, 12)
 		ct, tag := sealGCM(t, wrap, nonce, master)
 		f.Header.Slots = append(f.Header.Slots, aegisTestSlotJSON{
-			Type: aegisPasswordSlot, UUID: fmt.Sprintf("slot-%d", i), Key: hex.EncodeToString(ct),
+			Type: aegis.PasswordSlot, UUID: fmt.Sprintf("slot-%d", i), Key: hex.EncodeToString(ct),
 			KeyParams: aegisTestParamsOf(nonce, tag), N: s.n, R: s.r, P: s.p,
 			Salt: hex.EncodeToString(salt), Repaired: ptr(s.repaired), IsBackup: ptr(false),
 		})
@@ -495,7 +496,7 @@ func TestSecurityBidiControls(t *testing.T) {
 			warnings: [][]string{{"U+202E from the name"}}},
 		{name: "an Aegis vault: issuer, name, group and note", file: "aegis.json",
 			data: aegisFixture(t, mustJSON(t, aegisTestContent{Version: 3,
-				Groups: []aegisGroup{{aegisGroupWork, "Wo" + rlo + "rk"}},
+				Groups: []aegis.Group{{UUID: aegisGroupWork, Name: "Wo" + rlo + "rk"}},
 				Entries: []aegisTestEntry{{Type: "totp", UUID: "e0", Issuer: "Acme" + rlo, Name: rli + "ann",
 					Note: ptr("line 1\r\nline 2\t" + rlo + "end"), Groups: &[]string{aegisGroupWork},
 					Info: aegisTestInfo{Secret: secret, Algo: "SHA1", Digits: 6, Period: 30}}}})),

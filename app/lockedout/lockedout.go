@@ -93,7 +93,7 @@ type Input struct {
 // Build fills in the guide for one account.
 func Build(in Input) Guide {
 	a := in.Account
-	g := Guide{AccountID: a.ID, Label: label(a), BackupLeft: a.BackupCodesLeft()}
+	g := Guide{AccountID: a.ID, Label: a.Label(), BackupLeft: a.BackupCodesLeft()}
 	g.Older, g.Newer = sameAccount(a, in.All)
 	g.AdminMessage = adminMessage(a, in.Clock, in.Now)
 	g.Steps = []Step{
@@ -109,19 +109,9 @@ func Build(in Input) Guide {
 	return g
 }
 
-func label(a vault.Account) string {
-	if a.Issuer == "" {
-		return a.Name
-	}
-	return a.Issuer + ": " + a.Name
-}
-
 func sameAccount(a vault.Account, all []vault.Account) (older, newer []Entry) {
-	key := func(x vault.Account) string {
-		return strings.ToLower(strings.TrimSpace(x.Issuer)) + "\x00" + strings.ToLower(strings.TrimSpace(x.Name))
-	}
 	for _, o := range all {
-		if o.ID == a.ID || key(o) != key(a) {
+		if o.ID == a.ID || o.LabelKey() != a.LabelKey() {
 			continue
 		}
 		e := Entry{ID: o.ID, Created: o.Created}

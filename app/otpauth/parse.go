@@ -23,6 +23,15 @@ var (
 	ErrMigrationLink = errors.New("this is a Google Authenticator export (otpauth-migration) link")
 )
 
+// IsLink reports whether s is meant as an authenticator link, the kind a
+// browser hands to Latchkey: it starts with otpauth:// or
+// otpauth-migration://, in any letter case. It says nothing of whether the
+// link is well-formed: Parse and DecodeMigration do.
+func IsLink(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "otpauth://") || strings.HasPrefix(l, "otpauth-migration://")
+}
+
 // uriError is a Parse error: its message names the problem, and it wraps
 // ErrInvalidURI and, when there is one, the *codes.AccountError behind it.
 type uriError struct {

@@ -198,3 +198,27 @@ func TestParsedCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLink(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"otpauth://totp/Acme:ann?secret=JBSWY3DPEHPK3PXP", true},
+		{"OTPAUTH://TOTP/Acme:ann?secret=JBSWY3DPEHPK3PXP", true},
+		{"otpauth-migration://offline?data=CjEKCkhlbGxv", true},
+		{"Otpauth-Migration://offline?data=x", true},
+		{"otpauth://", true}, // meant as one; Parse says what is wrong
+		{"", false},
+		{"otpauth:totp/Acme", false},
+		{" otpauth://totp/Acme", false},
+		{"latchkey://link?portal=https://portal.example", false},
+		{"https://example.com/otpauth://totp", false},
+		{"steam://JBSWY3DPEHPK3PXP", false},
+	}
+	for _, tt := range tests {
+		if got := IsLink(tt.s); got != tt.want {
+			t.Errorf("IsLink(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

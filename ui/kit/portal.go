@@ -1,24 +1,18 @@
 package kit
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal/api"
-	lksync "github.com/latchkey/latchkey/sync"
 )
 
 // PortalBudget bounds one user action's portal calls, retries included:
 // a dialog never spins for longer than this.
-const PortalBudget = 45 * time.Second
+const PortalBudget = companion.PortalBudget
 
 // PortalHost is the portal's host for titles.
 func PortalHost(portalURL string) string {
@@ -29,50 +23,53 @@ func PortalHost(portalURL string) string {
 }
 
 // ErrorSentence is err as one sentence for a dialog: what went wrong in
-// words a user acts on. The portal's own messages are sanitised by the
-// client and never hold a secret; neither do the client's errors, which
-// name URLs without tokens.
+// words a user acts on (companion.Classify tells what it was). The portal's
+// own messages are sanitised by the client and never hold a secret;
+// neither do the client's errors, which name URLs without tokens.
 func ErrorSentence(err error) string {
 	if err == nil {
 		return ""
 	}
-	var apiErr *api.APIError
-	var pinErr *lksync.PinMismatchError
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	switch {
-	case errors.Is(err, context.Canceled):
+	f := companion.Classify(err)
+	switch f.Kind {
+	case companion.Cancelled:
 		return "Cancelled."
-	case errors.As(err, &pinErr):
+	case companion.PinChanged:
 		return "The portal's certificate changed since you trusted it: ask your admin before linking the account again."
-	case errors.As(err, &hostErr):
+	case companion.CertName:
 		return "The portal's certificate is not valid for its address: ask your admin."
-	case errors.As(err, &unknownCA), errors.As(err, &certErr):
+	case companion.CertExpired:
+		return "The portal's certificate has expired or is not valid yet: ask your admin."
+	case companion.CertUntrusted:
 		return "The portal's certificate is not trusted on this computer: use \"Link to portal…\" to check and trust it."
-	case errors.As(err, &apiErr):
-		switch apiErr.Status {
-		case 401:
-			return "The portal did not accept the sign-in" + portalReason(apiErr)
-		case 403:
-			return "The portal refused" + portalReason(apiErr)
-		case 404:
-			return "The portal does not know this request any more" + portalReason(apiErr)
-		case 410:
-			return "The link was already used, replaced or has expired: ask for a new one."
-		case 429:
-			return "The portal is busy with too many requests: try again in a few minutes."
-		}
-		if apiErr.Status >= 500 {
-			return "The portal has a problem of its own (" + fmt.Sprint(apiErr.Status) + "): try again later."
-		}
-		return "The portal refused" + portalReason(apiErr)
-	case errors.Is(err, context.DeadlineExceeded):
+	case companion.Refused:
+		return refusalSentence(f.API)
+	case companion.TimedOut:
 		return "The portal did not answer in time: check the network and try again."
-	case companion.Offline(err):
+	case companion.Unreachable:
 		return "The portal could not be reached: check the network and try again."
 	}
 	return SentenceOf(err.Error())
+}
+
+// refusalSentence words the portal's answer by its status.
+func refusalSentence(e *api.APIError) string {
+	switch e.Status {
+	case 401:
+		return "The portal did not accept the sign-in" + portalReason(e)
+	case 403:
+		return "The portal refused" + portalReason(e)
+	case 404:
+		return "The portal does not know this request any more" + portalReason(e)
+	case 410:
+		return "The link was already used, replaced or has expired: ask for a new one."
+	case 429:
+		return "The portal is busy with too many requests: try again in a few minutes."
+	}
+	if e.Status >= 500 {
+		return "The portal has a problem of its own (" + fmt.Sprint(e.Status) + "): try again later."
+	}
+	return "The portal refused" + portalReason(e)
 }
 
 // portalReason is ": the portal's message." or ".".
