@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // dialogLine is the one-sentence line of a dialog. Fyne sizes a dialog
@@ -13,7 +14,7 @@ type dialogLine struct {
 	refit func()
 }
 
-func newDialogLine() *dialogLine { return &dialogLine{label: errorLabel(), refit: func() {}} }
+func newDialogLine() *dialogLine { return &dialogLine{label: kit.ErrorLabel(), refit: func() {}} }
 
 // fitTo makes the line refit d, width wide, and content, when it changes.
 func (l *dialogLine) fitTo(d dialog.Dialog, content *fyne.Container, width float32) {
@@ -23,5 +24,5 @@ func (l *dialogLine) fitTo(d dialog.Dialog, content *fyne.Container, width float
 	}
 }
 
-func (l *dialogLine) fail(msg string) { setError(l.label, msg); l.refit() }
-func (l *dialogLine) note(msg string) { setNote(l.label, msg); l.refit() }
+func (l *dialogLine) fail(msg string) { kit.SetError(l.label, msg); l.refit() }
+func (l *dialogLine) note(msg string) { kit.SetNote(l.label, msg); l.refit() }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/app/lockedout"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -63,7 +64,7 @@ func (l *accountList) stepView(s lockedout.Step, g lockedout.Guide, a vault.Acco
 			ask := widget.NewButton("Ask the portal's admins from here…", func() { closeGuide(); l.showRecovery(a) })
 			ask.Importance = widget.HighImportance
 			body.Add(ask)
-			body.Add(wrapped("Or send them this message yourself:"))
+			body.Add(kit.Wrapped("Or send them this message yourself:"))
 		}
 		msg := widget.NewMultiLineEntry()
 		msg.SetText(g.AdminMessage)

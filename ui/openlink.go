@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/importer"
 	"github.com/latchkey/latchkey/app/otpauth"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 // OpenLink handles an otpauth link clicked in a browser or another app:
@@ -37,27 +38,27 @@ func (w *Window) OpenLink(link string) {
 
 // confirmExternal lists everything a clicked link would do and asks first.
 func (a *addDialog) confirmExternal(plan *app.Plan, problems []string) {
-	rows := container.NewVBox(wrapped("A link asks Latchkey to add these accounts. Add them only if you started this setup yourself."))
+	rows := container.NewVBox(kit.Wrapped("A link asks Latchkey to add these accounts. Add them only if you started this setup yourself."))
 	choices := map[int]*widget.RadioGroup{}
 	adds := 0
 	for i, it := range plan.Items {
 		switch it.Action {
 		case app.ActionAdd:
 			adds++
-			rows.Add(wrapped("Add " + it.Account.Label()))
+			rows.Add(kit.Wrapped("Add " + it.Account.Label()))
 		case app.ActionSkip:
-			rows.Add(wrapped(it.Account.Label() + ": " + it.Reason))
+			rows.Add(kit.Wrapped(it.Account.Label() + ": " + it.Reason))
 		case app.ActionAsk:
 			adds++
 			choice := widget.NewRadioGroup([]string{"Replace", "Keep both", "Skip"}, nil)
 			choice.Horizontal = true
 			choice.SetSelected("Skip") // from outside, nothing is replaced unless chosen
 			choices[i] = choice
-			rows.Add(widget.NewCard("", "", container.NewVBox(wrapped(it.Reason), choice)))
+			rows.Add(widget.NewCard("", "", container.NewVBox(kit.Wrapped(it.Reason), choice)))
 		}
 	}
 	for _, p := range problems {
-		rows.Add(wrapped(p))
+		rows.Add(kit.Wrapped(p))
 	}
 	if adds == 0 {
 		dialog.ShowCustom("Nothing to add", "Close", rows, a.w.win)

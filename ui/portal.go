@@ -7,6 +7,7 @@ import (
 	"github.com/latchkey/latchkey/app/companion"
 	lksync "github.com/latchkey/latchkey/sync"
 	"github.com/latchkey/latchkey/ui/admin"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -104,7 +105,7 @@ func (w *Window) flushRecovery(opts companion.FlushOptions, done func([]companio
 	var res []companion.Flushed
 	var err error
 	w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), portalBudget)
+		ctx, cancel := context.WithTimeout(context.Background(), kit.PortalBudget)
 		defer cancel()
 		res, err = comp.Flush(ctx, opts)
 	}, func() {

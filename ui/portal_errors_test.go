@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkey/latchkey/portal/api"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/kit"
 )
 
 func TestErrorSentence(t *testing.T) {
@@ -31,9 +32,9 @@ func TestErrorSentence(t *testing.T) {
 		{context.Canceled, "Cancelled."},
 		{fmt.Errorf("asking: %w", errors.New("boom\nsecond line")), "Asking: boom."},
 	} {
-		got := errorSentence(c.err)
+		got := kit.ErrorSentence(c.err)
 		if !strings.Contains(got, c.want) || strings.Count(got, "\n") > 0 {
-			t.Errorf("errorSentence(%v) = %q, want %q", c.err, got, c.want)
+			t.Errorf("kit.ErrorSentence(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

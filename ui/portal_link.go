@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/app/otpauth"
 	lksync "github.com/latchkey/latchkey/sync"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -31,12 +32,12 @@ func (l *accountList) showLinkPortal(a vault.Account) {
 			email.SetText(addr)
 		}
 	}
-	intro := wrapped("Link " + a.Label() + " to its team portal to ask its admins for a recovery link from here, and to check the clock against the portal's.")
+	intro := kit.Wrapped("Link " + a.Label() + " to its team portal to ask its admins for a recovery link from here, and to check the clock against the portal's.")
 	status := newDialogLine()
 	form := widget.NewForm(widget.NewFormItem("Portal address", url), widget.NewFormItem("Your e-mail there", email))
 	content := container.NewVBox(intro, form, status.label)
 	if linked(a) && a.Portal.Recovery != nil {
-		content.Add(wrapped("Linking it to another portal drops its recovery request."))
+		content.Add(kit.Wrapped("Linking it to another portal drops its recovery request."))
 	}
 	d := dialog.NewCustomWithoutButtons("Link to portal", content, w.win)
 	var linkBtn *widget.Button
@@ -51,12 +52,12 @@ func (l *accountList) showLinkPortal(a vault.Account) {
 	linkBtn = widget.NewButton("Link", func() {
 		canon, err := otpauth.ParsePortalURL(strings.TrimSpace(url.Text))
 		if err != nil {
-			status.fail(sentenceOf(err.Error()))
+			status.fail(kit.SentenceOf(err.Error()))
 			return
 		}
 		addr, err := companion.CheckEmail(email.Text)
 		if err != nil {
-			status.fail(sentenceOf(err.Error()))
+			status.fail(kit.SentenceOf(err.Error()))
 			return
 		}
 		busy(true)
@@ -83,7 +84,7 @@ func (l *accountList) showLinkPortal(a vault.Account) {
 // in a dialog when there is more to say than fits there.
 func (w *Window) sayLinked(a vault.Account, note string) {
 	if note == "" && w.list != nil {
-		w.list.toast.show("Linked to " + portalHost(a.Portal.URL))
+		w.list.toast.show("Linked to " + kit.PortalHost(a.Portal.URL))
 		return
 	}
 	msg := a.Label() + " is linked to " + a.Portal.URL + "."
@@ -113,7 +114,7 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 				w.list.reload()
 			}
 			if err != nil {
-				fail(sentenceOf(err.Error()))
+				fail(kit.SentenceOf(err.Error()))
 				return
 			}
 			done(saved, note)
@@ -126,7 +127,7 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 	var ci *lksync.CertificateInfo
 	var err error
 	w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), portalBudget)
+		ctx, cancel := context.WithTimeout(context.Background(), kit.PortalBudget)
 		defer cancel()
 		ci, err = comp.Inspect(ctx, canon)
 	}, func() {
@@ -136,7 +137,7 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 			// certificate is checked when the portal is first reached.
 			save("The portal could not be reached, so its certificate is not checked yet.")
 		case err != nil:
-			fail(errorSentence(err))
+			fail(kit.ErrorSentence(err))
 		case ci.Verified:
 			save("")
 		default:
@@ -153,33 +154,33 @@ func (w *Window) linkChecked(id, canon, email, by string, done func(vault.Accoun
 // trust it: an explicit decision, remembered in the vault for the portal's
 // origin. A fingerprint the admin gave can be typed to compare.
 func (w *Window) askTrust(ci *lksync.CertificateInfo, trusted func(), fail func(string)) {
-	grid := container.New(&formLayout{},
+	grid := container.New(&kit.FormLayout{},
 		widget.NewLabel("Fingerprint"), fingerprintLabel(ci.Fingerprint),
-		widget.NewLabel("Issued to"), wrapped(ci.Subject),
-		widget.NewLabel("Issued by"), wrapped(ci.Issuer),
+		widget.NewLabel("Issued to"), kit.Wrapped(ci.Subject),
+		widget.NewLabel("Issued by"), kit.Wrapped(ci.Issuer),
 		widget.NewLabel("Valid"), widget.NewLabel(ci.NotBefore.Local().Format("2 Jan 2006")+" – "+ci.NotAfter.Local().Format("2 Jan 2006")),
 	)
 	if len(ci.Names) > 0 {
 		grid.Add(widget.NewLabel("For"))
-		grid.Add(wrapped(strings.Join(ci.Names, ", ")))
+		grid.Add(kit.Wrapped(strings.Join(ci.Names, ", ")))
 	}
 	if !ci.Pinnable() {
 		why := "it is not valid for " + ci.Host
 		if ci.HostError == nil {
 			why = "it is outside its validity period"
 		}
-		content := container.NewVBox(wrapped(ci.Origin+" presents a certificate that cannot be trusted: "+why+". Ask your admin to fix the portal's certificate."), grid)
+		content := container.NewVBox(kit.Wrapped(ci.Origin+" presents a certificate that cannot be trusted: "+why+". Ask your admin to fix the portal's certificate."), grid)
 		d := dialog.NewCustom("Certificate cannot be trusted", "Close", content, w.win)
 		d.SetOnClosed(func() { fail("Nothing was linked: the portal's certificate cannot be trusted.") })
 		d.Resize(fyne.NewSize(min(560, w.win.Canvas().Size().Width-20), 0))
 		d.Show()
 		return
 	}
-	intro := wrapped(ci.Origin + " presents a certificate that no authority on this computer vouches for: it is self-signed or from a private CA. " +
+	intro := kit.Wrapped(ci.Origin + " presents a certificate that no authority on this computer vouches for: it is self-signed or from a private CA. " +
 		"Trust it only if its fingerprint is the one your admin gave you.")
 	content := container.NewVBox(intro)
 	if old, ok := companion.TrustFor(w.vault.Settings(), ci.Origin); ok && old.SHA256 != ci.Fingerprint.String() {
-		warn := wrapped("You trusted a different certificate for this portal on " + old.TrustedAt.Local().Format("2 Jan 2006") +
+		warn := kit.Wrapped("You trusted a different certificate for this portal on " + old.TrustedAt.Local().Format("2 Jan 2006") +
 			". A changed certificate can mean someone is intercepting the connection: ask your admin before trusting this one.")
 		warn.Importance = widget.DangerImportance
 		content.Add(warn)
@@ -215,7 +216,7 @@ func (w *Window) askTrust(ci *lksync.CertificateInfo, trusted func(), fail func(
 		var err error
 		w.cfg.scheduler().Go(func() { _, err = comp.Trust(ci) }, func() {
 			if err != nil {
-				status.fail(sentenceOf(err.Error()))
+				status.fail(kit.SentenceOf(err.Error()))
 				return
 			}
 			decided = true
@@ -263,13 +264,13 @@ func (w *Window) openPortalLink(link string) {
 	}
 	req, err := companion.ParseLink(link)
 	if err != nil {
-		dialog.ShowInformation("Not a valid portal link", sentenceOf(strings.TrimPrefix(err.Error(), companion.ErrInvalidLink.Error()+": ")), w.win)
+		dialog.ShowInformation("Not a valid portal link", kit.SentenceOf(strings.TrimPrefix(err.Error(), companion.ErrInvalidLink.Error()+": ")), w.win)
 		return
 	}
 	comp := w.companion()
 	p, err := comp.Propose(req)
 	if err != nil {
-		dialog.ShowInformation("Nothing to link", sentenceOf(err.Error()), w.win)
+		dialog.ShowInformation("Nothing to link", kit.SentenceOf(err.Error()), w.win)
 		return
 	}
 	if p.Unchanged {
@@ -277,18 +278,18 @@ func (w *Window) openPortalLink(link string) {
 		return
 	}
 	rows := container.NewVBox(
-		wrapped("A web page asks Latchkey to link an account to a team portal. Link it only if you opened the portal's page yourself."),
-		container.New(&formLayout{},
-			widget.NewLabel("Account"), wrapped(p.Account.Label()),
-			widget.NewLabel("Portal"), wrapped(req.Portal),
-			widget.NewLabel("E-mail"), wrapped(req.Email)),
+		kit.Wrapped("A web page asks Latchkey to link an account to a team portal. Link it only if you opened the portal's page yourself."),
+		container.New(&kit.FormLayout{},
+			widget.NewLabel("Account"), kit.Wrapped(p.Account.Label()),
+			widget.NewLabel("Portal"), kit.Wrapped(req.Portal),
+			widget.NewLabel("E-mail"), kit.Wrapped(req.Email)),
 	)
 	if p.Replaces {
 		what := "It is linked to " + p.Current.URL + " now; that link"
 		if p.Current.Recovery != nil {
 			what += " and its recovery request"
 		}
-		warn := wrapped(what + " would be replaced.")
+		warn := kit.Wrapped(what + " would be replaced.")
 		warn.Importance = widget.WarningImportance
 		rows.Add(warn)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/app/companion"
 	"github.com/latchkey/latchkey/portal/api"
+	"github.com/latchkey/latchkey/ui/kit"
 	"github.com/latchkey/latchkey/vault"
 )
 
@@ -64,7 +65,7 @@ func (l *accountList) showRecovery(a vault.Account) {
 	d := &recoveryDialog{l: l, w: w, id: a.ID}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.box = container.NewVBox()
-	d.status = errorLabel()
+	d.status = kit.ErrorLabel()
 	d.checked = widget.NewLabel("")
 	d.checked.Importance = widget.LowImportance
 	d.checked.Hide()
@@ -133,14 +134,14 @@ func (d *recoveryDialog) render() {
 	}
 	a, r, ok := d.current()
 	if !ok {
-		d.box.Add(wrapped("This account is no longer linked to a portal."))
+		d.box.Add(kit.Wrapped("This account is no longer linked to a portal."))
 		d.setButtons(widget.NewButton("Close", d.dlg.Hide))
 		d.fit()
 		return
 	}
 	state := d.state(r)
 	d.shown = state
-	host := portalHost(a.Portal.URL)
+	host := kit.PortalHost(a.Portal.URL)
 	switch state {
 	case "", vault.RecoveryFailed, companion.StateDenied, companion.StateExpired, companion.StateCompleted,
 		companion.StateLinkExpired, companion.StateEnrolmentLapsed:
@@ -154,7 +155,7 @@ func (d *recoveryDialog) render() {
 	case companion.StateLinkDelivered, vault.RecoveryEnrolling:
 		d.renderLink(a, r, state)
 	default:
-		d.box.Add(wrapped("The request is " + string(state) + "."))
+		d.box.Add(kit.Wrapped("The request is " + string(state) + "."))
 		d.setButtons(widget.NewButton("Close", d.dlg.Hide))
 	}
 	d.fit()
@@ -179,11 +180,11 @@ func (d *recoveryDialog) setButtons(bs ...fyne.CanvasObject) { d.dlg.SetButtons(
 // renderAsk offers a new request, saying what became of the last one.
 func (d *recoveryDialog) renderAsk(a vault.Account, r vault.RecoveryRequest, state vault.RecoveryState, host string) {
 	if before := pastOutcome(r, state); before != "" {
-		l := wrapped(before)
+		l := kit.Wrapped(before)
 		l.Importance = widget.WarningImportance
 		d.box.Add(l)
 	}
-	d.box.Add(wrapped(fmt.Sprintf("Latchkey asks the admins of %s for a one-time link to set up two-factor sign-in again for %s. "+
+	d.box.Add(kit.Wrapped(fmt.Sprintf("Latchkey asks the admins of %s for a one-time link to set up two-factor sign-in again for %s. "+
 		"You get a phrase to read to the admin who calls you; they approve only when it matches.", host, a.Portal.Email)))
 	msg := widget.NewMultiLineEntry()
 	msg.SetPlaceHolder("Optional: a note for the admin, e.g. \"lost my phone, call me on my desk number\"")
@@ -193,7 +194,7 @@ func (d *recoveryDialog) renderAsk(a vault.Account, r vault.RecoveryRequest, sta
 	password := widget.NewPasswordEntry()
 	password.SetPlaceHolder("Your password at " + host + " (optional)")
 	d.box.Add(password)
-	hint := wrapped("With your password, the approved link comes straight to Latchkey. Without it, the link is e-mailed to " + a.Portal.Email + ".")
+	hint := kit.Wrapped("With your password, the approved link comes straight to Latchkey. Without it, the link is e-mailed to " + a.Portal.Email + ".")
 	hint.TextStyle.Italic = true // low importance would read as disabled in the light theme
 	d.box.Add(hint)
 	var send *widget.Button
@@ -227,7 +228,7 @@ func pastOutcome(r vault.RecoveryRequest, state vault.RecoveryState) string {
 
 func (d *recoveryDialog) send(message, password string, replace bool, btn *widget.Button) {
 	if _, err := companion.CheckMessage(message); err != nil {
-		d.fail(sentenceOf(err.Error()))
+		d.fail(kit.SentenceOf(err.Error()))
 		return
 	}
 	comp := d.w.companion()
@@ -240,7 +241,7 @@ func (d *recoveryDialog) send(message, password string, replace bool, btn *widge
 	var err error
 	d.busy = true
 	d.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(d.ctx, portalBudget)
+		ctx, cancel := context.WithTimeout(d.ctx, kit.PortalBudget)
 		defer cancel()
 		out, err = comp.RequestRecovery(ctx, d.id, companion.RequestOptions{Message: message, Replace: replace, Password: password})
 	}, func() {
@@ -251,7 +252,7 @@ func (d *recoveryDialog) send(message, password string, replace bool, btn *widge
 		d.reloadList()
 		if err != nil && out.Request.Phrase == "" {
 			btn.Enable()
-			d.fail(errorSentence(err))
+			d.fail(kit.ErrorSentence(err))
 			return
 		}
 		d.quiet()
@@ -282,9 +283,9 @@ func (d *recoveryDialog) renderQueued(r vault.RecoveryRequest) {
 	if !r.NextAttemptAt.IsZero() {
 		text += " Next try at " + r.NextAttemptAt.Local().Format("15:04") + "."
 	}
-	d.box.Add(wrapped(text))
+	d.box.Add(kit.Wrapped(text))
 	if why := strings.TrimSpace(r.LastError); why != "" {
-		l := wrapped("Last try: " + lastTry(why))
+		l := kit.Wrapped("Last try: " + lastTry(why))
 		l.Importance = widget.LowImportance
 		d.box.Add(l)
 	}
@@ -302,13 +303,13 @@ func lastTry(s string) string {
 	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
 		s = s[i+2:]
 	}
-	return sentenceOf(s)
+	return kit.SentenceOf(s)
 }
 
 // renderWaiting shows the phrase to read to the admin, and where the
 // request stands.
 func (d *recoveryDialog) renderWaiting(a vault.Account, r vault.RecoveryRequest, state vault.RecoveryState, host string) {
-	d.box.Add(wrapped("Read this phrase to the admin of " + host + " when you talk on the phone. Only an admin who hears it can approve the request."))
+	d.box.Add(kit.Wrapped("Read this phrase to the admin of " + host + " when you talk on the phone. Only an admin who hears it can approve the request."))
 	d.box.Add(phraseBlock(r.Phrase))
 	var line string
 	icon := theme.MoreHorizontalIcon()
@@ -324,12 +325,12 @@ func (d *recoveryDialog) renderWaiting(a vault.Account, r vault.RecoveryRequest,
 	if state != companion.StateApproved && !r.ExpiresAt.IsZero() {
 		line = strings.TrimSuffix(line, ".") + "; the request expires at " + r.ExpiresAt.Local().Format("15:04 on 2 Jan") + "."
 	}
-	d.box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapped(line)))
+	d.box.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, kit.Wrapped(line)))
 	where := "the link then comes here."
 	if r.LinkTo != api.LinkToApp {
 		where = "the link then goes by e-mail to " + a.Portal.Email + "."
 	}
-	note := wrapped("Latchkey checks for the admin's answer while this dialog is open; " + where)
+	note := kit.Wrapped("Latchkey checks for the admin's answer while this dialog is open; " + where)
 	note.TextStyle.Italic = true
 	d.box.Add(note)
 	check := widget.NewButtonWithIcon("Check now", theme.ViewRefreshIcon(), func() { d.pollNow() })
@@ -338,7 +339,7 @@ func (d *recoveryDialog) renderWaiting(a vault.Account, r vault.RecoveryRequest,
 
 // renderEmailed: the link was issued but reached only the mailbox.
 func (d *recoveryDialog) renderEmailed(a vault.Account) {
-	d.box.Add(wrapped("An admin approved. The recovery link was e-mailed to " + a.Portal.Email + ": paste it here to set up the new authenticator in Latchkey, or open it in your browser."))
+	d.box.Add(kit.Wrapped("An admin approved. The recovery link was e-mailed to " + a.Portal.Email + ": paste it here to set up the new authenticator in Latchkey, or open it in your browser."))
 	d.pasteRow()
 	d.setButtons(widget.NewButton("Close", d.dlg.Hide))
 }
@@ -371,7 +372,7 @@ func (d *recoveryDialog) passwordEntry() *widget.Entry {
 	e := widget.NewPasswordEntry()
 	host := "the portal"
 	if a, _, ok := d.current(); ok && a.Portal != nil {
-		host = portalHost(a.Portal.URL)
+		host = kit.PortalHost(a.Portal.URL)
 	}
 	e.SetPlaceHolder("Your password at " + host)
 	return e
@@ -389,7 +390,7 @@ func (d *recoveryDialog) renderLink(a vault.Account, r vault.RecoveryRequest, st
 		text = "The link was used, but the new authenticator is not confirmed yet. Continue to finish; nothing else needs doing."
 	}
 	d.box.Add(head)
-	d.box.Add(wrapped(text))
+	d.box.Add(kit.Wrapped(text))
 	needs := d.w.companion() != nil && d.w.companion().NeedsPassword(a, false)
 	password := d.passwordEntry()
 	if needs {
@@ -446,7 +447,7 @@ func (d *recoveryDialog) complete(pasted, password string, failed func()) {
 	var err error
 	d.busy = true
 	d.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(d.ctx, portalBudget)
+		ctx, cancel := context.WithTimeout(d.ctx, kit.PortalBudget)
 		defer cancel()
 		out, err = comp.CompleteRecovery(ctx, d.id, companion.CompleteOptions{Link: pasted, Password: password})
 	}, func() {
@@ -486,7 +487,7 @@ func completeError(err error) string {
 	case errors.Is(err, companion.ErrPasswordNeeded):
 		return "Type your portal password: the link replaces your authenticator, not your password."
 	}
-	return errorSentence(err)
+	return kit.ErrorSentence(err)
 }
 
 // renderCodes shows the new codes once re-enrolment finished; the dialog
@@ -495,7 +496,7 @@ func (d *recoveryDialog) renderCodes() {
 	out := d.done
 	head := widget.NewLabelWithStyle("Two-factor sign-in is set up again", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.box.Add(head)
-	d.box.Add(wrapped(out.Account.Label() + " now makes the new codes; the old entry's codes no longer work."))
+	d.box.Add(kit.Wrapped(out.Account.Label() + " now makes the new codes; the old entry's codes no longer work."))
 	a := out.Account
 	var current []string
 	for _, c := range a.BackupCodes {
@@ -505,15 +506,15 @@ func (d *recoveryDialog) renderCodes() {
 	}
 	switch {
 	case out.CodesLost:
-		l := wrapped("The portal confirmed the new authenticator, but its answer with the new backup codes was lost: generate new codes at the portal.")
+		l := kit.Wrapped("The portal confirmed the new authenticator, but its answer with the new backup codes was lost: generate new codes at the portal.")
 		l.Importance = widget.WarningImportance
 		d.box.Add(l)
 	case out.CodesErr != nil:
-		l := wrapped("The new backup codes could not be stored with the account: " + errorSentence(out.CodesErr))
+		l := kit.Wrapped("The new backup codes could not be stored with the account: " + kit.ErrorSentence(out.CodesErr))
 		l.Importance = widget.WarningImportance
 		d.box.Add(l)
 	case len(current) > 0:
-		d.box.Add(wrapped("Your new backup codes, each good for one sign-in. They are stored in Latchkey; keep a copy elsewhere too (print the sheet from \"Backup codes…\"):"))
+		d.box.Add(kit.Wrapped("Your new backup codes, each good for one sign-in. They are stored in Latchkey; keep a copy elsewhere too (print the sheet from \"Backup codes…\"):"))
 		grid := container.NewGridWithColumns(2)
 		for _, c := range current {
 			grid.Add(widget.NewLabelWithStyle(c, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
@@ -556,7 +557,7 @@ func (d *recoveryDialog) renderCodes() {
 // it is for.
 func phraseBlock(phrase string) fyne.CanvasObject {
 	label := widget.NewLabelWithStyle("Verification phrase", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	return container.NewVBox(label, phraseText(phrase))
+	return container.NewVBox(label, kit.PhraseText(phrase))
 }
 
 func (d *recoveryDialog) reloadList() {
@@ -632,9 +633,9 @@ func (d *recoveryDialog) flush(force bool) {
 		}
 		switch {
 		case err != nil:
-			d.fail(errorSentence(err))
+			d.fail(kit.ErrorSentence(err))
 		case mine != nil && mine.Err != nil && !companion.Offline(mine.Err):
-			d.fail(errorSentence(mine.Err))
+			d.fail(kit.ErrorSentence(mine.Err))
 		default:
 			d.quiet()
 		}
@@ -652,7 +653,7 @@ func (d *recoveryDialog) poll() {
 	var err error
 	d.busy = true
 	d.w.cfg.scheduler().Go(func() {
-		ctx, cancel := context.WithTimeout(d.ctx, portalBudget)
+		ctx, cancel := context.WithTimeout(d.ctx, kit.PortalBudget)
 		defer cancel()
 		res, err = comp.Poll(ctx, d.id)
 	}, func() {
@@ -663,10 +664,10 @@ func (d *recoveryDialog) poll() {
 		d.stamp()
 		switch {
 		case err != nil:
-			d.fail(errorSentence(err))
+			d.fail(kit.ErrorSentence(err))
 			d.pace.Failed()
 		case res.Err != nil:
-			d.fail(errorSentence(res.Err) + " Latchkey tries again in a moment.")
+			d.fail(kit.ErrorSentence(res.Err) + " Latchkey tries again in a moment.")
 			d.pace.Failed()
 		default:
 			d.quiet()
@@ -707,12 +708,12 @@ func (d *recoveryDialog) stampAt(t time.Time) {
 // fail shows one sentence saying what went wrong; note one saying what
 // goes on; quiet hides it.
 func (d *recoveryDialog) fail(msg string) {
-	setError(d.status, msg)
+	kit.SetError(d.status, msg)
 	d.fit()
 }
 
 func (d *recoveryDialog) note(msg string) {
-	setNote(d.status, msg)
+	kit.SetNote(d.status, msg)
 	d.fit()
 }
 
