@@ -21,12 +21,12 @@ func WriteSecretFile(path string, data []byte, overwrite bool) (err error) {
 	dir := filepath.Dir(path)
 	if !overwrite {
 		if _, err := os.Lstat(path); err == nil {
-			return fmt.Errorf("write %s: %w", path, ErrFileExists)
+			return fmt.Errorf("writing %s: %w", path, ErrFileExists)
 		}
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // 0600
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, pathCause(err))
+		return fmt.Errorf("writing %s: %w", path, pathCause(err))
 	}
 	defer func() {
 		if err != nil {
@@ -34,10 +34,10 @@ func WriteSecretFile(path string, data []byte, overwrite bool) (err error) {
 		}
 	}()
 	if err := fill(tmp, data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := place(tmp.Name(), path, overwrite); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	syncDir(dir)
 	return nil

@@ -216,7 +216,7 @@ func (r *runner) readPaste() (string, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(r.env.Stdin, maxPaste+1))
 	if err != nil {
-		return "", fmt.Errorf("read the codes from stdin: %w", err)
+		return "", fmt.Errorf("reading the codes from stdin: %w", err)
 	}
 	if len(data) > maxPaste {
 		return "", fmt.Errorf("stdin: more than %d KB, too large for a block of backup codes", maxPaste>>10)

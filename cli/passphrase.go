@@ -80,7 +80,7 @@ func (t ttyTerminal) ReadLine(prompt string) (string, error) {
 	fmt.Fprint(os.Stderr, prompt)
 	line, err := t.lines.ReadString('\n')
 	if err != nil && line == "" {
-		return "", fmt.Errorf("read answer: %w", err)
+		return "", fmt.Errorf("reading the answer: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
@@ -90,7 +90,7 @@ func (t ttyTerminal) ReadPassword(prompt string) (string, error) {
 	b, err := term.ReadPassword(t.fd)
 	fmt.Fprintln(os.Stderr)
 	if err != nil {
-		return "", fmt.Errorf("read passphrase: %w", err)
+		return "", fmt.Errorf("reading the passphrase: %w", err)
 	}
 	return string(b), nil
 }

@@ -118,7 +118,7 @@ func readSeen(path, vaultID, dir string) (uint64, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", path, err)
+		return 0, fmt.Errorf("reading %s: %w", path, err)
 	}
 	var m seenMark
 	if err := json.Unmarshal(data, &m); err != nil || m.VaultID != vaultID || m.Dir != dir {
@@ -147,11 +147,11 @@ func (v *Vault) noteSeen(gen uint64) {
 
 func raiseSeen(path, vaultID, dir string, gen uint64, timeout time.Duration) error {
 	if err := os.MkdirAll(filepath.Dir(path), dirPerm); err != nil {
-		return fmt.Errorf("keep the newest generation seen: %w", err)
+		return fmt.Errorf("keeping the newest generation seen: %w", err)
 	}
 	lk, err := lockFile(filepath.Join(filepath.Dir(path), seenLock), timeout)
 	if err != nil {
-		return fmt.Errorf("keep the newest generation seen: %w", err)
+		return fmt.Errorf("keeping the newest generation seen: %w", err)
 	}
 	defer lk.Unlock()
 	cur, err := readSeen(path, vaultID, dir)
@@ -163,7 +163,7 @@ func raiseSeen(path, vaultID, dir string, gen uint64, timeout time.Duration) err
 		return err
 	}
 	if err := writeAtomic(path, bytesWriter(append(b, '\n'))); err != nil {
-		return fmt.Errorf("keep the newest generation seen in %s: %w", path, err)
+		return fmt.Errorf("keeping the newest generation seen in %s: %w", path, err)
 	}
 	return nil
 }

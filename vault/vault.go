@@ -102,25 +102,25 @@ type CreateOptions struct {
 func Create(dir string, co CreateOptions) (*Vault, error) {
 	for _, name := range []string{MetaFile, VaultFile, IdentityFile} {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
-			return nil, fmt.Errorf("create vault in %s: %w", dir, ErrExists)
+			return nil, fmt.Errorf("creating a vault in %s: %w", dir, ErrExists)
 		}
 	}
 	if co.Passphrase == "" && !co.UseKeyring {
-		return nil, fmt.Errorf("create vault: %w: without the OS keyring the passphrase is the only key", ErrPassphraseRequired)
+		return nil, fmt.Errorf("creating a vault: %w: without the OS keyring the passphrase is the only key", ErrPassphraseRequired)
 	}
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
-		return nil, fmt.Errorf("create vault directory: %w", err)
+		return nil, fmt.Errorf("creating the vault directory: %w", err)
 	}
 	_ = os.Chmod(dir, dirPerm) // an existing directory may be wider; best effort on Windows
 	identity, err := age.GenerateX25519Identity()
 	if err != nil {
-		return nil, fmt.Errorf("create vault identity: %w", err)
+		return nil, fmt.Errorf("creating the vault's identity: %w", err)
 	}
 	v := &Vault{dir: dir, opts: co.Options, identity: identity, meta: meta{VaultID: newID()}}
 	if co.UseKeyring {
 		if err := v.storeInKeyring(); err != nil {
 			if co.Passphrase == "" {
-				return nil, fmt.Errorf("create vault: %w", err)
+				return nil, fmt.Errorf("creating a vault: %w", err)
 			}
 			v.keyringErr = err
 		} else {
@@ -134,7 +134,7 @@ func Create(dir string, co CreateOptions) (*Vault, error) {
 			return nil, err
 		}
 		if err := writeAtomic(v.path(IdentityFile), bytesWriter(data)); err != nil {
-			return nil, fmt.Errorf("create vault: write %s: %w", IdentityFile, err)
+			return nil, fmt.Errorf("creating a vault: writing %s: %w", IdentityFile, err)
 		}
 		v.meta.IdentitySHA256 = []string{digest(data)}
 		if v.unlockedBy == "" {
@@ -145,11 +145,11 @@ func Create(dir string, co CreateOptions) (*Vault, error) {
 	doc := &Document{Schema: Schema, MinReader: Schema, VaultID: v.meta.VaultID, Accounts: []Account{}}
 	v.doc = &Document{Generation: 0}
 	if err := v.write(doc, now); err != nil {
-		return nil, fmt.Errorf("create vault: %w", err)
+		return nil, fmt.Errorf("creating a vault: %w", err)
 	}
 	// meta.json last: its presence is what makes the directory a vault.
 	if err := writeMeta(v.path(MetaFile), v.meta); err != nil {
-		return nil, fmt.Errorf("create vault: write %s: %w", MetaFile, err)
+		return nil, fmt.Errorf("creating a vault: writing %s: %w", MetaFile, err)
 	}
 	return v, nil
 }
@@ -241,11 +241,11 @@ func (v *Vault) unlock() error {
 		}
 		v.keyringErr = err
 		if !v.meta.hasPassphrase() {
-			return fmt.Errorf("unlock %s: %w", v.dir, err)
+			return fmt.Errorf("unlocking %s: %w", v.dir, err)
 		}
 	}
 	if !v.meta.hasPassphrase() {
-		return fmt.Errorf("unlock %s: %w: the vault keeps its key in the OS keyring only, and the keyring is not in use", v.dir, ErrKeyringUnavailable)
+		return fmt.Errorf("unlocking %s: %w: the vault keeps its key in the OS keyring only, and the keyring is not in use", v.dir, ErrKeyringUnavailable)
 	}
 	data, err := v.readIdentityFile()
 	if err != nil {
@@ -259,7 +259,7 @@ func (v *Vault) unlock() error {
 	}
 	pass, err := v.opts.Passphrase()
 	if err != nil {
-		return fmt.Errorf("read passphrase: %w", err)
+		return fmt.Errorf("reading the passphrase: %w", err)
 	}
 	id, err := decryptIdentity(v.path(IdentityFile), data, pass)
 	if err != nil {
@@ -308,7 +308,7 @@ func (v *Vault) readIdentityFile() ([]byte, error) {
 		if errors.As(err, new(*FileTypeError)) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	if !v.meta.acceptsIdentity(data) {
 		return nil, &CorruptError{File: p, Err: errors.New("checksum does not match meta.json")}
@@ -386,16 +386,16 @@ func (v *Vault) read(name string) (*Document, os.FileInfo, error) {
 		return nil, nil, err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize))
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	r, err := age.Decrypt(bytes.NewReader(data), v.identity)
 	if err != nil {
@@ -534,7 +534,7 @@ func stampAccounts(base, next *Document, now time.Time) error {
 			a.ID = newID()
 		}
 		if seen[a.ID] {
-			return fmt.Errorf("save vault: two accounts with id %s", a.ID)
+			return fmt.Errorf("saving the vault: two accounts have the id %s", a.ID)
 		}
 		seen[a.ID] = true
 		prev, existed := old[a.ID]
@@ -571,7 +571,7 @@ func lockFile(path string, timeout time.Duration) (*flock.Flock, error) {
 	defer cancel()
 	ok, err := lk.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("lock %s: %w", path, notAFile(path, err))
+		return nil, fmt.Errorf("locking %s: %w", path, notAFile(path, err))
 	}
 	if !ok {
 		return nil, fmt.Errorf("%w (waited %v for %s)", ErrLocked, timeout, path)
@@ -582,7 +582,7 @@ func lockFile(path string, timeout time.Duration) (*flock.Flock, error) {
 		if ferr := checkFile(path); ferr != nil {
 			return nil, ferr
 		}
-		return nil, fmt.Errorf("lock %s: not a regular file", path)
+		return nil, fmt.Errorf("locking %s: it is not a regular file", path)
 	}
 	return lk, nil
 }
@@ -651,7 +651,7 @@ func (v *Vault) write(next *Document, now time.Time) error {
 	stampSchema(next)
 	plain, err := json.Marshal(next)
 	if err != nil {
-		return fmt.Errorf("save vault: encode: %w", err)
+		return fmt.Errorf("saving the vault: encoding it: %w", err)
 	}
 	tmp, err := writeTemp(v.path(VaultFile), func(w io.Writer) error {
 		aw, err := age.Encrypt(w, v.identity.Recipient())
@@ -664,19 +664,19 @@ func (v *Vault) write(next *Document, now time.Time) error {
 		return aw.Close()
 	})
 	if err != nil {
-		return fmt.Errorf("save vault: %w", err)
+		return fmt.Errorf("saving the vault: %w", err)
 	}
 	if err := v.rotate(); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("save vault: keep previous generation: %w", err)
+		return fmt.Errorf("saving the vault: keeping the previous generation: %w", err)
 	}
 	if err := commitTemp(tmp, v.path(VaultFile)); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("save vault: %w", err)
+		return fmt.Errorf("saving the vault: %w", err)
 	}
 	st, err := os.Lstat(v.path(VaultFile))
 	if err != nil {
-		return fmt.Errorf("save vault: %w", err)
+		return fmt.Errorf("saving the vault: %w", err)
 	}
 	v.doc, v.stat = next, st
 	v.noteSeen(next.Generation)
@@ -725,7 +725,7 @@ func (v *Vault) Status() Status {
 // new passphrase opens the vault.
 func (v *Vault) ChangePassphrase(pass string) error {
 	if pass == "" {
-		return fmt.Errorf("change passphrase: %w", ErrPassphraseRequired)
+		return fmt.Errorf("changing the passphrase: %w", ErrPassphraseRequired)
 	}
 	return v.withMeta(func(m meta) error { return v.changePassphrase(m, pass) })
 }
@@ -751,21 +751,21 @@ func (v *Vault) withMeta(fn func(meta) error) error {
 func (v *Vault) changePassphrase(m meta, pass string) error {
 	data, err := v.encryptIdentity(pass)
 	if err != nil {
-		return fmt.Errorf("change passphrase: %w", err)
+		return fmt.Errorf("changing the passphrase: %w", err)
 	}
 	// First accept both files, then swap the file, then forget the old one.
 	transition := m
 	transition.IdentitySHA256 = append([]string{digest(data)}, m.IdentitySHA256...)
 	if err := writeMeta(v.path(MetaFile), transition); err != nil {
-		return fmt.Errorf("change passphrase: %w", err)
+		return fmt.Errorf("changing the passphrase: %w", err)
 	}
 	if err := writeAtomic(v.path(IdentityFile), bytesWriter(data)); err != nil {
-		return fmt.Errorf("change passphrase: write %s: %w", IdentityFile, err)
+		return fmt.Errorf("changing the passphrase: writing %s: %w", IdentityFile, err)
 	}
 	final := m
 	final.IdentitySHA256 = []string{digest(data)}
 	if err := writeMeta(v.path(MetaFile), final); err != nil {
-		return fmt.Errorf("change passphrase: %w", err)
+		return fmt.Errorf("changing the passphrase: %w", err)
 	}
 	v.meta = final
 	return nil
@@ -780,19 +780,19 @@ func (v *Vault) SetKeyring(on bool) error {
 func (v *Vault) setKeyring(m meta, on bool) error {
 	if on {
 		if err := v.storeInKeyring(); err != nil {
-			return fmt.Errorf("keyring on: %w", err)
+			return fmt.Errorf("turning the keyring on: %w", err)
 		}
 	} else {
 		if !m.hasPassphrase() {
-			return fmt.Errorf("keyring off: %w: set one first, or the vault could not be opened", ErrNoPassphrase)
+			return fmt.Errorf("turning the keyring off: %w: set one first, or the vault could not be opened", ErrNoPassphrase)
 		}
 		if err := v.opts.keyring().Delete(m.VaultID); err != nil && !errors.Is(err, ErrKeyringEntryMissing) {
-			return fmt.Errorf("keyring off: %w", err)
+			return fmt.Errorf("turning the keyring off: %w", err)
 		}
 	}
 	m.Keyring = on
 	if err := writeMeta(v.path(MetaFile), m); err != nil {
-		return fmt.Errorf("keyring %s: %w", onOff(on), err)
+		return fmt.Errorf("turning the keyring %s: %w", onOff(on), err)
 	}
 	v.meta = m
 	if on {
@@ -819,7 +819,7 @@ func Restore(dir string, n int, opts Options) (*Vault, error) {
 	if n != 0 {
 		var err error
 		if name, err = generationFile(dir, n); err != nil {
-			return nil, fmt.Errorf("restore: %w", err)
+			return nil, fmt.Errorf("restoring: %w", err)
 		}
 	}
 	v, err := unlocked(dir, opts)

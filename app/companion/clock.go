@@ -19,7 +19,7 @@ func (c *Companion) ClockConfig(base clock.Config, a vault.Account) (clock.Confi
 	}
 	cl, err := c.Client(a.Portal.URL)
 	if err != nil {
-		return base, fmt.Errorf("clock source of %q: %w", a.Label(), err)
+		return base, fmt.Errorf("choosing the clock source of %q: %w", a.Label(), err)
 	}
 	base.Portal = clock.PortalSource{Client: cl}
 	return base, nil

@@ -81,7 +81,7 @@ func (c *Companion) Client(portalURL string) (*lksync.Client, error) {
 	if t, ok := TrustFor(c.v.Settings(), portalURL); ok {
 		fp, err := lksync.ParseFingerprint(t.SHA256)
 		if err != nil {
-			return nil, fmt.Errorf("the trusted certificate of %s in the vault: %w", t.Origin, err)
+			return nil, fmt.Errorf("reading the trusted certificate of %s in the vault: %w", t.Origin, err)
 		}
 		opts.PinnedCertSHA256 = fp
 	}

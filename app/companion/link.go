@@ -229,7 +229,7 @@ func (c *Companion) Link(id, portalURL, email, by string) (vault.Account, error)
 		return nil
 	})
 	if err != nil {
-		return vault.Account{}, fmt.Errorf("link %s: %w", id, err)
+		return vault.Account{}, fmt.Errorf("linking %s: %w", id, err)
 	}
 	return saved, nil
 }

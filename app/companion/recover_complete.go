@@ -97,7 +97,7 @@ func (c *Companion) CompleteRecovery(ctx context.Context, id string, opts Comple
 	}
 	cl, err := c.Client(p.URL)
 	if err != nil {
-		return Completed{}, fmt.Errorf("recovery of %q: %w", a.Label(), err)
+		return Completed{}, fmt.Errorf("recovering %q: %w", a.Label(), err)
 	}
 	var r vault.RecoveryRequest
 	if p.Recovery != nil {
@@ -266,7 +266,7 @@ func (c *Companion) enrol(ctx context.Context, cl *lksync.Client, a vault.Accoun
 		}
 		code, err := codes.Generate(fresh, c.now())
 		if err != nil {
-			return Completed{}, fmt.Errorf("the code of the new authenticator of %q: %w", a.Label(), err)
+			return Completed{}, fmt.Errorf("computing the code of the new authenticator of %q: %w", a.Label(), err)
 		}
 		got, err := cl.ConfirmEnrolment(ctx, r.EnrolSession, api.EnrolmentConfirm{FactorID: r.EnrolFactorID, Code: code})
 		if err == nil {
@@ -327,7 +327,7 @@ func grantToken(a api.SignInAnswer) string {
 func pendingAccount(a vault.Account, uri, secret string) (vault.Account, error) {
 	fresh, err := otpauth.Parse(uri)
 	if err != nil {
-		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %q: %w", a.Label(), err)
+		return vault.Account{}, fmt.Errorf("reading the portal's new authenticator for %q: %w", a.Label(), err)
 	}
 	if fresh.Type != vault.TOTP {
 		return vault.Account{}, fmt.Errorf("the portal's new authenticator for %q is %s, not TOTP", a.Label(), fresh.Type)

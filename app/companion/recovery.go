@@ -115,16 +115,16 @@ func (c *Companion) RequestRecovery(ctx context.Context, id string, opts Request
 		c.markFailedAttempt(&req, sendErr, now)
 		out.Queued = sendErr
 	case isStatus(sendErr, 401):
-		return Outcome{}, fmt.Errorf("recovery request for %q at %s: %w", a.Label(), p.URL, ErrWrongPassword)
+		return Outcome{}, fmt.Errorf("sending the recovery request of %q to %s: %w", a.Label(), p.URL, ErrWrongPassword)
 	default:
-		return Outcome{}, fmt.Errorf("recovery request for %q: %w", a.Label(), sendErr)
+		return Outcome{}, fmt.Errorf("sending the recovery request of %q: %w", a.Label(), sendErr)
 	}
 	saved, err := c.updateLinked(a, p.URL, func(cur *vault.Portal) { cur.Recovery = &req })
 	out.Request = req
 	if err != nil {
 		// A sent request's phrase is in out.Request, so the caller can still
 		// show it although the vault does not hold it.
-		return out, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
+		return out, fmt.Errorf("keeping the recovery request of %q in the vault: %w", a.Label(), err)
 	}
 	out.Account = saved
 	return out, nil
@@ -384,7 +384,7 @@ func (c *Companion) flushOne(ctx context.Context, a vault.Account, r vault.Recov
 	})
 	res.Request = next
 	if err != nil {
-		return res, fmt.Errorf("recovery request for %q: saving it in the vault: %w", a.Label(), err)
+		return res, fmt.Errorf("keeping the recovery request of %q in the vault: %w", a.Label(), err)
 	}
 	return res, nil
 }

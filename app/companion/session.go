@@ -168,7 +168,7 @@ func (c *Companion) secondFactor(ctx context.Context, cl *lksync.Client, a vault
 	for i, gen := range []func(vault.Account, time.Time) (string, error){codes.Generate, codes.Next} {
 		code, err := gen(a, now)
 		if err != nil {
-			return ans, fmt.Errorf("the code of %q: %w", a.Label(), err)
+			return ans, fmt.Errorf("computing the code of %q: %w", a.Label(), err)
 		}
 		next, err := cl.SecondFactor(ctx, api.SecondFactorRequest{Challenge: ans.Challenge, Method: api.MethodTOTP, Code: code})
 		if err == nil {

@@ -76,7 +76,7 @@ func (c *Companion) Trust(ci *lksync.CertificateInfo) (vault.PortalTrust, error)
 		return nil
 	})
 	if err != nil {
-		return vault.PortalTrust{}, fmt.Errorf("trust the certificate of %s: %w", t.Origin, err)
+		return vault.PortalTrust{}, fmt.Errorf("trusting the certificate of %s: %w", t.Origin, err)
 	}
 	return t, nil
 }
@@ -107,7 +107,7 @@ func (c *Companion) Untrust(portalURL string) (vault.PortalTrust, bool, error) {
 	case errors.Is(err, errNothingToDo):
 		return vault.PortalTrust{}, false, nil
 	case err != nil:
-		return vault.PortalTrust{}, false, fmt.Errorf("forget the certificate of %s: %w", origin, err)
+		return vault.PortalTrust{}, false, fmt.Errorf("forgetting the certificate of %s: %w", origin, err)
 	}
 	return gone, true, nil
 }

@@ -130,7 +130,7 @@ func iconData(icon string) ([]byte, string, bool) {
 func newUUID() (string, error) {
 	var u [16]byte
 	if _, err := rand.Read(u[:]); err != nil {
-		return "", fmt.Errorf("random uuid: %w", err)
+		return "", fmt.Errorf("drawing a random uuid: %w", err)
 	}
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80

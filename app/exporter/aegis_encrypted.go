@@ -100,7 +100,7 @@ func sealGCM(key, plain []byte) ([]byte, aegis.Params, error) {
 func randomBytes(n int) ([]byte, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("random bytes: %w", err)
+		return nil, fmt.Errorf("drawing random bytes: %w", err)
 	}
 	return b, nil
 }

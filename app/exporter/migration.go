@@ -124,7 +124,7 @@ func QRPNG(text string) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, render(m)); err != nil {
-		return nil, fmt.Errorf("encode PNG: %w", err)
+		return nil, fmt.Errorf("encoding the PNG: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -41,7 +41,7 @@ func (o Options) password() (string, error) {
 	}
 	p, err := o.Password()
 	if err != nil {
-		return "", fmt.Errorf("read password: %w", err)
+		return "", fmt.Errorf("reading the password: %w", err)
 	}
 	return p, nil
 }

@@ -73,7 +73,7 @@ func decode(ctx context.Context, img image.Image) ([]Code, string, error) {
 	}
 	b := img.Bounds()
 	if b.Dx()*b.Dy() > MaxPixels {
-		return []Code{}, "", fmt.Errorf("decode QR: %dx%d: %w", b.Dx(), b.Dy(), ErrTooLarge)
+		return []Code{}, "", fmt.Errorf("decoding QR codes: %dx%d: %w", b.Dx(), b.Dy(), ErrTooLarge)
 	}
 	if b.Dx() < minSide || b.Dy() < minSide {
 		return []Code{}, "", nil
@@ -85,7 +85,7 @@ func decode(ctx context.Context, img image.Image) ([]Code, string, error) {
 	}
 	fs, step := newScan(ctx, luminance(img)).run()
 	if len(fs) == 0 && ctx.Err() != nil {
-		return []Code{}, "", fmt.Errorf("decode QR: %w", ctx.Err())
+		return []Code{}, "", fmt.Errorf("decoding QR codes: %w", ctx.Err())
 	}
 	order(fs)
 	return toCodes(fs), step, nil

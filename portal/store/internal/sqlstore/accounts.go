@@ -25,12 +25,12 @@ func scanTenant(sc scanner) (store.Tenant, error) {
 	}
 	var raw []string
 	if err := json.Unmarshal([]byte(ips), &raw); err != nil {
-		return t, fmt.Errorf("decode ip_allow_list: %w", err)
+		return t, fmt.Errorf("decoding ip_allow_list: %w", err)
 	}
 	for _, r := range raw {
 		p, err := netip.ParsePrefix(r)
 		if err != nil {
-			return t, fmt.Errorf("decode ip_allow_list entry: %w", err)
+			return t, fmt.Errorf("decoding an ip_allow_list entry: %w", err)
 		}
 		t.Policy.IPAllowList = append(t.Policy.IPAllowList, p)
 	}
@@ -47,7 +47,7 @@ func encodeAllowList(ps []netip.Prefix) (string, error) {
 	}
 	b, err := json.Marshal(raw)
 	if err != nil {
-		return "", fmt.Errorf("encode ip allow list: %w", err)
+		return "", fmt.Errorf("encoding the ip allow list: %w", err)
 	}
 	return string(b), nil
 }
