@@ -17,20 +17,23 @@ import (
 // Bitwarden exports (the password manager and Bitwarden Authenticator):
 // JSON with items[].login.totp, or CSV with a login_totp column. The TOTP
 // field holds an otpauth:// URI, a steam:// URI (base32 secret) or a bare
-// base32 secret. Encrypted exports need the Bitwarden account key or the
-// export password's KDF settings and are refused.
+// base32 secret. Password-protected encrypted exports are decrypted with
+// the export password (bitwarden_encrypted.go); account-restricted ones
+// need the Bitwarden account's key, which only Bitwarden has, and are
+// refused.
 const (
 	FormatBitwarden    Format = "bitwarden"
 	FormatBitwardenCSV Format = "bitwarden-csv"
 )
 
-// ErrBitwardenEncrypted is returned for an encrypted Bitwarden export.
-var ErrBitwardenEncrypted = errors.New("this Bitwarden export is encrypted, which Latchkey does not read: export unencrypted from Bitwarden (JSON or CSV) and import that file")
+// ErrBitwardenEncrypted is returned for an account-restricted encrypted
+// Bitwarden export, which only the Bitwarden account's key opens.
+var ErrBitwardenEncrypted = errors.New("this Bitwarden export is encrypted with the Bitwarden account's key, which Latchkey cannot read: export again from Bitwarden as \"password protected\" (or unencrypted JSON or CSV) and import that file")
 
 func init() {
 	register(reader{name: FormatBitwarden, priority: 210, detect: isBitwardenJSON,
-		read: func(_ context.Context, _ *Importer, res *Result, data []byte, _ Options) error {
-			return readBitwardenJSON(res, data)
+		read: func(ctx context.Context, _ *Importer, res *Result, data []byte, opts Options) error {
+			return readBitwardenJSON(ctx, res, data, opts)
 		}})
 	register(reader{name: FormatBitwardenCSV, priority: 220, detect: isBitwardenCSV,
 		read: func(_ context.Context, _ *Importer, res *Result, data []byte, _ Options) error {
@@ -76,8 +79,10 @@ type bitwardenItem struct {
 }
 
 type bitwardenJSON struct {
-	Encrypted bool             `json:"encrypted"`
-	Folders   []bitwardenNamed `json:"folders"`
+	Encrypted         bool `json:"encrypted"`
+	PasswordProtected bool `json:"passwordProtected"`
+	bitwardenSealed
+	Folders []bitwardenNamed `json:"folders"`
 	// Collections are in organisation exports, whose items have no folder.
 	Collections []bitwardenNamed  `json:"collections"`
 	Items       []json.RawMessage `json:"items"`
@@ -120,10 +125,23 @@ func (it bitwardenJSONItem) group(folders, collections map[string]string) string
 	return joinGroupNames(names)
 }
 
-func readBitwardenJSON(res *Result, data []byte) error {
+func readBitwardenJSON(ctx context.Context, res *Result, data []byte, opts Options) error {
 	var exp bitwardenJSON
 	if err := decodeExport("Bitwarden export", data, &exp); err != nil {
 		return err
+	}
+	if exp.Encrypted && exp.PasswordProtected {
+		plain, err := openBitwarden(ctx, exp.bitwardenSealed, opts)
+		if err != nil {
+			return err
+		}
+		exp = bitwardenJSON{}
+		if err := decodeExport("decrypted Bitwarden export", plain, &exp); err != nil {
+			return err
+		}
+		if exp.Encrypted {
+			return damagedFilef("the decrypted Bitwarden export says it is encrypted again")
+		}
 	}
 	if exp.Encrypted {
 		return ErrBitwardenEncrypted

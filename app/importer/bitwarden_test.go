@@ -241,7 +241,8 @@ func TestBitwardenRefusals(t *testing.T) {
 		format Format
 		want   error
 	}{
-		{"password-protected", `{"encrypted": true, "passwordProtected": true, "salt": "c2FsdA==", "kdfType": 0, "kdfIterations": 600000, "encKeyValidation_DO_NOT_EDIT": "2.AAAA|BBBB|CCCC", "data": "2.DDDD|EEEE|FFFF"}`, FormatBitwarden, ErrBitwardenEncrypted},
+		{"password-protected, damaged", `{"encrypted": true, "passwordProtected": true, "salt": "c2FsdA==", "kdfType": 0, "kdfIterations": 600000, "encKeyValidation_DO_NOT_EDIT": "2.AAAA|BBBB|CCCC", "data": "2.DDDD|EEEE|FFFF"}`, FormatBitwarden, ErrDamagedFile},
+		{"account-restricted, passwordProtected false", `{"encrypted": true, "passwordProtected": false, "encKeyValidation_DO_NOT_EDIT": "2.AAAA|BBBB|CCCC", "folders": [], "items": []}`, FormatBitwarden, ErrBitwardenEncrypted},
 		{"account-restricted", `{"encrypted": true, "encKeyValidation_DO_NOT_EDIT": "2.AAAA|BBBB|CCCC", "folders": [], "items": [{"name": "2.GGGG|HHHH|IIII"}]}`, FormatBitwarden, ErrBitwardenEncrypted},
 		{"truncated JSON", bitwardenJSONFixture[:300], FormatBitwarden, ErrDamagedFile},
 		{"bad CSV quoting", "name,login_totp\n\"a,b\n", FormatBitwardenCSV, ErrDamagedFile},
@@ -252,7 +253,7 @@ func TestBitwardenRefusals(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Read = %v, want %v", err, tt.want)
 			}
-			if tt.want == ErrBitwardenEncrypted && !strings.Contains(err.Error(), "export unencrypted") {
+			if tt.want == ErrBitwardenEncrypted && !strings.Contains(err.Error(), `"password protected"`) {
 				t.Errorf("message does not say what to do: %v", err)
 			}
 		})
