@@ -1,12 +1,18 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/latchkey/latchkey/app/otpauth"
 
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 secretstream's MAC is a raw Poly1305 over its own layout; no AEAD in x/crypto computes it
@@ -24,7 +30,14 @@ import (
 // is encryptionNonce. Ente writes it with Ente's "sensitive" cost: 1 GiB
 // and 4 passes, or on a small device 256 MiB and 16 passes (halving the
 // memory and doubling the passes while a derivation fails).
-const FormatEnteEncrypted Format = "ente-encrypted"
+//
+// Ente's links, plain or decrypted, carry a codeDisplay parameter: JSON
+// with the code's tags (Latchkey's group), note, whether it is pinned
+// (favourite) and whether it is in Ente's trash (left out).
+const (
+	FormatEnteEncrypted Format = "ente-encrypted"
+	FormatEnte          Format = "ente"
+)
 
 // Ente's costs are read from the file and are above safety.go's Argon2
 // limit (256 MiB), so the file is capped at what Ente writes: 1 GiB at
@@ -44,8 +57,97 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return im.readText(res, plain)
+			return im.readEnteText(res, plain)
 		}})
+	register(reader{name: FormatEnte, priority: 990, detect: isEnteText,
+		read: func(_ context.Context, im *Importer, res *Result, data []byte, _ Options) error {
+			return im.readEnteText(res, data)
+		}})
+}
+
+// isEnteText: a link list (the catch-all's test) whose links carry Ente's
+// codeDisplay.
+func isEnteText(data []byte) bool {
+	return bytes.Contains(data[:min(len(data), peekLimit)], []byte("codeDisplay=")) && isLinkList(data)
+}
+
+// enteDisplay is what codeDisplay says of a code.
+type enteDisplay struct {
+	Pinned  bool     `json:"pinned"`
+	Trashed bool     `json:"trashed"`
+	Tags    []string `json:"tags"`
+	Note    string   `json:"note"`
+}
+
+// readEnteText reads Ente's links as the link list does, then applies
+// each line's codeDisplay to the account read from it.
+func (im *Importer) readEnteText(res *Result, data []byte) error {
+	text := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))
+	single := bytes.IndexByte(text, '\n') < 0
+	displays := map[string]enteDisplay{}
+	for n, rest := 1, text; len(rest) > 0; n++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if d, ok := enteCodeDisplay(string(bytes.TrimSpace(line))); ok {
+			displays[printable(lineSource(res.Name, n, single))] = d
+		}
+	}
+	if err := im.readText(res, data); err != nil || len(displays) == 0 {
+		return err
+	}
+	kept := res.Entries[:0]
+	trashed := 0
+	for _, e := range res.Entries {
+		d, ok := displays[e.Source]
+		if !ok {
+			kept = append(kept, e)
+			continue
+		}
+		if d.Trashed {
+			trashed++
+			continue
+		}
+		e.Account.Group = joinGroupNames(d.Tags)
+		e.Account.Note = d.Note
+		e.Account.Favourite = e.Account.Favourite || d.Pinned
+		removed, err := otpauth.NormalizeReporting(&e.Account)
+		if err != nil { // cannot be: only texts changed, and they are cleaned
+			res.skip(e.Source, err.Error())
+			continue
+		}
+		for _, rm := range removed {
+			e.Warnings = append(e.Warnings, rm.String())
+		}
+		kept = append(kept, e)
+	}
+	res.Entries = kept
+	switch trashed {
+	case 0:
+	case 1:
+		res.skip(res.Name, "1 code in Ente's trash is left out")
+	default:
+		res.skip(res.Name, fmt.Sprintf("%d codes in Ente's trash are left out", trashed))
+	}
+	return nil
+}
+
+// enteCodeDisplay reads the codeDisplay of a line holding one link.
+func enteCodeDisplay(line string) (enteDisplay, bool) {
+	first := nextLink(line, 0)
+	if first < 0 || nextLink(line, first+schemeAt(line, first)) >= 0 {
+		return enteDisplay{}, false
+	}
+	_, query, ok := strings.Cut(line[first:], "?")
+	if !ok {
+		return enteDisplay{}, false
+	}
+	values, _ := url.ParseQuery(query)
+	raw := values.Get("codeDisplay")
+	var d enteDisplay
+	if raw == "" || checkDepth([]byte(raw)) != nil || json.Unmarshal([]byte(raw), &d) != nil {
+		return enteDisplay{}, false
+	}
+	return d, true
 }
 
 func isEnteEncrypted(data []byte) bool {

@@ -11,9 +11,12 @@ import (
 func FuzzEnteEncrypted(f *testing.F) {
 	f.Add([]byte(enteSeal(f, "pw", 8<<10, 1, enteLibsodiumPlain)))
 	f.Add([]byte(`{"version":1,"kdfParams":{"memLimit":8192,"opsLimit":1,"salt":"AAECAwQFBgcICQoLDA0ODw=="},"encryptedData":"AAAAAAAAAAAAAAAAAAAAAAAA","encryptionNonce":"GCAxhw0ydKgJT2YhLJwH3ZoNCzGOGqlw"}`))
+	f.Add([]byte(enteFixturePlain))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{Password: func() (string, error) { return "pw", nil }}
-		res, err := New().Read(context.Background(), "fuzz", data, FormatEnteEncrypted, opts)
-		fxFuzzCheck(t, res, err)
+		for _, format := range []Format{FormatEnteEncrypted, FormatEnte} {
+			res, err := New().Read(context.Background(), "fuzz", data, format, opts)
+			fxFuzzCheck(t, res, err)
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -77,11 +78,39 @@ func secretstreamSealForTest(key, header, m []byte, tag byte) []byte {
 }
 
 // enteFixturePlain is Ente's plain export: its links carry Ente's own
-// codeDisplay parameter, which Latchkey ignores.
-const enteFixturePlain = "otpauth://totp/Acme%20RMM:ann@acme.example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20RMM&algorithm=SHA512&digits=8&period=60&codeDisplay=%7B%22pinned%22%3Afalse%2C%22trashed%22%3Afalse%7D\n" +
+// codeDisplay parameter (URL-encoded JSON) with tags, a note, pinning and
+// the trash.
+const enteFixturePlain = "otpauth://totp/Acme%20RMM:ann@acme.example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20RMM&algorithm=SHA512&digits=8&period=60&codeDisplay=%7B%22pinned%22%3Atrue%2C%22trashed%22%3Afalse%2C%22lastUsedAt%22%3A0%2C%22tapCount%22%3A3%2C%22tags%22%3A%5B%22Work%22%2C%22Admin%22%5D%2C%22note%22%3A%22ask%20IT%22%2C%22position%22%3A0%2C%22iconSrc%22%3A%22%22%2C%22iconID%22%3A%22%22%7D\n" +
 	"otpauth://hotp/Forge:bob?secret=MFRGGZDFMZTWQ2LK&issuer=Forge&counter=7\n" +
-	"otpauth://steam/Steam:gaben?secret=ONSWG4TFOQ&issuer=Steam\n" +
+	"otpauth://steam/Steam:gaben?secret=ONSWG4TFOQ&issuer=Steam&codeDisplay=%7B%22pinned%22%3Afalse%2C%22trashed%22%3Afalse%2C%22tags%22%3A%5B%22Games%22%5D%7D\n" +
+	"otpauth://totp/Old:x?secret=JBSWY3DPEHPK3PXP&issuer=Old&codeDisplay=%7B%22trashed%22%3Atrue%7D\n" +
 	"otpauth://totp/Broken:b?secret=" + fxSentinel + "&digits=12\n"
+
+var enteFixtureWant = []string{
+	"Acme RMM|ann@acme.example|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=Work, Admin|n=ask IT|f=true|i=|r=",
+	"Forge|bob|hotp|MFRGGZDFMZTWQ2LK|SHA1|6|30|7|g=|n=|f=false|i=|r=",
+	"Steam|gaben|steam|ONSWG4TFOQ|SHA1|5|30|0|g=Games|n=|f=false|i=|r=",
+}
+
+func TestEnteText(t *testing.T) {
+	res := fxMustRead(t, "ente-plain.txt", []byte(enteFixturePlain), FormatEnte, Options{})
+	fxCompare(t, "entries", fxSummary(res), enteFixtureWant)
+	fxCompare(t, "skipped", fxSkipped(res), []string{
+		"ente-plain.txt line 5: invalid otpauth URI: totp codes must have 6 to 8 digits, not 12",
+		"ente-plain.txt: 1 code in Ente's trash is left out",
+	})
+	fxValid(t, res)
+	// Without codeDisplay it is any link list.
+	if got := Detect([]byte(enteLibsodiumPlain)); got != FormatURIs {
+		t.Errorf("Detect(links without codeDisplay) = %q, want %q", got, FormatURIs)
+	}
+	// A hostile tag is cleaned and warned about like any label.
+	bidi := "otpauth://totp/A:b?secret=JBSWY3DP&codeDisplay=" + url.QueryEscape(`{"tags":["Wo\u202erk"]}`)
+	res = fxMustRead(t, "e.txt", []byte(bidi), FormatEnte, Options{})
+	if len(res.Entries) != 1 || res.Entries[0].Account.Group != "Work" || len(res.Entries[0].Warnings) == 0 {
+		t.Errorf("entries %+v", res.Entries)
+	}
+}
 
 func TestEnteEncrypted(t *testing.T) {
 	t.Run("libsodium", func(t *testing.T) {
@@ -100,12 +129,11 @@ func TestEnteEncrypted(t *testing.T) {
 		if pw.calls != 1 {
 			t.Errorf("asked for the password %d times, want 1", pw.calls)
 		}
-		fxCompare(t, "entries", fxSummary(res), []string{
-			"Acme RMM|ann@acme.example|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=|n=|f=false|i=|r=",
-			"Forge|bob|hotp|MFRGGZDFMZTWQ2LK|SHA1|6|30|7|g=|n=|f=false|i=|r=",
-			"Steam|gaben|steam|ONSWG4TFOQ|SHA1|5|30|0|g=|n=|f=false|i=|r=",
+		fxCompare(t, "entries", fxSummary(res), enteFixtureWant)
+		fxCompare(t, "skipped", fxSkipped(res), []string{
+			"ente.txt line 5: invalid otpauth URI: totp codes must have 6 to 8 digits, not 12",
+			"ente.txt: 1 code in Ente's trash is left out",
 		})
-		fxWantSkipped(t, res, map[string]string{"ente.txt line 4": "digits"})
 		fxValid(t, res)
 	})
 }
