@@ -138,9 +138,9 @@ func TestEnteEncrypted(t *testing.T) {
 	})
 }
 
-// TestEnteEncryptedCost: Ente's own costs (1 GiB × 4, 256 MiB × 16) are
+// TestSecurityEnteKDFCost: Ente's own costs (1 GiB × 4, 256 MiB × 16) are
 // read, beyond them nothing is derived.
-func TestEnteEncryptedCost(t *testing.T) {
+func TestSecurityEnteKDFCost(t *testing.T) {
 	for _, tt := range []struct {
 		name               string
 		memLimit, opsLimit int
