@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,13 +12,12 @@ import (
 )
 
 // Raivo OTP (iOS) exports under Settings > Export OTPs to ZIP archive: a
-// ZIP encrypted (AES) with a password the app asks for, holding
+// ZIP encrypted with a password the app asks for, holding
 // raivo-otp-export.json and an HTML copy of it. The JSON is a list of
 // {"kind": "TOTP" or "HOTP", "issuer", "account", "secret" (base32),
 // "algorithm", "digits", "timer", "counter", "iconType", "iconValue"},
-// every value written as a string. Latchkey reads the JSON; the archive is
-// recognised and refused with the way out (its encryption needs a ZIP
-// library Latchkey does not carry).
+// every value written as a string. Latchkey reads the archive
+// (raivozip.go) and the JSON taken out of it.
 const (
 	FormatRaivo    Format = "raivo"
 	FormatRaivoZip Format = "raivo-zip"
@@ -28,17 +26,13 @@ const (
 // raivoJSONName is the export's name inside the archive.
 const raivoJSONName = "raivo-otp-export.json"
 
-// ErrRaivoZip is returned for Raivo's encrypted export archive.
-var ErrRaivoZip = errors.New("this is Raivo OTP's password-protected export archive, which Latchkey cannot open: " +
-	"extract " + raivoJSONName + " from it with its password (7-Zip, Keka, or unzip on a computer) and import that file")
-
 func init() {
 	register(reader{name: FormatRaivo, priority: 266, detect: isRaivo,
 		read: func(_ context.Context, _ *Importer, res *Result, data []byte, _ Options) error {
 			return readRaivo(res, data)
 		}})
 	register(reader{name: FormatRaivoZip, priority: 267, detect: isRaivoZip,
-		read: func(context.Context, *Importer, *Result, []byte, Options) error { return ErrRaivoZip }})
+		read: readRaivoZip})
 }
 
 // isRaivo: a list whose first item has Raivo's keys.

@@ -14,3 +14,16 @@ func FuzzRaivo(f *testing.F) {
 		fxFuzzCheck(t, res, err)
 	})
 }
+
+func FuzzRaivoZip(f *testing.F) {
+	plain := []byte(`[{"kind":"TOTP","secret":"JBSWY3DPEHPK3PXP","issuer":"A","account":"b","digits":"6","timer":"30"}]`)
+	for _, scheme := range []string{"aes2", "aes1", "pkware", "none"} {
+		f.Add(raivoZip(f, plain, "pw", scheme))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		isRaivoZip(data)
+		opts := Options{Password: func() (string, error) { return "pw", nil }}
+		res, err := New().Read(context.Background(), "fuzz", data, FormatRaivoZip, opts)
+		fxFuzzCheck(t, res, err)
+	})
+}
