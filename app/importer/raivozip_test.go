@@ -150,3 +150,22 @@ func TestRaivoZipProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestSecurityRaivoZipBomb: an archive claiming an export beyond
+// MaxInputBytes is refused before anything is inflated or decrypted.
+func TestSecurityRaivoZipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: raivoJSONName, Method: zip.Deflate, Flags: 1,
+		CompressedSize64: 4, UncompressedSize64: MaxInputBytes + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte{1, 2, 3, 4})
+	zw.Close()
+	pw := &fxPassword{pw: "pw"}
+	_, err = fxRead(t, "bomb.zip", buf.Bytes(), FormatRaivoZip, pw.options())
+	if !errors.Is(err, ErrTooLarge) || errors.Is(err, ErrDamagedFile) || pw.calls != 0 {
+		t.Fatalf("err = %v (password asked %d times), want ErrTooLarge before the password", err, pw.calls)
+	}
+}
