@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"crypto/pbkdf2"
 	"crypto/sha1"
@@ -25,8 +26,8 @@ const (
 	FormatAndOTPEncrypted Format = "andotp-encrypted"
 	// FormatAndOTPOld is the encrypted backup of older andOTP releases: a
 	// 12-byte IV, then AES-GCM ciphertext and tag, under SHA-256(password).
-	// It has no recognisable feature, so it is read only when named with
-	// --format.
+	// It has no recognisable feature: Detect never names it, and Read tries
+	// it on binary input that no format claims (readHeaderless).
 	FormatAndOTPOld Format = "andotp-old"
 )
 
@@ -225,4 +226,49 @@ func andotpLabel(e andotpEntry) (issuer, name string) {
 		}
 	}
 	return "", name
+}
+
+// readHeaderless is Read's last resort for input no format claims: binary
+// input long enough to be an old andOTP backup, which has no header, is
+// opened with the password when one can be asked for (decrypting with
+// SHA-256 of it costs next to nothing). ok is false for input that cannot
+// be one, which Read reports as unknown. Otherwise the error says both
+// what it may be and what failed: without a password, unknown format and
+// ErrPasswordRequired (so that the window asks for one); with a password
+// that does not open it, unknown format and ErrWrongPassword, since AES-GCM
+// cannot tell a wrong password from a file of another kind.
+func (im *Importer) readHeaderless(ctx context.Context, name string, data []byte, opts Options) (*Result, bool, error) {
+	if !maybeAndOTPOld(data) {
+		return nil, false, nil
+	}
+	unknown := fmt.Errorf("%w (Latchkey reads %s)", ErrUnknownFormat, formatList())
+	if opts.Password == nil {
+		return nil, true, fmt.Errorf("import %s: %w, unless it is an old andOTP backup (which has no header): then %w",
+			name, unknown, ErrPasswordRequired)
+	}
+	res, err := im.Read(ctx, name, data, FormatAndOTPOld, opts)
+	if errors.Is(err, ErrWrongPassword) {
+		return nil, true, fmt.Errorf("import %s: %w, or an old andOTP backup (which has no header) and %w",
+			name, unknown, ErrWrongPassword)
+	}
+	return res, true, err
+}
+
+// maybeAndOTPOld: room for the IV, the tag and the smallest JSON array,
+// not text (a ciphertext is almost never valid UTF-8), and none of the
+// file kinds people pick by mistake (archives, documents, databases,
+// programs), which would otherwise be asked a password they do not have.
+func maybeAndOTPOld(data []byte) bool {
+	if len(data) < andotpIVLen+andotpTagLen+2 || utf8.Valid(data) {
+		return false
+	}
+	// Magics of three bytes or more only: a random IV starts with a
+	// two-byte one ("MZ", "BM") once in 32,768 backups.
+	for _, magic := range []string{"PK\x03\x04", "%PDF", "SQLite format 3\x00", "\x1f\x8b\x08", "\x7fELF",
+		"RIFF", "\xff\xd8\xff", "\x89PNG", "GIF8", "7z\xbc\xaf", "Rar!", "\xd0\xcf\x11\xe0", "\xca\xfe\xba\xbe"} {
+		if bytes.HasPrefix(data, []byte(magic)) {
+			return false
+		}
+	}
+	return true
 }

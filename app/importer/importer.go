@@ -318,6 +318,9 @@ func (im *Importer) Read(ctx context.Context, name string, data []byte, format F
 	if format == "" {
 		format = Detect(data)
 		if format == "" {
+			if res, ok, err := im.readHeaderless(ctx, name, data, opts); ok {
+				return res, err
+			}
 			return nil, fmt.Errorf("import %s: %w (Latchkey reads %s)", name, ErrUnknownFormat, formatList())
 		}
 	}
