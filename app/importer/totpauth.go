@@ -33,18 +33,15 @@ const (
 	// is that JSON list as text. A backup made without a password uses the
 	// app's built-in one, "TotpAuthenticator", tried before asking. The
 	// key derivation is one hash, nothing to cap. Such a backup is
-	// recognised without a password only when it has the built-in one (or
-	// is too short to be an encrypted Steam maFile, the other base64 of
-	// AES-CBC); otherwise it is read with --format totp-authenticator.
+	// recognised from its content only when it has the built-in password:
+	// under the user's own it is base64 of AES-CBC like an encrypted Steam
+	// maFile, and is read with --format totp-authenticator.
 	FormatTOTPAuthenticator Format = "totp-authenticator"
 )
 
 const (
 	totpAuthListKey         = "STATIC_TOTP_CODES_LIST"
 	totpAuthBuiltinPassword = "TotpAuthenticator"
-	// totpAuthMinBackup is below what an encrypted Steam maFile can be
-	// (steamguard.go), so a short file is this app's whatever its key.
-	totpAuthMinBackup = 256
 	// totpAuthMaxDetect bounds what detection decodes: a backup of
 	// thousands of tokens is some hundreds of kilobytes.
 	totpAuthMaxDetect = 8 << 20
@@ -69,8 +66,17 @@ func isTOTPAuthXML(data []byte) bool {
 // of whole AES blocks.
 func totpAuthCiphertext(data []byte) []byte {
 	text := bytes.TrimSpace(data)
-	if len(text) < 44 || len(text) > MaxInputBytes {
+	if len(text) < 44 || len(text) > MaxInputBytes || len(text)%4 != 0 {
 		return nil
+	}
+	// Scanned before anything is decoded or copied: detection sees every
+	// input, text files of megabytes among them.
+	for i, c := range text {
+		ok := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' ||
+			c == '=' && i >= len(text)-2
+		if !ok {
+			return nil
+		}
 	}
 	ct, err := base64.StdEncoding.DecodeString(string(text))
 	if err != nil || len(ct) < 2*aes.BlockSize || len(ct)%aes.BlockSize != 0 {
@@ -86,9 +92,6 @@ func isTOTPAuthBackup(data []byte) bool {
 	ct := totpAuthCiphertext(data)
 	if ct == nil {
 		return false
-	}
-	if len(ct) < totpAuthMinBackup {
-		return true
 	}
 	// The first block under the built-in password: `{"[{\"` starts the
 	// object whose member name is the list.
