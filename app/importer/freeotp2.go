@@ -38,6 +38,7 @@ const (
 	javaStreamMagic   = "\xac\xed\x00\x05"
 	javaHashMapClass  = "java.util.HashMap"
 	freeOTP2MasterKey = "masterKey"
+	freeOTP2OrderKey  = "tokenOrder"
 	freeOTP2Cipher    = "AES/GCM/NoPadding"
 	freeOTP2KeyLen    = 32
 )
@@ -102,11 +103,19 @@ func readFreeOTP2(ctx context.Context, res *Result, data []byte, opts Options) e
 	if err := checkPBKDF2(mk.Iterations); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	// The tokens are counted before the password is asked for.
+	// The tokens are counted before the password is asked for: the
+	// members holding a sealed secret, in the app's tokenOrder when the
+	// backup has one. Other members (the order itself) are not tokens.
 	var uuids []string
-	for _, k := range keys {
-		if k != freeOTP2MasterKey && !strings.HasSuffix(k, "-token") {
+	for i, k := range keys {
+		if k != freeOTP2MasterKey && !strings.HasSuffix(k, "-token") && freeOTP2HoldsKey(values[i]) {
 			uuids = append(uuids, k)
+		}
+	}
+	if oi, ok := index[freeOTP2OrderKey]; ok {
+		var order []string
+		if json.Unmarshal([]byte(values[oi]), &order) == nil {
+			uuids = inOrder(uuids, order)
 		}
 	}
 	if !res.expect(len(uuids)) {
@@ -162,6 +171,39 @@ func readFreeOTP2(ctx context.Context, res *Result, data []byte, opts Options) e
 		addExportEntry(res, i, a)
 	}
 	return nil
+}
+
+// freeOTP2HoldsKey reports whether a member's value is a sealed secret's
+// wrapper, {"key": ...}.
+func freeOTP2HoldsKey(value string) bool {
+	var wrap map[string]json.RawMessage
+	if json.Unmarshal([]byte(value), &wrap) != nil {
+		return false
+	}
+	_, ok := wrap["key"]
+	return ok
+}
+
+// inOrder puts the names order lists first, in its order, then the rest as
+// they were.
+func inOrder(names, order []string) []string {
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range order {
+		if have[n] {
+			out = append(out, n)
+			delete(have, n)
+		}
+	}
+	for _, n := range names {
+		if have[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // freeOTP2Secret opens one token's sealed secret with the master key.

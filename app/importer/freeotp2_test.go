@@ -103,6 +103,16 @@ func freeOTP2FixtureClaiming(t testing.TB, password string, iterations, claimed 
 	rand.Read(master)
 	mk, _ := json.Marshal(freeOTP2Master{Algorithm: "PBKDF2withHmacSHA512", Iterations: claimed, Salt: signedJSON(salt), Key: freeOTP2Seal(passKey, master, "AES")})
 	pairs := []string{freeOTP2MasterKey, string(mk)}
+	var order []string
+	for _, it := range items {
+		order = append(order, it.uuid)
+	}
+	// The app's order: the first two swapped, to show it is followed.
+	if len(order) > 1 {
+		order[0], order[1] = order[1], order[0]
+	}
+	orderJSON, _ := json.Marshal(order)
+	pairs = append(pairs, freeOTP2OrderKey, string(orderJSON))
 	for _, it := range items {
 		if it.secret != nil {
 			sealed, _ := json.Marshal(freeOTP2Seal(master, it.secret, "HmacSHA1"))
@@ -134,8 +144,8 @@ func TestFreeOTP2Backup(t *testing.T) {
 	data := freeOTP2Fixture(t, "correct horse", freeOTP2Iterations, freeOTP2Items())
 	res := fxMustRead(t, "externalBackup.xml", data, FormatFreeOTP2, pw.options())
 	fxCompare(t, "entries", fxSummary(res), []string{
-		"Acme RMM|ann@acme.example|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=|n=|f=false|i=|r=",
 		"Vendor|bob|hotp|MFRGGZDFMZTWQ2LK|SHA256|7|30|10|g=|n=|f=false|i=|r=",
+		"Acme RMM|ann@acme.example|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=|n=|f=false|i=|r=",
 		"Null Algo|carol|totp|JBSWY3DPEHPK3PXP|SHA1|6|30|0|g=|n=|f=false|i=|r=",
 		"Steam|gaben|steam|32W3534AP4|SHA1|5|30|0|g=|n=|f=false|i=|r=",
 	})
