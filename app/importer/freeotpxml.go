@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -18,6 +19,12 @@ import (
 const FormatFreeOTPXML Format = "freeotp-xml"
 
 const freeOTPOrderKey = "tokenOrder"
+
+// ErrFreeOTP2Store is returned for FreeOTP 2's own tokens.xml: it names
+// each token by a UUID with a "-token" twin, and the secrets are in the
+// phone's keystore, not in the file.
+var ErrFreeOTP2Store = errors.New("this is FreeOTP 2's tokens.xml, whose secrets stay in the phone's keystore: " +
+	"make a backup in FreeOTP (menu, Backup) and import that file instead")
 
 func init() {
 	register(reader{name: FormatFreeOTPXML, priority: 245, detect: isFreeOTPXML,
@@ -52,6 +59,11 @@ func readFreeOTPXML(res *Result, data []byte) error {
 	if v, ok := prefsValue(prefs, freeOTPOrderKey); ok {
 		if err := decodeExport(what+" tokenOrder", []byte(v), &order); err != nil {
 			return err
+		}
+	}
+	for _, s := range prefs {
+		if strings.HasSuffix(s.Name, "-token") {
+			return ErrFreeOTP2Store
 		}
 	}
 	var tokens []prefsString

@@ -75,3 +75,14 @@ func TestFreeOTPXMLDetect(t *testing.T) {
 		}
 	}
 }
+
+func TestFreeOTPXMLFreeOTP2Store(t *testing.T) {
+	data := fxPrefs(
+		"tokenOrder", `["0f3c5e2a-1111-4222-8333-444455556666"]`,
+		"0f3c5e2a-1111-4222-8333-444455556666", `{"key":"{\"mCipher\":\"AES/GCM/NoPadding\"}"}`,
+		"0f3c5e2a-1111-4222-8333-444455556666-token", `{"algo":"SHA1","digits":6,"issuerExt":"A","label":"a","period":30,"type":"TOTP"}`)
+	_, err := fxRead(t, "tokens.xml", data, FormatFreeOTPXML, Options{})
+	if !errors.Is(err, ErrFreeOTP2Store) || !strings.Contains(err.Error(), "tokens.xml") {
+		t.Errorf("Read = %v, want ErrFreeOTP2Store naming the file", err)
+	}
+}
