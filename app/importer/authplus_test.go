@@ -15,6 +15,7 @@ import (
 	"hash/crc32"
 	"strings"
 	"testing"
+	"time"
 )
 
 const authPlusAccountsText = "otpauth://totp/Acme%20RMM:ann@acme.example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20RMM&algorithm=SHA512&digits=8&period=60\n" +
@@ -37,6 +38,9 @@ const (
 	zipCrypto
 	zipAES1 // AE-1: CRC kept
 	zipAES2 // AE-2: CRC zero
+	// zipCryptoStreamed is traditional encryption written as a stream:
+	// sizes in a data descriptor, the header's check byte from the time.
+	zipCryptoStreamed
 )
 
 // authPlusZip writes the export as a zip holding Accounts.txt, deflated and
@@ -51,11 +55,19 @@ func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) [
 	h := &zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc, UncompressedSize64: uint64(len(text))}
 	body := deflated.Bytes()
 	switch enc {
-	case zipCrypto:
+	case zipCrypto, zipCryptoStreamed:
 		h.Flags |= 1
 		header := make([]byte, 12)
 		rand.Read(header)
 		header[11] = byte(crc >> 24)
+		if enc == zipCryptoStreamed {
+			h.Flags |= 8
+			h.Modified = time.Date(2024, 1, 2, 13, 45, 30, 0, time.UTC)
+			dos := uint16(13<<11 | 45<<5 | 30/2)
+			//lint:ignore SA1019 the check byte is the MS-DOS time zip4j writes, which CreateRaw does not derive
+			h.ModifiedTime = dos
+			header[11] = byte(dos >> 8) // the MS-DOS time's high byte
+		}
 		body = zipCryptoSeal(password, append(header, body...))
 	case zipAES1, zipAES2:
 		h.Flags |= 1
@@ -128,6 +140,7 @@ func TestAuthenticatorPlus(t *testing.T) {
 		enc  zipEncryption
 	}{
 		{"traditional", "Accounts.txt", zipCrypto},
+		{"traditional, streamed", "Accounts.txt", zipCryptoStreamed},
 		{"AES AE-1", "Accounts.txt", zipAES1},
 		{"AES AE-2 in a folder", "export/Accounts.txt", zipAES2},
 		{"not encrypted", "Accounts.txt", zipPlain},
