@@ -73,23 +73,23 @@ func readAuthPlus(ctx context.Context, im *Importer, res *Result, data []byte, o
 	case f == nil:
 		return damagedFilef("the Authenticator Plus export has no %s", authPlusAccounts)
 	}
-	text, err := zipEntry(ctx, f, opts)
+	text, err := readSealedZipEntry(ctx, f, opts)
 	if err != nil {
 		return fmt.Errorf("%s in the Authenticator Plus export: %w", authPlusAccounts, err)
 	}
 	return im.readText(res, text)
 }
 
-// zipEntry reads one zip entry, decrypting it with the password when it is
+// readSealedZipEntry reads one zip entry, decrypting it with the password when it is
 // encrypted, and checks its integrity; at most MaxInputBytes come out.
-func zipEntry(ctx context.Context, f *zip.File, opts Options) ([]byte, error) {
+func readSealedZipEntry(ctx context.Context, f *zip.File, opts Options) ([]byte, error) {
 	if f.Flags&1 == 0 {
 		rc, err := f.Open()
 		if err != nil {
 			return nil, damagedFile("the zip entry", err)
 		}
 		defer rc.Close()
-		return readZipLimited(rc)
+		return readZipEntryLimited(rc)
 	}
 	raw, err := f.OpenRaw()
 	if err != nil {
@@ -124,7 +124,7 @@ func zipEntry(ctx context.Context, f *zip.File, opts Options) ([]byte, error) {
 	case zip.Store:
 		plain = compressed
 	case zip.Deflate:
-		if plain, err = readZipLimited(flate.NewReader(bytes.NewReader(compressed))); err != nil {
+		if plain, err = readZipEntryLimited(flate.NewReader(bytes.NewReader(compressed))); err != nil {
 			if errors.Is(err, ErrTooLarge) || f.Method == zipAESMethod {
 				return nil, err // AES was authenticated: this is damage
 			}
@@ -144,7 +144,7 @@ func zipEntry(ctx context.Context, f *zip.File, opts Options) ([]byte, error) {
 	return plain, nil
 }
 
-func readZipLimited(r io.Reader) ([]byte, error) {
+func readZipEntryLimited(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err != nil {
 		return nil, damagedFile("the zip entry", err)

@@ -6,7 +6,7 @@ import (
 )
 
 func FuzzAuthenticatorPlus(f *testing.F) {
-	for _, enc := range []zipEncryption{zipPlain, zipCrypto, zipAES1, zipAES2} {
+	for _, enc := range []authPlusSeal{authPlusPlain, authPlusPKWare, authPlusAE1, authPlusAE2} {
 		f.Add(authPlusZip(f, "Accounts.txt", authPlusAccountsText, "pw", enc))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

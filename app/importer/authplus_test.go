@@ -30,22 +30,22 @@ var authPlusWant = []string{
 	"|lonely|totp|JBSWY3DPEHPK3PXP|SHA1|6|30|0|g=|n=|f=false|i=|r=",
 }
 
-// zipEncryption says how a test zip seals Accounts.txt.
-type zipEncryption int
+// authPlusSeal says how a test zip seals Accounts.txt.
+type authPlusSeal int
 
 const (
-	zipPlain zipEncryption = iota
-	zipCrypto
-	zipAES1 // AE-1: CRC kept
-	zipAES2 // AE-2: CRC zero
-	// zipCryptoStreamed is traditional encryption written as a stream:
+	authPlusPlain authPlusSeal = iota
+	authPlusPKWare
+	authPlusAE1 // AE-1: CRC kept
+	authPlusAE2 // AE-2: CRC zero
+	// authPlusPKWareStreamed is traditional encryption written as a stream:
 	// sizes in a data descriptor, the header's check byte from the time.
-	zipCryptoStreamed
+	authPlusPKWareStreamed
 )
 
 // authPlusZip writes the export as a zip holding Accounts.txt, deflated and
 // sealed as enc says, the way zip4j (Authenticator Plus) writes it.
-func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) []byte {
+func authPlusZip(t testing.TB, name, text, password string, enc authPlusSeal) []byte {
 	t.Helper()
 	var deflated bytes.Buffer
 	fw, _ := flate.NewWriter(&deflated, flate.DefaultCompression)
@@ -55,12 +55,12 @@ func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) [
 	h := &zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc, UncompressedSize64: uint64(len(text))}
 	body := deflated.Bytes()
 	switch enc {
-	case zipCrypto, zipCryptoStreamed:
+	case authPlusPKWare, authPlusPKWareStreamed:
 		h.Flags |= 1
 		header := make([]byte, 12)
 		rand.Read(header)
 		header[11] = byte(crc >> 24)
-		if enc == zipCryptoStreamed {
+		if enc == authPlusPKWareStreamed {
 			h.Flags |= 8
 			h.Modified = time.Date(2024, 1, 2, 13, 45, 30, 0, time.UTC)
 			dos := uint16(13<<11 | 45<<5 | 30/2)
@@ -68,12 +68,12 @@ func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) [
 			h.ModifiedTime = dos
 			header[11] = byte(dos >> 8) // the MS-DOS time's high byte
 		}
-		body = zipCryptoSeal(password, append(header, body...))
-	case zipAES1, zipAES2:
+		body = authPlusPKWareSeal(password, append(header, body...))
+	case authPlusAE1, authPlusAE2:
 		h.Flags |= 1
 		h.Method = zipAESMethod
 		version := uint16(1)
-		if enc == zipAES2 {
+		if enc == authPlusAE2 {
 			version, h.CRC32 = 2, 0
 		}
 		extra := make([]byte, 11)
@@ -84,7 +84,7 @@ func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) [
 		extra[8] = 3 // AES-256
 		binary.LittleEndian.PutUint16(extra[9:], zip.Deflate)
 		h.Extra = extra
-		body = zipAESSeal(t, password, body)
+		body = authPlusAESSeal(t, password, body)
 	}
 	h.CompressedSize64 = uint64(len(body))
 	var out bytes.Buffer
@@ -98,7 +98,7 @@ func authPlusZip(t testing.TB, name, text, password string, enc zipEncryption) [
 	return out.Bytes()
 }
 
-func zipCryptoSeal(password string, plain []byte) []byte {
+func authPlusPKWareSeal(password string, plain []byte) []byte {
 	k := zipCryptoKeys{0x12345678, 0x23456789, 0x34567890}
 	for i := 0; i < len(password); i++ {
 		k.update(password[i])
@@ -111,7 +111,7 @@ func zipCryptoSeal(password string, plain []byte) []byte {
 	return out
 }
 
-func zipAESSeal(t testing.TB, password string, plain []byte) []byte {
+func authPlusAESSeal(t testing.TB, password string, plain []byte) []byte {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	keys, err := pbkdf2.Key(sha1.New, password, salt, 1000, 66)
@@ -137,13 +137,13 @@ func TestAuthenticatorPlus(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		file string
-		enc  zipEncryption
+		enc  authPlusSeal
 	}{
-		{"traditional", "Accounts.txt", zipCrypto},
-		{"traditional, streamed", "Accounts.txt", zipCryptoStreamed},
-		{"AES AE-1", "Accounts.txt", zipAES1},
-		{"AES AE-2 in a folder", "export/Accounts.txt", zipAES2},
-		{"not encrypted", "Accounts.txt", zipPlain},
+		{"traditional", "Accounts.txt", authPlusPKWare},
+		{"traditional, streamed", "Accounts.txt", authPlusPKWareStreamed},
+		{"AES AE-1", "Accounts.txt", authPlusAE1},
+		{"AES AE-2 in a folder", "export/Accounts.txt", authPlusAE2},
+		{"not encrypted", "Accounts.txt", authPlusPlain},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			pw := &fxPassword{pw: "master pw"}
@@ -152,7 +152,7 @@ func TestAuthenticatorPlus(t *testing.T) {
 			fxCompare(t, "entries", fxSummary(res), authPlusWant)
 			fxWantSkipped(t, res, map[string]string{"authplus.zip line 5": "no otpauth link"})
 			fxValid(t, res)
-			if want := map[bool]int{true: 0, false: 1}[tt.enc == zipPlain]; pw.calls != want {
+			if want := map[bool]int{true: 0, false: 1}[tt.enc == authPlusPlain]; pw.calls != want {
 				t.Errorf("password asked %d times, want %d", pw.calls, want)
 			}
 		})
@@ -160,7 +160,7 @@ func TestAuthenticatorPlus(t *testing.T) {
 }
 
 func TestAuthenticatorPlusErrors(t *testing.T) {
-	aes := authPlusZip(t, "Accounts.txt", authPlusAccountsText, "right", zipAES2)
+	aes := authPlusZip(t, "Accounts.txt", authPlusAccountsText, "right", authPlusAE2)
 	tampered := bytes.Clone(aes)
 	tampered[bytes.Index(tampered, []byte("Accounts.txt"))+len("Accounts.txt")+11+16+2+3] ^= 1 // in the ciphertext, after the extra field, salt and check
 	for _, tt := range []struct {
@@ -170,10 +170,10 @@ func TestAuthenticatorPlusErrors(t *testing.T) {
 		want error
 	}{
 		{"wrong password, AES", aes, (&fxPassword{pw: "wrong"}).options(), ErrWrongPassword},
-		{"wrong password, traditional", authPlusZip(t, "Accounts.txt", authPlusAccountsText, "right", zipCrypto), (&fxPassword{pw: "wrong"}).options(), ErrWrongPassword},
+		{"wrong password, traditional", authPlusZip(t, "Accounts.txt", authPlusAccountsText, "right", authPlusPKWare), (&fxPassword{pw: "wrong"}).options(), ErrWrongPassword},
 		{"no password", aes, Options{}, ErrPasswordRequired},
 		{"tampered", tampered, (&fxPassword{pw: "right"}).options(), ErrDamagedFile},
-		{"no Accounts.txt", authPlusZip(t, "Other.txt", "x", "right", zipAES2), Options{}, ErrDamagedFile},
+		{"no Accounts.txt", authPlusZip(t, "Other.txt", "x", "right", authPlusAE2), Options{}, ErrDamagedFile},
 		{"cut", aes[:len(aes)/2], Options{}, ErrDamagedFile},
 	} {
 		res, err := New().Read(t.Context(), "authplus.zip", tt.data, FormatAuthenticatorPlus, tt.opts)
@@ -185,7 +185,7 @@ func TestAuthenticatorPlusErrors(t *testing.T) {
 }
 
 func TestAuthenticatorPlusDetect(t *testing.T) {
-	if got := Detect(authPlusZip(t, "Other.txt", "x", "pw", zipAES2)); got == FormatAuthenticatorPlus {
+	if got := Detect(authPlusZip(t, "Other.txt", "x", "pw", authPlusAE2)); got == FormatAuthenticatorPlus {
 		t.Errorf("a zip without Accounts.txt was detected as %q", got)
 	}
 }

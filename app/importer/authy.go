@@ -206,7 +206,7 @@ func (t authyToken) label() (issuer, name string) {
 		issuer, _, _ = strings.Cut(t.Name, " - ")
 		sep = " - "
 	default:
-		issuer = capitalize(t.AccountType)
+		issuer = authyCapitalize(t.AccountType)
 	}
 	if issuer != "" {
 		name = strings.Replace(name, issuer+sep, "", 1)
@@ -215,7 +215,7 @@ func (t authyToken) label() (issuer, name string) {
 	return issuer, strings.TrimSpace(name)
 }
 
-func capitalize(s string) string {
+func authyCapitalize(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 {
 		return s
@@ -238,15 +238,15 @@ func authyDecrypt(password, salt, encrypted string) (string, error) {
 		return "", err
 	}
 	plain, ok := decryptCBC(key, make([]byte, 16), ct)
-	if !ok || !isBase32Text(plain) {
+	if !ok || !authyIsBase32(plain) {
 		return "", ErrWrongPassword
 	}
 	return string(plain), nil
 }
 
-// isBase32Text reports whether b is a base32 secret as apps write it:
+// authyIsBase32 reports whether b is a base32 secret as apps write it:
 // letters, digits 2–7, spaces and padding.
-func isBase32Text(b []byte) bool {
+func authyIsBase32(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}

@@ -96,7 +96,7 @@ func readFreeOTP2(ctx context.Context, res *Result, data []byte, opts Options) e
 	default:
 		return damagedFilef("the %s's master key uses %q, not PBKDF2 with SHA-1 or SHA-512", what, shorten(mk.Algorithm))
 	}
-	salt, err := javaByteArray(mk.Salt)
+	salt, err := freeOTP2Bytes(mk.Salt)
 	if err != nil || len(salt) == 0 {
 		return damagedFilef("the %s's master key has no valid salt", what)
 	}
@@ -115,7 +115,7 @@ func readFreeOTP2(ctx context.Context, res *Result, data []byte, opts Options) e
 	if oi, ok := index[freeOTP2OrderKey]; ok {
 		var order []string
 		if json.Unmarshal([]byte(values[oi]), &order) == nil {
-			uuids = inOrder(uuids, order)
+			uuids = freeOTP2InOrder(uuids, order)
 		}
 	}
 	if !res.expect(len(uuids)) {
@@ -184,9 +184,9 @@ func freeOTP2HoldsKey(value string) bool {
 	return ok
 }
 
-// inOrder puts the names order lists first, in its order, then the rest as
+// freeOTP2InOrder puts the names order lists first, in its order, then the rest as
 // they were.
-func inOrder(names, order []string) []string {
+func freeOTP2InOrder(names, order []string) []string {
 	have := make(map[string]bool, len(names))
 	for _, n := range names {
 		have[n] = true
@@ -228,24 +228,24 @@ func (s freeOTP2Sealed) open(key []byte) ([]byte, error) {
 	if s.Cipher != freeOTP2Cipher {
 		return nil, fmt.Errorf("cipher %q is not %s", shorten(s.Cipher), freeOTP2Cipher)
 	}
-	params, err := javaByteArray(s.Parameters)
+	params, err := freeOTP2Bytes(s.Parameters)
 	if err != nil {
 		return nil, err
 	}
-	nonce, err := gcmNonce(params)
+	nonce, err := freeOTP2Nonce(params)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := javaByteArray(s.CipherText)
+	ct, err := freeOTP2Bytes(s.CipherText)
 	if err != nil {
 		return nil, err
 	}
 	return openGCM(key, nonce, ct, []byte(s.Token))
 }
 
-// gcmNonce finds the nonce in DER GCM parameters: SEQUENCE { OCTET STRING
+// freeOTP2Nonce finds the nonce in DER GCM parameters: SEQUENCE { OCTET STRING
 // nonce, INTEGER tag length } or the OCTET STRING alone.
-func gcmNonce(der []byte) ([]byte, error) {
+func freeOTP2Nonce(der []byte) ([]byte, error) {
 	var seq struct {
 		Nonce  []byte
 		TagLen int `asn1:"optional"`
@@ -260,8 +260,8 @@ func gcmNonce(der []byte) ([]byte, error) {
 	return nil, errors.New("the GCM parameters hold no nonce")
 }
 
-// javaByteArray turns Java's signed bytes (written by Gson) into bytes.
-func javaByteArray(list []int64) ([]byte, error) {
+// freeOTP2Bytes turns Java's signed bytes (written by Gson) into bytes.
+func freeOTP2Bytes(list []int64) ([]byte, error) {
 	out := make([]byte, len(list))
 	for i, v := range list {
 		if v < -128 || v > 255 {

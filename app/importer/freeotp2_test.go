@@ -15,12 +15,12 @@ import (
 	"testing"
 )
 
-// javaMap serializes a HashMap<String,String> as Java's
+// freeOTP2JavaMap serializes a HashMap<String,String> as Java's
 // ObjectOutputStream does: class description, loadFactor and threshold,
 // the capacity and size block, then keys and values. A value equal to an
 // earlier string is written as a back-reference, as Java does for the
 // same String object.
-func javaMap(pairs ...string) []byte {
+func freeOTP2JavaMap(pairs ...string) []byte {
 	var b bytes.Buffer
 	utf := func(s string) {
 		binary.Write(&b, binary.BigEndian, uint16(len(s)))
@@ -56,7 +56,7 @@ func javaMap(pairs ...string) []byte {
 	return b.Bytes()
 }
 
-func signedJSON(b []byte) []int64 {
+func freeOTP2Signed(b []byte) []int64 {
 	out := make([]int64, len(b))
 	for i, c := range b {
 		out[i] = int64(int8(c))
@@ -75,7 +75,7 @@ func freeOTP2Seal(key, plain []byte, token string) freeOTP2Sealed {
 		Nonce  []byte
 		TagLen int
 	}{nonce, 16})
-	return freeOTP2Sealed{Cipher: freeOTP2Cipher, CipherText: signedJSON(gcm.Seal(nil, nonce, plain, []byte(token))), Parameters: signedJSON(params), Token: token}
+	return freeOTP2Sealed{Cipher: freeOTP2Cipher, CipherText: freeOTP2Signed(gcm.Seal(nil, nonce, plain, []byte(token))), Parameters: freeOTP2Signed(params), Token: token}
 }
 
 type freeOTP2Item struct {
@@ -101,7 +101,7 @@ func freeOTP2FixtureClaiming(t testing.TB, password string, iterations, claimed 
 	}
 	master := make([]byte, 32)
 	rand.Read(master)
-	mk, _ := json.Marshal(freeOTP2Master{Algorithm: "PBKDF2withHmacSHA512", Iterations: claimed, Salt: signedJSON(salt), Key: freeOTP2Seal(passKey, master, "AES")})
+	mk, _ := json.Marshal(freeOTP2Master{Algorithm: "PBKDF2withHmacSHA512", Iterations: claimed, Salt: freeOTP2Signed(salt), Key: freeOTP2Seal(passKey, master, "AES")})
 	pairs := []string{freeOTP2MasterKey, string(mk)}
 	var order []string
 	for _, it := range items {
@@ -123,7 +123,7 @@ func freeOTP2FixtureClaiming(t testing.TB, password string, iterations, claimed 
 			pairs = append(pairs, it.uuid+"-token", it.token)
 		}
 	}
-	return javaMap(pairs...)
+	return freeOTP2JavaMap(pairs...)
 }
 
 func freeOTP2Items() []freeOTP2Item {
@@ -173,8 +173,8 @@ func TestFreeOTP2BackupErrors(t *testing.T) {
 		{"no password", good, nil, ErrPasswordRequired, 0},
 		{"too costly", costly, &fxPassword{pw: "right"}, ErrTooCostly, 0},
 		{"truncated", good[:len(good)/2], &fxPassword{pw: "right"}, ErrDamagedFile, 0},
-		{"no master key", javaMap("a", "b"), &fxPassword{pw: "right"}, ErrDamagedFile, 0},
-		{"not strings", append(javaMap()[:len(javaMap())-5], 0, 0, 0, 1, 0x73, 0x78), &fxPassword{pw: "right"}, ErrDamagedFile, 0},
+		{"no master key", freeOTP2JavaMap("a", "b"), &fxPassword{pw: "right"}, ErrDamagedFile, 0},
+		{"not strings", append(freeOTP2JavaMap()[:len(freeOTP2JavaMap())-5], 0, 0, 0, 1, 0x73, 0x78), &fxPassword{pw: "right"}, ErrDamagedFile, 0},
 	} {
 		opts := Options{}
 		if tt.pw != nil {

@@ -202,13 +202,13 @@ func readTOTPAuthList(res *Result, what string, data []byte) error {
 func (t totpAuthToken) account() (vault.Account, error) {
 	a := vault.Account{Type: vault.TOTP, Algorithm: vault.SHA1, Issuer: t.Issuer, Name: t.Name, Digits: 6, Period: 30}
 	var err error
-	if a.Digits, err = looseInt("digits", t.Digits, 6); err != nil {
+	if a.Digits, err = totpAuthInt("digits", t.Digits, 6); err != nil {
 		return a, err
 	}
-	if a.Period, err = looseInt("period", t.Period, 30); err != nil {
+	if a.Period, err = totpAuthInt("period", t.Period, 30); err != nil {
 		return a, err
 	}
-	base, err := looseInt("base", t.Base, 16)
+	base, err := totpAuthInt("base", t.Base, 16)
 	if err != nil {
 		return a, err
 	}
@@ -234,9 +234,9 @@ func (t totpAuthToken) account() (vault.Account, error) {
 	return a, nil
 }
 
-// looseInt reads a small number written as a JSON number or a string;
+// totpAuthInt reads a small number written as a JSON number or a string;
 // absent or empty is def.
-func looseInt(field string, raw json.RawMessage, def int) (int, error) {
+func totpAuthInt(field string, raw json.RawMessage, def int) (int, error) {
 	s := strings.TrimSpace(string(raw))
 	if s == "" || s == "null" || s == `""` {
 		return def, nil
