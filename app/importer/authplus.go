@@ -80,8 +80,9 @@ func readAuthPlus(ctx context.Context, im *Importer, res *Result, data []byte, o
 	return im.readText(res, text)
 }
 
-// readSealedZipEntry reads one zip entry, decrypting it with the password when it is
-// encrypted, and checks its integrity; at most MaxInputBytes come out.
+// readSealedZipEntry reads one zip entry, decrypting it with the password
+// when it is encrypted, and checks its integrity; at most MaxInputBytes
+// come out.
 func readSealedZipEntry(ctx context.Context, f *zip.File, opts Options) ([]byte, error) {
 	if f.Flags&1 == 0 {
 		rc, err := f.Open()
