@@ -28,7 +28,7 @@ const (
 
 // ErrEncryptedMaFile is returned for an encrypted SDA maFile.
 var ErrEncryptedMaFile = errors.New("this looks like an encrypted Steam Desktop Authenticator maFile, whose key is in SDA's manifest.json: " +
-	"in SDA, remove the encryption (Manage Encryption, empty passkey) and import the maFile again")
+	"in SDA, remove the encryption (Manage Encryption, empty passkey) and import the maFile again (a TOTP Authenticator backup looks the same: import it with --format totp-authenticator)")
 
 func init() {
 	register(reader{name: FormatSteamMaFile, priority: 260, detect: isMaFile,
