@@ -1,10 +1,12 @@
 // Package importer turns what a user has in hand into accounts: QR images
 // (one or many codes, Google Authenticator migration batches spread over
 // several images), text files of otpauth links (WinAuth, Ente Auth and
-// similar plain exports), other authenticators' exports (Aegis, 2FAS,
-// andOTP, Authenticator Pro, Bitwarden, Proton, FreeOTP+, Duo, Steam
-// Desktop Authenticator, plain and encrypted where the app encrypts), and
-// Latchkey's own age backups. The format is detected from the content,
+// similar plain exports), other authenticators' exports and private stores
+// (Aegis, 2FAS, andOTP, Authenticator Pro, Bitwarden, Proton, FreeOTP,
+// FreeOTP+, FreeOTP 2, Authy, TOTP Authenticator, Authenticator Plus,
+// Battle.net, Duo, Steam, LastPass Authenticator, Raivo, 2FAuth, Ente Auth,
+// 1Password, plain and encrypted where the app encrypts), and Latchkey's own
+// age backups. README's import table says where each file is found. The format is detected from the content,
 // never from the file name. Each format has its own file and registers
 // itself (see register in importer.go).
 //
