@@ -3,8 +3,9 @@
 // several images), text files of otpauth links (WinAuth, Ente Auth and
 // similar plain exports), other authenticators' exports (Aegis, 2FAS,
 // andOTP, Authenticator Pro, Bitwarden, Proton, FreeOTP+, Duo, Steam
-// Desktop Authenticator, plain and encrypted where the app encrypts), and
-// Latchkey's own age backups. The format is detected from the content,
+// Desktop Authenticator, plain and encrypted where the app encrypts),
+// KeePass and KeePassXC databases (KDBX 3.1 and 4, with a password and/or
+// a key file), and Latchkey's own age backups. The format is detected from the content,
 // never from the file name. Each format has its own file and registers
 // itself (see register in importer.go).
 //

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -304,6 +305,39 @@ func TestKeePassDetect(t *testing.T) {
 	} {
 		if got := isKDBX(tc.data); got != tc.want {
 			t.Errorf("isKDBX(%.12x…) = %t, want %t", tc.data, got, tc.want)
+		}
+	}
+}
+
+// TestSecurityKeePassCostsBeforeWork: a database asking for more than the
+// limits is refused before the password is asked for and before any key
+// is derived; one within them derives once per key tried.
+func TestSecurityKeePassCostsBeforeWork(t *testing.T) {
+	calls := 0
+	aesKDF, argonD, argonID := kdbxAESKDFKey, kdbxArgon2DKey, kdbxArgon2IDKey
+	t.Cleanup(func() { kdbxAESKDFKey, kdbxArgon2DKey, kdbxArgon2IDKey = aesKDF, argonD, argonID })
+	kdbxAESKDFKey = func(ctx context.Context, c, s []byte, r uint64) ([]byte, error) { calls++; return aesKDF(ctx, c, s, r) }
+	kdbxArgon2DKey = func(p argon2Params) []byte { calls++; return argonD(p) }
+	kdbxArgon2IDKey = func(p argon2Params) []byte { calls++; return argonID(p) }
+	over := func(db kpDB, set func(*kpDB)) kpDB { set(&db); db.skipKDF = true; return db }
+	for _, tc := range []struct {
+		name  string
+		db    kpDB
+		calls int
+		is    error
+	}{
+		{"Argon2d memory", over(kpDefault(4, "argon2d", "aes"), func(d *kpDB) { d.argonMem = 512 << 20 }), 0, ErrTooCostly},
+		{"Argon2id work", over(kpDefault(4, "argon2id", "aes"), func(d *kpDB) { d.argonMem, d.argonIter = 128<<20, 30 }), 0, ErrTooCostly},
+		{"Argon2 lanes", over(kpDefault(4, "argon2d", "aes"), func(d *kpDB) { d.argonLanes = 200 }), 0, ErrTooCostly},
+		{"AES-KDF 3.1", over(kpDefault(3, "aes", "aes"), func(d *kpDB) { d.aesRounds = MaxKDBXAESRounds + 1 }), 0, ErrTooCostly},
+		{"AES-KDF 4", over(kpDefault(4, "aes", "aes"), func(d *kpDB) { d.aesRounds = MaxKDBXAESRounds + 1 }), 0, ErrTooCostly},
+		{"within the limits, wrong password", kpDefault(4, "argon2d", "aes"), 1, ErrWrongPassword},
+	} {
+		calls = 0
+		pw := &fxPassword{pw: "wrong"}
+		_, err := New().Read(context.Background(), "db.kdbx", tc.db.write(t), "", pw.options())
+		if !errors.Is(err, tc.is) || calls != tc.calls || pw.calls != min(tc.calls, 1) {
+			t.Errorf("%s: err %v, %d derivations, %d prompts; want %v, %d", tc.name, err, calls, pw.calls, tc.is, tc.calls)
 		}
 	}
 }

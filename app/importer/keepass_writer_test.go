@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/salsa20"
+	//lint:ignore SA1019 the tests write Twofish databases, as KeePassXC can
 	"golang.org/x/crypto/twofish"
 )
 
