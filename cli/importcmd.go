@@ -31,6 +31,8 @@ const addHelp = "'latchkey add -' reads the link from standard input: pasted on 
 const importHelp = "The format is detected from the content; --format F forces one (see\n" +
 	"'latchkey help import' for the list). Encrypted exports need their password:\n" +
 	"from the first line of --password-file P, or asked on the terminal.\n" +
+	"A KeePass database opened with a key file needs --key-file K as well\n" +
+	"(without a password, answer the prompt with nothing).\n" +
 	"FILE - reads standard input; --screen adds the QR codes on every display.\n" +
 	"Every file is read before the vault changes;\n" +
 	"a file that cannot be read changes nothing. Entries that cannot be\n" +
@@ -44,6 +46,7 @@ const scanHelp = "--json prints [{file, codes: [{text, kind}], error}], kind bei
 type importFlags struct {
 	format       string
 	passwordFile string
+	keyFile      string
 	screen       bool
 	replace      bool
 	dryRun       bool
@@ -55,6 +58,7 @@ func (f *importFlags) register(r *runner, name string, withFormat bool) func([]s
 	if withFormat {
 		fs.StringVar(&f.format, "format", "", "the input format `F` (default: detect)")
 		fs.StringVar(&f.passwordFile, "password-file", "", "read the export's password from the first line of `P`")
+		fs.StringVar(&f.keyFile, "key-file", "", "open KeePass databases with the key file `K`")
 		fs.BoolVar(&f.screen, "screen", false, "also import the QR codes on every display")
 	}
 	fs.BoolVar(&f.replace, "replace", false, "replace reconfigured accounts without asking")
@@ -129,6 +133,12 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 	if format != "" && !slices.Contains(importer.Formats(), format) {
 		return usagef("import --format: %q is not one of %s", f.format, formatNames())
 	}
+	var keyFile []byte
+	if f.keyFile != "" {
+		if keyFile, err = readKeyFile(f.keyFile); err != nil {
+			return err
+		}
+	}
 	im := importer.New()
 	var results []*importer.Result
 	for _, name := range rest {
@@ -136,7 +146,7 @@ func runImport(ctx context.Context, r *runner, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := im.Read(ctx, name, data, format, importer.Options{Password: r.exportPassword(name, f.passwordFile)})
+		res, err := im.Read(ctx, name, data, format, importer.Options{Password: r.exportPassword(name, f.passwordFile), KeyFile: keyFile})
 		switch {
 		case errors.Is(err, importer.ErrPasswordRequired):
 			return fmt.Errorf("%w: give it with --password-file P", err)
@@ -198,6 +208,24 @@ func (r *runner) readInput(name string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(rd, importer.MaxInputBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	return data, nil
+}
+
+// readKeyFile reads a KeePass key file: any file can be one, so it is
+// read whole, up to importer.MaxInputBytes.
+func readKeyFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", name, unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, importer.MaxInputBytes+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("key file %s: %w", name, err)
+	case len(data) > importer.MaxInputBytes:
+		return nil, fmt.Errorf("key file %s: larger than %d MiB; KeePass key files are small", name, importer.MaxInputBytes>>20)
 	}
 	return data, nil
 }

@@ -5,9 +5,11 @@
 // (Aegis, 2FAS, andOTP, Authenticator Pro, Bitwarden, Proton, FreeOTP,
 // FreeOTP+, FreeOTP 2, Authy, TOTP Authenticator, Authenticator Plus,
 // Battle.net, Duo, Steam, LastPass Authenticator, Raivo, 2FAuth, Ente Auth,
-// 1Password, plain and encrypted where the app encrypts), and Latchkey's own
-// age backups. README's import table says where each file is found. The format is detected from the content,
-// never from the file name. Each format has its own file and registers
+// 1Password, plain and encrypted where the app encrypts), KeePass and
+// KeePassXC databases (KDBX 3.1 and 4, with a password and/or a key file),
+// and Latchkey's own age backups; README's import table says where each file
+// is found. The format is detected from the content, never from the file
+// name. Each format has its own file and registers
 // itself (see register in importer.go).
 //
 // Importing is all-or-nothing per input: an input is parsed completely

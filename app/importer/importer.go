@@ -32,6 +32,8 @@ type Options struct {
 	// only for encrypted input; nil makes such input fail with
 	// ErrPasswordRequired.
 	Password func() (string, error)
+	// KeyFile is the content of a key file (KeePass databases), or nil.
+	KeyFile []byte
 }
 
 // password asks for the password of an encrypted input.

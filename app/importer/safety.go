@@ -71,6 +71,25 @@ const (
 	MaxArgon2MemoryKiB = MaxScryptMemory >> 10
 	MaxArgon2Time      = 16
 	MaxArgon2Threads   = 16
+
+	// KeePass databases (KDBX) say their own costs, and KeePassXC picks
+	// them by timing: Argon2 with 64 MiB and the iterations that take one
+	// second on the machine that saved it (10 to 30 on a desktop), or
+	// AES-KDF rounds for one second (some tens of millions with AES-NI).
+	// Memory is bounded by MaxArgon2MemoryKiB.
+
+	// MaxKDBXAESRounds bounds AES-KDF: about two seconds here.
+	MaxKDBXAESRounds = 100_000_000
+	// MaxKDBXArgon2Iterations and MaxKDBXArgon2Lanes bound Argon2's
+	// passes and lanes (KeePassXC gives it one lane per core).
+	MaxKDBXArgon2Iterations = 100
+	MaxKDBXArgon2Lanes      = 64
+	// MaxKDBXArgon2Work bounds memory (KiB) times iterations: 64 MiB for
+	// 40 iterations, a few seconds.
+	MaxKDBXArgon2Work = 64 << 10 * 40
+	// MaxKDBXXMLBytes bounds a database's decompressed content (XML and
+	// attachments): four times MaxInputBytes, against compression bombs.
+	MaxKDBXXMLBytes = 4 * MaxInputBytes
 )
 
 // ErrTooCostly is returned for key-derivation parameters beyond the limits:
