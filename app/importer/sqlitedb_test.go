@@ -79,3 +79,28 @@ func TestSQLiteRowLimit(t *testing.T) {
 		t.Errorf("with room for 3: %d entries, full %t", len(res.Entries), res.full())
 	}
 }
+
+// TestSQLiteHostileSchema: a generated column's expression, which comes
+// from the file, is never evaluated (it reads as NULL), and a virtual
+// table is not taken for the app's table.
+func TestSQLiteHostileSchema(t *testing.T) {
+	data := fxSQLite(t, false,
+		`CREATE TABLE accounts (_id INTEGER PRIMARY KEY, email TEXT, secret0 TEXT, type INTEGER,
+			secret TEXT GENERATED ALWAYS AS (secret0 || hex(zeroblob(100000000))) VIRTUAL)`,
+		`INSERT INTO accounts (email, secret0, type) VALUES ('ann', 'JBSWY3DPEHPK3PXP', 0)`)
+	if got := Detect(data); got != "" {
+		t.Errorf("a generated secret column: Detect = %q, want none", got)
+	}
+	res, err := New().Read(context.Background(), "databases", data, FormatGoogleAuthDB, Options{})
+	if !errors.Is(err, ErrDamagedFile) {
+		t.Errorf("forced: %v, %v; want a damaged-file error (no secret column)", res, err)
+	}
+
+	virt := fxSQLite(t, false, `CREATE VIRTUAL TABLE accounts USING fts5(email, secret, type)`,
+		`INSERT INTO accounts VALUES ('ann', 'JBSWY3DPEHPK3PXP', '0')`)
+	if got := Detect(virt); got == FormatGoogleAuthDB {
+		if res, err := New().Read(context.Background(), "databases", virt, "", Options{}); err == nil {
+			t.Errorf("a virtual table was read: %d entries", len(res.Entries))
+		}
+	}
+}

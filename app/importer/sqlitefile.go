@@ -78,7 +78,10 @@ func detectSQLite(data []byte, damaged bool, want func(sqliteSchema) bool) bool 
 const maxSQLiteTables = 256
 
 func tablesOf(ctx context.Context, db *sql.DB) (sqliteSchema, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' LIMIT ?", maxSQLiteTables)
+	// Virtual tables run a module's code on every read: no app's
+	// accounts are in one, so they are left out of the schema.
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
+		AND coalesce(upper(substr(ltrim(sql), 1, 14)), '') != 'CREATE VIRTUAL' LIMIT ?`, maxSQLiteTables)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +109,12 @@ func tablesOf(ctx context.Context, db *sql.DB) (sqliteSchema, error) {
 	return schema, nil
 }
 
+// columnsOf lists a table's stored columns. Generated ones (hidden 2 and
+// 3) are left out, so that they read as NULL: their expression comes from
+// the file and would be evaluated by each read (zeroblob(1e9) in a
+// hostile schema).
 func columnsOf(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0", table)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +171,12 @@ func withSQLiteCopy(ctx context.Context, data []byte, fn func(*sql.DB) error) (e
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
-		return err
+	// A hostile schema's views and triggers may call only innocuous
+	// functions; nothing here writes.
+	for _, pragma := range []string{"PRAGMA query_only = 1", "PRAGMA trusted_schema = 0"} {
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			return err
+		}
 	}
 	return fn(db)
 }
