@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"database/sql"
-	"strings"
 )
 
 // Authenticator Pro / Stratum's own database (authpro.go reads its
@@ -18,6 +17,7 @@ import (
 //	  SHA1, 1 SHA256, 2 SHA512)
 //	category(id, name, ranking)
 //	authenticatorcategory(categoryId, authenticatorSecret, ranking)
+//	customicon(id, data): an icon "@id" refers to, the image as a blob
 //
 // When the user sets an app password the app encrypts the whole file
 // with SQLCipher (keyed by that password, or by a key the phone's keystore
@@ -52,10 +52,14 @@ func readAuthProDB(ctx context.Context, _ *Importer, res *Result, data []byte, _
 			return sqliteDamaged(what, err)
 		}
 		groups := b.groups()
+		icons, err := authProDBIcons(ctx, db, schema)
+		if err != nil {
+			return sqliteDamaged(what, err)
+		}
 		cols := []string{"type", "icon", "issuer", "username", "secret", "algorithm", "digits", "period", "counter"}
 		i := 0
 		err = sqliteRows(ctx, db, schema, "authenticator", cols, sqliteRowLimit(res), func(row map[string]any) bool {
-			authProDBRow(res, i, row, groups)
+			authProDBRow(res, i, row, groups, icons)
 			i++
 			return !res.full()
 		})
@@ -88,7 +92,25 @@ func authProDBCategories(ctx context.Context, db *sql.DB, schema sqliteSchema) (
 	return b, err
 }
 
-func authProDBRow(res *Result, i int, row map[string]any, groups map[string]string) {
+// authProDBIcons reads the custom icons (customicon: id, data, the image
+// as a blob) as data: URIs keyed by id; unusable ones are left out.
+func authProDBIcons(ctx context.Context, db *sql.DB, schema sqliteSchema) (map[string]string, error) {
+	icons := map[string]string{}
+	if !schema.has("customicon", "id", "data") {
+		return icons, nil
+	}
+	err := sqliteRows(ctx, db, schema, "customicon", []string{"id", "data"}, MaxEntries, func(row map[string]any) bool {
+		if img, ok := row["data"].([]byte); ok {
+			if uri := iconDataURI(img); uri != "" {
+				icons[sqlText(row["id"])] = uri
+			}
+		}
+		return true
+	})
+	return icons, err
+}
+
+func authProDBRow(res *Result, i int, row map[string]any, groups, icons map[string]string) {
 	issuer := sqlText(row["issuer"])
 	name := sqlText(row["username"])
 	typ, ok1 := sqlInt(row["type"])
@@ -120,8 +142,6 @@ func authProDBRow(res *Result, i int, row map[string]any, groups map[string]stri
 		return
 	}
 	a.Group = groups[secret]
-	if icon := strings.TrimSpace(sqlText(row["icon"])); !strings.HasPrefix(icon, "@") {
-		a.Icon = icon // the app's built-in icon; custom ones ("@id") are left out
-	}
+	a.Icon = resolveAuthProIcon(sqlText(row["icon"]), icons)
 	addExportEntry(res, i, a)
 }

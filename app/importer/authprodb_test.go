@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"encoding/hex"
 	"testing"
 )
 
@@ -16,7 +17,9 @@ CREATE TABLE "customicon"("id" varchar primary key not null, "data" blob)`
 // authProDBFixture is a database as the app writes it, in WAL mode: the
 // rows of authProFixture's backup.
 func authProDBFixture(t testing.TB) []byte {
+	icon := hex.EncodeToString(fxPNG(t))
 	return fxSQLite(t, true, authProDBSchema,
+		`INSERT INTO "customicon" VALUES ('1a2b3c4d', X'`+icon+`'), ('ffff', X'00010203')`,
 		`INSERT INTO "authenticator" VALUES
 			(2, 'google', 'Google', 'ann@example.com', 'JBSWY3DPEHPK3PXP', NULL, 0, 6, 30, 0, 3, 0),
 			(2, '@1a2b3c4d', 'Acme RMM', 'Zoë Ångström', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', NULL, 2, 8, 60, 0, 0, 1),
@@ -37,7 +40,7 @@ func TestAuthProDB(t *testing.T) {
 	res := fxMustRead(t, "authenticator.db3", authProDBFixture(t), FormatAuthProDB, Options{})
 	fxCompare(t, "entries", fxSummary(res), []string{
 		"Google|ann@example.com|totp|JBSWY3DPEHPK3PXP|SHA1|6|30|0|g=|n=|f=false|i=google|r=",
-		"Acme RMM|Zoë Ångström|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=Work, Clients|n=|f=false|i=|r=",
+		"Acme RMM|Zoë Ångström|totp|GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ|SHA512|8|60|0|g=Work, Clients|n=|f=false|i=data:image/png;base64|r=",
 		"Vendor||hotp|MFRGGZDFMZTWQ2LK|SHA256|6|30|42|g=Work|n=|f=false|i=|r=",
 		"Steam|gaben|steam|ONSWG4TFOQ|SHA1|5|30|0|g=|n=|f=false|i=steam|r=",
 	})
