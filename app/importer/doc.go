@@ -8,6 +8,12 @@
 // never from the file name. Each format has its own file and registers
 // itself (see register in importer.go).
 //
+// Phone apps without an export are read from their private SQLite
+// databases, copied off a rooted phone or a device backup (Google
+// Authenticator, Microsoft Authenticator, Authenticator Pro / Stratum):
+// SQLite opens a private, read-only, immutable copy of the bytes, never
+// the input (sqlitefile.go).
+//
 // Importing is all-or-nothing per input: an input is parsed completely
 // before anything is returned, entries that cannot be imported are listed
 // with their reason instead of failing the rest, and nothing here writes to
