@@ -91,35 +91,53 @@ func (s bitwardenSealed) kdf() (func(password string) ([]byte, error), error) {
 	salt := []byte(s.Salt)
 	switch *s.KDFType {
 	case bitwardenKDFPBKDF2:
-		if err := checkPBKDF2(s.KDFIterations); err != nil {
-			return nil, err
+		if s.KDFIterations <= 0 {
+			return nil, fmt.Errorf("invalid PBKDF2 iteration count %d", s.KDFIterations)
+		}
+		if s.KDFIterations > bitwardenMaxPBKDF2Iterations {
+			return nil, fmt.Errorf("%w: PBKDF2 with %d iterations (Bitwarden allows at most %d)", ErrTooCostly, s.KDFIterations, bitwardenMaxPBKDF2Iterations)
 		}
 		return func(pw string) ([]byte, error) {
-			return pbkdf2KeyChecked(sha256.New, pw, salt, s.KDFIterations, bitwardenKeyLen)
+			key, err := pbkdf2Key(sha256.New, pw, salt, s.KDFIterations, bitwardenKeyLen)
+			if err != nil {
+				return nil, fmt.Errorf("PBKDF2: %w", err)
+			}
+			return key, nil
 		}, nil
 	case bitwardenKDFArgon2id:
 		if s.KDFMemory == nil || s.KDFParallelism == nil {
 			return nil, damagedFilef("the Bitwarden export uses Argon2id but has no kdfMemory or kdfParallelism")
 		}
-		memMiB := *s.KDFMemory
-		if memMiB <= 0 || memMiB > MaxArgon2MemoryKiB>>10 {
+		memMiB, time, threads := *s.KDFMemory, s.KDFIterations, *s.KDFParallelism
+		switch {
+		case memMiB <= 0 || time <= 0 || threads <= 0:
+			return nil, fmt.Errorf("invalid Argon2 parameters t=%d m=%d MiB p=%d", time, memMiB, threads)
+		case memMiB > bitwardenMaxArgon2MiB || time > bitwardenMaxArgon2Time || threads > bitwardenMaxArgon2Threads:
 			// Checked in MiB first: the KiB product must not overflow.
-			if memMiB <= 0 {
-				return nil, fmt.Errorf("invalid Argon2 memory of %d MiB", memMiB)
-			}
-			return nil, fmt.Errorf("%w: Argon2 with %d MiB (at most %d MiB)", ErrTooCostly, memMiB, MaxArgon2MemoryKiB>>10)
-		}
-		cost := argon2Cost{time: s.KDFIterations, memoryKiB: memMiB << 10, threads: *s.KDFParallelism}
-		if err := checkArgon2(cost.time, cost.memoryKiB, cost.threads); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: Argon2 t=%d m=%d MiB p=%d (Bitwarden allows at most t=%d, %d MiB, p=%d)",
+				ErrTooCostly, time, memMiB, threads, bitwardenMaxArgon2Time, bitwardenMaxArgon2MiB, bitwardenMaxArgon2Threads)
 		}
 		saltHash := sha256.Sum256(salt)
 		return func(pw string) ([]byte, error) {
-			return argon2idKeyChecked(pw, saltHash[:], cost, bitwardenKeyLen)
+			return argon2IDKey([]byte(pw), saltHash[:], uint32(time), uint32(memMiB)<<10, uint8(threads), bitwardenKeyLen), nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unsupported Bitwarden export key derivation %d (Latchkey reads 0, PBKDF2, and 1, Argon2id)", *s.KDFType)
 }
+
+// Bitwarden's own bounds on the KDF of an account, and so of a
+// password-protected export (its web vault's settings): PBKDF2 from 600,000
+// (the default) to 2,000,000 iterations; Argon2id up to 10 iterations,
+// 1 GiB and 16 lanes (the default 3, 64 MiB, 4). A file may name no more,
+// so a user who raised the cost to Bitwarden's maximum still imports, and a
+// hostile file costs at most that: about 1.5 s of PBKDF2 or 10 passes over
+// 1 GiB, checked before the password is asked for.
+const (
+	bitwardenMaxPBKDF2Iterations = 2_000_000
+	bitwardenMaxArgon2MiB        = 1024
+	bitwardenMaxArgon2Time       = 10
+	bitwardenMaxArgon2Threads    = 16
+)
 
 // openBitwarden decrypts a password-protected export into the unencrypted
 // JSON export it holds.
