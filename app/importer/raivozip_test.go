@@ -73,7 +73,7 @@ func raivoZip(t testing.TB, plain []byte, password, scheme string) []byte {
 		fh.Extra = binary.LittleEndian.AppendUint16(fh.Extra, zip.Deflate)
 	case "pkware":
 		fh.Method = zip.Store
-		k := pkwareKeys{0x12345678, 0x23456789, 0x34567890}
+		k := zipCryptoKeys{0x12345678, 0x23456789, 0x34567890}
 		for i := 0; i < len(password); i++ {
 			k.update(password[i])
 		}
