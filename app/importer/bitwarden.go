@@ -188,12 +188,7 @@ func readBitwardenCSV(res *Result, data []byte) error {
 		if err != nil {
 			return damagedFilef("Bitwarden CSV export: %s", csvProblem(err))
 		}
-		get := func(name string) string {
-			if j, ok := col[name]; ok && j < len(rec) {
-				return rec[j]
-			}
-			return ""
-		}
+		get := func(name string) string { return csvField(col, rec, name) }
 		folder := get("folder")
 		if folder == "" {
 			folder = get("collections") // organisation exports
@@ -278,4 +273,14 @@ func (it bitwardenItem) account() (vault.Account, []otpauth.Removed, error) {
 	}
 	a.Note, a.Group, a.Favourite = it.notes, it.folder, it.favourite
 	return a, removed, nil
+}
+
+// csvField is the value in record rec of the column named name (col maps
+// the header's names to their index), or "" when the file has no such
+// column or the record is short.
+func csvField(col map[string]int, rec []string, name string) string {
+	if j, ok := col[name]; ok && j < len(rec) {
+		return rec[j]
+	}
+	return ""
 }

@@ -81,12 +81,7 @@ func read1PasswordCSV(res *Result, data []byte) error {
 		if err != nil {
 			return damagedFilef("1Password CSV export: %s", csvProblem(err))
 		}
-		get := func(name string) string {
-			if j, ok := col[name]; ok && j < len(rec) {
-				return rec[j]
-			}
-			return ""
-		}
+		get := func(name string) string { return csvField(col, rec, name) }
 		group := get("vault")
 		if _, ok := col["vault"]; !ok {
 			group = joinGroupNames(strings.Split(get("tags"), ","))
